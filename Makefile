@@ -1,0 +1,53 @@
+# certtrack: `make run` to try it, `make test` to test it. See README.md.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: install run serve migrate demo test test-services lint format worker beat messages bench bench-quick clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_catalog
+	$(PY) manage.py seed_demo
+
+run: demo serve
+
+serve: install
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+worker: install
+	$(VENV)/bin/celery -A certtrack worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A certtrack beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+# Regenerate the translation catalogs after changing user-facing strings (needs gettext).
+messages: install
+	$(PY) manage.py makemessages --locale=zh_Hans --ignore=.venv --ignore=static/vendor --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --locale=zh_Hans --ignore=.venv
+
+clean:
+	rm -rf var/*.sqlite3 var/staticfiles var/media

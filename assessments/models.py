@@ -1,0 +1,296 @@
+"""Assessments (append-only), certifications, training sessions, the audit trail and
+the readiness outbox.
+
+Writes go through assessments/services.py only. On PostgreSQL, triggers installed
+by migration 0002 refuse UPDATE of an assessment's result fields and any DELETE
+of assessments and audit events.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assessments import validity
+from courses.models import AssessmentKind, DeliveryMode
+
+
+class TrainingSession(models.Model):
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("course")
+    )
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.PROTECT, related_name="sessions", verbose_name=_("plant")
+    )
+    held_on = models.DateField(_("date"))
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    delivery_mode = models.CharField(_("delivery mode"), max_length=12, choices=DeliveryMode.choices)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_sessions", verbose_name=_("trainer")
+    )
+    attendees = models.ManyToManyField(
+        "employees.Employee", blank=True, related_name="training_sessions", verbose_name=_("attendees")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        indexes = [
+            models.Index(fields=["plant", "held_on"], name="session_plant_date"),
+            models.Index(fields=["trainer", "held_on"], name="session_trainer_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.code} {self.held_on:%Y-%m-%d} {self.plant.code}"
+
+
+class AssessmentSource(models.TextChoices):
+    WEB = "web", _("Single entry")
+    GRID = "grid", _("Session grid")
+    IMPORT = "import", _("Import")
+    API = "api", _("API")
+    SEED = "seed", _("Demo data")
+
+
+class Assessment(models.Model):
+    """One result of one kind of one course for one employee on one date. Append-only."""
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("employee")
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("course")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AssessmentKind.choices)
+    assessed_on = models.DateField(_("assessed on"))
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"))
+    checklist_notes = models.TextField(_("checklist notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessor")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+    session = models.ForeignKey(
+        TrainingSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name=_("training session"),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=AssessmentSource.choices, default="web")
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.TextField(_("void reason"), blank=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100), name="assessment_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="theory") | Q(score__isnull=False), name="assessment_theory_has_score"
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, void_reason="") | Q(voided_at__isnull=False) & ~Q(void_reason=""),
+                name="assessment_void_has_reason",
+            ),
+        ]
+        indexes = [
+            # The roll-up's hot path: latest passing, non-voided result per (employee, course, kind).
+            models.Index(
+                fields=["employee", "course", "kind", "assessed_on"],
+                condition=Q(passed=True, voided_at__isnull=True),
+                name="assessment_valid_passes",
+            ),
+            models.Index(fields=["course", "assessed_on"], name="assessment_course_date"),
+            models.Index(fields=["session"], name="assessment_session"),
+            models.Index(fields=["recorded_at"], name="assessment_recorded_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee.employee_no} {self.course.code} {self.kind} {self.assessed_on}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class CertificationStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    IN_PROGRESS = "in_progress", _("In progress")
+    MISSING = "missing", _("Missing")
+
+
+class Certification(models.Model):
+    """The current state of employee E in course C, derived from assessments by
+    assessments.services.certification_refresh (never edited by hand).
+
+    Dates reflect every recorded result (results are never dated in the future);
+    validity on a date D comes from is_valid_on(D).
+    """
+
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="certifications", verbose_name=_("employee")
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.CASCADE, related_name="certifications", verbose_name=_("course")
+    )
+    theory_passed_on = models.DateField(_("theory passed on"), null=True, blank=True)
+    practical_passed_on = models.DateField(_("practical passed on"), null=True, blank=True)
+    certified_on = models.DateField(_("certified on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.TextField(_("revocation reason"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["employee__employee_no", "course__code"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "course"], name="certification_one_per_employee_course"),
+        ]
+        indexes = [
+            models.Index(fields=["course", "expires_on"], name="certification_course_expiry"),
+            models.Index(fields=["expires_on"], name="certification_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee.employee_no} {self.course.code}"
+
+    def is_valid_on(self, on_date: datetime.date) -> bool:
+        return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
+
+    def status_on(self, on_date: datetime.date, *, expiring_days: int = 30) -> str:
+        if self.is_valid_on(on_date):
+            if validity.expires_within(
+                certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date, days=expiring_days
+            ):
+                return CertificationStatus.EXPIRING
+            return CertificationStatus.VALID
+        if self.certified_on is not None and self.expires_on is not None and on_date >= self.expires_on:
+            return CertificationStatus.EXPIRED
+        if self.revoked_on is not None and self.certified_on is None:
+            return CertificationStatus.REVOKED
+        if self.attempts:
+            return CertificationStatus.IN_PROGRESS
+        return CertificationStatus.MISSING
+
+
+class AuditAction(models.TextChoices):
+    ASSESSMENT_RECORDED = "assessment.recorded", _("Assessment recorded")
+    ASSESSMENT_VOIDED = "assessment.voided", _("Assessment voided")
+    CERTIFICATION_REVOKED = "certification.revoked", _("Certification revoked")
+    SESSION_CREATED = "session.created", _("Training session created")
+    IMPORT_COMMITTED = "import.committed", _("Import committed")
+    EXPORT_CREATED = "export.created", _("Export created")
+    EMPLOYEE_CHANGED = "employee.changed", _("Employee changed")
+    TRAINER_AUTHORISED = "trainer.authorised", _("Trainer authorised")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where. Append-only (DB triggers on PostgreSQL)."""
+
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    action = models.CharField(_("event"), max_length=32, choices=AuditAction.choices)
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plant")
+    )
+    employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("employee"),
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("course")
+    )
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    summary = models.CharField(_("summary"), max_length=255)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["plant", "occurred_at"], name="audit_plant_time"),
+            models.Index(fields=["employee", "occurred_at"], name="audit_employee_time"),
+            models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+class SubmittedForm(models.Model):
+    """One row per form submission key, so a double submit never records twice."""
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    redirect_to = models.CharField(max_length=255, blank=True)
+
+
+class ReadinessMark(models.Model):
+    """Outbox: employees whose readiness must be recomputed.
+
+    Written in the same transaction as the change that affects them; drained by
+    the roll-up task enqueued on commit and, as a safety net, by Celery beat.
+    """
+
+    employee = models.ForeignKey("employees.Employee", on_delete=models.CASCADE, related_name="+")
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["plant", "created_at"], name="readiness_mark_plant_time")]

@@ -1,0 +1,522 @@
+"""Every write of assessments, certifications and audit events goes through here.
+
+The browser (single entry and session grid), the Excel import and the API all
+call assessments_record(); the rules of DOMAIN.md are enforced once, here.
+Each service writes its audit event and marks the affected employees for the
+readiness roll-up in the same transaction, and enqueues the roll-up after
+commit (a broker outage never fails the write: the outbox keeps the mark).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import validity
+from assessments.models import (
+    Assessment,
+    AssessmentSource,
+    AuditAction,
+    AuditEvent,
+    Certification,
+    ReadinessMark,
+    TrainingSession,
+)
+from courses.models import AssessmentKind, Course
+from courses.selectors import authorisations_by_key, is_authorised
+from employees.models import Employee, EmployeeStatus
+from employees.selectors import Capability, can
+
+logger = logging.getLogger(__name__)
+
+
+# --- Audit and readiness outbox ------------------------------------------------
+
+
+def audit_event_create(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    summary: str,
+    plant_id: int | None = None,
+    employee_id: int | None = None,
+    course_id: int | None = None,
+    obj: object | None = None,
+    changes: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        ip_address=ip_address,
+        action=action,
+        plant_id=plant_id,
+        employee_id=employee_id,
+        course_id=course_id,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or ""),
+        summary=summary[:255],
+        changes=changes or {},
+    )
+
+
+def enqueue_after_commit(task_name: str, *args: object) -> None:
+    """Send a Celery task once the transaction commits, never failing the caller.
+
+    A dead or hung broker raises (or times out, see CELERY_BROKER_TRANSPORT_OPTIONS)
+    inside the on_commit hook; we log and move on: the outbox rows written in the
+    transaction are drained by the beat schedule once the broker is back.
+    """
+
+    def send() -> None:
+        from certtrack.celery import app
+
+        try:
+            app.tasks[task_name].apply_async(args=list(args))
+        except Exception:  # noqa: BLE001 - the outbox is the safety net
+            logger.warning("could not enqueue %s; the outbox keeps the work", task_name, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def readiness_mark(*, employees: Iterable[Employee], reason: str) -> None:
+    """Mark employees for the readiness roll-up, in the caller's transaction."""
+    marks = [ReadinessMark(employee_id=e.id, plant_id=e.plant_id, reason=reason[:40]) for e in employees]
+    if not marks:
+        return
+    ReadinessMark.objects.bulk_create(marks)
+    enqueue_after_commit("assessments.tasks.readiness_drain_marks")
+
+
+# --- Certifications ---------------------------------------------------------------
+
+
+def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute the Certification rows of (employee_id, course_id) pairs from their assessments.
+
+    Set-based: three reads and one upsert whatever the number of pairs.
+    Revocation fields are kept; everything else is derived (validity.certification_state).
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return
+    employee_ids = {e for e, _c in pairs}
+    course_ids = {c for _e, c in pairs}
+    courses = {c.id: c for c in Course.objects.filter(id__in=course_ids)}
+    existing = {
+        (c.employee_id, c.course_id): c
+        for c in Certification.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids)
+    }
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    attempts: dict[tuple[int, int], int] = defaultdict(int)
+    rows = (
+        Assessment.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids, voided_at__isnull=True)
+        .values_list("employee_id", "course_id", "kind", "assessed_on", "passed")
+        .order_by()
+    )
+    for employee_id, course_id, kind, assessed_on, passed in rows:
+        key = (employee_id, course_id)
+        if key not in pairs:
+            continue
+        attempts[key] += 1
+        if passed:
+            passes[key].append((kind, assessed_on))
+
+    to_save = []
+    for employee_id, course_id in pairs:
+        course = courses[course_id]
+        current = existing.get((employee_id, course_id))
+        revoked_on = current.revoked_on if current else None
+        state = validity.certification_state(
+            needed_kinds=course.needed_kinds,
+            validity_months=course.validity_months,
+            passes=passes[(employee_id, course_id)],
+            revoked_on=revoked_on,
+        )
+        if current is None and not attempts[(employee_id, course_id)]:
+            continue
+        certification = current or Certification(employee_id=employee_id, course_id=course_id)
+        certification.theory_passed_on = state.latest_pass.get(AssessmentKind.THEORY)
+        certification.practical_passed_on = state.latest_pass.get(AssessmentKind.PRACTICAL)
+        certification.certified_on = state.certified_on
+        certification.expires_on = state.expires_on
+        certification.attempts = attempts[(employee_id, course_id)]
+        certification.updated_at = timezone.now()
+        to_save.append(certification)
+    Certification.objects.bulk_create(
+        to_save,
+        update_conflicts=True,
+        unique_fields=["employee", "course"],
+        update_fields=[
+            "theory_passed_on",
+            "practical_passed_on",
+            "certified_on",
+            "expires_on",
+            "attempts",
+            "updated_at",
+        ],
+    )
+
+
+def certifications_refresh_for_courses(*, course_ids: Iterable[int]) -> int:
+    """Recompute every certification of courses whose validity or needed kinds changed."""
+    course_ids = set(course_ids)
+    pairs = set(
+        Assessment.objects.filter(course_id__in=course_ids)
+        .values_list("employee_id", "course_id")
+        .distinct()
+        .order_by()
+    )
+    with transaction.atomic():
+        certifications_refresh(pairs=pairs)
+        readiness_mark(
+            employees=Employee.objects.filter(id__in={e for e, _c in pairs}).only("id", "plant_id"),
+            reason="course-changed",
+        )
+    return len(pairs)
+
+
+def certification_revoke(
+    *,
+    certification: Certification,
+    actor: AbstractBaseUser,
+    reason: str,
+    ip_address: str | None = None,
+) -> Certification:
+    """Revoke a certification (e.g. after a quality incident) until a new pass dated after today."""
+    employee = certification.employee
+    if not can(user=actor, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id):
+        raise ValidationError(_("Only a plant manager or an admin may revoke certifications."), code="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for the revocation."), code="reason_required")
+    today = employee.plant.local_today()
+    if not certification.is_valid_on(today):
+        raise ValidationError(_("This certification is not valid today; there is nothing to revoke."), code="invalid")
+    with transaction.atomic():
+        certification = Certification.objects.select_for_update().get(pk=certification.pk)
+        certification.revoked_on = today
+        certification.revoked_at = timezone.now()
+        certification.revoked_by = actor
+        certification.revoke_reason = reason
+        certification.save(update_fields=["revoked_on", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+        certifications_refresh(pairs=[(certification.employee_id, certification.course_id)])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.CERTIFICATION_REVOKED,
+            summary=f"{employee.employee_no} {certification.course.code}: {reason}",
+            plant_id=employee.plant_id,
+            employee_id=employee.id,
+            course_id=certification.course_id,
+            obj=certification,
+            changes={"revoked_on": today.isoformat(), "reason": reason},
+            ip_address=ip_address,
+        )
+        readiness_mark(employees=[employee], reason="revoked")
+    certification.refresh_from_db()
+    return certification
+
+
+# --- Assessments ---------------------------------------------------------------
+
+
+@dataclass
+class ResultInput:
+    """One result to record, as it comes from a form, an import row or the API."""
+
+    employee: Employee
+    course: Course
+    kind: str
+    assessed_on: datetime.date
+    assessor: AbstractBaseUser
+    score: int | None = None
+    passed: bool | None = None
+    checklist_notes: str = ""
+    notes: str = ""
+
+
+@dataclass
+class BatchRejected(Exception):
+    """Nothing was recorded: errors[i] lists the reasons row i was refused."""
+
+    errors: dict[int, list[str]] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"row {i + 1}: {' '.join(msgs)}" for i, msgs in sorted(self.errors.items()))
+
+
+def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
+    """For each row index, the prerequisites of its course not valid for its employee on its date."""
+    through = Course.prerequisites.through
+    prereqs_of: dict[int, list[int]] = defaultdict(list)
+    for from_id, to_id in through.objects.filter(from_course_id__in={r.course.id for r in rows}).values_list(
+        "from_course_id", "to_course_id"
+    ):
+        prereqs_of[from_id].append(to_id)
+    needed_ids = {p for ps in prereqs_of.values() for p in ps}
+    if not needed_ids:
+        return {}
+    employee_ids = {r.employee.id for r in rows}
+    prereq_courses = {c.id: c for c in Course.objects.filter(id__in=needed_ids)}
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    for employee_id, course_id, kind, assessed_on in (
+        Assessment.objects.filter(
+            employee_id__in=employee_ids, course_id__in=needed_ids, passed=True, voided_at__isnull=True
+        )
+        .values_list("employee_id", "course_id", "kind", "assessed_on")
+        .order_by()
+    ):
+        passes[(employee_id, course_id)].append((kind, assessed_on))
+    revoked = dict(
+        ((e, c), r)
+        for e, c, r in Certification.objects.filter(
+            employee_id__in=employee_ids, course_id__in=needed_ids, revoked_on__isnull=False
+        ).values_list("employee_id", "course_id", "revoked_on")
+    )
+    gaps: dict[int, list[Course]] = {}
+    for index, row in enumerate(rows):
+        missing = []
+        for prereq_id in prereqs_of.get(row.course.id, []):
+            prereq = prereq_courses[prereq_id]
+            state = validity.certification_state(
+                needed_kinds=prereq.needed_kinds,
+                validity_months=prereq.validity_months,
+                passes=passes[(row.employee.id, prereq_id)],
+                revoked_on=revoked.get((row.employee.id, prereq_id)),
+                on_date=row.assessed_on,
+            )
+            if not state.valid:
+                missing.append(prereq)
+        if missing:
+            gaps[index] = sorted(missing, key=lambda c: c.code)
+    return gaps
+
+
+def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser) -> dict[int, list[str]]:
+    """Check every rule of DOMAIN.md for every row; a constant number of queries for the batch."""
+    errors: dict[int, list[str]] = defaultdict(list)
+    authorisations = authorisations_by_key(
+        assessor_ids={r.assessor.id for r in rows},
+        course_ids={r.course.id for r in rows},
+        plant_ids={r.employee.plant_id for r in rows},
+    )
+    plant_today = {}
+    for index, row in enumerate(rows):
+        employee, course = row.employee, row.course
+        if employee.plant_id not in plant_today:
+            plant_today[employee.plant_id] = employee.plant.local_today()
+        today = plant_today[employee.plant_id]
+        if not (
+            can(user=recorded_by, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id)
+            or can(user=recorded_by, capability=Capability.IMPORT_RESULTS, plant_id=employee.plant_id)
+        ):
+            errors[index].append(
+                _("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code}
+            )
+        if employee.status != EmployeeStatus.ACTIVE:
+            errors[index].append(
+                _("%(employee)s is not active (%(status)s).")
+                % {"employee": employee.employee_no, "status": employee.get_status_display()}
+            )
+        if not course.is_active:
+            errors[index].append(_("Course %(course)s is not active.") % {"course": course.code})
+        elif course.owner_plant_id not in (None, employee.plant_id):
+            errors[index].append(
+                _("Course %(course)s belongs to another plant.") % {"course": course.code}
+            )
+        if row.kind not in course.needed_kinds:
+            errors[index].append(
+                _("Course %(course)s does not use a %(kind)s assessment.")
+                % {"course": course.code, "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind}
+            )
+        if row.assessed_on > today:
+            errors[index].append(_("The assessment date may not be in the future."))
+        elif row.assessed_on < employee.hire_date:
+            errors[index].append(
+                _("The assessment date is before the hire date (%(hire_date)s).")
+                % {"hire_date": employee.hire_date.isoformat()}
+            )
+        if row.kind == AssessmentKind.THEORY:
+            if row.score is None:
+                errors[index].append(_("A theory test needs a score."))
+            elif not 0 <= row.score <= 100:
+                errors[index].append(_("The score must be between 0 and 100."))
+        elif row.kind == AssessmentKind.PRACTICAL and row.passed is None:
+            errors[index].append(_("A practical evaluation needs pass or fail."))
+        if not is_authorised(
+            authorisations,
+            assessor_id=row.assessor.id,
+            course_id=course.id,
+            plant_id=employee.plant_id,
+            on_date=min(row.assessed_on, today),
+        ):
+            errors[index].append(
+                _("%(assessor)s is not authorised to assess %(course)s at plant %(plant)s.")
+                % {"assessor": row.assessor.get_username(), "course": course.code, "plant": employee.plant.code}
+            )
+    for index, missing in _prerequisite_gaps(rows).items():
+        errors[index].append(
+            _("Prerequisite not valid on %(date)s: %(courses)s.")
+            % {"date": rows[index].assessed_on.isoformat(), "courses": ", ".join(c.code for c in missing)}
+        )
+    return dict(errors)
+
+
+def assessments_record(
+    *,
+    rows: Sequence[ResultInput],
+    recorded_by: AbstractBaseUser,
+    source: str = AssessmentSource.WEB,
+    session: TrainingSession | None = None,
+    ip_address: str | None = None,
+) -> list[Assessment]:
+    """Record results all or nothing. Raises BatchRejected with every row's reasons."""
+    if not rows:
+        return []
+    errors = assessments_validate(rows=rows, recorded_by=recorded_by)
+    if errors:
+        raise BatchRejected(errors=errors)
+    now = timezone.now()
+    with transaction.atomic():
+        keys = {(r.employee.id, r.course.id) for r in rows}
+        prior_attempts = dict(
+            ((e, c, k), n)
+            for e, c, k, n in Assessment.objects.filter(
+                employee_id__in={e for e, _c in keys}, course_id__in={c for _e, c in keys}, voided_at__isnull=True
+            )
+            .values_list("employee_id", "course_id", "kind")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        assessments = []
+        for row in rows:
+            attempt_key = (row.employee.id, row.course.id, row.kind)
+            prior_attempts[attempt_key] = prior_attempts.get(attempt_key, 0) + 1
+            passed = row.score >= row.course.pass_mark if row.kind == AssessmentKind.THEORY else bool(row.passed)
+            assessments.append(
+                Assessment(
+                    employee=row.employee,
+                    course=row.course,
+                    kind=row.kind,
+                    assessed_on=row.assessed_on,
+                    score=row.score if row.kind == AssessmentKind.THEORY else None,
+                    passed=passed,
+                    checklist_notes=row.checklist_notes.strip(),
+                    notes=row.notes.strip(),
+                    attempt=prior_attempts[attempt_key],
+                    assessor=row.assessor,
+                    recorded_by=recorded_by,
+                    recorded_at=now,
+                    session=session,
+                    source=source,
+                )
+            )
+        Assessment.objects.bulk_create(assessments)
+        certifications_refresh(pairs=keys)
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    occurred_at=now,
+                    actor=recorded_by,
+                    ip_address=ip_address,
+                    action=AuditAction.ASSESSMENT_RECORDED,
+                    plant_id=a.employee.plant_id,
+                    employee_id=a.employee.id,
+                    course_id=a.course.id,
+                    object_type="Assessment",
+                    object_id=str(a.pk or ""),
+                    summary=_audit_summary(a),
+                    changes={
+                        "kind": a.kind,
+                        "assessed_on": a.assessed_on.isoformat(),
+                        "score": a.score,
+                        "passed": a.passed,
+                        "assessor": a.assessor.get_username(),
+                        "source": a.source,
+                        "session": session.pk if session else None,
+                    },
+                )
+                for a in assessments
+            ]
+        )
+        readiness_mark(employees={r.employee.id: r.employee for r in rows}.values(), reason="assessment")
+    return assessments
+
+
+def _audit_summary(assessment: Assessment) -> str:
+    outcome = "pass" if assessment.passed else "fail"
+    score = f" {assessment.score}" if assessment.score is not None else ""
+    return (
+        f"{assessment.employee.employee_no} {assessment.course.code} {assessment.kind}{score} "
+        f"{outcome} on {assessment.assessed_on.isoformat()}"
+    )
+
+
+def assessment_record(*, row: ResultInput, recorded_by: AbstractBaseUser, **kwargs: object) -> Assessment:
+    """Record one result; raises ValidationError with the reasons it was refused."""
+    try:
+        return assessments_record(rows=[row], recorded_by=recorded_by, **kwargs)[0]
+    except BatchRejected as rejected:
+        raise ValidationError(rejected.errors[0]) from None
+
+
+def can_void(*, assessment: Assessment, user: AbstractBaseUser) -> bool:
+    """A trainer voids their own entry within VOID_WINDOW_DAYS; a manager or admin any entry at their plant."""
+    if assessment.is_voided:
+        return False
+    if can(user=user, capability=Capability.VOID_ANY_RESULT, plant_id=assessment.employee.plant_id):
+        return True
+    own = user.pk in (assessment.recorded_by_id, assessment.assessor_id)
+    recent = timezone.now() - assessment.recorded_at <= datetime.timedelta(days=settings.VOID_WINDOW_DAYS)
+    return own and recent and can(
+        user=user, capability=Capability.RECORD_RESULTS | Capability.IMPORT_RESULTS, plant_id=assessment.employee.plant_id
+    )
+
+
+def assessment_void(
+    *, assessment: Assessment, actor: AbstractBaseUser, reason: str, ip_address: str | None = None
+) -> Assessment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for voiding this entry."), code="reason_required")
+    with transaction.atomic():
+        # Lock the row: two people voiding the same entry at once must not both succeed.
+        assessment = Assessment.objects.select_for_update().select_related("employee", "course").get(pk=assessment.pk)
+        if assessment.is_voided:
+            raise ValidationError(_("This entry is already voided."), code="already_voided")
+        if not can_void(assessment=assessment, user=actor):
+            raise ValidationError(
+                _("You may void only your own entries, within %(days)s days of recording them.")
+                % {"days": settings.VOID_WINDOW_DAYS},
+                code="forbidden",
+            )
+        now = timezone.now()
+        Assessment.objects.filter(pk=assessment.pk, voided_at__isnull=True).update(
+            voided_at=now, voided_by=actor, void_reason=reason
+        )
+        certifications_refresh(pairs=[(assessment.employee_id, assessment.course_id)])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.ASSESSMENT_VOIDED,
+            summary=f"{_audit_summary(assessment)}: {reason}",
+            plant_id=assessment.employee.plant_id,
+            employee_id=assessment.employee_id,
+            course_id=assessment.course_id,
+            obj=assessment,
+            changes={"reason": reason},
+            ip_address=ip_address,
+        )
+        readiness_mark(employees=[assessment.employee], reason="voided")
+    assessment.refresh_from_db()
+    return assessment

@@ -1,0 +1,72 @@
+"""The web shell: home page by role, the user's profile, and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from employees.models import PlantMembership
+from employees.selectors import plants_for_user, user_roles
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(user=request.user)
+    plants = plants_for_user(user=request.user)
+    return render(request, "home.html", {"roles": roles, "plants": plants})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    memberships = PlantMembership.objects.filter(user=request.user).select_related("plant")
+    authorisations = request.user.trainer_authorisations.select_related("course", "plant").order_by(
+        "plant__code", "course__code"
+    )
+    return render(
+        request,
+        "profile.html",
+        {"memberships": memberships, "authorisations": authorisations, "roles": user_roles(user=request.user)},
+    )
+
+
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means "down" for a health check
+        logger.exception("health check: database unreachable")
+        return "down"
+    return "ok"
+
+
+def _broker_state() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    from certtrack.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001
+        logger.warning("health check: broker unreachable", exc_info=True)
+        return "down"
+    return "ok"
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers (the broker's state is reported, not required)."""
+    database = _database_state()
+    broker = _broker_state()
+    return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)

@@ -1,0 +1,245 @@
+"""The course catalog, what each plant, role and station requires, and who may assess what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _localised(english: str, chinese: str) -> str:
+    if chinese and (get_language() or "").startswith("zh"):
+        return chinese
+    return english
+
+
+class ProcessArea(models.Model):
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("process area")
+        verbose_name_plural = _("process areas")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.name_zh)
+
+
+class DeliveryMode(models.TextChoices):
+    CLASSROOM = "classroom", _("Classroom")
+    VIRTUAL = "virtual", _("Virtual model / simulation")
+    ON_THE_JOB = "on_the_job", _("On the job")
+    ELEARNING = "elearning", _("E-learning")
+
+
+class AssessmentKind(models.TextChoices):
+    THEORY = "theory", _("Theory test")
+    PRACTICAL = "practical", _("Practical evaluation")
+
+
+class Course(models.Model):
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    process_area = models.ForeignKey(
+        ProcessArea, on_delete=models.PROTECT, related_name="courses", verbose_name=_("process area")
+    )
+    version = models.CharField(_("version"), max_length=16, default="1.0")
+    delivery_mode = models.CharField(
+        _("delivery mode"), max_length=12, choices=DeliveryMode.choices, default=DeliveryMode.CLASSROOM
+    )
+    duration_hours = models.DecimalField(_("duration (hours)"), max_digits=5, decimal_places=1, default=1)
+    needs_theory = models.BooleanField(_("needs theory test"), default=True)
+    needs_practical = models.BooleanField(_("needs practical evaluation"), default=False)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("theory pass mark"), default=80, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("validity (months)"), null=True, blank=True, help_text=_("Empty: never expires")
+    )
+    safety_critical = models.BooleanField(_("safety-critical"), default=False)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_by", verbose_name=_("prerequisites")
+    )
+    owner_plant = models.ForeignKey(
+        "employees.Plant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="own_courses",
+        verbose_name=_("owner plant"),
+        help_text=_("Empty: a company-wide template every plant may use"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(needs_theory=True) | Q(needs_practical=True), name="course_needs_an_assessment"
+            ),
+            models.CheckConstraint(condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="course_pass_mark_0_100"),
+            models.CheckConstraint(
+                condition=Q(validity_months__isnull=True) | Q(validity_months__gte=1),
+                name="course_validity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        return _localised(self.title, self.title_zh)
+
+    @property
+    def is_template(self) -> bool:
+        return self.owner_plant_id is None
+
+    @property
+    def needed_kinds(self) -> tuple[str, ...]:
+        kinds = []
+        if self.needs_theory:
+            kinds.append(AssessmentKind.THEORY.value)
+        if self.needs_practical:
+            kinds.append(AssessmentKind.PRACTICAL.value)
+        return tuple(kinds)
+
+
+class RequirementScope(models.TextChoices):
+    PLANT = "plant", _("Plant-wide")
+    ROLE = "role", _("Job role")
+    STATION = "station", _("Station")
+
+
+class Requirement(models.Model):
+    """Course C is required plant-wide, for a job role (optionally at one plant), or for a station.
+
+    An employee's required set is the union of their plant's plant-wide courses,
+    their role's courses (company-wide or at their plant) and their primary
+    station's courses (DOMAIN.md).
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="requirements", verbose_name=_("course"))
+    scope = models.CharField(_("scope"), max_length=8, choices=RequirementScope.choices)
+    plant = models.ForeignKey(
+        "employees.Plant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        verbose_name=_("plant"),
+    )
+    role = models.ForeignKey(
+        "employees.JobRole",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        verbose_name=_("job role"),
+    )
+    station = models.ForeignKey(
+        "employees.Station",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        verbose_name=_("station"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(scope="plant", plant__isnull=False, role__isnull=True, station__isnull=True)
+                    | Q(scope="role", role__isnull=False, station__isnull=True)
+                    | Q(scope="station", station__isnull=False, plant__isnull=True, role__isnull=True)
+                ),
+                name="requirement_scope_matches_target",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "plant"], condition=Q(scope="plant"), name="requirement_plant_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["course", "role", "plant"],
+                condition=Q(scope="role", plant__isnull=False),
+                name="requirement_role_at_plant_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "role"],
+                condition=Q(scope="role", plant__isnull=True),
+                name="requirement_role_company_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "station"], condition=Q(scope="station"), name="requirement_station_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scope", "plant"], name="requirement_scope_plant"),
+            models.Index(fields=["station"], name="requirement_station"),
+            models.Index(fields=["role"], name="requirement_role"),
+        ]
+
+    def __str__(self) -> str:
+        target = {
+            RequirementScope.PLANT: lambda: self.plant.code,
+            RequirementScope.ROLE: lambda: f"{self.role}" + (f" @ {self.plant.code}" if self.plant_id else ""),
+            RequirementScope.STATION: lambda: str(self.station),
+        }[RequirementScope(self.scope)]()
+        return f"{self.course.code} ← {self.get_scope_display()}: {target}"
+
+
+class TrainerAuthorisation(models.Model):
+    """An admin's word that a user may assess (sign off) a course at a plant (TWI/ILUO)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="trainer_authorisations",
+        verbose_name=_("trainer"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="trainer_authorisations", verbose_name=_("course")
+    )
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.CASCADE, related_name="trainer_authorisations", verbose_name=_("plant")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username", "course__code"]
+        verbose_name = _("trainer authorisation")
+        verbose_name_plural = _("trainer authorisations")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course", "plant"], name="trainer_authorisation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.course.code} @ {self.plant.code}"

@@ -1,0 +1,90 @@
+"""Reads of the catalog: required sets, course availability, trainer authorisations."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
+from employees.models import Employee, Plant
+
+
+def courses_available_to_plant(*, plant: Plant) -> QuerySet[Course]:
+    """Active company templates and the plant's own courses."""
+    return Course.objects.filter(Q(owner_plant__isnull=True) | Q(owner_plant=plant), is_active=True)
+
+
+def required_course_ids_by_employee(*, employees: Iterable[Employee]) -> dict[int, set[int]]:
+    """Each employee's required set (DOMAIN.md): plant-wide ∪ role ∪ primary station courses.
+
+    Three small queries whatever the number of employees.
+    """
+    employees = list(employees)
+    plant_ids = {e.plant_id for e in employees}
+    role_ids = {e.role_id for e in employees}
+    station_ids = {e.station_id for e in employees if e.station_id}
+    requirements = Requirement.objects.filter(course__is_active=True).filter(
+        Q(scope=RequirementScope.PLANT, plant_id__in=plant_ids)
+        | Q(scope=RequirementScope.ROLE, role_id__in=role_ids)
+        | Q(scope=RequirementScope.STATION, station_id__in=station_ids)
+    )
+    by_plant: dict[int, set[int]] = defaultdict(set)
+    by_role: dict[tuple[int, int | None], set[int]] = defaultdict(set)
+    by_station: dict[int, set[int]] = defaultdict(set)
+    for scope, course_id, plant_id, role_id, station_id in requirements.values_list(
+        "scope", "course_id", "plant_id", "role_id", "station_id"
+    ):
+        if scope == RequirementScope.PLANT:
+            by_plant[plant_id].add(course_id)
+        elif scope == RequirementScope.ROLE:
+            by_role[(role_id, plant_id)].add(course_id)
+        else:
+            by_station[station_id].add(course_id)
+    return {
+        e.id: by_plant[e.plant_id]
+        | by_role[(e.role_id, None)]
+        | by_role[(e.role_id, e.plant_id)]
+        | (by_station[e.station_id] if e.station_id else set())
+        for e in employees
+    }
+
+
+def required_courses_for_employee(*, employee: Employee) -> QuerySet[Course]:
+    course_ids = required_course_ids_by_employee(employees=[employee])[employee.id]
+    return Course.objects.filter(id__in=course_ids).select_related("process_area").order_by("code")
+
+
+def authorisations_by_key(
+    *, assessor_ids: Iterable[int], course_ids: Iterable[int], plant_ids: Iterable[int]
+) -> dict[tuple[int, int, int], datetime.date | None]:
+    """{(assessor, course, plant): valid_until} for the given ids, in one query."""
+    rows = TrainerAuthorisation.objects.filter(
+        user_id__in=set(assessor_ids), course_id__in=set(course_ids), plant_id__in=set(plant_ids)
+    ).values_list("user_id", "course_id", "plant_id", "valid_until")
+    return {(user_id, course_id, plant_id): valid_until for user_id, course_id, plant_id, valid_until in rows}
+
+
+def is_authorised(
+    authorisations: dict[tuple[int, int, int], datetime.date | None],
+    *,
+    assessor_id: int,
+    course_id: int,
+    plant_id: int,
+    on_date: datetime.date,
+) -> bool:
+    key = (assessor_id, course_id, plant_id)
+    if key not in authorisations:
+        return False
+    valid_until = authorisations[key]
+    return valid_until is None or on_date <= valid_until
+
+
+def courses_authorised_for(*, user: AbstractBaseUser, plant_ids: Iterable[int] | None = None) -> QuerySet[Course]:
+    authorisations = TrainerAuthorisation.objects.filter(user=user, course__is_active=True)
+    if plant_ids is not None:
+        authorisations = authorisations.filter(plant_id__in=set(plant_ids))
+    return Course.objects.filter(id__in=authorisations.values("course_id")).select_related("process_area")

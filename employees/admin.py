@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station
+
+
+@admin.register(Plant)
+class PlantAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "country", "time_zone", "is_active"]
+    list_filter = ["country", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ProductionLine)
+class ProductionLineAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "plant", "process_area", "shifts", "sop_date", "target_readiness_pct", "is_active"]
+    list_filter = ["plant", "process_area", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["plant", "process_area"]
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "line", "coverage_target", "is_active"]
+    list_filter = ["line__plant", "line", "is_active"]
+    search_fields = ["code", "name", "line__code"]
+    list_select_related = ["line", "line__plant"]
+
+
+@admin.register(JobRole)
+class JobRoleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_zh"]
+    search_fields = ["code", "name", "name_zh"]
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    list_display = ["employee_no", "name", "plant", "line", "station", "role", "shift", "status", "hire_date"]
+    list_filter = ["plant", "status", "role", "shift", "line"]
+    search_fields = ["employee_no", "name"]
+    list_select_related = ["plant", "line", "station", "role"]
+    raw_id_fields = ["line", "station"]
+    date_hierarchy = "hire_date"
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+        return False  # employees leave (a status); they are never deleted
+
+
+@admin.register(PlantMembership)
+class PlantMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "plant", "role", "created_at"]
+    list_filter = ["plant", "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "plant"]
+    autocomplete_fields = ["user"]

@@ -1,0 +1,147 @@
+"""Shared fixtures: service gates (skip, or fail under CERTTRACK_REQUIRE_SERVICES=1) and personas.
+
+Personas, as in healthchecks' tests: each role at plant SY, the same role at
+plant DE (the cross-plant outsider), and a company-wide admin.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("CERTTRACK_REQUIRE_SERVICES") == "1"
+
+
+def _redis_missing() -> str | None:
+    url = settings.REDIS_URL
+    if not url:
+        return "REDIS_URL is not set (Celery runs eagerly)"
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return None
+    except OSError as exc:
+        return f"Redis at {url} is unreachable: {exc}"
+
+
+def _worker_missing() -> str | None:
+    missing = _redis_missing()
+    if missing:
+        return missing
+    from certtrack.celery import app
+
+    replies = app.control.ping(timeout=2.0)
+    return None if replies else "no Celery worker answered a ping on REDIS_URL"
+
+
+def _chromium_missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not shutil.which(os.environ.get("CHROMIUM_PATH", "chromium")):
+        return "Chromium is not installed (apt-get install chromium)"
+    return None
+
+
+def _postgres_missing() -> str | None:
+    if connection.vendor != "postgresql":
+        return "the database is not PostgreSQL (set DATABASE_URL=postgres://...)"
+    return None
+
+
+def _libreoffice_missing() -> str | None:
+    return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
+
+
+SERVICE_GATES = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    "celery_worker": _worker_missing,
+    "chromium": _chromium_missing,
+    "libreoffice": _libreoffice_missing,
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for name, gate in SERVICE_GATES.items():
+        if item.get_closest_marker(name) is None:
+            continue
+        reason = gate()
+        if reason:
+            if REQUIRE_SERVICES:
+                pytest.fail(f"CERTTRACK_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _english_and_no_lockouts(settings) -> None:  # noqa: ANN001
+    settings.LANGUAGE_CODE = "en"
+    settings.AXES_ENABLED = False
+
+
+# --- Plants and personas ---------------------------------------------------------
+
+
+@pytest.fixture
+def plant_sy(db):  # noqa: ANN001, ANN201, ARG001
+    return factories.PlantFactory(code="SY", name="Shenyang", country="CN", time_zone="Asia/Shanghai")
+
+
+@pytest.fixture
+def plant_de(db):  # noqa: ANN001, ANN201, ARG001
+    return factories.PlantFactory(code="DE", name="Debrecen", country="HU", time_zone="Europe/Budapest")
+
+
+def _member(username: str, plant, role: str):  # noqa: ANN001, ANN202
+    user = factories.UserFactory(username=username)
+    factories.PlantMembershipFactory(user=user, plant=plant, role=role)
+    return user
+
+
+@pytest.fixture
+def trainer(plant_sy):  # noqa: ANN001, ANN201
+    return _member("trainer", plant_sy, "trainer")
+
+
+@pytest.fixture
+def manager(plant_sy):  # noqa: ANN001, ANN201
+    return _member("manager", plant_sy, "manager")
+
+
+@pytest.fixture
+def hr(plant_sy):  # noqa: ANN001, ANN201
+    return _member("hr", plant_sy, "hr")
+
+
+@pytest.fixture
+def auditor(plant_sy):  # noqa: ANN001, ANN201
+    return _member("auditor", plant_sy, "auditor")
+
+
+@pytest.fixture
+def admin_user(db):  # noqa: ANN001, ANN201, ARG001
+    return factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def trainer_de(plant_de):  # noqa: ANN001, ANN201
+    return _member("trainer-de", plant_de, "trainer")
+
+
+@pytest.fixture
+def manager_de(plant_de):  # noqa: ANN001, ANN201
+    return _member("manager-de", plant_de, "manager")
+
+
+@pytest.fixture
+def hr_de(plant_de):  # noqa: ANN001, ANN201
+    return _member("hr-de", plant_de, "hr")
