@@ -16,10 +16,10 @@ ASSESSMENT_GUARD = """
 CREATE OR REPLACE FUNCTION certtrack_assessment_guard() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'assessments are append-only: DELETE refused (void the entry instead)';
+        RAISE EXCEPTION 'assessments are append-only: DELETE refused (void the entry instead)' USING ERRCODE = 'restrict_violation';
     END IF;
     IF OLD.voided_at IS NOT NULL THEN
-        RAISE EXCEPTION 'assessment % is voided and can no longer change', OLD.id;
+        RAISE EXCEPTION 'assessment % is voided and can no longer change', OLD.id USING ERRCODE = 'restrict_violation';
     END IF;
     IF (NEW.employee_id, NEW.course_id, NEW.kind, NEW.assessed_on, NEW.score, NEW.passed,
         NEW.checklist_notes, NEW.notes, NEW.attempt, NEW.assessor_id, NEW.recorded_by_id,
@@ -28,7 +28,7 @@ BEGIN
        (OLD.employee_id, OLD.course_id, OLD.kind, OLD.assessed_on, OLD.score, OLD.passed,
         OLD.checklist_notes, OLD.notes, OLD.attempt, OLD.assessor_id, OLD.recorded_by_id,
         OLD.recorded_at, OLD.session_id, OLD.source) THEN
-        RAISE EXCEPTION 'assessments are append-only: result fields of % cannot be updated', OLD.id;
+        RAISE EXCEPTION 'assessments are append-only: result fields of % cannot be updated', OLD.id USING ERRCODE = 'restrict_violation';
     END IF;
     RETURN NEW;
 END;
@@ -39,7 +39,7 @@ CREATE TRIGGER assessment_append_only
 
 CREATE OR REPLACE FUNCTION certtrack_audit_guard() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP;
+    RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP USING ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_event_append_only
@@ -57,12 +57,12 @@ DROP FUNCTION IF EXISTS certtrack_audit_guard();
 
 def install(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(ASSESSMENT_GUARD)
+        schema_editor.execute(ASSESSMENT_GUARD, params=None)
 
 
 def uninstall(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_GUARDS)
+        schema_editor.execute(DROP_GUARDS, params=None)
 
 
 class Migration(migrations.Migration):
