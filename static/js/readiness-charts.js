@@ -19,7 +19,7 @@
         datasets: trend.series.map(function (series, index) {
           const colour = palette[index % palette.length];
           return { label: series.label, data: series.data, borderColor: colour, backgroundColor: colour,
-                   pointRadius: 0, borderWidth: 2, spanGaps: true, tension: 0.2 };
+                   pointRadius: 0, borderWidth: 2, spanGaps: true, stepped: true };
         }),
       },
       options: {

@@ -39,7 +39,7 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
 
     assert "2 of 3 qualified" in plant_page
     assert "66.7%" in plant_page, plant_page.split("plant-readiness")[1][:300]
-    assert "Figures for 2026-06-30" in plant_page
+    assert "Figures for 2026-06-30, as of" in plant_page
     assert 'data-station="S1"' in line_page
     assert '<div class="count">2 / 2</div>' in line_page.split('data-station="S1"')[1]  # S1: A and C, covered
     s2_tile = line_page.split('data-station="S2"')[1].split("</div> </div>")[0]
