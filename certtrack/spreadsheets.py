@@ -23,14 +23,17 @@ import datetime
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, ClassVar
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -150,18 +153,23 @@ def _inspect_archive(archive: zipfile.ZipFile) -> None:
 @contextmanager
 def open_workbook(path: Path) -> Iterator[openpyxl.Workbook]:
     """Open an inspected file read-only; formulas stay visible (data_only=False)."""
-    from defusedxml import DefusedXmlException
-
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except DefusedXmlException as exc:
-        raise SpreadsheetRejected(_("The workbook contains XML entity declarations; such files are refused.")) from exc
     except Exception as exc:  # noqa: BLE001 - openpyxl raises anything from KeyError to ParseError on junk
-        raise SpreadsheetRejected(_("The file could not be read as an Excel workbook.")) from exc
+        raise _unreadable(exc) from exc
     try:
         yield book
+    except (DefusedXmlException, ParseError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # Read-only sheets are parsed lazily, while the rows are read.
+        raise _unreadable(exc) from exc
     finally:
         book.close()
+
+
+def _unreadable(exc: BaseException) -> SpreadsheetRejected:
+    if isinstance(exc, DefusedXmlException) or isinstance(exc.__cause__, DefusedXmlException):
+        return SpreadsheetRejected(_("The workbook contains XML entity declarations; such files are refused."))
+    return SpreadsheetRejected(_("The file could not be read as an Excel workbook."))
 
 
 # --- Cell normalisation ----------------------------------------------------------------
@@ -319,6 +327,7 @@ class SheetSpec:
     required: bool = True  # a missing sheet is an error
     fallback_first: bool = True  # read the first sheet when none has the name
     also_named: tuple[str, ...] = ()  # other sheet names accepted (e.g. an export's "Roster")
+    ignored: tuple[str, ...] = ()  # headers known to be extra (an export's computed columns): no warning
 
 
 @dataclass(frozen=True)
@@ -518,7 +527,8 @@ class WorkbookReader:
                 continue
             column = next((c for c in spec.columns if c.matches(header)), None)
             if column is None:
-                unknown.append(clean_text(cell.value))
+                if header not in spec.ignored:
+                    unknown.append(clean_text(cell.value))
             elif column.key in positions:
                 preview.error(sheet, 1, column.key, _("The column %(column)s appears twice.") % {"column": column.key})
                 return None

@@ -26,6 +26,7 @@ from certtrack.spreadsheets import (
     WorkbookReader,
     changes_between,
 )
+from employees.exports import ROSTER_COMPUTED_HEADERS
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
 from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 
@@ -236,6 +237,7 @@ class OrganisationImporter(_AdminImporter):
 EMPLOYEE_SHEET = SheetSpec(
     name="Employees",
     also_named=("Roster",),
+    ignored=ROSTER_COMPUTED_HEADERS,
     columns=(
         Column(
             "employee_no",
