@@ -201,10 +201,11 @@ def job_enqueue(task_name: str, job: SpreadsheetJob, *args: object) -> None:
     """Send the job's task after commit; a broker outage fails the job with a message, never the request."""
 
     def send() -> None:
-        from certtrack.celery import app
+        from django.utils.module_loading import import_string
 
         try:
-            app.tasks[task_name].apply_async(args=[job.pk, *args])
+            # Task names are their import paths; importing registers the task even before autodiscovery ran.
+            import_string(task_name).apply_async(args=[job.pk, *args])
         except Exception:  # noqa: BLE001 - the user sees the failure on the job page
             logger.warning("could not enqueue %s for job %s", task_name, job.pk, exc_info=True)
             job_fail(job_id=job.pk, message=_("The background worker could not be reached. Try again later."))
