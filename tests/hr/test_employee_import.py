@@ -143,3 +143,21 @@ def test_it_refuses_another_plants_employee_and_hides_nothing_it_should_not(tmp_
         "Employees row 2 [employee_no]: Employee DE1 belongs to a plant you may not import for."
     ]
     assert Employee.objects.get(employee_no="DE1").plant == org["DE"]
+
+
+def test_the_import_reads_in_read_only_mode_with_formulas_visible(tmp_path, org, hr, hire, monkeypatch) -> None:  # noqa: ANN001
+    import openpyxl
+
+    calls = []
+    real = openpyxl.load_workbook
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append((kwargs.get("read_only"), kwargs.get("data_only")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("certtrack.spreadsheets.openpyxl.load_workbook", spy)
+    path = make_xlsx(
+        tmp_path / "s.xlsx", {"Employees": [EMPLOYEE_HEADERS, ["E1", "Ann", "SY", "", "", "OP", "", hire, ""]]}
+    )
+    assert _run(path, hr, org["SY"]).ok
+    assert calls == [(True, False)]
