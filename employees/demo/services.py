@@ -329,7 +329,7 @@ def _plant_user(users: dict[str, AbstractBaseUser], *, plant: str, role: str) ->
     return users[spec.username]
 
 
-def plant_course_ids(*, plant: Plant) -> set[int]:
+def _plant_course_ids(*, plant: Plant) -> set[int]:
     """Every course a person at the plant may need: its requirements and their prerequisites."""
     role_ids = set(Employee.objects.filter(plant=plant).values_list("role_id", flat=True))
     required = set(
@@ -345,7 +345,7 @@ def plant_course_ids(*, plant: Plant) -> set[int]:
 
 def _trainer_authorise(*, trainer: AbstractBaseUser, plant: Plant, granted_by: AbstractBaseUser) -> None:
     """The plant's demo trainer may sign off every course its people need."""
-    wanted = plant_course_ids(plant=plant)
+    wanted = _plant_course_ids(plant=plant)
     existing = set(TrainerAuthorisation.objects.filter(user=trainer, plant=plant).values_list("course_id", flat=True))
     TrainerAuthorisation.objects.bulk_create(
         [

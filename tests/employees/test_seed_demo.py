@@ -28,7 +28,7 @@ from assessments.selectors import qualifications
 from courses.models import Course, Requirement, TrainerAuthorisation
 from courses.selectors import required_course_ids_by_employee
 from employees.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
-from employees.models import Employee, EmployeeStatus, Plant, PlantMembership, ProductionLine, Station
+from employees.models import Employee, EmployeeStatus, JobRole, Plant, PlantMembership, ProductionLine, Station
 
 PASSWORD = "seed-demo-test-password"
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -392,3 +392,22 @@ def test_it_takes_the_password_from_the_environment_else_the_default(monkeypatch
     call_command("seed_demo", stdout=StringIO())
     assert seen == ["from-the-environment", "from-the-option", DEFAULT_DEMO_PASSWORD]
     assert len(DEFAULT_DEMO_PASSWORD) >= 12
+
+
+def test_it_builds_the_same_roster_on_every_machine(sy: Plant) -> None:
+    """Fixed seeds: a fresh build on any day gives the same numbers, names, roles and stations."""
+    from employees.demo import data, services
+
+    lines = {line.code: line for line in ProductionLine.objects.filter(plant=sy)}
+    stations = {(s.line.code, s.code): s for s in Station.objects.filter(line__plant=sy).select_related("line")}
+    roles = {r.code: r for r in JobRole.objects.all()}
+    builds = [
+        services._roster_build(spec=data.SY, lines=lines, stations=stations, roles=roles, today=day)
+        for day in (sy.local_today(), datetime.date(2031, 5, 17))
+    ]
+    seeded = list(Employee.objects.filter(plant=sy).order_by("employee_no"))
+    for build in builds:
+        build.sort(key=lambda e: e.employee_no)
+        assert [(e.employee_no, e.name, e.role_id, e.station_id) for e in build] == [
+            (e.employee_no, e.name, e.role_id, e.station_id) for e in seeded
+        ]
