@@ -87,9 +87,7 @@ def qualifications(*, employees: Iterable[Employee], on_date: datetime.date) -> 
         if c.is_valid_on(on_date)
     }
     return {
-        e.id: Qualification(
-            required=len(required[e.id]), valid=sum((e.id, c) in valid_pairs for c in required[e.id])
-        )
+        e.id: Qualification(required=len(required[e.id]), valid=sum((e.id, c) in valid_pairs for c in required[e.id]))
         for e in employees
     }
 
