@@ -58,6 +58,10 @@ def _postgres_missing() -> str | None:
     return None
 
 
+def _gettext_missing() -> str | None:
+    return None if shutil.which("xgettext") else "GNU gettext (xgettext) is not installed (apt-get install gettext)"
+
+
 def _libreoffice_missing() -> str | None:
     return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
 
@@ -68,6 +72,7 @@ SERVICE_GATES = {
     "celery_worker": _worker_missing,
     "chromium": _chromium_missing,
     "libreoffice": _libreoffice_missing,
+    "gettext": _gettext_missing,
 }
 
 
