@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Every random choice of the demo comes from random.Random seeded with this and a purpose.
+SEED = "certtrack-demo"
+
 
 @dataclass(frozen=True)
 class StationSpec:
