@@ -278,12 +278,12 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
         .order_by()
     ):
         passes[(employee_id, course_id)].append((kind, assessed_on))
-    revoked = dict(
-        ((e, c), r)
+    revoked = {
+        (e, c): r
         for e, c, r in Certification.objects.filter(
             employee_id__in=employee_ids, course_id__in=needed_ids, revoked_on__isnull=False
         ).values_list("employee_id", "course_id", "revoked_on")
-    )
+    }
     gaps: dict[int, list[Course]] = {}
     for index, row in enumerate(rows):
         missing = []
@@ -321,9 +321,7 @@ def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBa
             can(user=recorded_by, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id)
             or can(user=recorded_by, capability=Capability.IMPORT_RESULTS, plant_id=employee.plant_id)
         ):
-            errors[index].append(
-                _("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code}
-            )
+            errors[index].append(_("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code})
         if employee.status != EmployeeStatus.ACTIVE:
             errors[index].append(
                 _("%(employee)s is not active (%(status)s).")
@@ -332,13 +330,14 @@ def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBa
         if not course.is_active:
             errors[index].append(_("Course %(course)s is not active.") % {"course": course.code})
         elif course.owner_plant_id not in (None, employee.plant_id):
-            errors[index].append(
-                _("Course %(course)s belongs to another plant.") % {"course": course.code}
-            )
+            errors[index].append(_("Course %(course)s belongs to another plant.") % {"course": course.code})
         if row.kind not in course.needed_kinds:
             errors[index].append(
                 _("Course %(course)s does not use a %(kind)s assessment.")
-                % {"course": course.code, "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind}
+                % {
+                    "course": course.code,
+                    "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind,
+                }
             )
         if row.assessed_on > today:
             errors[index].append(_("The assessment date may not be in the future."))
@@ -390,15 +389,15 @@ def assessments_record(
     now = timezone.now()
     with transaction.atomic():
         keys = {(r.employee.id, r.course.id) for r in rows}
-        prior_attempts = dict(
-            ((e, c, k), n)
+        prior_attempts = {
+            (e, c, k): n
             for e, c, k, n in Assessment.objects.filter(
                 employee_id__in={e for e, _c in keys}, course_id__in={c for _e, c in keys}, voided_at__isnull=True
             )
             .values_list("employee_id", "course_id", "kind")
             .annotate(n=Count("id"))
             .order_by()
-        )
+        }
         assessments = []
         for row in rows:
             attempt_key = (row.employee.id, row.course.id, row.kind)
@@ -479,8 +478,14 @@ def can_void(*, assessment: Assessment, user: AbstractBaseUser) -> bool:
         return True
     own = user.pk in (assessment.recorded_by_id, assessment.assessor_id)
     recent = timezone.now() - assessment.recorded_at <= datetime.timedelta(days=settings.VOID_WINDOW_DAYS)
-    return own and recent and can(
-        user=user, capability=Capability.RECORD_RESULTS | Capability.IMPORT_RESULTS, plant_id=assessment.employee.plant_id
+    return (
+        own
+        and recent
+        and can(
+            user=user,
+            capability=Capability.RECORD_RESULTS | Capability.IMPORT_RESULTS,
+            plant_id=assessment.employee.plant_id,
+        )
     )
 
 

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from assessments.views import audit
+
+urlpatterns = [
+    path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/export.xlsx", audit.audit_export, name="audit-export"),
+]

@@ -24,7 +24,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -818,3 +818,19 @@ def template_write(importer: type[Importer], target: IO[bytes] | Path) -> None:
                 ]
             )
     book.save(target)
+
+
+def workbook_write(
+    *, stream: IO[bytes], sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]]
+) -> None:
+    """Write simple (title, headers, rows) sheets to a stream in write-only mode: memory stays flat.
+
+    Used by list exports such as the audit log; headers bold and frozen, every text a text cell.
+    """
+    book = new_workbook()
+    for title, headers, rows in sheets:
+        sheet = new_sheet(book, title[:31], freeze="A2")
+        sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header in headers])
+        for row in rows:
+            sheet.append([value_cell(sheet, value) for value in row])
+    book.save(stream)

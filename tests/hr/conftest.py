@@ -7,11 +7,6 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # noqa: ANN001
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def org(plant_sy, plant_de):  # noqa: ANN001, ANN201
     """Plant SY with line L1 (stations S1, S2) and L2; plant DE with line D1; roles OP and TL."""
