@@ -257,7 +257,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by certtrack/celery.py from each app's schedule
+CELERY_BEAT_SCHEDULE: dict = {  # filled by certtrack/celery.py from each app's schedule
+    "spreadsheet-jobs-purge": {
+        "task": "certtrack.tasks.spreadsheet_jobs_purge",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
+}
 
 # --- Domain settings ------------------------------------------------------------
 # How long a trainer may void their own entry.
@@ -267,6 +273,9 @@ EXPORT_ASYNC_THRESHOLD = env_int("EXPORT_ASYNC_THRESHOLD", 2000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50000)
 IMPORT_ASYNC_THRESHOLD = env_int("IMPORT_ASYNC_THRESHOLD", 2000)
+# Zip-bomb guard for uploaded workbooks, checked from the zip directory before anything is parsed.
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 # A roll-up older than its pending changes by more than this is flagged as lagging.
 ROLLUP_LAG_WARNING_MINUTES = env_int("ROLLUP_LAG_WARNING_MINUTES", 15)
 

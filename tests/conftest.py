@@ -95,6 +95,12 @@ def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:  # noqa: ANN001
+    """Uploaded and exported spreadsheets land in the test's own directory, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 # --- Plants and personas ---------------------------------------------------------
 
 

@@ -56,7 +56,59 @@ MATRIX: dict[str, Entry] = {
     "set_language": Entry(PUBLIC, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
     "audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"})),
     "audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"})),
+    # HR Excel (certtrack/hr_urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
+    "hr:exports": Entry(outcomes({"hr", "admin", "hr_de"})),
+    "hr:export_roster": Entry(outcomes({"hr", "admin"}), query={"plant": "SY"}),
+    "hr:imports": Entry(outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"})),
+    "hr:import_upload": Entry(outcomes({"hr", "admin", "hr_de"}), kwargs=lambda w: {"kind": "employees"}),
+    "hr:import_template": Entry(
+        outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}), kwargs=lambda w: {"kind": "results"}
+    ),
+    "hr:job": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
+    # A previewed import with errors: its requester is sent back to the job page, everyone else gets 404.
+    "hr:job_confirm": Entry(outcomes({"hr"}), kwargs=lambda w: {"pk": _hr_import_job(w).pk}, method="post"),
+    "hr:job_download": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
 }
+
+
+def _hr_export_job(world: dict):  # noqa: ANN202
+    """A finished roster export of plant SY requested by the SY HR persona (created once per test)."""
+    if "hr_job" not in world:
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from certtrack.models import SpreadsheetJob
+
+        job = SpreadsheetJob(
+            kind="export_roster",
+            plant=world["plant"],
+            requester=world["personas"]["hr"],
+            status="done",
+            created_at=timezone.now(),
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        job.file.save("export.xlsx", ContentFile(b"PK"), save=True)
+        world["hr_job"] = job
+    return world["hr_job"]
+
+
+def _hr_import_job(world: dict):  # noqa: ANN202
+    from django.utils import timezone
+
+    from certtrack.models import SpreadsheetJob
+
+    return SpreadsheetJob.objects.get_or_create(
+        kind="employees",
+        plant=world["plant"],
+        requester=world["personas"]["hr"],
+        defaults={
+            "status": "previewed",
+            "counts": {"errors": 1},
+            "created_at": timezone.now(),
+            "expires_at": timezone.now() + dt.timedelta(hours=1),
+        },
+    )[0]
+
 
 # URL names not walked here, with the reason.
 EXEMPT = {
