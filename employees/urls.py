@@ -1,5 +1,12 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from employees import views
+
+app_name = "employees"
+
+urlpatterns = [
+    path("employees/", views.employee_list, name="employee_list"),
+    path("employees/<str:employee_no>/", views.employee_detail, name="employee_detail"),
+]
