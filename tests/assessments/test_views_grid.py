@@ -164,7 +164,7 @@ def test_it_saves_10_or_30_rows_with_the_same_number_of_queries(client, trainer,
         people = factories.EmployeeFactory.create_batch(size, plant=plant_sy)
         session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
         session.attendees.set(people)
-        payload = _payload(session, {e: ("85", "pass", "") for e in people})
+        payload = _payload(session, dict.fromkeys(people, ("85", "pass", "")))
         client.force_login(trainer)
         with CaptureQueriesContext(connection) as queries:
             response = client.post(_url(session), payload)
