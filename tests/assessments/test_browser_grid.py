@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS", "/tmp")
+SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS", "/tmp")  # noqa: S108 - screenshots to look at
 
 
 @pytest.fixture
