@@ -30,7 +30,18 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "course", "kind", "assessed_on", "score", "passed", "attempt", "assessor", "source", "voided_at"]
+    list_display = [
+        "employee",
+        "course",
+        "kind",
+        "assessed_on",
+        "score",
+        "passed",
+        "attempt",
+        "assessor",
+        "source",
+        "voided_at",
+    ]
     list_filter = ["kind", "passed", "source", "employee__plant", "course__process_area"]
     search_fields = ["employee__employee_no", "employee__name", "course__code"]
     date_hierarchy = "assessed_on"

@@ -7,6 +7,7 @@ plant-wide figures of dashboards come from the roll-up tables (rollup.py).
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -261,3 +262,49 @@ def trainer_gaps(*, user: AbstractBaseUser, within_days: int = 30) -> list[GapRo
         key=lambda g: (GAP_ORDER[g.status], g.expires_on or datetime.date.min, g.course.code, g.employee.employee_no)
     )
     return gaps
+
+
+def audit_events_for_user(*, user: object, filters: dict | None = None) -> QuerySet[AuditEvent]:
+    """Audit events the user may read (Capability.VIEW_AUDIT_LOG), newest first, filtered.
+
+    Events without a plant (company-wide changes) are visible to company-wide admins only.
+    """
+    from employees.selectors import Capability, scope_to_plants
+
+    events = scope_to_plants(
+        AuditEvent.objects.select_related("actor", "plant", "employee", "course"),
+        user=user,
+        capability=Capability.VIEW_AUDIT_LOG,
+    )
+    filters = filters or {}
+    if filters.get("actor"):
+        events = events.filter(actor__username__iexact=filters["actor"].strip())
+    if filters.get("employee"):
+        events = events.filter(employee__employee_no__iexact=filters["employee"].strip())
+    if filters.get("course"):
+        events = events.filter(course__code__iexact=filters["course"].strip())
+    if filters.get("action"):
+        events = events.filter(action=filters["action"])
+    if filters.get("date_from"):
+        events = events.filter(occurred_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        events = events.filter(occurred_at__date__lte=filters["date_to"])
+    return events.order_by("-occurred_at", "-id")
+
+
+AUDIT_COLUMNS = ("When (UTC)", "Who", "From", "Event", "Plant", "Employee", "Course", "Summary", "Changes")
+
+
+def audit_rows(events: QuerySet[AuditEvent]) -> Iterable[tuple]:
+    for event in events.iterator(chunk_size=2000):
+        yield (
+            event.occurred_at.replace(tzinfo=None),
+            event.actor.get_username() if event.actor else "",
+            event.ip_address or "",
+            event.action,
+            event.plant.code if event.plant else "",
+            event.employee.employee_no if event.employee else "",
+            event.course.code if event.course else "",
+            event.summary,
+            json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else "",
+        )

@@ -121,9 +121,7 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
                 raise ValidationError(f"{entry['code']}: unknown prerequisite {prerequisite}")
             wanted_links.add((courses[entry["code"]].id, courses[prerequisite].id))
     file_course_ids = {c.id for c in courses.values()}
-    through.objects.bulk_create(
-        [through(from_course_id=a, to_course_id=b) for a, b in wanted_links - existing_links]
-    )
+    through.objects.bulk_create([through(from_course_id=a, to_course_id=b) for a, b in wanted_links - existing_links])
     stale = {(a, b) for a, b in existing_links - wanted_links if a in file_course_ids}
     for from_id, to_id in stale:
         through.objects.filter(from_course_id=from_id, to_course_id=to_id).delete()

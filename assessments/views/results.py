@@ -75,11 +75,11 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                     owner.append(row)
             if not inputs:
                 messages.warning(request, _("No results were entered: nothing was recorded."))
-                return redirect("assessments:session_results", pk=session.pk)
+                return redirect("session-results", pk=session.pk)
             try:
                 outcome = services.assessments_record_once(
                     form_key=header.cleaned_data["form_key"],
-                    redirect_to=reverse("assessments:session_detail", args=[session.pk]),
+                    redirect_to=reverse("session-detail", args=[session.pk]),
                     rows=inputs,
                     recorded_by=request.user,
                     source=AssessmentSource.GRID,
@@ -125,7 +125,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
 def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
     """A single result from the employee's page (a retake, a late entry)."""
     employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.RECORD_RESULTS)
-    employee_url = reverse("employees:employee_detail", args=[employee.employee_no])
+    employee_url = reverse("employee-detail", args=[employee.employee_no])
     if request.method == "POST":
         form = SingleResultForm(request.POST, user=request.user, employee=employee)
         if form.is_valid():
@@ -201,7 +201,7 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Entry voided: %(entry)s.") % {"entry": assessment})
-    return redirect("employees:employee_detail", employee_no=assessment.employee.employee_no)
+    return redirect("employee-detail", employee_no=assessment.employee.employee_no)
 
 
 @require_POST
@@ -229,4 +229,4 @@ def certification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Certification revoked: %(certification)s.") % {"certification": certification})
-    return redirect("employees:employee_detail", employee_no=certification.employee.employee_no)
+    return redirect("employee-detail", employee_no=certification.employee.employee_no)

@@ -62,7 +62,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("Session created. Now add the attendees."))
-                return redirect("assessments:session_detail", pk=session.pk)
+                return redirect("session-detail", pk=session.pk)
     else:
         plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS)[:2])
         initial = {"held_on": plants[0].local_today() if plants else None}
@@ -119,7 +119,7 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
         _("%(added)d attendee(s) added (%(already)d already on the list).")
         % {"added": added, "already": found - added},
     )
-    return redirect("assessments:session_detail", pk=session.pk)
+    return redirect("session-detail", pk=session.pk)
 
 
 @require_POST
@@ -133,4 +133,4 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(employee)s removed from the session.") % {"employee": employee})
-    return redirect("assessments:session_detail", pk=session.pk)
+    return redirect("session-detail", pk=session.pk)

@@ -44,7 +44,7 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.fill("#id_username", "trainer")
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
-    page.goto(live_server.url + reverse("assessments:trainer_home"))
+    page.goto(live_server.url + reverse("trainer-home"))
     assert page.locator("#who-needs-me").get_by_text("HV-001").count() >= 1
 
     # Create the session and add the whole line (ten people) at once.
@@ -91,16 +91,16 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.keyboard.type("93")
     assert outcomes.nth(2).inner_text() == "Pass"
     page.click("#save-results")
-    page.wait_for_url(f"**{reverse('assessments:session_detail', args=[team[0].training_sessions.get().pk])}")
+    page.wait_for_url(f"**{reverse('session-detail', args=[team[0].training_sessions.get().pk])}")
     assert "10 rows recorded (20 results); 0 blank rows left out." in page.content()
     assert Assessment.objects.filter(source="grid").count() == 20
 
     # The new certification is on the employee's page; the failed ones are in progress.
-    page.goto(live_server.url + reverse("employees:employee_detail", args=["SY001"]))
+    page.goto(live_server.url + reverse("employee-detail", args=["SY001"]))
     row = page.locator("#requirements tr[data-course='HV-001']")
     assert "Valid" in row.inner_text()
     assert "Qualified" in page.locator("#qualification").inner_text()
-    page.goto(live_server.url + reverse("employees:employee_detail", args=["SY005"]))
+    page.goto(live_server.url + reverse("employee-detail", args=["SY005"]))
     assert "In progress" in page.locator("#requirements tr[data-course='HV-001']").inner_text()
     assert Certification.objects.filter(course=hv_course, certified_on__isnull=False).count() == 8
     page.screenshot(path=f"{SCREENSHOTS}/employee-page.png", full_page=True)

@@ -23,7 +23,7 @@ def session(plant_sy, hv_course, trainer, team, today):  # noqa: ANN001, ANN201
 
 
 def _url(session) -> str:  # noqa: ANN001
-    return reverse("assessments:session_results", args=[session.pk])
+    return reverse("session-results", args=[session.pk])
 
 
 def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:  # noqa: ANN001
@@ -72,7 +72,7 @@ def test_it_records_the_filled_rows_and_leaves_blank_rows_out(client, trainer, s
 
     response = client.post(_url(session), _payload(session, entries), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("assessments:session_detail", args=[session.pk])
+    assert response.redirect_chain[-1][0] == reverse("session-detail", args=[session.pk])
     assert "3 rows recorded (5 results); 7 blank rows left out." in response.content.decode()
     assert Assessment.objects.filter(session=session, source="grid").count() == 5
     assert Certification.objects.get(employee=team[0], course=hv_course).certified_on == session.held_on
