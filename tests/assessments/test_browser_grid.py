@@ -38,14 +38,18 @@ def browser():  # noqa: ANN201
 
 
 def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer, hv_course, team, line_sy) -> None:
+    from playwright.sync_api import expect
+
     factories.EmployeeFactory(employee_no="SY999", name="Not in the session", plant=team[0].plant)
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(live_server.url + reverse("login"))
     page.fill("#id_username", "trainer")
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()  # the login has landed
     page.goto(live_server.url + reverse("trainer-home"))
     assert page.locator("#who-needs-me").get_by_text("HV-001").count() >= 1
+    page.screenshot(path=f"{SCREENSHOTS}/trainer-home.png", full_page=True)
 
     # Create the session and add the whole line (ten people) at once.
     page.click("text=New session")
@@ -54,53 +58,51 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.click("button:has-text('Create session')")
     page.select_option("select[name=line]", value=str(line_sy.pk))
     page.click("button:has-text('Add')")
-    assert "10 attendee(s) added" in page.content()
+    expect(page.get_by_text("10 attendee(s) added")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}/session-detail.png", full_page=True)
 
     # Fill the grid with the keyboard: scores down the column with Enter, practicals with P / F.
     page.click("text=Enter results")
-    first_score = page.locator("[data-col=score]").first
-    assert first_score.evaluate("el => el === document.activeElement")  # focus starts in the grid
+    expect(page.locator("[data-col=score]").first).to_be_focused()  # focus starts in the grid
     scores = ["85", "92", "130", "88", "79", "95", "81", "90", "100", "84"]
     for score in scores:
         page.keyboard.type(score)
         page.keyboard.press("Enter")
     outcomes = page.locator("[data-outcome]")
-    assert outcomes.nth(2).inner_text() == "0-100"  # refused as it is typed
-    assert outcomes.nth(4).inner_text() == "Fail"  # 79 < pass mark 80
+    expect(outcomes.nth(2)).to_have_text("0-100")  # refused as it is typed
+    expect(outcomes.nth(4)).to_have_text("Fail")  # 79 < pass mark 80
     page.locator("[data-col=practical][value=pass]").first.focus()
     for index in range(10):
         page.keyboard.press("p" if index != 5 else "f")
         page.keyboard.press("Enter")
-    assert outcomes.nth(0).inner_text() == "Pass"
-    assert outcomes.nth(5).inner_text() == "Fail"
-    assert "10 of 10 rows filled" in page.locator("[data-filled-count]").inner_text()
+    expect(outcomes.nth(0)).to_have_text("Pass")
+    expect(outcomes.nth(5)).to_have_text("Fail")
+    expect(page.locator("[data-filled-count]")).to_have_text("10 of 10 rows filled")
     page.set_viewport_size({"width": 1366, "height": 1400})
     page.screenshot(path=f"{SCREENSHOTS}/grid-desktop-filled.png", full_page=True)
 
     page.click("#save-results")
-    page.wait_for_selector("#grid-refused")
+    expect(page.locator("#grid-refused")).to_contain_text("Nothing was saved")
     assert Assessment.objects.count() == 0
-    assert "The score must be between 0 and 100." in page.locator("#grid-row-SY003 + tr").inner_text()
-    assert page.locator("#grid-row-SY001 [data-col=score]").input_value() == "85"
+    expect(page.locator("#grid-row-SY003 + tr")).to_contain_text("The score must be between 0 and 100.")
+    expect(page.locator("#grid-row-SY001 [data-col=score]")).to_have_value("85")
     page.set_viewport_size({"width": 1024, "height": 768})
     page.screenshot(path=f"{SCREENSHOTS}/grid-tablet-refused.png", full_page=False)
 
-    bad = page.locator("#grid-row-SY003 [data-col=score]")
-    assert bad.evaluate("el => el === document.activeElement")  # the cursor waits in the bad row
+    expect(page.locator("#grid-row-SY003 [data-col=score]")).to_be_focused()  # the cursor waits in the bad row
     page.keyboard.press("Control+a")
     page.keyboard.type("93")
-    assert outcomes.nth(2).inner_text() == "Pass"
+    expect(outcomes.nth(2)).to_have_text("Pass")
     page.click("#save-results")
-    page.wait_for_url(f"**{reverse('session-detail', args=[team[0].training_sessions.get().pk])}")
-    assert "10 rows recorded (20 results); 0 blank rows left out." in page.content()
+    expect(page.get_by_text("10 rows recorded (20 results); 0 blank rows left out.")).to_be_visible()
+    assert page.url.endswith(reverse("session-detail", args=[team[0].training_sessions.get().pk]))
     assert Assessment.objects.filter(source="grid").count() == 20
 
     # The new certification is on the employee's page; the failed ones are in progress.
     page.goto(live_server.url + reverse("employee-detail", args=["SY001"]))
-    row = page.locator("#requirements tr[data-course='HV-001']")
-    assert "Valid" in row.inner_text()
-    assert "Qualified" in page.locator("#qualification").inner_text()
+    expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("Valid")
+    expect(page.locator("#qualification")).to_contain_text("Qualified")
     page.goto(live_server.url + reverse("employee-detail", args=["SY005"]))
-    assert "In progress" in page.locator("#requirements tr[data-course='HV-001']").inner_text()
+    expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("In progress")
     assert Certification.objects.filter(course=hv_course, certified_on__isnull=False).count() == 8
     page.screenshot(path=f"{SCREENSHOTS}/employee-page.png", full_page=True)
