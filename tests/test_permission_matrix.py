@@ -68,6 +68,47 @@ MATRIX: dict[str, Entry] = {
     # A previewed import with errors: its requester is sent back to the job page, everyone else gets 404.
     "hr:job_confirm": Entry(outcomes({"hr"}), kwargs=lambda w: {"pk": _hr_import_job(w).pk}, method="post"),
     "hr:job_download": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
+    # The trainer's pages (issue #3). Pages without an object answer 403 to roles without the capability;
+    # objects of another plant, or outside the user's capability there, answer 404.
+    "trainer-home": Entry(outcomes({"trainer", "admin", "trainer_de"}, denied=FORBIDDEN)),
+    "session-list": Entry(EVERYONE),
+    "session-create": Entry(outcomes({"trainer", "admin", "trainer_de"}, denied=FORBIDDEN)),
+    "session-detail": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}
+    ),
+    "session-attendees-add": Entry(
+        outcomes({"trainer", "admin"}),
+        kwargs=lambda w: {"pk": w["session"].pk},
+        method="post",
+        data=lambda w: {"q": w["employee"].employee_no},
+    ),
+    "session-attendee-remove": Entry(
+        outcomes({"trainer", "admin"}),
+        kwargs=lambda w: {"pk": w["session"].pk, "employee_no": w["employee"].employee_no},
+        method="post",
+        # Put the attendee back before each request, so every persona meets the same session.
+        data=lambda w: (w["session"].attendees.add(w["employee"]), {})[1],
+    ),
+    "session-results": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}),
+    "result-create": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"employee_no": w["employee"].employee_no}),
+    # An empty reason is refused with a message and a redirect to the employee page: nothing changes.
+    "assessment-void": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"pk": w["assessment"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    "certification-revoke": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"pk": w["certification"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    "employee-list": Entry(EVERYONE),
+    "employee-detail": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"employee_no": w["employee"].employee_no},
+    ),
 }
 
 
