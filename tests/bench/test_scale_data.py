@@ -101,9 +101,7 @@ def test_it_writes_plausible_history_never_in_the_future_or_before_hire() -> Non
 def test_it_builds_certifications_that_agree_with_validity_rules() -> None:
     result = generate_scale_data(spec=TINY, progress=lambda _message: None)
 
-    pairs = (
-        Assessment.objects.filter(voided_at__isnull=True).values_list("employee_id", "course_id").distinct().count()
-    )
+    pairs = Assessment.objects.filter(voided_at__isnull=True).values_list("employee_id", "course_id").distinct().count()
     assert Certification.objects.count() == pairs == result.counts["certifications"]
     assert Certification.objects.filter(expires_on__isnull=False).exists()
     assert Certification.objects.filter(certified_on__isnull=True).exists()  # failed and gave up
