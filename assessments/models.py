@@ -236,7 +236,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     action = models.CharField(_("event"), max_length=32, choices=AuditAction.choices)
     plant = models.ForeignKey(
         "employees.Plant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plant")

@@ -88,9 +88,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _english_and_no_lockouts(settings) -> None:  # noqa: ANN001
+def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = False
+    # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- Plants and personas ---------------------------------------------------------

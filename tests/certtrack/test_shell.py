@@ -41,10 +41,19 @@ def test_it_refuses_production_with_development_defaults(settings) -> None:  # n
 
 
 @pytest.mark.django_db
-def test_it_reports_database_and_broker_state(client) -> None:  # noqa: ANN001
+def test_it_reports_database_and_broker_state(client, settings) -> None:  # noqa: ANN001
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "broker": "eager"}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_it_reports_a_live_broker(client, settings) -> None:  # noqa: ANN001
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/healthz")
+    assert response.json() == {"database": "ok", "broker": "ok"}
 
 
 @pytest.mark.django_db
