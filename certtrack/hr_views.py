@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,16 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from certtrack import services, spreadsheets
 from certtrack.hr_forms import ImportUploadForm
 from certtrack.models import JobStatus
+from certtrack.permissions import capability_required, client_ip
 from certtrack.selectors import spreadsheet_job_get_for_user, spreadsheet_jobs_for_user
 from certtrack.spreadsheets import Importer, Preview
 from employees.selectors import Capability, lines_for_user, plant_get_for_user, plants_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_KINDS = ("employees", "results", "organisation", "catalog")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _importer_or_404(kind: str, request: HttpRequest) -> type[Importer]:
@@ -44,12 +42,10 @@ def _importer_or_404(kind: str, request: HttpRequest) -> type[Importer]:
 # --- Exports ------------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Capability.HR_EXCEL)
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
     plants = plants_for_user(user=request.user, capability=Capability.HR_EXCEL).prefetch_related("lines")
-    if not plants:
-        raise Http404
     recent = spreadsheet_jobs_for_user(user=request.user).filter(requester=request.user, kind="export_roster")[:10]
     return render(request, "hr/exports.html", {"plants": plants, "recent": recent})
 
@@ -86,7 +82,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     importers = [spreadsheets.importer_for(kind) for kind in IMPORT_KINDS]
     allowed = [i for i in importers if i.allowed(user=request.user)]
     if not allowed:
-        raise Http404
+        raise PermissionDenied
     recent = spreadsheet_jobs_for_user(user=request.user).filter(requester=request.user).exclude(kind="export_roster")
     return render(request, "hr/imports.html", {"importers": allowed, "recent": recent[:10]})
 
@@ -160,9 +156,9 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, _("This import cannot be confirmed (already imported, or it has errors)."))
         return redirect("hr:job", pk=job.pk)
     if job.counts.get("rows_estimate", 0) > settings.IMPORT_ASYNC_THRESHOLD:
-        services.job_enqueue("certtrack.tasks.spreadsheet_import_commit", job, _client_ip(request))
+        services.job_enqueue("certtrack.tasks.spreadsheet_import_commit", job, client_ip(request))
         return redirect("hr:job", pk=job.pk)
-    job = services.import_job_commit(job=job, ip_address=_client_ip(request))
+    job = services.import_job_commit(job=job, ip_address=client_ip(request))
     if job.status == JobStatus.COMMITTED:
         messages.success(request, _("Imported. Every row was written in one transaction."))
     else:

@@ -54,12 +54,12 @@ MATRIX: dict[str, Entry] = {
     "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
     "profile": Entry(EVERYONE),
     "set_language": Entry(PUBLIC, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
-    "audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"})),
-    "audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"})),
+    "audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
+    "audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
     # HR Excel (certtrack/hr_urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
-    "hr:exports": Entry(outcomes({"hr", "admin", "hr_de"})),
+    "hr:exports": Entry(outcomes({"hr", "admin", "hr_de"}, denied=FORBIDDEN)),
     "hr:export_roster": Entry(outcomes({"hr", "admin"}), query={"plant": "SY"}),
-    "hr:imports": Entry(outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"})),
+    "hr:imports": Entry(outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}, denied=FORBIDDEN)),
     "hr:import_upload": Entry(outcomes({"hr", "admin", "hr_de"}), kwargs=lambda w: {"kind": "employees"}),
     "hr:import_template": Entry(
         outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}), kwargs=lambda w: {"kind": "results"}

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.forms import AuditFilterForm
 from assessments.selectors import AUDIT_COLUMNS, audit_events_for_user, audit_rows
+from certtrack.permissions import capability_required
 from certtrack.spreadsheets import workbook_write
-from employees.selectors import Capability, can
+from employees.selectors import Capability
 
 
-@login_required
+@capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not can(user=request.user, capability=Capability.VIEW_AUDIT_LOG):
-        raise Http404
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_events_for_user(user=request.user, filters=filters)
@@ -30,11 +28,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit log as an Excel workbook (text cells can never become formulas)."""
-    if not can(user=request.user, capability=Capability.VIEW_AUDIT_LOG):
-        raise Http404
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_events_for_user(user=request.user, filters=filters)

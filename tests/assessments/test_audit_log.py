@@ -68,8 +68,8 @@ def test_it_rejects_a_reversed_date_range_without_failing(client, admin_user, ev
 @pytest.mark.parametrize("persona", ["trainer", "hr"])
 def test_it_hides_the_log_from_roles_without_it(client, request, persona, events) -> None:  # noqa: ANN001, ARG001
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("audit-log")).status_code == 404
-    assert client.get(reverse("audit-export")).status_code == 404
+    assert client.get(reverse("audit-log")).status_code == 403
+    assert client.get(reverse("audit-export")).status_code == 403
 
 
 def test_it_exports_the_filtered_log_as_text_never_formulas(client, auditor, events) -> None:  # noqa: ANN001, ARG001

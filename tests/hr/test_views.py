@@ -61,8 +61,8 @@ def test_the_cross_plant_outsider_gets_404(client, hr_de, staff, query) -> None:
 def test_other_roles_may_not_export(client, staff, persona, request) -> None:  # noqa: ANN001
     user = request.getfixturevalue(persona)
     _client(client, user)
-    assert client.get(reverse("hr:exports")).status_code == 404
-    assert client.get(reverse("hr:export_roster"), {"plant": "SY"}).status_code == 404
+    assert client.get(reverse("hr:exports")).status_code == 403
+    assert client.get(reverse("hr:export_roster"), {"plant": "SY"}).status_code == 404  # the plant is an object
 
 
 def test_the_exports_page_lists_only_the_users_plants(client, hr_de, staff) -> None:  # noqa: ANN001
@@ -118,7 +118,7 @@ def test_each_persona_sees_the_imports_they_may_run(client, staff, persona, kind
 
 
 def test_a_manager_has_no_imports(client, manager, staff) -> None:  # noqa: ANN001
-    assert _client(client, manager).get(reverse("hr:imports")).status_code == 404
+    assert _client(client, manager).get(reverse("hr:imports")).status_code == 403
 
 
 def test_the_template_holds_the_headers(client, hr, staff) -> None:  # noqa: ANN001
