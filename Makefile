@@ -49,5 +49,12 @@ messages: install
 	$(PY) manage.py makemessages --locale=zh_Hans --ignore=.venv --ignore=static/vendor --ignore=var --no-obsolete
 	$(PY) manage.py compilemessages --locale=zh_Hans --ignore=.venv
 
+# Benchmarks (issue #7, BENCHMARKS.md): PostgreSQL required; Redis used when reachable.
+bench: install
+	$(PY) bench/run.py
+
+bench-quick: install
+	$(PY) bench/run.py --quick
+
 clean:
 	rm -rf var/*.sqlite3 var/staticfiles var/media

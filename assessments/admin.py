@@ -30,7 +30,18 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "course", "kind", "assessed_on", "score", "passed", "attempt", "assessor", "source", "voided_at"]
+    list_display = [
+        "employee",
+        "course",
+        "kind",
+        "assessed_on",
+        "score",
+        "passed",
+        "attempt",
+        "assessor",
+        "source",
+        "voided_at",
+    ]
     list_filter = ["kind", "passed", "source", "employee__plant", "course__process_area"]
     search_fields = ["employee__employee_no", "employee__name", "course__code"]
     date_hierarchy = "assessed_on"
@@ -83,6 +94,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
         api_token, token = api_token_create(user=obj.user, name=obj.name)
         obj.pk = api_token.pk
         obj.refresh_from_db()
-        messages.warning(
-            request, _("The new token is shown only once; copy it now: %(token)s") % {"token": token}
-        )
+        messages.warning(request, _("The new token is shown only once; copy it now: %(token)s") % {"token": token})

@@ -236,7 +236,7 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     action = models.CharField(_("event"), max_length=32, choices=AuditAction.choices)
     plant = models.ForeignKey(
         "employees.Plant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plant")
@@ -279,6 +279,9 @@ class SubmittedForm(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     redirect_to = models.CharField(max_length=255, blank=True)
 
+    def __str__(self) -> str:
+        return str(self.key)
+
 
 class ReadinessMark(models.Model):
     """Outbox: employees whose readiness must be recomputed.
@@ -294,6 +297,9 @@ class ReadinessMark(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["plant", "created_at"], name="readiness_mark_plant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} ({self.reason})"
 
 
 # --- Readiness roll-up tables (written only by assessments/rollup.py) -----------------

@@ -10,7 +10,9 @@ commit (a broker outage never fails the write: the outbox keeps the mark).
 from __future__ import annotations
 
 import datetime
+import importlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,11 +33,12 @@ from assessments.models import (
     AuditEvent,
     Certification,
     ReadinessMark,
+    SubmittedForm,
     TrainingSession,
 )
 from courses.models import AssessmentKind, Course
 from courses.selectors import authorisations_by_key, is_authorised
-from employees.models import Employee, EmployeeStatus
+from employees.models import Employee, EmployeeStatus, Plant
 from employees.selectors import Capability, can
 
 logger = logging.getLogger(__name__)
@@ -83,6 +86,9 @@ def enqueue_after_commit(task_name: str, *args: object) -> None:
         from certtrack.celery import app
 
         try:
+            # Celery's Django autodiscovery is lazy and only runs in the worker: a web process
+            # has not imported the task module, and app.tasks[name] would raise NotRegistered.
+            importlib.import_module(task_name.rpartition(".")[0])
             app.tasks[task_name].apply_async(args=list(args))
         except Exception:  # noqa: BLE001 - the outbox is the safety net
             logger.warning("could not enqueue %s; the outbox keeps the work", task_name, exc_info=True)
@@ -288,12 +294,12 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
         .order_by()
     ):
         passes[(employee_id, course_id)].append((kind, assessed_on))
-    revoked = dict(
-        ((e, c), r)
+    revoked = {
+        (e, c): r
         for e, c, r in Certification.objects.filter(
             employee_id__in=employee_ids, course_id__in=needed_ids, revoked_on__isnull=False
         ).values_list("employee_id", "course_id", "revoked_on")
-    )
+    }
     gaps: dict[int, list[Course]] = {}
     for index, row in enumerate(rows):
         missing = []
@@ -313,7 +319,9 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
     return gaps
 
 
-def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser) -> dict[int, list[str]]:
+def assessments_validate(
+    *, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser, session: TrainingSession | None = None
+) -> dict[int, list[str]]:
     """Check every rule of DOMAIN.md for every row; a constant number of queries for the batch."""
     errors: dict[int, list[str]] = defaultdict(list)
     authorisations = authorisations_by_key(
@@ -324,6 +332,11 @@ def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBa
     plant_today = {}
     for index, row in enumerate(rows):
         employee, course = row.employee, row.course
+        if session is not None and (course.id != session.course_id or employee.plant_id != session.plant_id):
+            errors[index].append(
+                _("This result does not belong to the session (%(course)s at %(plant)s).")
+                % {"course": session.course.code, "plant": session.plant.code}
+            )
         if employee.plant_id not in plant_today:
             plant_today[employee.plant_id] = employee.plant.local_today()
         today = plant_today[employee.plant_id]
@@ -331,9 +344,7 @@ def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBa
             can(user=recorded_by, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id)
             or can(user=recorded_by, capability=Capability.IMPORT_RESULTS, plant_id=employee.plant_id)
         ):
-            errors[index].append(
-                _("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code}
-            )
+            errors[index].append(_("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code})
         if employee.status != EmployeeStatus.ACTIVE:
             errors[index].append(
                 _("%(employee)s is not active (%(status)s).")
@@ -342,13 +353,14 @@ def assessments_validate(*, rows: Sequence[ResultInput], recorded_by: AbstractBa
         if not course.is_active:
             errors[index].append(_("Course %(course)s is not active.") % {"course": course.code})
         elif course.owner_plant_id not in (None, employee.plant_id):
-            errors[index].append(
-                _("Course %(course)s belongs to another plant.") % {"course": course.code}
-            )
+            errors[index].append(_("Course %(course)s belongs to another plant.") % {"course": course.code})
         if row.kind not in course.needed_kinds:
             errors[index].append(
                 _("Course %(course)s does not use a %(kind)s assessment.")
-                % {"course": course.code, "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind}
+                % {
+                    "course": course.code,
+                    "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind,
+                }
             )
         if row.assessed_on > today:
             errors[index].append(_("The assessment date may not be in the future."))
@@ -394,21 +406,21 @@ def assessments_record(
     """Record results all or nothing. Raises BatchRejected with every row's reasons."""
     if not rows:
         return []
-    errors = assessments_validate(rows=rows, recorded_by=recorded_by)
+    errors = assessments_validate(rows=rows, recorded_by=recorded_by, session=session)
     if errors:
         raise BatchRejected(errors=errors)
     now = timezone.now()
     with transaction.atomic():
         keys = {(r.employee.id, r.course.id) for r in rows}
-        prior_attempts = dict(
-            ((e, c, k), n)
+        prior_attempts = {
+            (e, c, k): n
             for e, c, k, n in Assessment.objects.filter(
                 employee_id__in={e for e, _c in keys}, course_id__in={c for _e, c in keys}, voided_at__isnull=True
             )
             .values_list("employee_id", "course_id", "kind")
             .annotate(n=Count("id"))
             .order_by()
-        )
+        }
         assessments = []
         for row in rows:
             attempt_key = (row.employee.id, row.course.id, row.kind)
@@ -489,8 +501,14 @@ def can_void(*, assessment: Assessment, user: AbstractBaseUser) -> bool:
         return True
     own = user.pk in (assessment.recorded_by_id, assessment.assessor_id)
     recent = timezone.now() - assessment.recorded_at <= datetime.timedelta(days=settings.VOID_WINDOW_DAYS)
-    return own and recent and can(
-        user=user, capability=Capability.RECORD_RESULTS | Capability.IMPORT_RESULTS, plant_id=assessment.employee.plant_id
+    return (
+        own
+        and recent
+        and can(
+            user=user,
+            capability=Capability.RECORD_RESULTS | Capability.IMPORT_RESULTS,
+            plant_id=assessment.employee.plant_id,
+        )
     )
 
 
@@ -530,3 +548,116 @@ def assessment_void(
         readiness_mark(employees=[assessment.employee], reason="voided")
     assessment.refresh_from_db()
     return assessment
+
+
+# --- Submitting a form once ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedOnce:
+    """The outcome of assessments_record_once: what was recorded now, or that the key was already used."""
+
+    assessments: list[Assessment]
+    duplicate: bool
+    redirect_to: str
+
+
+def assessments_record_once(
+    *,
+    form_key: uuid.UUID,
+    redirect_to: str,
+    rows: Sequence[ResultInput],
+    recorded_by: AbstractBaseUser,
+    **kwargs: object,
+) -> RecordedOnce:
+    """assessments_record(), at most once per form key (a double click, a refresh, back and resubmit).
+
+    The key's SubmittedForm row is written in the same transaction as the results: a
+    refused batch rolls it back too, so the corrected form can be sent again with the
+    same key. A second, concurrent submit blocks on the unique key until the first
+    commits, then fails the insert and is answered as a duplicate.
+    """
+    previous = SubmittedForm.objects.filter(key=form_key).first()
+    if previous is not None:
+        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
+    try:
+        with transaction.atomic():
+            SubmittedForm.objects.create(key=form_key, user=recorded_by, redirect_to=redirect_to[:255])
+            assessments = assessments_record(rows=rows, recorded_by=recorded_by, **kwargs)
+    except IntegrityError:
+        previous = SubmittedForm.objects.filter(key=form_key).first()
+        if previous is None:
+            raise
+        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
+    return RecordedOnce(assessments=assessments, duplicate=False, redirect_to=redirect_to)
+
+
+# --- Training sessions ---------------------------------------------------------------
+
+
+def training_session_create(
+    *,
+    trainer: AbstractBaseUser,
+    course: Course,
+    plant: Plant,
+    held_on: datetime.date,
+    delivery_mode: str,
+    location: str = "",
+    notes: str = "",
+    ip_address: str | None = None,
+) -> TrainingSession:
+    """A session of a course the trainer is authorised to assess at the plant (it may lie in the future)."""
+    if not can(user=trainer, capability=Capability.RECORD_RESULTS, plant_id=plant.id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": plant.code})
+    authorisations = authorisations_by_key(assessor_ids=[trainer.pk], course_ids=[course.id], plant_ids=[plant.id])
+    if not is_authorised(
+        authorisations, assessor_id=trainer.pk, course_id=course.id, plant_id=plant.id, on_date=held_on
+    ):
+        raise ValidationError(
+            _("You are not authorised to assess %(course)s at plant %(plant)s.")
+            % {"course": course.code, "plant": plant.code}
+        )
+    if not course.is_active or course.owner_plant_id not in (None, plant.id):
+        raise ValidationError(
+            _("Course %(course)s is not available at plant %(plant)s.") % {"course": course.code, "plant": plant.code}
+        )
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
+            course=course,
+            plant=plant,
+            held_on=held_on,
+            delivery_mode=delivery_mode,
+            location=location.strip(),
+            notes=notes.strip(),
+            trainer=trainer,
+        )
+        audit_event_create(
+            actor=trainer,
+            action=AuditAction.SESSION_CREATED,
+            summary=f"{course.code} {held_on.isoformat()} {plant.code} {session.location}".strip(),
+            plant_id=plant.id,
+            course_id=course.id,
+            obj=session,
+            changes={"held_on": held_on.isoformat(), "delivery_mode": delivery_mode, "location": session.location},
+            ip_address=ip_address,
+        )
+    return session
+
+
+def training_session_attendees_add(*, session: TrainingSession, employees: Iterable[Employee]) -> int:
+    """Add the session plant's active employees among `employees`; returns how many were new."""
+    through = TrainingSession.attendees.through
+    wanted = {e.id for e in employees if e.plant_id == session.plant_id and e.status == EmployeeStatus.ACTIVE}
+    present = set(through.objects.filter(trainingsession_id=session.id).values_list("employee_id", flat=True))
+    new_ids = wanted - present
+    through.objects.bulk_create([through(trainingsession_id=session.id, employee_id=e) for e in sorted(new_ids)])
+    return len(new_ids)
+
+
+def training_session_attendee_remove(*, session: TrainingSession, employee: Employee) -> None:
+    """Take someone off the list, unless results were already recorded for them in this session."""
+    if session.assessments.filter(employee=employee).exists():
+        raise ValidationError(
+            _("%(employee)s already has results in this session; void them first.") % {"employee": employee.employee_no}
+        )
+    session.attendees.remove(employee)

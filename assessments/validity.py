@@ -57,7 +57,7 @@ def certification_state(
     each needed kind then needs a new pass dated after R.
     expires_on = min over needed kinds of (latest pass of that kind) + validity.
     """
-    latest: dict[str, datetime.date | None] = {kind: None for kind in needed_kinds}
+    latest: dict[str, datetime.date | None] = dict.fromkeys(needed_kinds)
     revocation_applies = revoked_on is not None and (on_date is None or revoked_on <= on_date)
     for kind, assessed_on in passes:
         if kind not in latest:

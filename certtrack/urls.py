@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("employees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("hr/", include("certtrack.hr_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -28,7 +28,15 @@ class CourseAdmin(admin.ModelAdmin):
         "owner_plant",
         "is_active",
     ]
-    list_filter = ["process_area", "delivery_mode", "safety_critical", "needs_theory", "needs_practical", "owner_plant", "is_active"]
+    list_filter = [
+        "process_area",
+        "delivery_mode",
+        "safety_critical",
+        "needs_theory",
+        "needs_practical",
+        "owner_plant",
+        "is_active",
+    ]
     search_fields = ["code", "title", "title_zh"]
     filter_horizontal = ["prerequisites"]
     list_select_related = ["process_area", "owner_plant"]

@@ -90,6 +90,18 @@ def courses_authorised_for(*, user: AbstractBaseUser, plant_ids: Iterable[int] |
     return Course.objects.filter(id__in=authorisations.values("course_id")).select_related("process_area")
 
 
+def authorisations_for_user(
+    *, user: AbstractBaseUser, plant_ids: Iterable[int] | None = None
+) -> QuerySet[TrainerAuthorisation]:
+    """The user's authorisations for active courses (at these plants; None = wherever they hold one)."""
+    authorisations = TrainerAuthorisation.objects.filter(user=user, course__is_active=True).select_related(
+        "course", "course__process_area", "plant"
+    )
+    if plant_ids is not None:
+        authorisations = authorisations.filter(plant_id__in=set(plant_ids))
+    return authorisations.order_by("plant__code", "course__code")
+
+
 def employees_affected_by_requirement(*, requirement: Requirement) -> QuerySet[Employee]:
     """Active employees whose readiness a requirement touches: whose required set it is in, and for a
     station requirement everyone on the station's line (cross-trained people count for its coverage)."""

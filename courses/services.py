@@ -41,8 +41,11 @@ class CatalogLoadResult:
     recomputed_course_ids: set[int] = field(default_factory=set)
 
 
-def _upsert(model: type, lookup: dict, values: dict, counts: UpsertCounts) -> tuple[object, set[str]]:
-    """Create or update one row; returns it with the names of the fields an update changed."""
+def row_upsert(model: type, lookup: dict, values: dict, counts: UpsertCounts) -> tuple[object, set[str]]:
+    """Create or update one row; returns it with the names of the fields an update changed.
+
+    Shared by the catalog file and the Excel imports (organisation, catalog).
+    """
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **values)
@@ -88,6 +91,23 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
     }
 
 
+def course_prerequisites_sync(*, course_ids: set[int], wanted_links: set[tuple[int, int]]) -> int:
+    """Make the prerequisites of `course_ids` exactly `wanted_links` ((course, prerequisite) pairs).
+
+    Courses outside course_ids keep theirs: a file describes only the courses it lists.
+    Returns the number of links added or removed.
+    """
+    through = Course.prerequisites.through
+    existing_links = set(
+        through.objects.filter(from_course_id__in=course_ids).values_list("from_course_id", "to_course_id")
+    )
+    through.objects.bulk_create([through(from_course_id=a, to_course_id=b) for a, b in wanted_links - existing_links])
+    stale = existing_links - wanted_links
+    for from_id, to_id in stale:
+        through.objects.filter(from_course_id=from_id, to_course_id=to_id).delete()
+    return len(wanted_links - existing_links) + len(stale)
+
+
 @transaction.atomic
 def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
     """Load the company catalog file idempotently: loading it twice changes nothing.
@@ -100,7 +120,7 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
     result = CatalogLoadResult()
     areas = {}
     for entry in data["process_areas"]:
-        area, _changed = _upsert(
+        area, _changed = row_upsert(
             ProcessArea,
             {"code": entry["code"]},
             {"name": entry["name"], "name_zh": entry.get("name_zh", ""), "position": entry.get("position", 0)},
@@ -110,31 +130,23 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
 
     courses: dict[str, Course] = {}
     for entry in data["courses"]:
-        course, changed = _upsert(Course, {"code": entry["code"]}, course_values(entry, areas=areas), result.courses)
+        course, changed = row_upsert(Course, {"code": entry["code"]}, course_values(entry, areas=areas), result.courses)
         courses[course.code] = course
         if changed & set(VALIDITY_FIELDS):
             result.recomputed_course_ids.add(course.pk)
         if changed & set(REQUIREMENT_FIELDS):
             _readiness_mark_course_requirements(course_id=course.pk)
 
-    through = Course.prerequisites.through
-    existing_links = set(through.objects.values_list("from_course_id", "to_course_id"))
     wanted_links = set()
     for entry in data["courses"]:
         for prerequisite in entry.get("prerequisites", []):
             if prerequisite not in courses:
                 raise ValidationError(f"{entry['code']}: unknown prerequisite {prerequisite}")
             wanted_links.add((courses[entry["code"]].id, courses[prerequisite].id))
-    file_course_ids = {c.id for c in courses.values()}
-    through.objects.bulk_create(
-        [through(from_course_id=a, to_course_id=b) for a, b in wanted_links - existing_links]
-    )
-    stale = {(a, b) for a, b in existing_links - wanted_links if a in file_course_ids}
-    for from_id, to_id in stale:
-        through.objects.filter(from_course_id=from_id, to_course_id=to_id).delete()
+    course_prerequisites_sync(course_ids={c.id for c in courses.values()}, wanted_links=wanted_links)
 
     for entry in data.get("job_roles", []):
-        role, _changed = _upsert(
+        role, _changed = row_upsert(
             JobRole, {"code": entry["code"]}, {"name": entry["name"], "name_zh": entry.get("name_zh", "")}, result.roles
         )
         for code in entry.get("courses", []):

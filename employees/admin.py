@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from courses.models import TrainerAuthorisation
 from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station
 
 
@@ -74,3 +77,40 @@ class PlantMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "plant"]
     autocomplete_fields = ["user"]
+
+
+class PlantMembershipInline(admin.TabularInline):
+    model = PlantMembership
+    extra = 1
+    fields = ["plant", "role"]
+
+
+class TrainerAuthorisationInline(admin.TabularInline):
+    model = TrainerAuthorisation
+    fk_name = "user"
+    extra = 0
+    fields = ["plant", "course", "valid_until", "granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at"]
+    autocomplete_fields = ["course"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CerttrackUserAdmin(UserAdmin):
+    """Users with their roles per plant and the courses they may assess, on one page."""
+
+    inlines = [PlantMembershipInline, TrainerAuthorisationInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
+
+    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, TrainerAuthorisation) and instance.granted_by_id is None:
+                instance.granted_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()

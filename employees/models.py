@@ -66,9 +66,7 @@ class ProductionLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plant", "code"], name="line_code_unique_in_plant"),
             models.CheckConstraint(condition=Q(shifts__gte=1), name="line_shifts_positive"),
-            models.CheckConstraint(
-                condition=Q(target_readiness_pct__lte=100), name="line_target_readiness_max_100"
-            ),
+            models.CheckConstraint(condition=Q(target_readiness_pct__lte=100), name="line_target_readiness_max_100"),
         ]
 
     def __str__(self) -> str:
@@ -76,9 +74,7 @@ class ProductionLine(models.Model):
 
 
 class Station(models.Model):
-    line = models.ForeignKey(
-        ProductionLine, on_delete=models.PROTECT, related_name="stations", verbose_name=_("line")
-    )
+    line = models.ForeignKey(ProductionLine, on_delete=models.PROTECT, related_name="stations", verbose_name=_("line"))
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=120)
     # Empty means "the line's number of shifts" (DOMAIN.md); read effective_coverage_target.
@@ -157,9 +153,7 @@ class Employee(models.Model):
     role = models.ForeignKey(JobRole, on_delete=models.PROTECT, related_name="employees", verbose_name=_("job role"))
     shift = models.CharField(_("shift"), max_length=8, blank=True)
     hire_date = models.DateField(_("hire date"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=10, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -48,9 +48,7 @@ def _memberships(user: User) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, "_certtrack_memberships", None)
     if cached is None:
-        cached = list(
-            PlantMembership.objects.filter(user=user, plant__is_active=True).values_list("plant_id", "role")
-        )
+        cached = list(PlantMembership.objects.filter(user=user, plant__is_active=True).values_list("plant_id", "role"))
         user._certtrack_memberships = cached
     return cached
 
@@ -88,7 +86,9 @@ def can(*, user: User, capability: Iterable[str], plant_id: int | None = None) -
     return bool(plant_ids) if plant_id is None else plant_id in plant_ids
 
 
-def scope_to_plants(queryset: QuerySet, *, user: User, capability: Iterable[str] | None = None, field: str = "plant") -> QuerySet:
+def scope_to_plants(
+    queryset: QuerySet, *, user: User, capability: Iterable[str] | None = None, field: str = "plant"
+) -> QuerySet:
     """Filter any queryset by the plants the user may see through `field` (a lookup path to a Plant)."""
     plant_ids = plant_ids_for_user(user=user, capability=capability)
     if plant_ids is None:

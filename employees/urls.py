@@ -1,5 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from employees import views
+
+urlpatterns = [
+    path("employees/", views.employee_list, name="employee-list"),
+    path("employees/<str:employee_no>/", views.employee_detail, name="employee-detail"),
+]

@@ -58,6 +58,10 @@ def _postgres_missing() -> str | None:
     return None
 
 
+def _gettext_missing() -> str | None:
+    return None if shutil.which("xgettext") else "GNU gettext (xgettext) is not installed (apt-get install gettext)"
+
+
 def _libreoffice_missing() -> str | None:
     return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
 
@@ -68,6 +72,7 @@ SERVICE_GATES = {
     "celery_worker": _worker_missing,
     "chromium": _chromium_missing,
     "libreoffice": _libreoffice_missing,
+    "gettext": _gettext_missing,
 }
 
 
@@ -83,9 +88,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _english_and_no_lockouts(settings) -> None:  # noqa: ANN001
+def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = False
+    # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:  # noqa: ANN001
+    """Uploaded and exported spreadsheets land in the test's own directory, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 # --- Plants and personas ---------------------------------------------------------

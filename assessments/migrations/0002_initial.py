@@ -6,174 +6,293 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assessments', '0001_initial'),
-        ('courses', '0001_initial'),
-        ('employees', '0001_initial'),
+        ("assessments", "0001_initial"),
+        ("courses", "0001_initial"),
+        ("employees", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assessment',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='courses.course', verbose_name='course'),
+            model_name="assessment",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='employee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='employees.employee', verbose_name='employee'),
+            model_name="assessment",
+            name="employee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="employees.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by'),
+            model_name="assessment",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="recorded by",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='voided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='voided by'),
+            model_name="assessment",
+            name="voided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="voided by",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who'),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="who",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='course',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='courses.course', verbose_name='course'),
+            model_name="auditevent",
+            name="course",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='employee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='employees.employee', verbose_name='employee'),
+            model_name="auditevent",
+            name="employee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="audit_events",
+                to="employees.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='plant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='employees.plant', verbose_name='plant'),
+            model_name="auditevent",
+            name="plant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="employees.plant",
+                verbose_name="plant",
+            ),
         ),
         migrations.AddField(
-            model_name='certification',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certifications', to='courses.course', verbose_name='course'),
+            model_name="certification",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="certifications",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='certification',
-            name='employee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certifications', to='employees.employee', verbose_name='employee'),
+            model_name="certification",
+            name="employee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="certifications",
+                to="employees.employee",
+                verbose_name="employee",
+            ),
         ),
         migrations.AddField(
-            model_name='certification',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='revoked by'),
+            model_name="certification",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="revoked by",
+            ),
         ),
         migrations.AddField(
-            model_name='readinessmark',
-            name='employee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='employees.employee'),
+            model_name="readinessmark",
+            name="employee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="employees.employee"
+            ),
         ),
         migrations.AddField(
-            model_name='readinessmark',
-            name='plant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='employees.plant'),
+            model_name="readinessmark",
+            name="plant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="employees.plant"
+            ),
         ),
         migrations.AddField(
-            model_name='submittedform',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="submittedform",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='trainingsession',
-            name='attendees',
-            field=models.ManyToManyField(blank=True, related_name='training_sessions', to='employees.employee', verbose_name='attendees'),
+            model_name="trainingsession",
+            name="attendees",
+            field=models.ManyToManyField(
+                blank=True, related_name="training_sessions", to="employees.employee", verbose_name="attendees"
+            ),
         ),
         migrations.AddField(
-            model_name='trainingsession',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='courses.course', verbose_name='course'),
+            model_name="trainingsession",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sessions",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingsession',
-            name='plant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='employees.plant', verbose_name='plant'),
+            model_name="trainingsession",
+            name="plant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sessions",
+                to="employees.plant",
+                verbose_name="plant",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingsession',
-            name='trainer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_sessions', to=settings.AUTH_USER_MODEL, verbose_name='trainer'),
+            model_name="trainingsession",
+            name="trainer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="training_sessions",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="trainer",
+            ),
         ),
         migrations.AddField(
-            model_name='assessment',
-            name='session',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='assessments.trainingsession', verbose_name='training session'),
+            model_name="assessment",
+            name="session",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assessments",
+                to="assessments.trainingsession",
+                verbose_name="training session",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['plant', 'occurred_at'], name='audit_plant_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["plant", "occurred_at"], name="audit_plant_time"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['employee', 'occurred_at'], name='audit_employee_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["employee", "occurred_at"], name="audit_employee_time"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'occurred_at'], name='audit_action_time'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
         ),
         migrations.AddIndex(
-            model_name='certification',
-            index=models.Index(fields=['course', 'expires_on'], name='certification_course_expiry'),
+            model_name="certification",
+            index=models.Index(fields=["course", "expires_on"], name="certification_course_expiry"),
         ),
         migrations.AddIndex(
-            model_name='certification',
-            index=models.Index(fields=['expires_on'], name='certification_expiry'),
+            model_name="certification",
+            index=models.Index(fields=["expires_on"], name="certification_expiry"),
         ),
         migrations.AddConstraint(
-            model_name='certification',
-            constraint=models.UniqueConstraint(fields=('employee', 'course'), name='certification_one_per_employee_course'),
+            model_name="certification",
+            constraint=models.UniqueConstraint(
+                fields=("employee", "course"), name="certification_one_per_employee_course"
+            ),
         ),
         migrations.AddIndex(
-            model_name='readinessmark',
-            index=models.Index(fields=['plant', 'created_at'], name='readiness_mark_plant_time'),
+            model_name="readinessmark",
+            index=models.Index(fields=["plant", "created_at"], name="readiness_mark_plant_time"),
         ),
         migrations.AddIndex(
-            model_name='trainingsession',
-            index=models.Index(fields=['plant', 'held_on'], name='session_plant_date'),
+            model_name="trainingsession",
+            index=models.Index(fields=["plant", "held_on"], name="session_plant_date"),
         ),
         migrations.AddIndex(
-            model_name='trainingsession',
-            index=models.Index(fields=['trainer', 'held_on'], name='session_trainer_date'),
+            model_name="trainingsession",
+            index=models.Index(fields=["trainer", "held_on"], name="session_trainer_date"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(condition=models.Q(('passed', True), ('voided_at__isnull', True)), fields=['employee', 'course', 'kind', 'assessed_on'], name='assessment_valid_passes'),
+            model_name="assessment",
+            index=models.Index(
+                condition=models.Q(("passed", True), ("voided_at__isnull", True)),
+                fields=["employee", "course", "kind", "assessed_on"],
+                name="assessment_valid_passes",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['course', 'assessed_on'], name='assessment_course_date'),
+            model_name="assessment",
+            index=models.Index(fields=["course", "assessed_on"], name="assessment_course_date"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['session'], name='assessment_session'),
+            model_name="assessment",
+            index=models.Index(fields=["session"], name="assessment_session"),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['recorded_at'], name='assessment_recorded_at'),
+            model_name="assessment",
+            index=models.Index(fields=["recorded_at"], name="assessment_recorded_at"),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 0), ('score__lte', 100)), _connector='OR'), name='assessment_score_0_100'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True), models.Q(("score__gte", 0), ("score__lte", 100)), _connector="OR"
+                ),
+                name="assessment_score_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'theory'), _negated=True), ('score__isnull', False), _connector='OR'), name='assessment_theory_has_score'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "theory"), _negated=True), ("score__isnull", False), _connector="OR"
+                ),
+                name="assessment_theory_has_score",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('void_reason', ''), ('voided_at__isnull', True)), models.Q(('voided_at__isnull', False), models.Q(('void_reason', ''), _negated=True)), _connector='OR'), name='assessment_void_has_reason'),
+            model_name="assessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("void_reason", ""), ("voided_at__isnull", True)),
+                    models.Q(("voided_at__isnull", False), models.Q(("void_reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="assessment_void_has_reason",
+            ),
         ),
     ]

@@ -12,8 +12,11 @@ register = template.Library()
 
 @register.filter
 def pct(value: float | None) -> str:
-    """A fraction as a percentage; "–" for no figure (a line without employees is never 100%)."""
-    if value is None:
+    """A fraction as a percentage; "–" for no figure (a line without employees is never 100%).
+
+    A figure of a roll-up that does not exist yet reaches the filter as "" (the template's invalid value).
+    """
+    if not isinstance(value, int | float):
         return "–"
     return f"{formats.number_format(round(value * 100, 1), 1)}%"
 

@@ -1,1 +1,1 @@
-"""Views of the assessments app, one module per area (dashboards, sessions, results...)."""
+"""Views of the assessments app, one module per area of work."""

@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from assessments import dashboards
+from certtrack.permissions import capability_required
 from employees.selectors import Capability, lines_for_user, plant_get_for_user, plants_for_user
 
 
 @require_GET
-@login_required
+@capability_required(Capability.VIEW_DASHBOARDS)
 def overview(request: HttpRequest) -> HttpResponse:
     plants = plants_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS).order_by("code")
     rows = dashboards.company_overview(plants=plants)

@@ -5,77 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=24, unique=True, verbose_name='code')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('title_zh', models.CharField(blank=True, max_length=200, verbose_name='title (Chinese)')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('version', models.CharField(default='1.0', max_length=16, verbose_name='version')),
-                ('delivery_mode', models.CharField(choices=[('classroom', 'Classroom'), ('virtual', 'Virtual model / simulation'), ('on_the_job', 'On the job'), ('elearning', 'E-learning')], default='classroom', max_length=12, verbose_name='delivery mode')),
-                ('duration_hours', models.DecimalField(decimal_places=1, default=1, max_digits=5, verbose_name='duration (hours)')),
-                ('needs_theory', models.BooleanField(default=True, verbose_name='needs theory test')),
-                ('needs_practical', models.BooleanField(default=False, verbose_name='needs practical evaluation')),
-                ('pass_mark', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='theory pass mark')),
-                ('validity_months', models.PositiveSmallIntegerField(blank=True, help_text='Empty: never expires', null=True, verbose_name='validity (months)')),
-                ('safety_critical', models.BooleanField(default=False, verbose_name='safety-critical')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=24, unique=True, verbose_name="code")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("title_zh", models.CharField(blank=True, max_length=200, verbose_name="title (Chinese)")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("version", models.CharField(default="1.0", max_length=16, verbose_name="version")),
+                (
+                    "delivery_mode",
+                    models.CharField(
+                        choices=[
+                            ("classroom", "Classroom"),
+                            ("virtual", "Virtual model / simulation"),
+                            ("on_the_job", "On the job"),
+                            ("elearning", "E-learning"),
+                        ],
+                        default="classroom",
+                        max_length=12,
+                        verbose_name="delivery mode",
+                    ),
+                ),
+                (
+                    "duration_hours",
+                    models.DecimalField(decimal_places=1, default=1, max_digits=5, verbose_name="duration (hours)"),
+                ),
+                ("needs_theory", models.BooleanField(default=True, verbose_name="needs theory test")),
+                ("needs_practical", models.BooleanField(default=False, verbose_name="needs practical evaluation")),
+                (
+                    "pass_mark",
+                    models.PositiveSmallIntegerField(
+                        default=80,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="theory pass mark",
+                    ),
+                ),
+                (
+                    "validity_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Empty: never expires", null=True, verbose_name="validity (months)"
+                    ),
+                ),
+                ("safety_critical", models.BooleanField(default=False, verbose_name="safety-critical")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'course',
-                'verbose_name_plural': 'courses',
-                'ordering': ['code'],
+                "verbose_name": "course",
+                "verbose_name_plural": "courses",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ProcessArea',
+            name="ProcessArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('name_zh', models.CharField(blank=True, max_length=120, verbose_name='name (Chinese)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=8, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("name_zh", models.CharField(blank=True, max_length=120, verbose_name="name (Chinese)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'process area',
-                'verbose_name_plural': 'process areas',
-                'ordering': ['position', 'code'],
+                "verbose_name": "process area",
+                "verbose_name_plural": "process areas",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Requirement',
+            name="Requirement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('plant', 'Plant-wide'), ('role', 'Job role'), ('station', 'Station')], max_length=8, verbose_name='scope')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("plant", "Plant-wide"), ("role", "Job role"), ("station", "Station")],
+                        max_length=8,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'requirement',
-                'verbose_name_plural': 'requirements',
+                "verbose_name": "requirement",
+                "verbose_name_plural": "requirements",
             },
         ),
         migrations.CreateModel(
-            name='TrainerAuthorisation',
+            name="TrainerAuthorisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='granted')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="granted")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="valid until")),
             ],
             options={
-                'verbose_name': 'trainer authorisation',
-                'verbose_name_plural': 'trainer authorisations',
-                'ordering': ['user__username', 'course__code'],
+                "verbose_name": "trainer authorisation",
+                "verbose_name_plural": "trainer authorisations",
+                "ordering": ["user__username", "course__code"],
             },
         ),
     ]

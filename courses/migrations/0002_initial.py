@@ -6,117 +6,216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
-        ('employees', '0001_initial'),
+        ("courses", "0001_initial"),
+        ("employees", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='course',
-            name='owner_plant',
-            field=models.ForeignKey(blank=True, help_text='Empty: a company-wide template every plant may use', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='own_courses', to='employees.plant', verbose_name='owner plant'),
+            model_name="course",
+            name="owner_plant",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: a company-wide template every plant may use",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="own_courses",
+                to="employees.plant",
+                verbose_name="owner plant",
+            ),
         ),
         migrations.AddField(
-            model_name='course',
-            name='prerequisites',
-            field=models.ManyToManyField(blank=True, related_name='required_by', to='courses.course', verbose_name='prerequisites'),
+            model_name="course",
+            name="prerequisites",
+            field=models.ManyToManyField(
+                blank=True, related_name="required_by", to="courses.course", verbose_name="prerequisites"
+            ),
         ),
         migrations.AddField(
-            model_name='course',
-            name='process_area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='courses.processarea', verbose_name='process area'),
+            model_name="course",
+            name="process_area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="courses",
+                to="courses.processarea",
+                verbose_name="process area",
+            ),
         ),
         migrations.AddField(
-            model_name='requirement',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requirements', to='courses.course', verbose_name='course'),
+            model_name="requirement",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="requirements",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='requirement',
-            name='plant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='employees.plant', verbose_name='plant'),
+            model_name="requirement",
+            name="plant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="requirements",
+                to="employees.plant",
+                verbose_name="plant",
+            ),
         ),
         migrations.AddField(
-            model_name='requirement',
-            name='role',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='employees.jobrole', verbose_name='job role'),
+            model_name="requirement",
+            name="role",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="requirements",
+                to="employees.jobrole",
+                verbose_name="job role",
+            ),
         ),
         migrations.AddField(
-            model_name='requirement',
-            name='station',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='requirements', to='employees.station', verbose_name='station'),
+            model_name="requirement",
+            name="station",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="requirements",
+                to="employees.station",
+                verbose_name="station",
+            ),
         ),
         migrations.AddField(
-            model_name='trainerauthorisation',
-            name='course',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trainer_authorisations', to='courses.course', verbose_name='course'),
+            model_name="trainerauthorisation",
+            name="course",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="trainer_authorisations",
+                to="courses.course",
+                verbose_name="course",
+            ),
         ),
         migrations.AddField(
-            model_name='trainerauthorisation',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='granted by'),
+            model_name="trainerauthorisation",
+            name="granted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="granted by",
+            ),
         ),
         migrations.AddField(
-            model_name='trainerauthorisation',
-            name='plant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trainer_authorisations', to='employees.plant', verbose_name='plant'),
+            model_name="trainerauthorisation",
+            name="plant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="trainer_authorisations",
+                to="employees.plant",
+                verbose_name="plant",
+            ),
         ),
         migrations.AddField(
-            model_name='trainerauthorisation',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='trainer_authorisations', to=settings.AUTH_USER_MODEL, verbose_name='trainer'),
+            model_name="trainerauthorisation",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="trainer_authorisations",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="trainer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.CheckConstraint(condition=models.Q(('needs_theory', True), ('needs_practical', True), _connector='OR'), name='course_needs_an_assessment'),
+            model_name="course",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("needs_theory", True), ("needs_practical", True), _connector="OR"),
+                name="course_needs_an_assessment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.CheckConstraint(condition=models.Q(('pass_mark__gte', 0), ('pass_mark__lte', 100)), name='course_pass_mark_0_100'),
+            model_name="course",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pass_mark__gte", 0), ("pass_mark__lte", 100)), name="course_pass_mark_0_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.CheckConstraint(condition=models.Q(('validity_months__isnull', True), ('validity_months__gte', 1), _connector='OR'), name='course_validity_positive'),
+            model_name="course",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("validity_months__isnull", True), ("validity_months__gte", 1), _connector="OR"),
+                name="course_validity_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='requirement',
-            index=models.Index(fields=['scope', 'plant'], name='requirement_scope_plant'),
+            model_name="requirement",
+            index=models.Index(fields=["scope", "plant"], name="requirement_scope_plant"),
         ),
         migrations.AddIndex(
-            model_name='requirement',
-            index=models.Index(fields=['station'], name='requirement_station'),
+            model_name="requirement",
+            index=models.Index(fields=["station"], name="requirement_station"),
         ),
         migrations.AddIndex(
-            model_name='requirement',
-            index=models.Index(fields=['role'], name='requirement_role'),
+            model_name="requirement",
+            index=models.Index(fields=["role"], name="requirement_role"),
         ),
         migrations.AddConstraint(
-            model_name='requirement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('plant__isnull', False), ('role__isnull', True), ('scope', 'plant'), ('station__isnull', True)), models.Q(('role__isnull', False), ('scope', 'role'), ('station__isnull', True)), models.Q(('plant__isnull', True), ('role__isnull', True), ('scope', 'station'), ('station__isnull', False)), _connector='OR'), name='requirement_scope_matches_target'),
+            model_name="requirement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("plant__isnull", False), ("role__isnull", True), ("scope", "plant"), ("station__isnull", True)
+                    ),
+                    models.Q(("role__isnull", False), ("scope", "role"), ("station__isnull", True)),
+                    models.Q(
+                        ("plant__isnull", True),
+                        ("role__isnull", True),
+                        ("scope", "station"),
+                        ("station__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="requirement_scope_matches_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requirement',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'plant')), fields=('course', 'plant'), name='requirement_plant_unique'),
+            model_name="requirement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "plant")), fields=("course", "plant"), name="requirement_plant_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requirement',
-            constraint=models.UniqueConstraint(condition=models.Q(('plant__isnull', False), ('scope', 'role')), fields=('course', 'role', 'plant'), name='requirement_role_at_plant_unique'),
+            model_name="requirement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("plant__isnull", False), ("scope", "role")),
+                fields=("course", "role", "plant"),
+                name="requirement_role_at_plant_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requirement',
-            constraint=models.UniqueConstraint(condition=models.Q(('plant__isnull', True), ('scope', 'role')), fields=('course', 'role'), name='requirement_role_company_unique'),
+            model_name="requirement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("plant__isnull", True), ("scope", "role")),
+                fields=("course", "role"),
+                name="requirement_role_company_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='requirement',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'station')), fields=('course', 'station'), name='requirement_station_unique'),
+            model_name="requirement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "station")),
+                fields=("course", "station"),
+                name="requirement_station_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainerauthorisation',
-            constraint=models.UniqueConstraint(fields=('user', 'course', 'plant'), name='trainer_authorisation_unique'),
+            model_name="trainerauthorisation",
+            constraint=models.UniqueConstraint(fields=("user", "course", "plant"), name="trainer_authorisation_unique"),
         ),
     ]

@@ -7,148 +7,280 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ("courses", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobRole',
+            name="JobRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('name_zh', models.CharField(blank=True, max_length=80, verbose_name='name (Chinese)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("name_zh", models.CharField(blank=True, max_length=80, verbose_name="name (Chinese)")),
             ],
             options={
-                'verbose_name': 'job role',
-                'verbose_name_plural': 'job roles',
-                'ordering': ['name'],
+                "verbose_name": "job role",
+                "verbose_name_plural": "job roles",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Plant',
+            name="Plant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('country', models.CharField(help_text='ISO 3166 two-letter code', max_length=2, verbose_name='country')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, verbose_name='time zone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=8, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "country",
+                    models.CharField(help_text="ISO 3166 two-letter code", max_length=2, verbose_name="country"),
+                ),
+                ("time_zone", models.CharField(default="UTC", max_length=64, verbose_name="time zone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'plant',
-                'verbose_name_plural': 'plants',
-                'ordering': ['code'],
+                "verbose_name": "plant",
+                "verbose_name_plural": "plants",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ProductionLine',
+            name="ProductionLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('shifts', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='shifts')),
-                ('sop_date', models.DateField(blank=True, help_text='Start of mass production', null=True, verbose_name='SOP date')),
-                ('target_readiness_pct', models.PositiveSmallIntegerField(default=100, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='target readiness (%)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('plant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='employees.plant', verbose_name='plant')),
-                ('process_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='courses.processarea', verbose_name='process area')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "shifts",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="shifts",
+                    ),
+                ),
+                (
+                    "sop_date",
+                    models.DateField(
+                        blank=True, help_text="Start of mass production", null=True, verbose_name="SOP date"
+                    ),
+                ),
+                (
+                    "target_readiness_pct",
+                    models.PositiveSmallIntegerField(
+                        default=100,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="target readiness (%)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "plant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="employees.plant",
+                        verbose_name="plant",
+                    ),
+                ),
+                (
+                    "process_area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="courses.processarea",
+                        verbose_name="process area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'production line',
-                'verbose_name_plural': 'production lines',
-                'ordering': ['plant__code', 'code'],
+                "verbose_name": "production line",
+                "verbose_name_plural": "production lines",
+                "ordering": ["plant__code", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Station',
+            name="Station",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('coverage_target', models.PositiveSmallIntegerField(blank=True, help_text="Qualified operators the line needs for this station; empty = the line's shifts", null=True, verbose_name='coverage target')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stations', to='employees.productionline', verbose_name='line')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=16, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "coverage_target",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Qualified operators the line needs for this station; empty = the line's shifts",
+                        null=True,
+                        verbose_name="coverage target",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stations",
+                        to="employees.productionline",
+                        verbose_name="line",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'station',
-                'verbose_name_plural': 'stations',
-                'ordering': ['line__plant__code', 'line__code', 'code'],
+                "verbose_name": "station",
+                "verbose_name_plural": "stations",
+                "ordering": ["line__plant__code", "line__code", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Employee',
+            name="Employee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('employee_no', models.CharField(max_length=32, unique=True, verbose_name='employee number')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('shift', models.CharField(blank=True, max_length=8, verbose_name='shift')),
-                ('hire_date', models.DateField(verbose_name='hire date')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('on_leave', 'On leave'), ('left', 'Left')], default='active', max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='employees.jobrole', verbose_name='job role')),
-                ('plant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='employees.plant', verbose_name='plant')),
-                ('line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='employees.productionline', verbose_name='line')),
-                ('station', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='employees', to='employees.station', verbose_name='primary station')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("employee_no", models.CharField(max_length=32, unique=True, verbose_name="employee number")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("shift", models.CharField(blank=True, max_length=8, verbose_name="shift")),
+                ("hire_date", models.DateField(verbose_name="hire date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("on_leave", "On leave"), ("left", "Left")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="employees.jobrole",
+                        verbose_name="job role",
+                    ),
+                ),
+                (
+                    "plant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="employees.plant",
+                        verbose_name="plant",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="employees.productionline",
+                        verbose_name="line",
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="employees",
+                        to="employees.station",
+                        verbose_name="primary station",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'employee',
-                'verbose_name_plural': 'employees',
-                'ordering': ['employee_no'],
+                "verbose_name": "employee",
+                "verbose_name_plural": "employees",
+                "ordering": ["employee_no"],
             },
         ),
         migrations.CreateModel(
-            name='PlantMembership',
+            name="PlantMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('trainer', 'Trainer'), ('manager', 'Plant manager'), ('hr', 'HR'), ('auditor', 'Auditor')], max_length=10, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('plant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='employees.plant', verbose_name='plant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("trainer", "Trainer"),
+                            ("manager", "Plant manager"),
+                            ("hr", "HR"),
+                            ("auditor", "Auditor"),
+                        ],
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "plant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="employees.plant",
+                        verbose_name="plant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plant membership',
-                'verbose_name_plural': 'plant memberships',
-                'ordering': ['user__username', 'plant__code', 'role'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'plant', 'role'), name='membership_unique')],
+                "verbose_name": "plant membership",
+                "verbose_name_plural": "plant memberships",
+                "ordering": ["user__username", "plant__code", "role"],
+                "constraints": [models.UniqueConstraint(fields=("user", "plant", "role"), name="membership_unique")],
             },
         ),
         migrations.AddConstraint(
-            model_name='productionline',
-            constraint=models.UniqueConstraint(fields=('plant', 'code'), name='line_code_unique_in_plant'),
+            model_name="productionline",
+            constraint=models.UniqueConstraint(fields=("plant", "code"), name="line_code_unique_in_plant"),
         ),
         migrations.AddConstraint(
-            model_name='productionline',
-            constraint=models.CheckConstraint(condition=models.Q(('shifts__gte', 1)), name='line_shifts_positive'),
+            model_name="productionline",
+            constraint=models.CheckConstraint(condition=models.Q(("shifts__gte", 1)), name="line_shifts_positive"),
         ),
         migrations.AddConstraint(
-            model_name='productionline',
-            constraint=models.CheckConstraint(condition=models.Q(('target_readiness_pct__lte', 100)), name='line_target_readiness_max_100'),
+            model_name="productionline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("target_readiness_pct__lte", 100)), name="line_target_readiness_max_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='station',
-            constraint=models.UniqueConstraint(fields=('line', 'code'), name='station_code_unique_in_line'),
+            model_name="station",
+            constraint=models.UniqueConstraint(fields=("line", "code"), name="station_code_unique_in_line"),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['plant', 'status'], name='employee_plant_status'),
+            model_name="employee",
+            index=models.Index(fields=["plant", "status"], name="employee_plant_status"),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['line', 'status'], name='employee_line_status'),
+            model_name="employee",
+            index=models.Index(fields=["line", "status"], name="employee_line_status"),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['station'], name='employee_station'),
+            model_name="employee",
+            index=models.Index(fields=["station"], name="employee_station"),
         ),
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['name'], name='employee_name'),
+            model_name="employee",
+            index=models.Index(fields=["name"], name="employee_name"),
         ),
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.conf import settings
 from assessments import rollup
 from tests.assessments.conftest import D1
 
+SCREENSHOTS = Path(tempfile.gettempdir())  # look at them after a run: desktop and tablet
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -52,11 +55,14 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
                 context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
                 page = context.new_page()
                 problems: list[str] = []
-                page.on("console", lambda message: problems.append(message.text) if _is_error(message) else None)
-                page.on("pageerror", lambda error: problems.append(str(error)))
+                page.on(
+                    "console",
+                    lambda message, problems=problems: problems.append(message.text) if _is_error(message) else None,
+                )
+                page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))
                 page.on(
                     "response",
-                    lambda response: (
+                    lambda response, problems=problems: (
                         problems.append(f"{response.status} {response.url}")
                         if response.status >= 400 and not response.url.endswith("/favicon.ico")
                         else None
@@ -78,14 +84,14 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
                 assert chart["datasets"] == 1  # one line: L1
                 assert chart["points"] == 90  # the last 90 days, today included
                 assert page.locator("tr[data-line='L1'] meter").count() == 1
-                page.screenshot(path=f"/tmp/certtrack-plant-dashboard-{name}.png", full_page=True)
+                page.screenshot(path=SCREENSHOTS / f"certtrack-plant-dashboard-{name}.png", full_page=True)
 
                 page.goto(f"{live_server.url}/dashboard/")
                 page.wait_for_function(
                     "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-sparkline]'))"
                 )
                 page.goto(f"{live_server.url}/dashboard/plants/SY/lines/L1/")
-                page.screenshot(path=f"/tmp/certtrack-line-dashboard-{name}.png", full_page=True)
+                page.screenshot(path=SCREENSHOTS / f"certtrack-line-dashboard-{name}.png", full_page=True)
                 assert problems == []
                 context.close()
         finally:

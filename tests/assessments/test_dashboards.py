@@ -74,6 +74,7 @@ def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> N
 
     client.force_login(trainer)  # a trainer at SY has no dashboards
     assert client.get("/dashboard/plants/SY/").status_code == 404
+    assert client.get("/dashboard/").status_code == 403
 
 
 def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, client) -> None:  # noqa: ANN001
@@ -82,6 +83,16 @@ def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, c
         client.force_login(user)
         assert client.get("/dashboard/plants/SY/lines/L1/").status_code == 200
         assert "Shenyang" in client.get("/dashboard/").content.decode()
+
+
+def test_it_shows_pages_before_the_first_roll_up(plant_sy, manager, client) -> None:  # noqa: ANN001
+    factories.ProductionLineFactory(plant=plant_sy, code="L1")
+    client.force_login(manager)
+
+    for url in ("/dashboard/", "/dashboard/plants/SY/", "/dashboard/plants/SY/lines/L1/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Not computed yet." in response.content.decode()
 
 
 def test_it_sends_anonymous_users_to_log_in(client, plant_sy) -> None:  # noqa: ANN001

@@ -42,9 +42,7 @@ def test_it_expires_from_the_oldest_latest_pass_of_the_needed_kinds() -> None:
 
 def test_it_is_invalid_on_the_expiry_day_itself_and_valid_the_day_before() -> None:
     passes = [("theory", dt.date(2025, 10, 1)), ("practical", dt.date(2025, 10, 1))]
-    day_before = certification_state(
-        needed_kinds=BOTH, validity_months=12, passes=passes, on_date=dt.date(2026, 9, 30)
-    )
+    day_before = certification_state(needed_kinds=BOTH, validity_months=12, passes=passes, on_date=dt.date(2026, 9, 30))
     expiry_day = certification_state(needed_kinds=BOTH, validity_months=12, passes=passes, on_date=dt.date(2026, 10, 1))
     assert day_before.valid is True
     assert expiry_day.expires_on == dt.date(2026, 10, 1)
@@ -53,7 +51,10 @@ def test_it_is_invalid_on_the_expiry_day_itself_and_valid_the_day_before() -> No
 
 def test_it_needs_every_needed_kind() -> None:
     state = certification_state(
-        needed_kinds=BOTH, validity_months=None, passes=[("practical", dt.date(2026, 1, 10))], on_date=dt.date(2026, 6, 1)
+        needed_kinds=BOTH,
+        validity_months=None,
+        passes=[("practical", dt.date(2026, 1, 10))],
+        on_date=dt.date(2026, 6, 1),
     )
     assert state.valid is False
     assert state.certified_on is None
@@ -73,7 +74,9 @@ def test_it_never_expires_without_validity() -> None:
 
 def test_it_ignores_passes_dated_after_the_asked_date() -> None:
     state = certification_state(
-        needed_kinds=("practical",), validity_months=None, passes=[("practical", dt.date(2026, 7, 1))],
+        needed_kinds=("practical",),
+        validity_months=None,
+        passes=[("practical", dt.date(2026, 7, 1))],
         on_date=dt.date(2026, 6, 30),
     )
     assert state.valid is False
@@ -82,20 +85,32 @@ def test_it_ignores_passes_dated_after_the_asked_date() -> None:
 def test_a_revocation_cancels_earlier_passes_until_a_new_pass_after_it() -> None:
     passes = [("practical", dt.date(2026, 1, 10))]
     revoked = certification_state(
-        needed_kinds=("practical",), validity_months=None, passes=passes,
-        revoked_on=dt.date(2026, 3, 1), on_date=dt.date(2026, 4, 1),
+        needed_kinds=("practical",),
+        validity_months=None,
+        passes=passes,
+        revoked_on=dt.date(2026, 3, 1),
+        on_date=dt.date(2026, 4, 1),
     )
     before_revocation = certification_state(
-        needed_kinds=("practical",), validity_months=None, passes=passes,
-        revoked_on=dt.date(2026, 3, 1), on_date=dt.date(2026, 2, 1),
+        needed_kinds=("practical",),
+        validity_months=None,
+        passes=passes,
+        revoked_on=dt.date(2026, 3, 1),
+        on_date=dt.date(2026, 2, 1),
     )
     same_day_pass = certification_state(
-        needed_kinds=("practical",), validity_months=None, passes=[*passes, ("practical", dt.date(2026, 3, 1))],
-        revoked_on=dt.date(2026, 3, 1), on_date=dt.date(2026, 4, 1),
+        needed_kinds=("practical",),
+        validity_months=None,
+        passes=[*passes, ("practical", dt.date(2026, 3, 1))],
+        revoked_on=dt.date(2026, 3, 1),
+        on_date=dt.date(2026, 4, 1),
     )
     new_pass = certification_state(
-        needed_kinds=("practical",), validity_months=None, passes=[*passes, ("practical", dt.date(2026, 3, 2))],
-        revoked_on=dt.date(2026, 3, 1), on_date=dt.date(2026, 4, 1),
+        needed_kinds=("practical",),
+        validity_months=None,
+        passes=[*passes, ("practical", dt.date(2026, 3, 2))],
+        revoked_on=dt.date(2026, 3, 1),
+        on_date=dt.date(2026, 4, 1),
     )
     assert revoked.valid is False
     assert before_revocation.valid is True

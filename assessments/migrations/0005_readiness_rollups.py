@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0003_append_only_triggers"),
+        ("assessments", "0004_audit_ip_label"),
         ("courses", "0002_initial"),
         ("employees", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

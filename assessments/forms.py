@@ -1,0 +1,253 @@
+"""Forms of the trainer's pages: sessions, attendees, the results grid, single results, void and revoke.
+
+Forms only parse and shape input; every rule of DOMAIN.md is checked by assessments.services.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import AuditAction, TrainingSession
+from courses.models import AssessmentKind, Course, DeliveryMode
+from courses.selectors import courses_authorised_for
+from employees.models import Employee, EmployeeStatus, Station
+from employees.selectors import Capability, plant_ids_for_user, plants_for_user
+
+PASS, FAIL = "pass", "fail"
+PRACTICAL_CHOICES = [("", "—"), (PASS, _("Pass")), (FAIL, _("Fail"))]
+SEARCH_LIMIT = 50
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def numeric_input(**attrs: str) -> forms.TextInput:
+    # type="text", not "number": a number input silently sends "" for "8o", which would turn a typo
+    # into a blank (unrecorded) row; here the server sees what was typed and refuses it.
+    return forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*", **attrs})
+
+
+def _new_key() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class SessionCreateForm(forms.Form):
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    plant = forms.ModelChoiceField(queryset=None, label=_("Plant"), empty_label=None)
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    delivery_mode = forms.ChoiceField(
+        label=_("Delivery mode"),
+        choices=[("", _("The course's usual mode")), *DeliveryMode.choices],
+        required=False,
+    )
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
+        self.fields["plant"].queryset = plants_for_user(user=user, capability=Capability.RECORD_RESULTS)
+        self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course = cleaned.get("course")
+        if course is not None and not cleaned.get("delivery_mode"):
+            cleaned["delivery_mode"] = course.delivery_mode
+        return cleaned
+
+
+class AttendeesAddForm(forms.Form):
+    """Add people by employee number(s), by name, or a whole line or station at once."""
+
+    q = forms.CharField(
+        label=_("Employee number(s) or name"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    line = forms.ModelChoiceField(queryset=None, label=_("Whole line"), required=False)
+    station = forms.ModelChoiceField(queryset=None, label=_("Whole station"), required=False)
+    pick = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: object, session: TrainingSession, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.roster = Employee.objects.filter(plant_id=session.plant_id, status=EmployeeStatus.ACTIVE)
+        self.fields["line"].queryset = session.plant.lines.filter(is_active=True).order_by("code")
+        self.fields["station"].queryset = (
+            Station.objects.filter(line__plant_id=session.plant_id, is_active=True)
+            .select_related("line")
+            .order_by("line__code", "code")
+        )
+        self.fields["pick"].queryset = self.roster
+        self.matches: QuerySet[Employee] | None = None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        found: list[Employee] = list(cleaned.get("pick") or [])
+        if cleaned.get("line"):
+            found += list(self.roster.filter(line=cleaned["line"]))
+        if cleaned.get("station"):
+            found += list(self.roster.filter(station=cleaned["station"]))
+        query = (cleaned.get("q") or "").strip()
+        if query:
+            tokens = [t for t in re.split(r"[\s,;]+", query) if t]
+            by_number = list(self.roster.filter(employee_no__in=tokens))
+            if len(by_number) == len(set(tokens)):
+                found += by_number
+            else:
+                matches = self.roster.filter(Q(name__icontains=query) | Q(employee_no__icontains=query))
+                count = matches.count()
+                if count == 1:
+                    found += list(matches)
+                elif count == 0:
+                    self.add_error("q", _("No active employee of this plant matches “%(q)s”.") % {"q": query})
+                else:
+                    self.matches = matches.select_related("line", "station").order_by("employee_no")[:SEARCH_LIMIT]
+                    self.add_error(
+                        "q", _("%(count)d employees match “%(q)s”: pick them below.") % {"count": count, "q": query}
+                    )
+        if not found and not self.errors:
+            raise forms.ValidationError(_("Enter an employee number or name, or choose a line or a station."))
+        cleaned["employees"] = found
+        return cleaned
+
+
+class GridHeaderForm(forms.Form):
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
+    form_key = forms.UUIDField(widget=forms.HiddenInput, initial=_new_key)
+
+
+class GridRowForm(forms.Form):
+    """One attendee's row, with exactly the inputs the course needs."""
+
+    score = forms.IntegerField(
+        label=_("Theory score"),
+        required=False,
+        widget=numeric_input(**{"class": "form-control form-control-lg grid-input grid-score", "maxlength": "3"}),
+        error_messages={"invalid": _("The score must be a whole number from 0 to 100.")},
+    )
+    practical = forms.ChoiceField(
+        label=_("Practical"), choices=PRACTICAL_CHOICES, required=False, widget=forms.RadioSelect
+    )
+    checklist_notes = forms.CharField(
+        label=_("Checklist notes"),
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control grid-input", "autocomplete": "off"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control grid-input", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: object, employee: Employee, course: Course, **kwargs: object) -> None:
+        kwargs.setdefault("prefix", f"row-{employee.id}")
+        super().__init__(*args, **kwargs)
+        self.employee = employee
+        self.course = course
+        if not course.needs_theory:
+            del self.fields["score"]
+        if not course.needs_practical:
+            del self.fields["practical"]
+            del self.fields["checklist_notes"]
+        self.service_errors: list[str] = []
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(name) not in (None, "") for name in self.fields)
+
+    @property
+    def has_result(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return data.get("score") is not None or bool(data.get("practical"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        has_text = any(cleaned.get(name) for name in ("notes", "checklist_notes"))
+        if has_text and cleaned.get("score") is None and not cleaned.get("practical"):
+            raise forms.ValidationError(_("Enter a result, or clear the notes of this row."))
+        return cleaned
+
+    @property
+    def outcome(self) -> str:
+        """pass, fail, partial or "" from what was entered, against the course's pass mark (no-JS fallback)."""
+        data = getattr(self, "cleaned_data", None)
+        if data is None:
+            return ""
+        outcomes = []
+        if "score" in self.fields and data.get("score") is not None:
+            outcomes.append(data["score"] >= self.course.pass_mark)
+        if "practical" in self.fields and data.get("practical"):
+            outcomes.append(data["practical"] == PASS)
+        if not outcomes:
+            return ""
+        if not all(outcomes):
+            return FAIL
+        return PASS if len(outcomes) == len(self.course.needed_kinds) else "partial"
+
+    @property
+    def all_errors(self) -> list[str]:
+        messages = [str(m) for field_errors in self.errors.values() for m in field_errors]
+        return messages + self.service_errors
+
+
+class SingleResultForm(forms.Form):
+    """One result from an employee's page (a retake, a late entry)."""
+
+    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    kind = forms.ChoiceField(label=_("Assessment"), choices=AssessmentKind.choices)
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
+    score = forms.IntegerField(
+        label=_("Theory score (0-100)"),
+        required=False,
+        widget=numeric_input(**{"class": "form-control form-control-lg"}),
+        error_messages={"invalid": _("The score must be a whole number from 0 to 100.")},
+    )
+    practical = forms.ChoiceField(
+        label=_("Practical result"), choices=PRACTICAL_CHOICES, required=False, widget=forms.RadioSelect
+    )
+    checklist_notes = forms.CharField(label=_("Checklist notes"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False)
+    form_key = forms.UUIDField(widget=forms.HiddenInput, initial=_new_key)
+
+    def __init__(self, *args: object, user: AbstractBaseUser, employee: Employee, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=[employee.plant_id]).order_by(
+            "code"
+        )
+
+
+class ReasonForm(forms.Form):
+    """Void an entry or revoke a certification: a reason is required."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        error_messages={"required": _("Give a reason.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Who (user name)"), required=False, max_length=150)
+    employee = forms.CharField(label=_("Employee number"), required=False, max_length=32)
+    course = forms.CharField(label=_("Course code"), required=False, max_length=24)
+    action = forms.ChoiceField(label=_("Event"), required=False, choices=[("", _("All events")), *AuditAction.choices])
+    date_from = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return cleaned

@@ -1,0 +1,167 @@
+"""Excel import of assessment results (e.g. from the virtual-model training system or a paper session).
+
+Every row becomes a ResultInput and goes through assessments_validate, so the
+trainer rules (authorisation, prerequisites, dates, kinds) apply row by row
+exactly as in the browser; the write is assessments_record (all or nothing).
+A result already recorded is reported as a duplicate and skipped, never doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments.models import Assessment, AssessmentSource
+from assessments.services import ResultInput, assessments_record, assessments_validate
+from certtrack.spreadsheets import Column, Importer, Preview, PreviewRow, SheetSpec, User, WorkbookReader
+from courses.models import AssessmentKind, Course
+from employees.imports import CHUNK, allowed_plant_ids
+from employees.models import Employee, Plant
+from employees.selectors import Capability, plant_ids_for_user, plants_for_user
+
+RESULT_SHEET = SheetSpec(
+    name="Results",
+    columns=(
+        Column(
+            "employee_no", "code", required=True, aliases=("employee_number",), help=gettext_lazy("Employee number.")
+        ),
+        Column("course_code", "code", required=True, aliases=("course",), help=gettext_lazy("Course code.")),
+        Column("kind", "code", required=True, help=gettext_lazy("theory or practical.")),
+        Column(
+            "assessed_on",
+            "date",
+            required=True,
+            aliases=("date",),
+            help=gettext_lazy("Date of the assessment (not in the future, not before the hire date)."),
+        ),
+        Column("score", "int", help=gettext_lazy("Theory score 0-100 (pass = score >= the course's pass mark).")),
+        Column("passed", "bool", help=gettext_lazy("Practical: yes / no (pass / fail).")),
+        Column(
+            "assessor",
+            "text",
+            help=gettext_lazy("User name of the authorised trainer who assessed; empty = you."),
+        ),
+        Column("notes", "text", max_length=4000, help=gettext_lazy("Notes; may be empty.")),
+    ),
+    key=("employee_no", "course_code", "kind", "assessed_on", "score", "passed"),
+)
+
+KIND_WORDS = {
+    "theory": AssessmentKind.THEORY,
+    "theory test": AssessmentKind.THEORY,
+    "practical": AssessmentKind.PRACTICAL,
+    "practical evaluation": AssessmentKind.PRACTICAL,
+}
+
+
+class ResultImporter(Importer):
+    kind = "results"
+    title = gettext_lazy("Assessment results")
+    sheets = (RESULT_SHEET,)
+
+    @classmethod
+    def allowed(cls, *, user: User) -> bool:
+        return user is not None and plant_ids_for_user(user=user, capability=Capability.IMPORT_RESULTS) != frozenset()
+
+    @classmethod
+    def plants(cls, *, user: User) -> QuerySet[Plant]:
+        return plants_for_user(user=user, capability=Capability.IMPORT_RESULTS)
+
+    def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
+        rows = [r for r in reader.read(RESULT_SHEET, preview) if r.ok]
+        if user is None:
+            preview.error("", 0, "", _("Results are recorded in someone's name: give --user."))
+            return lambda: None
+        sheet = RESULT_SHEET.name
+        allowed = allowed_plant_ids(user=user, capability=Capability.IMPORT_RESULTS, plant=plant)
+        employees: dict[str, Employee] = {}
+        numbers = sorted({r.values["employee_no"] for r in rows})
+        for start in range(0, len(numbers), CHUNK):
+            found = Employee.objects.filter(employee_no__in=numbers[start : start + CHUNK]).select_related("plant")
+            if allowed is not None:
+                found = found.filter(plant_id__in=allowed)
+            employees.update({e.employee_no: e for e in found})
+        courses = {c.code: c for c in Course.objects.filter(code__in={r.values["course_code"] for r in rows})}
+        usernames = {r.values.get("assessor") for r in rows if r.values.get("assessor")}
+        assessors = {
+            u.get_username(): u
+            for u in get_user_model().objects.filter(**{f"{get_user_model().USERNAME_FIELD}__in": usernames})
+        }
+        recorded = _recorded_keys(employees.values(), courses.values())
+
+        inputs: list[ResultInput] = []
+        input_rows: list[tuple[int, str]] = []
+        for row in rows:
+            v = row.values
+            errors_before = len(preview.errors)
+            employee = employees.get(v["employee_no"])
+            if employee is None:
+                # Same words whether the number is unknown or at a plant the user may not see.
+                preview.error(sheet, row.row, "employee_no", _("Unknown employee %(no)s.") % {"no": v["employee_no"]})
+            course = courses.get(v["course_code"])
+            if course is None:
+                preview.error(sheet, row.row, "course_code", _("Unknown course %(code)s.") % {"code": v["course_code"]})
+            kind = KIND_WORDS.get(v["kind"].lower())
+            if kind is None:
+                preview.error(sheet, row.row, "kind", _("The kind must be theory or practical."))
+            assessor = user
+            if v.get("assessor"):
+                assessor = assessors.get(v["assessor"])
+                if assessor is None:
+                    preview.error(sheet, row.row, "assessor", _("Unknown user %(name)s.") % {"name": v["assessor"]})
+            if kind == AssessmentKind.PRACTICAL and v.get("score") is not None and v.get("passed") is None:
+                preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
+            if len(preview.errors) > errors_before:
+                continue
+            label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
+            result = v.get("score") if kind == AssessmentKind.THEORY else v.get("passed")
+            if (employee.id, course.id, kind, v["assessed_on"], result) in recorded:
+                preview.skipped.append(PreviewRow(sheet, row.row, label, note=_("already recorded")))
+                continue
+            inputs.append(
+                ResultInput(
+                    employee=employee,
+                    course=course,
+                    kind=kind,
+                    assessed_on=v["assessed_on"],
+                    assessor=assessor,
+                    score=v.get("score"),
+                    passed=v.get("passed"),
+                    notes=v.get("notes", ""),
+                )
+            )
+            input_rows.append((row.row, label))
+
+        refused = assessments_validate(rows=inputs, recorded_by=user) if inputs else {}
+        for index, (row_number, label) in enumerate(input_rows):
+            for message in refused.get(index, []):
+                preview.error(sheet, row_number, "", message)
+            if index not in refused:
+                preview.created.append(PreviewRow(sheet, row_number, label))
+
+        def apply() -> None:
+            assessments_record(rows=inputs, recorded_by=user, source=AssessmentSource.IMPORT)
+
+        return apply
+
+
+def _recorded_keys(employees: object, courses: object) -> set[tuple]:
+    """(employee, course, kind, date, score-or-passed) of every non-voided result of these people and courses."""
+    employee_ids = [e.id for e in employees]
+    course_ids = [c.id for c in courses]
+    keys = set()
+    for start in range(0, len(employee_ids), CHUNK):
+        for employee_id, course_id, kind, assessed_on, score, passed in (
+            Assessment.objects.filter(
+                employee_id__in=employee_ids[start : start + CHUNK], course_id__in=course_ids, voided_at__isnull=True
+            )
+            .values_list("employee_id", "course_id", "kind", "assessed_on", "score", "passed")
+            .order_by()
+        ):
+            result = score if kind == AssessmentKind.THEORY else passed
+            keys.add((employee_id, course_id, kind, assessed_on, result))
+    return keys

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from certtrack.management.import_command import ImportCommand
+
+
+class Command(ImportCommand):
+    kind = "results"

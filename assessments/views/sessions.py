@@ -1,0 +1,136 @@
+"""Training sessions: list, create, detail, attendees."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import services
+from assessments.forms import AttendeesAddForm, SessionCreateForm
+from assessments.models import TrainingSession
+from assessments.selectors import session_results, sessions_for_user
+from certtrack.permissions import capability_required, client_ip
+from employees.selectors import Capability, can, plants_for_user
+
+PAGE_SIZE = 50
+
+
+@capability_required(Capability.VIEW_PEOPLE)
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = (
+        sessions_for_user(user=request.user, capability=Capability.VIEW_PEOPLE)
+        .annotate(
+            attendee_count=Count("attendees", distinct=True),
+            result_count=Count("assessments", filter=Q(assessments__voided_at__isnull=True), distinct=True),
+        )
+        .order_by("-held_on", "-id")
+    )
+    if request.GET.get("mine"):
+        sessions = sessions.filter(trainer=request.user)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/session_list.html",
+        {"page": page, "can_create": can(user=request.user, capability=Capability.RECORD_RESULTS)},
+    )
+
+
+@capability_required(Capability.RECORD_RESULTS)
+def session_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SessionCreateForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                session = services.training_session_create(
+                    trainer=request.user,
+                    course=form.cleaned_data["course"],
+                    plant=form.cleaned_data["plant"],
+                    held_on=form.cleaned_data["held_on"],
+                    delivery_mode=form.cleaned_data["delivery_mode"],
+                    location=form.cleaned_data["location"],
+                    notes=form.cleaned_data["notes"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Session created. Now add the attendees."))
+                return redirect("session-detail", pk=session.pk)
+    else:
+        plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS)[:2])
+        initial = {"held_on": plants[0].local_today() if plants else None}
+        if len(plants) == 1:
+            initial["plant"] = plants[0]
+        if request.GET.get("course", "").isdigit():
+            initial["course"] = int(request.GET["course"])
+        form = SessionCreateForm(user=request.user, initial=initial)
+    return render(request, "assessments/session_form.html", {"form": form})
+
+
+def _session_page(
+    request: HttpRequest, session: TrainingSession, *, add_form: AttendeesAddForm | None = None, status: int = 200
+) -> HttpResponse:
+    can_record = can(user=request.user, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id)
+    results = session_results(session=session)
+    attendees = [
+        (employee, results.get(employee.id, []))
+        for employee in session.attendees.select_related("line", "station", "role").order_by("employee_no")
+    ]
+    if can_record and add_form is None:
+        add_form = AttendeesAddForm(session=session)
+    return render(
+        request,
+        "assessments/session_detail.html",
+        {
+            "session": session,
+            "attendees": attendees,
+            "recorded_count": sum(1 for _e, rows in attendees for a in rows if not a.is_voided),
+            "can_record": can_record,
+            "add_form": add_form if can_record else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.VIEW_PEOPLE), pk=pk)
+    return _session_page(request, session)
+
+
+@require_POST
+@login_required
+def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
+    form = AttendeesAddForm(request.POST, session=session)
+    if not form.is_valid():
+        return _session_page(request, session, add_form=form)
+    added = services.training_session_attendees_add(session=session, employees=form.cleaned_data["employees"])
+    found = len({e.id for e in form.cleaned_data["employees"]})
+    messages.success(
+        request,
+        _("%(added)d attendee(s) added (%(already)d already on the list).")
+        % {"added": added, "already": found - added},
+    )
+    return redirect("session-detail", pk=session.pk)
+
+
+@require_POST
+@login_required
+def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> HttpResponse:
+    session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
+    employee = get_object_or_404(session.attendees, employee_no=employee_no)
+    try:
+        services.training_session_attendee_remove(session=session, employee=employee)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(employee)s removed from the session.") % {"employee": employee})
+    return redirect("session-detail", pk=session.pk)

@@ -1,0 +1,357 @@
+"""Writing a planned history (employees/demo/history.py) to the database, in bulk.
+
+Assessments are inserted with bulk_create (source "seed"), with the audit events
+assessments_record would have written, then certifications_refresh() derives
+the Certification rows in batches; revocations are applied last.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from assessments.models import (
+    Assessment,
+    AssessmentSource,
+    AuditAction,
+    AuditEvent,
+    Certification,
+    TrainingSession,
+)
+from assessments.services import certifications_refresh
+from courses.models import Course, Requirement, RequirementScope
+from courses.selectors import required_course_ids_by_employee
+from employees.demo import data
+from employees.demo.history import (
+    CourseInfo,
+    HistoryPlan,
+    LineRates,
+    PersonInfo,
+    PlannedResult,
+    plan_history,
+)
+from employees.models import Employee, Plant, ProductionLine, Station
+
+BATCH = 1000
+
+
+def course_infos() -> dict[int, CourseInfo]:
+    prerequisites: dict[int, list[int]] = defaultdict(list)
+    for from_id, to_id in Course.prerequisites.through.objects.values_list("from_course_id", "to_course_id"):
+        prerequisites[from_id].append(to_id)
+    return {
+        c.id: CourseInfo(
+            id=c.id,
+            code=c.code,
+            kinds=c.needed_kinds,
+            validity_months=c.validity_months,
+            pass_mark=c.pass_mark,
+            prerequisite_ids=tuple(sorted(prerequisites[c.id])),
+        )
+        for c in Course.objects.filter(is_active=True)
+    }
+
+
+def _people(*, plant: Plant, employees: list[Employee], rng: random.Random) -> list[PersonInfo]:
+    """Each person with their required set and, for some, cross-training at other stations of the line."""
+    required = required_course_ids_by_employee(employees=employees)
+    station_courses: dict[int, set[int]] = defaultdict(set)
+    for station_id, course_id in Requirement.objects.filter(
+        scope=RequirementScope.STATION, station__line__plant=plant, course__is_active=True
+    ).values_list("station_id", "course_id"):
+        station_courses[station_id].add(course_id)
+    stations_of_line: dict[int, list[int]] = defaultdict(list)
+    for station_id, line_id in (
+        Station.objects.filter(line__plant=plant).order_by("line_id", "code").values_list("id", "line_id")
+    ):
+        stations_of_line[line_id].append(station_id)
+    people = []
+    for employee in employees:
+        others = [s for s in stations_of_line.get(employee.line_id, []) if s != employee.station_id]
+        cross: list[int] = []
+        if others and employee.role.code == "TL":
+            cross = rng.sample(others, k=min(len(others), rng.randint(3, 5)))
+        elif others and employee.role.code == "OP" and rng.random() < 0.35:
+            cross = rng.sample(others, k=rng.choice((1, 1, 2)))
+        extra = set().union(*(station_courses[s] for s in cross)) if cross else set()
+        people.append(
+            PersonInfo(
+                id=employee.id,
+                employee_no=employee.employee_no,
+                hire_date=employee.hire_date,
+                status=employee.status,
+                line_id=employee.line_id,
+                role_code=employee.role.code,
+                required=frozenset(required[employee.id]),
+                extra=frozenset(extra - required[employee.id]),
+            )
+        )
+    return people
+
+
+def history_seed(
+    *,
+    plant: Plant,
+    spec: data.PlantSpec,
+    lines: dict[str, ProductionLine],
+    trainer: AbstractBaseUser,
+    manager: AbstractBaseUser,
+    today: datetime.date,
+) -> int:
+    rng = random.Random(f"{data.SEED}:{plant.code}:history")
+    courses = course_infos()
+    employees = list(Employee.objects.filter(plant=plant).select_related("role").order_by("employee_no"))
+    rates: dict[int | None, LineRates] = {None: LineRates(gap_rate=0.1, lapse_rate=0.12)}
+    for line_spec in spec.lines:
+        rates[lines[line_spec.code].id] = LineRates(
+            gap_rate=line_spec.profile.gap_rate, lapse_rate=line_spec.profile.lapse_rate
+        )
+    planned_course = Course.objects.filter(code="EHS-002").values_list("id", flat=True).first()
+    is_main_plant = plant.code == data.SY.code
+    plan = plan_history(
+        rng=rng,
+        people=_people(plant=plant, employees=employees, rng=rng),
+        courses=courses,
+        today=today,
+        rates_by_line=rates,
+        voided=20 if is_main_plant else 5,
+        revocations=3 if is_main_plant else 1,
+        sessions=6 if is_main_plant else 3,
+        planned_course_id=planned_course if is_main_plant else None,
+    )
+    return _history_write(
+        plan=plan, plant=plant, employees=employees, trainer=trainer, manager=manager, rng=rng, today=today
+    )
+
+
+def _recorded_at(plant: Plant, result: PlannedResult, now: datetime.datetime) -> datetime.datetime:
+    """When the trainer typed the result in: late afternoon that day, or the next morning for some."""
+    spread = (result.employee_id * 7 + result.course_id * 13) % 150
+    day, clock = result.assessed_on, datetime.time(16, 0)
+    if (result.employee_id + result.course_id) % 7 == 0:
+        day, clock, spread = day + datetime.timedelta(days=1), datetime.time(8, 30), spread % 60
+    moment = datetime.datetime.combine(day, clock, tzinfo=plant.tz) + datetime.timedelta(minutes=spread)
+    if result.void_reason:
+        moment -= datetime.timedelta(minutes=25)  # the wrong entry came first
+    return min(moment, now - datetime.timedelta(minutes=30 if result.void_reason else 5))
+
+
+def _audit_summary(employee_no: str, course_code: str, result: PlannedResult) -> str:
+    score = f" {result.score}" if result.score is not None else ""
+    outcome = "pass" if result.passed else "fail"
+    return f"{employee_no} {course_code} {result.kind}{score} {outcome} on {result.assessed_on.isoformat()}"
+
+
+def _history_write(
+    *,
+    plan: HistoryPlan,
+    plant: Plant,
+    employees: list[Employee],
+    trainer: AbstractBaseUser,
+    manager: AbstractBaseUser,
+    rng: random.Random,
+    today: datetime.date,
+) -> int:
+    now = timezone.now()
+    numbers = {e.id: e.employee_no for e in employees}
+    course_rows = {c.id: c for c in Course.objects.filter(id__in={r.course_id for r in plan.results} | _planned(plan))}
+    locations = data.TRAINING_LOCATIONS[plant.code]
+    audit: list[AuditEvent] = []
+
+    sessions: dict[tuple[int, datetime.date], TrainingSession] = {}
+    for (course_id, held_on), attendee_ids in sorted(plan.sessions.items(), key=lambda item: item[0][1]):
+        sessions[(course_id, held_on)] = _session_create(
+            plant=plant,
+            course=course_rows[course_id],
+            held_on=held_on,
+            trainer=trainer,
+            attendee_ids=attendee_ids,
+            location=rng.choice(locations),
+            created_at=datetime.datetime.combine(held_on, datetime.time(8, 0), tzinfo=plant.tz),
+            audit=audit,
+        )
+    if plan.planned_session is not None:
+        course_id, held_on, attendee_ids = plan.planned_session
+        _session_create(
+            plant=plant,
+            course=course_rows[course_id],
+            held_on=held_on,
+            trainer=trainer,
+            attendee_ids=attendee_ids,
+            location=locations[0],
+            created_at=now,
+            audit=audit,
+            notes="Refresher for people whose certification is missing, expired or expiring within 30 days.",
+        )
+
+    # Wrong entries first, so ids follow the order things were typed in.
+    ordered = sorted(
+        plan.results,
+        key=lambda r: (r.assessed_on, r.employee_id, r.course_id, r.kind, not r.void_reason, r.attempt),
+    )
+    assessments = []
+    for index, result in enumerate(ordered):
+        recorded_at = _recorded_at(plant, result, now)
+        voided_by = None
+        voided_at = None
+        if result.void_reason:
+            voided_by = manager if index % 3 == 0 else trainer
+            voided_at = recorded_at + datetime.timedelta(minutes=10)
+        assessments.append(
+            Assessment(
+                employee_id=result.employee_id,
+                course_id=result.course_id,
+                kind=result.kind,
+                assessed_on=result.assessed_on,
+                score=result.score,
+                passed=result.passed,
+                attempt=result.attempt,
+                assessor=trainer,
+                recorded_by=trainer,
+                recorded_at=recorded_at,
+                session=sessions.get(result.session_key) if result.session_key else None,
+                source=AssessmentSource.SEED,
+                voided_at=voided_at,
+                voided_by=voided_by,
+                void_reason=result.void_reason,
+            )
+        )
+    Assessment.objects.bulk_create(assessments, batch_size=BATCH)
+
+    for assessment, result in zip(assessments, ordered, strict=True):
+        summary = _audit_summary(numbers[result.employee_id], course_rows[result.course_id].code, result)
+        common = {
+            "plant": plant,
+            "employee_id": result.employee_id,
+            "course_id": result.course_id,
+            "object_type": "Assessment",
+            "object_id": str(assessment.pk),
+        }
+        audit.append(
+            AuditEvent(
+                occurred_at=assessment.recorded_at,
+                actor=trainer,
+                action=AuditAction.ASSESSMENT_RECORDED,
+                summary=summary,
+                changes={
+                    "kind": result.kind,
+                    "assessed_on": result.assessed_on.isoformat(),
+                    "score": result.score,
+                    "passed": result.passed,
+                    "assessor": trainer.get_username(),
+                    "source": AssessmentSource.SEED,
+                    "session": assessment.session_id,
+                },
+                **common,
+            )
+        )
+        if result.void_reason:
+            audit.append(
+                AuditEvent(
+                    occurred_at=assessment.voided_at,
+                    actor=assessment.voided_by,
+                    action=AuditAction.ASSESSMENT_VOIDED,
+                    summary=f"{summary}: {result.void_reason}"[:255],
+                    changes={"reason": result.void_reason},
+                    **common,
+                )
+            )
+
+    pairs_by_employee: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for result in plan.results:
+        pairs_by_employee[result.employee_id].add((result.employee_id, result.course_id))
+    _refresh_in_batches(pairs_by_employee.values())
+    _revocations_write(plan=plan, plant=plant, manager=manager, numbers=numbers, courses=course_rows, audit=audit)
+    AuditEvent.objects.bulk_create(sorted(audit, key=lambda e: e.occurred_at), batch_size=BATCH)
+    return len(assessments)
+
+
+def _planned(plan: HistoryPlan) -> set[int]:
+    return {plan.planned_session[0]} if plan.planned_session else set()
+
+
+def _session_create(
+    *,
+    plant: Plant,
+    course: Course,
+    held_on: datetime.date,
+    trainer: AbstractBaseUser,
+    attendee_ids: Iterable[int],
+    location: str,
+    created_at: datetime.datetime,
+    audit: list[AuditEvent],
+    notes: str = "",
+) -> TrainingSession:
+    session = TrainingSession.objects.create(
+        course=course,
+        plant=plant,
+        held_on=held_on,
+        location=location,
+        delivery_mode=course.delivery_mode,
+        trainer=trainer,
+        notes=notes,
+    )
+    session.attendees.set(attendee_ids)
+    audit.append(
+        AuditEvent(
+            occurred_at=created_at,
+            actor=trainer,
+            action=AuditAction.SESSION_CREATED,
+            plant=plant,
+            course=course,
+            object_type="TrainingSession",
+            object_id=str(session.pk),
+            summary=f"{course.code} session on {held_on.isoformat()} at {location}",
+        )
+    )
+    return session
+
+
+def _refresh_in_batches(pair_groups: Iterable[set[tuple[int, int]]]) -> None:
+    batch: set[tuple[int, int]] = set()
+    for pairs in pair_groups:
+        batch |= pairs
+        if len(batch) >= BATCH:
+            certifications_refresh(pairs=batch)
+            batch = set()
+    certifications_refresh(pairs=batch)
+
+
+def _revocations_write(
+    *,
+    plan: HistoryPlan,
+    plant: Plant,
+    manager: AbstractBaseUser,
+    numbers: dict[int, str],
+    courses: dict[int, Course],
+    audit: list[AuditEvent],
+) -> None:
+    for revocation in plan.revocations:
+        revoked_at = datetime.datetime.combine(revocation.revoked_on, datetime.time(10, 30), tzinfo=plant.tz)
+        certification = Certification.objects.get(employee_id=revocation.employee_id, course_id=revocation.course_id)
+        certification.revoked_on = revocation.revoked_on
+        certification.revoked_at = revoked_at
+        certification.revoked_by = manager
+        certification.revoke_reason = revocation.reason
+        certification.save(update_fields=["revoked_on", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+        certifications_refresh(pairs=[(revocation.employee_id, revocation.course_id)])
+        code = courses[revocation.course_id].code
+        audit.append(
+            AuditEvent(
+                occurred_at=revoked_at,
+                actor=manager,
+                action=AuditAction.CERTIFICATION_REVOKED,
+                plant=plant,
+                employee_id=revocation.employee_id,
+                course_id=revocation.course_id,
+                object_type="Certification",
+                object_id=str(certification.pk),
+                summary=f"{numbers[revocation.employee_id]} {code}: {revocation.reason}"[:255],
+                changes={"revoked_on": revocation.revoked_on.isoformat(), "reason": revocation.reason},
+            )
+        )

@@ -1,0 +1,276 @@
+"""The roster workbook of a plant (optionally one line): Roster, Matrix, Expiring and Courses sheets.
+
+Written with openpyxl's write-only mode, employees read in chunks: memory stays
+flat whatever the plant's size. Certification states come from the Certification
+rows and the one validity rule (assessments/validity.py), as everywhere else.
+The Roster sheet's first columns are the employee import's columns, so an
+exported roster imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.utils.translation import gettext as _
+from openpyxl.styles import Font, PatternFill
+
+from assessments import validity
+from assessments.models import Certification
+from assessments.selectors import Qualification
+from certtrack.spreadsheets import (
+    PERCENT_FORMAT,
+    header_row,
+    new_sheet,
+    new_workbook,
+    set_autofilter,
+    text_cell,
+    value_cell,
+)
+from courses.models import Course
+from courses.selectors import required_course_ids_by_employee
+from employees.models import Employee, EmployeeStatus, Plant, ProductionLine
+
+CHUNK = 500
+EXPIRING_DAYS = 90
+
+FILL_VALID = PatternFill("solid", fgColor="C6EFCE")
+FILL_EXPIRING = PatternFill("solid", fgColor="FFEB9C")
+FILL_EXPIRED = PatternFill("solid", fgColor="FFC7CE")
+FILL_MISSING = PatternFill("solid", fgColor="D9D9D9")
+TITLE_FONT = Font(bold=True, size=13)
+
+ROSTER_HEADERS = (
+    "Employee no",
+    "Name",
+    "Plant",
+    "Line",
+    "Station",
+    "Role",
+    "Shift",
+    "Hire date",
+    "Status",
+    "Qualified",
+    "Completion %",
+    "Valid",
+    "Required",
+    "Next expiry",
+)
+# The Roster's computed columns: the employee import ignores them without a warning.
+ROSTER_COMPUTED_HEADERS = ("qualified", "completion", "valid", "required", "next_expiry")
+MATRIX_FIXED_HEADERS = ("Employee no", "Name", "Line", "Station")
+MATRIX_HEADER_ROW = 3
+EXPIRING_HEADERS = ("Employee no", "Name", "Line", "Station", "Course", "Title", "Expires on", "Days left", "Required")
+COURSE_HEADERS = (
+    "Code",
+    "Title",
+    "Process area",
+    "Version",
+    "Delivery mode",
+    "Needs",
+    "Pass mark",
+    "Validity (months)",
+    "Safety-critical",
+    "Owner plant",
+)
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    value: object
+    fill: PatternFill
+
+
+def matrix_cell(certification: Certification | None, *, on_date: datetime.date) -> MatrixCell:
+    """The expiry date, "no expiry", "expired" or "missing", with its legend colour."""
+    if certification is not None and certification.is_valid_on(on_date):
+        if certification.expires_on is None:
+            return MatrixCell(_("no expiry"), FILL_VALID)
+        expiring = validity.expires_within(
+            certified_on=certification.certified_on,
+            expires_on=certification.expires_on,
+            on_date=on_date,
+            days=EXPIRING_DAYS,
+        )
+        return MatrixCell(certification.expires_on, FILL_EXPIRING if expiring else FILL_VALID)
+    if (
+        certification is not None
+        and certification.certified_on is not None
+        and certification.expires_on is not None
+        and on_date >= certification.expires_on
+    ):
+        return MatrixCell(_("expired"), FILL_EXPIRED)
+    return MatrixCell(_("missing"), FILL_MISSING)
+
+
+def roster_employees(*, plant: Plant, line: ProductionLine | None = None) -> list[Employee]:
+    employees = Employee.objects.filter(plant=plant).select_related("plant", "line", "station", "role")
+    if line is not None:
+        employees = employees.filter(line=line)
+    return list(employees.order_by("employee_no"))
+
+
+def roster_workbook_write(
+    *,
+    plant: Plant,
+    target: IO[bytes] | Path | str,
+    line: ProductionLine | None = None,
+    on_date: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Write the roster workbook to target; returns the number of employees."""
+    on_date = on_date or plant.local_today()
+    employees = roster_employees(plant=plant, line=line)
+    required = required_course_ids_by_employee(employees=employees)
+    active = [e for e in employees if e.status == EmployeeStatus.ACTIVE]
+    course_ids = set().union(*(required[e.id] for e in active)) if active else set()
+    courses = list(
+        Course.objects.filter(id__in=course_ids).select_related("process_area", "owner_plant").order_by("code")
+    )
+    scope = f"{plant.code} {plant.name}" + (f" / {line.code} {line.name}" if line else "")
+
+    book = new_workbook()
+    roster = new_sheet(book, "Roster", widths=(14, 28, 7, 8, 10, 8, 7, 12, 10, 10, 13, 7, 9, 12), freeze="C2")
+    matrix = new_sheet(book, "Matrix", widths=(14, 28, 8, 10, *(13 for _c in courses)), freeze="C4")
+    expiring_sheet = new_sheet(book, "Expiring", widths=(14, 28, 8, 10, 14, 40, 12, 10, 10), freeze="C2")
+    course_sheet = new_sheet(book, "Courses", widths=(14, 48, 30, 9, 16, 20, 10, 17, 15, 12), freeze="B2")
+
+    roster.append(header_row(roster, ROSTER_HEADERS))
+    matrix.append(
+        [
+            text_cell(
+                matrix,
+                _("Skills matrix: %(scope)s on %(date)s") % {"scope": scope, "date": on_date.isoformat()},
+                font=TITLE_FONT,
+            )
+        ]
+    )
+    matrix.append(
+        [
+            text_cell(matrix, _("Legend:"), font=Font(bold=True)),
+            text_cell(matrix, _("valid until (date)"), fill=FILL_VALID),
+            text_cell(matrix, _("no expiry"), fill=FILL_VALID),
+            text_cell(matrix, _("expiring within %(days)s days") % {"days": EXPIRING_DAYS}, fill=FILL_EXPIRING),
+            text_cell(matrix, _("expired"), fill=FILL_EXPIRED),
+            text_cell(matrix, _("missing"), fill=FILL_MISSING),
+            text_cell(matrix, _("blank: not required; active employees only")),
+        ]
+    )
+    matrix.append(header_row(matrix, [*MATRIX_FIXED_HEADERS, *(c.code for c in courses)]))
+
+    expiring: list[tuple] = []
+    for start in range(0, len(employees), CHUNK):
+        chunk = employees[start : start + CHUNK]
+        by_employee: dict[int, dict[int, Certification]] = {e.id: {} for e in chunk}
+        for certification in Certification.objects.filter(employee__in=chunk).select_related("course"):
+            by_employee[certification.employee_id][certification.course_id] = certification
+        for employee in chunk:
+            certifications = by_employee[employee.id]
+            required_ids = required[employee.id]
+            valid = [
+                certifications[c]
+                for c in required_ids
+                if c in certifications and certifications[c].is_valid_on(on_date)
+            ]
+            qualification = Qualification(required=len(required_ids), valid=len(valid))
+            next_expiry = min((c.expires_on for c in valid if c.expires_on is not None), default=None)
+            roster.append(_roster_row(roster, employee, qualification, next_expiry))
+            if employee.status != EmployeeStatus.ACTIVE:
+                continue
+            row = [
+                text_cell(matrix, employee.employee_no),
+                text_cell(matrix, employee.name),
+                text_cell(matrix, employee.line.code if employee.line else ""),
+                text_cell(matrix, employee.station.code if employee.station else ""),
+            ]
+            for course in courses:
+                if course.id not in required_ids:
+                    row.append(None)
+                    continue
+                cell = matrix_cell(certifications.get(course.id), on_date=on_date)
+                row.append(value_cell(matrix, cell.value, fill=cell.fill))
+            matrix.append(row)
+            for course_id, certification in certifications.items():
+                if validity.expires_within(
+                    certified_on=certification.certified_on,
+                    expires_on=certification.expires_on,
+                    on_date=on_date,
+                    days=EXPIRING_DAYS,
+                ):
+                    expiring.append(
+                        (certification.expires_on, employee, certification.course, course_id in required_ids)
+                    )
+        if progress is not None:
+            progress(min(start + CHUNK, len(employees)), len(employees))
+
+    expiring_sheet.append(header_row(expiring_sheet, EXPIRING_HEADERS))
+    expiring.sort(key=lambda item: (item[0], item[1].employee_no, item[2].code))
+    for expires_on, employee, course, is_required in expiring:
+        expiring_sheet.append(
+            [
+                text_cell(expiring_sheet, employee.employee_no),
+                text_cell(expiring_sheet, employee.name),
+                text_cell(expiring_sheet, employee.line.code if employee.line else ""),
+                text_cell(expiring_sheet, employee.station.code if employee.station else ""),
+                text_cell(expiring_sheet, course.code),
+                text_cell(expiring_sheet, course.title),
+                value_cell(expiring_sheet, expires_on),
+                value_cell(expiring_sheet, (expires_on - on_date).days),
+                text_cell(expiring_sheet, _("yes") if is_required else _("no")),
+            ]
+        )
+
+    course_sheet.append(header_row(course_sheet, COURSE_HEADERS))
+    for course in courses:
+        course_sheet.append(
+            [
+                text_cell(course_sheet, course.code),
+                text_cell(course_sheet, course.title),
+                text_cell(course_sheet, course.process_area.name),
+                text_cell(course_sheet, course.version),
+                text_cell(course_sheet, course.get_delivery_mode_display()),
+                text_cell(course_sheet, ";".join(course.needed_kinds)),
+                value_cell(course_sheet, course.pass_mark if course.needs_theory else None),
+                value_cell(course_sheet, course.validity_months)
+                if course.validity_months
+                else text_cell(course_sheet, _("no expiry")),
+                text_cell(course_sheet, _("yes") if course.safety_critical else _("no")),
+                text_cell(course_sheet, course.owner_plant.code if course.owner_plant else ""),
+            ]
+        )
+
+    set_autofilter(roster, first_row=1, columns=len(ROSTER_HEADERS), last_row=1 + len(employees))
+    set_autofilter(
+        matrix,
+        first_row=MATRIX_HEADER_ROW,
+        columns=len(MATRIX_FIXED_HEADERS) + len(courses),
+        last_row=MATRIX_HEADER_ROW + len(active),
+    )
+    set_autofilter(expiring_sheet, first_row=1, columns=len(EXPIRING_HEADERS), last_row=1 + len(expiring))
+    set_autofilter(course_sheet, first_row=1, columns=len(COURSE_HEADERS), last_row=1 + len(courses))
+    book.save(target)
+    return len(employees)
+
+
+def _roster_row(
+    sheet: object, employee: Employee, qualification: Qualification, next_expiry: datetime.date | None
+) -> list:
+    return [
+        text_cell(sheet, employee.employee_no),
+        text_cell(sheet, employee.name),
+        text_cell(sheet, employee.plant.code),
+        text_cell(sheet, employee.line.code if employee.line else ""),
+        text_cell(sheet, employee.station.code if employee.station else ""),
+        text_cell(sheet, employee.role.code),
+        text_cell(sheet, employee.shift),
+        value_cell(sheet, employee.hire_date),
+        text_cell(sheet, employee.status),
+        text_cell(sheet, _("yes") if qualification.qualified else _("no")) if employee.is_active else None,
+        value_cell(sheet, qualification.completion, number_format=PERCENT_FORMAT),
+        value_cell(sheet, qualification.valid),
+        value_cell(sheet, qualification.required),
+        value_cell(sheet, next_expiry),
+    ]

@@ -1,0 +1,114 @@
+/* Results grid: live outcome against the pass mark, Enter moves down a row, P/F keys on the practical.
+ * The page works without this file: it is a plain form and the server computes the same outcome. */
+(function () {
+  "use strict";
+  var grid = document.getElementById("results-grid");
+  if (!grid) { return; }
+  var form = document.getElementById("results-form");
+  var passMark = parseInt(grid.dataset.passMark, 10);
+  var needed = parseInt(grid.dataset.needed, 10);
+  var rows = Array.prototype.slice.call(grid.querySelectorAll("tbody tr[data-row]"));
+  var counter = document.querySelector("[data-filled-count]");
+  var BADGES = ["text-bg-success", "text-bg-danger", "text-bg-secondary", "text-bg-warning"];
+
+  function scoreState(input) {
+    var value = input.value.trim();
+    if (value === "") { return { empty: true }; }
+    if (!/^\d{1,3}$/.test(value) || parseInt(value, 10) > 100) { return { invalid: true }; }
+    return { passed: parseInt(value, 10) >= passMark };
+  }
+
+  function update(row) {
+    var outcomes = [];
+    var invalid = false;
+    var score = row.querySelector("[data-col=score]");
+    if (score) {
+      var state = scoreState(score);
+      score.classList.toggle("is-invalid", !!state.invalid);
+      if (state.invalid) { invalid = true; } else if (!state.empty) { outcomes.push(state.passed); }
+    }
+    var practical = row.querySelector("input[data-col=practical]:checked");
+    if (practical && practical.value) { outcomes.push(practical.value === "pass"); }
+    var badge = row.querySelector("[data-outcome]");
+    var text = "";
+    var css = "";
+    if (invalid) { text = grid.dataset.labelInvalid; css = "text-bg-warning"; }
+    else if (outcomes.indexOf(false) !== -1) { text = grid.dataset.labelFail; css = "text-bg-danger"; }
+    else if (outcomes.length && outcomes.length === needed) { text = grid.dataset.labelPass; css = "text-bg-success"; }
+    else if (outcomes.length) { text = grid.dataset.labelPartial; css = "text-bg-secondary"; }
+    BADGES.forEach(function (name) { badge.classList.remove(name); });
+    if (css) { badge.classList.add(css); }
+    badge.textContent = text;
+    row.dataset.filled = Array.prototype.some.call(
+      row.querySelectorAll("input[type=text]"), function (input) { return input.value.trim() !== ""; }
+    ) || !!(practical && practical.value) ? "1" : "";
+  }
+
+  function updateCounter() {
+    if (!counter) { return; }
+    var filled = rows.filter(function (row) { return row.dataset.filled === "1"; }).length;
+    counter.textContent = counter.dataset.template.replace("%(filled)s", filled).replace("%(total)s", rows.length);
+  }
+
+  function focusCell(row, column) {
+    var target;
+    if (column === "practical") {
+      target = row.querySelector("input[data-col=practical]:checked") || row.querySelector("input[data-col=practical]");
+    } else {
+      target = row.querySelector("[data-col=" + column + "]");
+    }
+    if (target) {
+      target.focus();
+      if (target.select && target.type === "text") { target.select(); }
+    }
+  }
+
+  grid.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!target.dataset || !target.dataset.col) { return; }
+    var row = target.closest("tr[data-row]");
+    if (target.dataset.col === "practical") {
+      var key = event.key.toLowerCase();
+      var wanted = { p: "pass", "1": "pass", f: "fail", "0": "fail", "-": "" }[key];
+      if (wanted !== undefined) {
+        var radio = row.querySelector("input[data-col=practical][value='" + wanted + "']");
+        if (radio) { radio.checked = true; radio.focus(); update(row); updateCounter(); }
+        event.preventDefault();
+        return;
+      }
+    }
+    if (event.key !== "Enter") { return; }
+    // Enter never submits half a grid by accident: it moves to the same cell one row down
+    // (like Tab moves across), and from the last row to the save button.
+    event.preventDefault();
+    var next = rows[rows.indexOf(row) + (event.shiftKey ? -1 : 1)];
+    if (next) { focusCell(next, target.dataset.col); } else if (!event.shiftKey) { document.getElementById("save-results").focus(); }
+  });
+
+  function onEdit(event) {
+    var row = event.target.closest && event.target.closest("tr[data-row]");
+    if (row) { update(row); updateCounter(); }
+  }
+  grid.addEventListener("input", onEdit);
+  grid.addEventListener("change", onEdit);
+
+  if (form) {
+    form.addEventListener("submit", function () {
+      // The server already refuses a second submit of the same form key; this only spares the round trip.
+      var button = document.getElementById("save-results");
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+    // Back navigation may restore the page from the cache with the button still disabled.
+    window.addEventListener("pageshow", function () { document.getElementById("save-results").disabled = false; });
+  }
+
+  rows.forEach(update);
+  updateCounter();
+  var firstError = grid.querySelector("tr.table-danger[data-row]");
+  if (firstError) {
+    var cell = firstError.querySelector(".is-invalid") || firstError.querySelector("input[type=text]");
+    if (cell) { cell.focus(); }
+  } else if (rows.length) {
+    focusCell(rows[0], grid.querySelector("[data-col=score]") ? "score" : "practical");
+  }
+})();

@@ -1,0 +1,85 @@
+"""The audit log page and its Excel export: scoped, filtered, formula-safe."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from assessments.models import AuditAction, AuditEvent
+from tests import factories
+
+
+@pytest.fixture
+def events(plant_sy, plant_de):  # noqa: ANN001, ANN201
+    sy_employee = factories.EmployeeFactory(employee_no="SY-1", plant=plant_sy)
+    de_employee = factories.EmployeeFactory(employee_no="DE-1", plant=plant_de)
+    course = factories.CourseFactory(code="HV-001")
+    now = timezone.now()
+    return {
+        "sy": AuditEvent.objects.create(
+            occurred_at=now,
+            action=AuditAction.ASSESSMENT_RECORDED,
+            plant=plant_sy,
+            employee=sy_employee,
+            course=course,
+            summary='=HYPERLINK("http://evil")',
+        ),
+        "de": AuditEvent.objects.create(
+            occurred_at=now, action=AuditAction.ASSESSMENT_VOIDED, plant=plant_de, employee=de_employee, summary="de"
+        ),
+        "company": AuditEvent.objects.create(occurred_at=now, action=AuditAction.TRAINER_AUTHORISED, summary="global"),
+    }
+
+
+def _listed(client, **params) -> set[str]:  # noqa: ANN001
+    response = client.get(reverse("audit-log"), params)
+    assert response.status_code == 200
+    return {event.summary for event in response.context["page"]}
+
+
+def test_it_shows_an_auditor_only_their_plants_events(client, auditor, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(auditor)
+    assert _listed(client) == {'=HYPERLINK("http://evil")'}
+
+
+def test_it_shows_an_admin_every_event(client, admin_user, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(admin_user)
+    assert _listed(client) == {'=HYPERLINK("http://evil")', "de", "global"}
+
+
+def test_it_filters_by_employee_and_event(client, admin_user, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(admin_user)
+    assert _listed(client, employee="de-1") == {"de"}
+    assert _listed(client, action=AuditAction.ASSESSMENT_RECORDED) == {'=HYPERLINK("http://evil")'}
+    assert _listed(client, course="HV-001") == {'=HYPERLINK("http://evil")'}
+
+
+def test_it_rejects_a_reversed_date_range_without_failing(client, admin_user, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(admin_user)
+    response = client.get(reverse("audit-log"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    assert response.status_code == 200
+    assert "The start date is after the end date." in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["trainer", "hr"])
+def test_it_hides_the_log_from_roles_without_it(client, request, persona, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("audit-log")).status_code == 403
+    assert client.get(reverse("audit-export")).status_code == 403
+
+
+def test_it_exports_the_filtered_log_as_text_never_formulas(client, auditor, events) -> None:  # noqa: ANN001, ARG001
+    client.force_login(auditor)
+    response = client.get(reverse("audit-export"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == 1
+    summary = rows[0][7]
+    assert summary.value == '=HYPERLINK("http://evil")'
+    assert summary.data_type == "s"
+    assert rows[0][5].value == "SY-1"

@@ -1,0 +1,108 @@
+"""A trainer's session in Chromium: create it, add ten people, fill the grid with the keyboard, get one
+score refused with nothing saved, correct it, save, and find the new certification on an employee's page."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Assessment, Certification
+from tests import factories
+
+pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS", "/tmp")  # noqa: S108 - screenshots to look at
+
+
+@pytest.fixture
+def browser():  # noqa: ANN201
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer, hv_course, team, line_sy) -> None:
+    from playwright.sync_api import expect
+
+    factories.EmployeeFactory(employee_no="SY999", name="Not in the session", plant=team[0].plant)
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", "trainer")
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit]:has-text('Log in')")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()  # the login has landed
+    page.goto(live_server.url + reverse("trainer-home"))
+    assert page.locator("#who-needs-me").get_by_text("HV-001").count() >= 1
+    page.screenshot(path=f"{SCREENSHOTS}/trainer-home.png", full_page=True)
+
+    # Create the session and add the whole line (ten people) at once.
+    page.click("text=New session")
+    page.select_option("#id_course", label=str(hv_course))
+    page.fill("#id_location", "Training room 2")
+    page.click("button:has-text('Create session')")
+    page.select_option("select[name=line]", value=str(line_sy.pk))
+    page.click("button:has-text('Add')")
+    expect(page.get_by_text("10 attendee(s) added")).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOTS}/session-detail.png", full_page=True)
+
+    # Fill the grid with the keyboard: scores down the column with Enter, practicals with P / F.
+    page.click("text=Enter results")
+    expect(page.locator("[data-col=score]").first).to_be_focused()  # focus starts in the grid
+    scores = ["85", "92", "130", "88", "79", "95", "81", "90", "100", "84"]
+    for score in scores:
+        page.keyboard.type(score)
+        page.keyboard.press("Enter")
+    outcomes = page.locator("[data-outcome]")
+    expect(outcomes.nth(2)).to_have_text("0-100")  # refused as it is typed
+    expect(outcomes.nth(4)).to_have_text("Fail")  # 79 < pass mark 80
+    page.locator("[data-col=practical][value=pass]").first.focus()
+    for index in range(10):
+        page.keyboard.press("p" if index != 5 else "f")
+        page.keyboard.press("Enter")
+    expect(outcomes.nth(0)).to_have_text("Pass")
+    expect(outcomes.nth(5)).to_have_text("Fail")
+    expect(page.locator("[data-filled-count]")).to_have_text("10 of 10 rows filled")
+    page.set_viewport_size({"width": 1366, "height": 1400})
+    page.screenshot(path=f"{SCREENSHOTS}/grid-desktop-filled.png", full_page=True)
+
+    page.click("#save-results")
+    expect(page.locator("#grid-refused")).to_contain_text("Nothing was saved")
+    assert Assessment.objects.count() == 0
+    expect(page.locator("#grid-row-SY003 + tr")).to_contain_text("The score must be between 0 and 100.")
+    expect(page.locator("#grid-row-SY001 [data-col=score]")).to_have_value("85")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.screenshot(path=f"{SCREENSHOTS}/grid-tablet-refused.png", full_page=False)
+
+    expect(page.locator("#grid-row-SY003 [data-col=score]")).to_be_focused()  # the cursor waits in the bad row
+    page.keyboard.press("Control+a")
+    page.keyboard.type("93")
+    expect(outcomes.nth(2)).to_have_text("Pass")
+    page.click("#save-results")
+    expect(page.get_by_text("10 rows recorded (20 results); 0 blank rows left out.")).to_be_visible()
+    assert page.url.endswith(reverse("session-detail", args=[team[0].training_sessions.get().pk]))
+    assert Assessment.objects.filter(source="grid").count() == 20
+
+    # The new certification is on the employee's page; the failed ones are in progress.
+    page.goto(live_server.url + reverse("employee-detail", args=["SY001"]))
+    expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("Valid")
+    expect(page.locator("#qualification")).to_contain_text("Qualified")
+    page.goto(live_server.url + reverse("employee-detail", args=["SY005"]))
+    expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("In progress")
+    assert Certification.objects.filter(course=hv_course, certified_on__isnull=False).count() == 8
+    page.screenshot(path=f"{SCREENSHOTS}/employee-page.png", full_page=True)

@@ -1,0 +1,256 @@
+"""The permission matrix: every URL in the URLconf, for every persona.
+
+Each named URL needs an entry in MATRIX saying what each persona gets; a new URL
+without one makes test_every_url_has_an_entry fail. Objects belong to plant SY;
+the "_de" personas hold the same roles at plant DE and must get 404 for SY's
+objects, never a page that reveals them. README.md's permission table says the
+same thing in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+
+PERSONAS = ["anonymous", "trainer", "manager", "hr", "auditor", "admin", "trainer_de", "manager_de", "hr_de"]
+SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
+
+OK = "ok"  # 200, or a redirect that is not to the login page
+LOGIN = "login"  # redirect to the login page
+NOT_FOUND = "404"
+UNAUTHORISED = "401"
+FORBIDDEN = "403"
+
+
+def outcomes(allowed: set[str], *, denied: str = NOT_FOUND, anonymous: str = LOGIN) -> dict[str, str]:
+    return {p: anonymous if p == "anonymous" else OK if p in allowed else denied for p in PERSONAS}
+
+
+EVERYONE = outcomes(set(SIGNED_IN))
+PUBLIC = dict.fromkeys(PERSONAS, OK)
+
+
+@dataclass
+class Entry:
+    expect: dict[str, str]
+    kwargs: Callable[[dict], dict] = lambda world: {}  # noqa: E731
+    method: str = "get"
+    data: Callable[[dict], dict] = lambda world: {}  # noqa: E731
+    query: dict = field(default_factory=dict)
+
+
+MATRIX: dict[str, Entry] = {
+    "home": Entry(EVERYONE),
+    "healthz": Entry(PUBLIC),
+    "login": Entry(PUBLIC),
+    "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
+    "profile": Entry(EVERYONE),
+    "set_language": Entry(PUBLIC, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
+    "audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
+    "audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
+    # HR Excel (certtrack/hr_urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
+    "hr:exports": Entry(outcomes({"hr", "admin", "hr_de"}, denied=FORBIDDEN)),
+    "hr:export_roster": Entry(outcomes({"hr", "admin"}), query={"plant": "SY"}),
+    "hr:imports": Entry(outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}, denied=FORBIDDEN)),
+    "hr:import_upload": Entry(outcomes({"hr", "admin", "hr_de"}), kwargs=lambda w: {"kind": "employees"}),
+    "hr:import_template": Entry(
+        outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}), kwargs=lambda w: {"kind": "results"}
+    ),
+    "hr:job": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
+    # A previewed import with errors: its requester is sent back to the job page, everyone else gets 404.
+    "hr:job_confirm": Entry(outcomes({"hr"}), kwargs=lambda w: {"pk": _hr_import_job(w).pk}, method="post"),
+    "hr:job_download": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
+    # The trainer's pages (issue #3). Pages without an object answer 403 to roles without the capability;
+    # objects of another plant, or outside the user's capability there, answer 404.
+    "trainer-home": Entry(outcomes({"trainer", "admin", "trainer_de"}, denied=FORBIDDEN)),
+    "session-list": Entry(EVERYONE),
+    "session-create": Entry(outcomes({"trainer", "admin", "trainer_de"}, denied=FORBIDDEN)),
+    "session-detail": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}
+    ),
+    "session-attendees-add": Entry(
+        outcomes({"trainer", "admin"}),
+        kwargs=lambda w: {"pk": w["session"].pk},
+        method="post",
+        data=lambda w: {"q": w["employee"].employee_no},
+    ),
+    "session-attendee-remove": Entry(
+        outcomes({"trainer", "admin"}),
+        kwargs=lambda w: {"pk": w["session"].pk, "employee_no": w["employee"].employee_no},
+        method="post",
+        # Put the attendee back before each request, so every persona meets the same session.
+        data=lambda w: (w["session"].attendees.add(w["employee"]), {})[1],
+    ),
+    "session-results": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}),
+    "result-create": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"employee_no": w["employee"].employee_no}),
+    # An empty reason is refused with a message and a redirect to the employee page: nothing changes.
+    "assessment-void": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"pk": w["assessment"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    "certification-revoke": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"pk": w["certification"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    # Readiness dashboards (issue #4): the overview is a page without an object (403 without the
+    # capability); a plant or line of another plant, or outside the capability there, answers 404.
+    "dashboard_overview": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
+    "dashboard_plant": Entry(outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY"}),
+    "dashboard_line": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
+    ),
+    # The read-only JSON API answers 401 (JSON) to anonymous requests instead of a login redirect.
+    "api_plants": Entry(outcomes(set(SIGNED_IN), anonymous=UNAUTHORISED)),
+    "api_plant_readiness": Entry(
+        outcomes({"manager", "auditor", "admin"}, anonymous=UNAUTHORISED), kwargs=lambda w: {"code": "SY"}
+    ),
+    "api_employee_certifications": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"employee_no": w["employee"].employee_no},
+    ),
+    "employee-list": Entry(EVERYONE),
+    "employee-detail": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
+        kwargs=lambda w: {"employee_no": w["employee"].employee_no},
+    ),
+}
+
+
+def _hr_export_job(world: dict):  # noqa: ANN202
+    """A finished roster export of plant SY requested by the SY HR persona (created once per test)."""
+    if "hr_job" not in world:
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from certtrack.models import SpreadsheetJob
+
+        job = SpreadsheetJob(
+            kind="export_roster",
+            plant=world["plant"],
+            requester=world["personas"]["hr"],
+            status="done",
+            created_at=timezone.now(),
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        job.file.save("export.xlsx", ContentFile(b"PK"), save=True)
+        world["hr_job"] = job
+    return world["hr_job"]
+
+
+def _hr_import_job(world: dict):  # noqa: ANN202
+    from django.utils import timezone
+
+    from certtrack.models import SpreadsheetJob
+
+    return SpreadsheetJob.objects.get_or_create(
+        kind="employees",
+        plant=world["plant"],
+        requester=world["personas"]["hr"],
+        defaults={
+            "status": "previewed",
+            "counts": {"errors": 1},
+            "created_at": timezone.now(),
+            "expires_at": timezone.now() + dt.timedelta(hours=1),
+        },
+    )[0]
+
+
+# URL names not walked here, with the reason.
+EXEMPT = {
+    "javascript-catalog": "static JavaScript translations, public by design",
+}
+
+
+def _named_urls(resolver: URLResolver | None = None, namespace: str = "") -> list[str]:
+    names = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # the Django admin has its own staff-only permission checks
+            names += _named_urls(pattern, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_has_an_entry() -> None:
+    missing = sorted(set(_named_urls()) - set(MATRIX) - set(EXEMPT))
+    assert missing == [], "add these URL names to MATRIX in tests/test_permission_matrix.py"
+
+
+@pytest.fixture
+def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer_de, manager_de, hr_de):  # noqa: ANN001, ANN201, PLR0913
+    """One of everything at plant SY (and a little at DE), for URLs that name an object."""
+    line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
+    station = factories.StationFactory(line=line, code="S1")
+    course = factories.CourseFactory(code="HV-001", needs_theory=True, needs_practical=True, validity_months=12)
+    factories.RequirementFactory(course=course, scope="plant", plant=plant_sy)
+    factories.TrainerAuthorisationFactory(user=trainer, course=course, plant=plant_sy)
+    employee = factories.EmployeeFactory(
+        employee_no="SY-1", plant=plant_sy, line=line, station=station, hire_date=dt.date(2024, 1, 1)
+    )
+    session = factories.TrainingSessionFactory(course=course, plant=plant_sy, trainer=trainer)
+    assessment = factories.AssessmentFactory(
+        employee=employee, course=course, kind="practical", passed=True, assessor=trainer
+    )
+    certification = factories.CertificationFactory(employee=employee, course=course)
+    personas = {
+        "anonymous": None,
+        "trainer": trainer,
+        "manager": manager,
+        "hr": hr,
+        "auditor": auditor,
+        "admin": admin_user,
+        "trainer_de": trainer_de,
+        "manager_de": manager_de,
+        "hr_de": hr_de,
+    }
+    return {
+        "personas": personas,
+        "plant": plant_sy,
+        "line": line,
+        "station": station,
+        "course": course,
+        "employee": employee,
+        "session": session,
+        "assessment": assessment,
+        "certification": certification,
+    }
+
+
+def _outcome(response, login_url: str) -> str:  # noqa: ANN001
+    if response.status_code in (301, 302, 303):
+        return LOGIN if response["Location"].startswith(login_url) else OK
+    return {200: OK, 404: NOT_FOUND, 401: UNAUTHORISED, 403: FORBIDDEN}.get(
+        response.status_code, str(response.status_code)
+    )
+
+
+def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:  # noqa: ANN001
+    login_url = reverse(settings.LOGIN_URL)
+    wrong = []
+    for name, entry in MATRIX.items():
+        url = reverse(name, kwargs=entry.kwargs(world))
+        for persona in PERSONAS:
+            client = Client()
+            user = world["personas"][persona]
+            if user is not None:
+                client.force_login(user)
+            send = getattr(client, entry.method)
+            response = send(url, entry.data(world) if entry.method == "post" else entry.query)
+            got = _outcome(response, login_url)
+            if got != entry.expect[persona]:
+                wrong.append(f"{entry.method.upper()} {url} as {persona}: expected {entry.expect[persona]}, got {got}")
+    assert wrong == []
