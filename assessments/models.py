@@ -300,3 +300,184 @@ class ReadinessMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} ({self.reason})"
+
+
+# --- Readiness roll-up tables (written only by assessments/rollup.py) -----------------
+#
+# The "current" tables (EmployeeReadiness, CourseReadiness, StationCoverage) hold
+# each plant's figures for ReadinessState.on_date (the plant's local today, moved
+# forward at local midnight). Snapshots keep one row per line / plant and date for
+# trends; recomputing a date replaces its row (unique keys + upsert).
+
+
+class ReadinessState(models.Model):
+    """Per plant: which date the current roll-up tables describe and when they were computed.
+
+    Its row is also the lock that serialises roll-ups of one plant (rollup.py).
+    """
+
+    plant = models.OneToOneField(
+        "employees.Plant", on_delete=models.CASCADE, related_name="readiness_state", verbose_name=_("plant")
+    )
+    on_date = models.DateField(_("figures for"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    full_computed_at = models.DateTimeField(_("last full recompute"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("readiness state")
+        verbose_name_plural = _("readiness states")
+
+    def __str__(self) -> str:
+        return f"{self.plant_id} {self.on_date}"
+
+
+class EmployeeReadiness(models.Model):
+    """One active employee's figures on the plant's current date."""
+
+    employee = models.OneToOneField(
+        "employees.Employee", on_delete=models.CASCADE, related_name="readiness", verbose_name=_("employee")
+    )
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+")
+    station = models.ForeignKey("employees.Station", on_delete=models.CASCADE, null=True, related_name="+")
+    on_date = models.DateField()
+    required_count = models.PositiveIntegerField()
+    valid_count = models.PositiveIntegerField()
+    qualified = models.BooleanField()
+    completion = models.FloatField()
+    next_expiry = models.DateField(null=True)
+    expiring_30 = models.PositiveIntegerField()
+    expiring_60 = models.PositiveIntegerField()
+    expiring_90 = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["plant", "line"], name="emp_readiness_plant_line"),
+            models.Index(fields=["line"], name="emp_readiness_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.on_date} {self.valid_count}/{self.required_count}"
+
+    @property
+    def gaps(self) -> int:
+        return self.required_count - self.valid_count
+
+
+class CourseReadiness(models.Model):
+    """(employee, course) validity on the plant's current date.
+
+    Holds every required pair (valid or not: the gap and expiry lists) and every
+    valid certification in a course one of the employee's line's stations needs
+    (not required of them, but it counts for station coverage: cross-training).
+    """
+
+    employee = models.ForeignKey("employees.Employee", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="+")
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+")
+    on_date = models.DateField()
+    is_required = models.BooleanField()
+    is_valid = models.BooleanField()
+    expires_on = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "course"], name="course_readiness_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["plant", "is_required", "is_valid"], name="course_readiness_plant"),
+            models.Index(fields=["line", "is_required", "is_valid"], name="course_readiness_line"),
+            models.Index(fields=["plant", "expires_on"], name="course_readiness_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.course_id} {self.on_date} {'valid' if self.is_valid else 'gap'}"
+
+
+class StationCoverage(models.Model):
+    """A station's qualified count against its effective coverage target on the plant's current date."""
+
+    station = models.OneToOneField(
+        "employees.Station", on_delete=models.CASCADE, related_name="coverage", verbose_name=_("station")
+    )
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, related_name="+")
+    on_date = models.DateField()
+    course_count = models.PositiveIntegerField()
+    qualified = models.PositiveIntegerField()
+    target = models.PositiveIntegerField()
+    covered = models.BooleanField()
+    single_point = models.BooleanField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["plant", "line"], name="station_coverage_plant_line")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.on_date} {self.qualified}/{self.target}"
+
+
+class SnapshotFigures(models.Model):
+    on_date = models.DateField()
+    headcount = models.PositiveIntegerField()
+    qualified = models.PositiveIntegerField()
+    # qualified / headcount; NULL with no active employees (never 100%, never a division error).
+    readiness = models.FloatField(null=True)
+    expiring_30 = models.PositiveIntegerField()
+    expiring_60 = models.PositiveIntegerField()
+    expiring_90 = models.PositiveIntegerField()
+    gaps = models.PositiveIntegerField()
+    stations = models.PositiveIntegerField()
+    stations_covered = models.PositiveIntegerField()
+    single_points = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class LineSnapshot(SnapshotFigures):
+    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, related_name="snapshots")
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["line_id", "on_date"]
+        constraints = [models.UniqueConstraint(fields=["line", "on_date"], name="line_snapshot_unique")]
+        indexes = [models.Index(fields=["plant", "on_date"], name="line_snapshot_plant_date")]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.on_date} {self.qualified}/{self.headcount}"
+
+
+class PlantSnapshot(SnapshotFigures):
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="snapshots")
+
+    class Meta:
+        ordering = ["plant_id", "on_date"]
+        constraints = [models.UniqueConstraint(fields=["plant", "on_date"], name="plant_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.plant_id} {self.on_date} {self.qualified}/{self.headcount}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the read-only API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user__username", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}… {self.name}"

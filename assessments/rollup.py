@@ -1,8 +1,704 @@
-"""Readiness roll-up engine (set-based SQL into roll-up tables)."""
+"""Readiness roll-up engine: set-based SQL from raw assessments into the roll-up tables.
+
+Every figure of DOMAIN.md is computed here, in SQL that runs unchanged on SQLite
+and PostgreSQL (only "add N months, clamped to the month's end" differs per
+vendor, see _add_months_sql). The SQL twin of validity.certification_state is the
+chain of CTEs emp → req/cross_trained → pairs → passes → base → expiry → ecs;
+tests/assessments/test_rollup_property.py checks it against certification_state
+on random data.
+
+The pipeline, per plant and date D:
+
+    ecs  (employee, course): is_required, is_valid on D, expires_on    -> CourseReadiness
+    er   per employee: required, valid, next expiry, expiring 30/60/90 -> EmployeeReadiness
+    cov  per station: qualified vs effective target                    -> StationCoverage
+    line and plant figures                                             -> LineSnapshot, PlantSnapshot (upsert)
+
+The same CTE fragments either compute everything on the fly (a date other than
+the current one, snapshots of past days: nothing stored but the snapshots) or
+read the stored tables through CTEs of the same name, so there is one definition
+of each figure.
+
+Concurrency: every roll-up of a plant runs in one transaction holding a lock on
+the plant's ReadinessState row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+BEGIN IMMEDIATE serialises all writers anyway). Two roll-ups of one plant never
+interleave, so a line's figures are never aggregated from half of another
+worker's employee rows.
+"""
 
 from __future__ import annotations
 
+import datetime
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-def drain_marks() -> int:
-    """Placeholder until the roll-up engine lands: keeps the outbox rows for it."""
-    return 0
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.models import (
+    CourseReadiness,
+    EmployeeReadiness,
+    ReadinessMark,
+    ReadinessState,
+    StationCoverage,
+)
+from courses.models import AssessmentKind, RequirementScope
+from employees.models import Employee, EmployeeStatus, Plant
+
+logger = logging.getLogger(__name__)
+
+# Above this many marked employees of one plant a full recompute is cheaper than a long IN list.
+INCREMENTAL_MAX_EMPLOYEES = 500
+# Marks claimed per plant and transaction; the drain loops until the outbox is empty or its time is up.
+DRAIN_BATCH = 5000
+EXPIRING_WINDOWS = (30, 60, 90)
+
+
+# --- SQL fragments ------------------------------------------------------------------
+# Placeholders: {employee_filter} / {line_filter} restrict to an employee or line ID
+# list (aliases e and l); {add_months} is the vendor's month arithmetic. Parameters
+# are named (%(plant)s ...); a literal percent sign is written %%.
+
+EMP_CTE = """
+emp AS (
+    SELECT e.id AS employee_id, e.plant_id, e.line_id, e.station_id, e.role_id
+    FROM employees_employee e
+    WHERE e.plant_id = %(plant)s AND e.status = %(active)s {employee_filter}
+)"""
+
+# The (employee, course) pairs to evaluate: the required set (plant-wide ∪ role ∪
+# primary station, as courses.selectors.required_course_ids_by_employee) and the
+# courses of every station of the employee's line (cross-training counts for coverage).
+PAIRS_CTES = """
+req AS (
+    SELECT emp.employee_id, r.course_id FROM emp
+    JOIN courses_requirement r ON r.scope = %(scope_plant)s AND r.plant_id = emp.plant_id
+    UNION
+    SELECT emp.employee_id, r.course_id FROM emp
+    JOIN courses_requirement r ON r.scope = %(scope_role)s AND r.role_id = emp.role_id
+        AND (r.plant_id IS NULL OR r.plant_id = emp.plant_id)
+    UNION
+    SELECT emp.employee_id, r.course_id FROM emp
+    JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = emp.station_id
+),
+cross_trained AS (
+    SELECT emp.employee_id, r.course_id FROM emp
+    JOIN employees_station st ON st.line_id = emp.line_id AND st.is_active
+    JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
+),
+pairs AS (
+    SELECT p.employee_id, p.course_id, MAX(p.required) AS required
+    FROM (
+        SELECT employee_id, course_id, 1 AS required FROM req
+        UNION ALL
+        SELECT employee_id, course_id, 0 AS required FROM cross_trained
+    ) p
+    JOIN courses_course c ON c.id = p.course_id AND c.is_active
+    GROUP BY p.employee_id, p.course_id
+)"""
+
+# validity.certification_state in SQL. A revocation dated R <= D cancels passes dated <= R.
+VALIDITY_CTES = """
+passes AS (
+    SELECT a.employee_id, a.course_id,
+        MAX(CASE WHEN a.kind = %(theory)s THEN a.assessed_on END) AS theory_on,
+        MAX(CASE WHEN a.kind = %(practical)s THEN a.assessed_on END) AS practical_on
+    FROM pairs
+    JOIN assessments_assessment a ON a.employee_id = pairs.employee_id AND a.course_id = pairs.course_id
+    LEFT JOIN assessments_certification cert
+        ON cert.employee_id = a.employee_id AND cert.course_id = a.course_id
+    WHERE a.passed AND a.voided_at IS NULL AND a.assessed_on <= %(on_date)s
+        AND (cert.revoked_on IS NULL OR cert.revoked_on > %(on_date)s OR a.assessed_on > cert.revoked_on)
+    GROUP BY a.employee_id, a.course_id
+),
+base AS (
+    SELECT pairs.employee_id, pairs.course_id, pairs.required, c.validity_months,
+        CASE
+            WHEN c.needs_theory AND passes.theory_on IS NULL THEN NULL
+            WHEN c.needs_practical AND passes.practical_on IS NULL THEN NULL
+            WHEN c.needs_theory AND c.needs_practical AND passes.theory_on < passes.practical_on
+                THEN passes.theory_on
+            WHEN c.needs_practical THEN passes.practical_on
+            ELSE passes.theory_on
+        END AS base_on
+    FROM pairs
+    JOIN courses_course c ON c.id = pairs.course_id
+    LEFT JOIN passes ON passes.employee_id = pairs.employee_id AND passes.course_id = pairs.course_id
+),
+expiry AS (
+    SELECT employee_id, course_id, required, base_on,
+        CASE WHEN base_on IS NULL OR validity_months IS NULL THEN NULL ELSE {add_months} END AS expires_on
+    FROM base
+),
+ecs AS (
+    SELECT employee_id, course_id, required = 1 AS is_required, expires_on,
+        (base_on IS NOT NULL AND (expires_on IS NULL OR expires_on > %(on_date)s)) AS is_valid
+    FROM expiry
+)"""
+
+STORED_ECS_CTE = """
+ecs AS (
+    SELECT employee_id, course_id, is_required, is_valid, expires_on
+    FROM assessments_coursereadiness WHERE plant_id = %(plant)s
+)"""
+
+ER_CTE = """
+er AS (
+    SELECT e.id AS employee_id, e.plant_id, e.line_id, e.station_id,
+        COUNT(ecs.course_id) AS required_count,
+        COALESCE(SUM(CASE WHEN ecs.is_valid THEN 1 ELSE 0 END), 0) AS valid_count,
+        MIN(CASE WHEN ecs.is_valid THEN ecs.expires_on END) AS next_expiry,
+        COALESCE(SUM(CASE WHEN ecs.is_valid AND ecs.expires_on <= %(d30)s THEN 1 ELSE 0 END), 0) AS expiring_30,
+        COALESCE(SUM(CASE WHEN ecs.is_valid AND ecs.expires_on <= %(d60)s THEN 1 ELSE 0 END), 0) AS expiring_60,
+        COALESCE(SUM(CASE WHEN ecs.is_valid AND ecs.expires_on <= %(d90)s THEN 1 ELSE 0 END), 0) AS expiring_90
+    FROM employees_employee e
+    LEFT JOIN ecs ON ecs.employee_id = e.id AND ecs.is_required
+    WHERE e.plant_id = %(plant)s AND e.status = %(active)s {employee_filter}
+    GROUP BY e.id, e.plant_id, e.line_id, e.station_id
+)"""
+
+STORED_ER_CTE = """
+er AS (
+    SELECT employee_id, plant_id, line_id, station_id, required_count, valid_count,
+        next_expiry, expiring_30, expiring_60, expiring_90
+    FROM assessments_employeereadiness WHERE plant_id = %(plant)s
+)"""
+
+# Station coverage: active employees of the station's line holding valid certifications
+# in every course the station requires and every plant-wide course of the plant.
+COVERAGE_CTES = """
+sc AS (
+    SELECT st.id AS station_id, r.course_id
+    FROM employees_station st
+    JOIN employees_productionline l ON l.id = st.line_id
+    JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
+    JOIN courses_course c ON c.id = r.course_id AND c.is_active
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+    UNION
+    SELECT st.id AS station_id, r.course_id
+    FROM employees_station st
+    JOIN employees_productionline l ON l.id = st.line_id
+    JOIN courses_requirement r ON r.scope = %(scope_plant)s AND r.plant_id = l.plant_id
+    JOIN courses_course c ON c.id = r.course_id AND c.is_active
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+),
+nsc AS (
+    SELECT station_id, COUNT(*) AS n FROM sc GROUP BY station_id
+),
+holds AS (
+    SELECT st.id AS station_id, e.id AS employee_id, COUNT(v.course_id) AS k
+    FROM employees_station st
+    JOIN employees_productionline l ON l.id = st.line_id
+    JOIN employees_employee e ON e.line_id = st.line_id AND e.status = %(active)s
+    LEFT JOIN sc ON sc.station_id = st.id
+    LEFT JOIN ecs v ON v.employee_id = e.id AND v.course_id = sc.course_id AND v.is_valid
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+    GROUP BY st.id, e.id
+),
+cov AS (
+    SELECT st.id AS station_id, l.plant_id, st.line_id, COALESCE(nsc.n, 0) AS course_count,
+        COALESCE(SUM(CASE WHEN holds.k = COALESCE(nsc.n, 0) THEN 1 ELSE 0 END), 0) AS qualified,
+        COALESCE(st.coverage_target, l.shifts) AS target
+    FROM employees_station st
+    JOIN employees_productionline l ON l.id = st.line_id
+    LEFT JOIN nsc ON nsc.station_id = st.id
+    LEFT JOIN holds ON holds.station_id = st.id
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+    GROUP BY st.id, l.plant_id, st.line_id, nsc.n, st.coverage_target, l.shifts
+)"""
+
+STORED_COV_CTE = """
+cov AS (
+    SELECT station_id, plant_id, line_id, course_count, qualified, target
+    FROM assessments_stationcoverage WHERE plant_id = %(plant)s
+)"""
+
+COV_SELECT = """
+SELECT cov.station_id, cov.plant_id, cov.line_id, %(on_date)s, cov.course_count, cov.qualified, cov.target,
+    cov.qualified >= cov.target, cov.qualified = 1, %(now)s
+FROM cov"""
+
+FIGURES_COLUMNS = (
+    "on_date, headcount, qualified, readiness, expiring_30, expiring_60, expiring_90, gaps, "
+    "stations, stations_covered, single_points, computed_at"
+)
+
+LINE_CTES = """
+line_figures AS (
+    SELECT l.id AS line_id, l.plant_id,
+        COUNT(er.employee_id) AS headcount,
+        COALESCE(SUM(CASE WHEN er.valid_count = er.required_count THEN 1 ELSE 0 END), 0) AS qualified,
+        COALESCE(SUM(er.expiring_30), 0) AS expiring_30,
+        COALESCE(SUM(er.expiring_60), 0) AS expiring_60,
+        COALESCE(SUM(er.expiring_90), 0) AS expiring_90,
+        COALESCE(SUM(er.required_count - er.valid_count), 0) AS gaps
+    FROM employees_productionline l
+    LEFT JOIN er ON er.line_id = l.id
+    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter}
+    GROUP BY l.id, l.plant_id
+),
+line_stations AS (
+    SELECT line_id, COUNT(*) AS stations,
+        SUM(CASE WHEN qualified >= target THEN 1 ELSE 0 END) AS stations_covered,
+        SUM(CASE WHEN qualified = 1 THEN 1 ELSE 0 END) AS single_points
+    FROM cov GROUP BY line_id
+)"""
+
+# readiness: NULL with no active employees (DOMAIN.md: no figure, never 100%, never a division error).
+LINE_SELECT = """
+SELECT lf.line_id, lf.plant_id, %(on_date)s, lf.headcount, lf.qualified,
+    CASE WHEN lf.headcount = 0 THEN NULL ELSE CAST(lf.qualified AS DOUBLE PRECISION) / lf.headcount END,
+    lf.expiring_30, lf.expiring_60, lf.expiring_90, lf.gaps,
+    COALESCE(ls.stations, 0), COALESCE(ls.stations_covered, 0), COALESCE(ls.single_points, 0), %(now)s
+FROM line_figures lf
+LEFT JOIN line_stations ls ON ls.line_id = lf.line_id
+WHERE 1 = 1"""
+
+PLANT_CTES = """
+plant_figures AS (
+    SELECT p.id AS plant_id,
+        COUNT(er.employee_id) AS headcount,
+        COALESCE(SUM(CASE WHEN er.valid_count = er.required_count THEN 1 ELSE 0 END), 0) AS qualified,
+        COALESCE(SUM(er.expiring_30), 0) AS expiring_30,
+        COALESCE(SUM(er.expiring_60), 0) AS expiring_60,
+        COALESCE(SUM(er.expiring_90), 0) AS expiring_90,
+        COALESCE(SUM(er.required_count - er.valid_count), 0) AS gaps
+    FROM employees_plant p
+    LEFT JOIN er ON er.plant_id = p.id
+    WHERE p.id = %(plant)s
+    GROUP BY p.id
+),
+plant_stations AS (
+    SELECT COUNT(*) AS stations,
+        SUM(CASE WHEN qualified >= target THEN 1 ELSE 0 END) AS stations_covered,
+        SUM(CASE WHEN qualified = 1 THEN 1 ELSE 0 END) AS single_points
+    FROM cov
+)"""
+
+PLANT_SELECT = """
+SELECT pf.plant_id, %(on_date)s, pf.headcount, pf.qualified,
+    CASE WHEN pf.headcount = 0 THEN NULL ELSE CAST(pf.qualified AS DOUBLE PRECISION) / pf.headcount END,
+    pf.expiring_30, pf.expiring_60, pf.expiring_90, pf.gaps,
+    COALESCE(ps.stations, 0), COALESCE(ps.stations_covered, 0), COALESCE(ps.single_points, 0), %(now)s
+FROM plant_figures pf
+CROSS JOIN plant_stations ps
+WHERE 1 = 1"""
+
+_UPSERT_FIGURES = ", ".join(
+    f"{column} = excluded.{column}" for column in FIGURES_COLUMNS.replace(" ", "").split(",") if column != "on_date"
+)
+
+
+def _add_months_sql() -> str:
+    """expires_on = base_on + validity_months, keeping the day or clamping to the month's last day."""
+    if connection.vendor == "postgresql":
+        # PostgreSQL's date + interval 'N months' clamps (Jan 31 + 1 month = Feb 28), as validity.add_months.
+        return "CAST(base_on + make_interval(months => validity_months) AS date)"
+    # SQLite's '+N months' overflows instead (Jan 31 + 1 month = Mar 3): take the same day from the
+    # first of the target month and clamp to that month's last day. ISO text compares as dates.
+    return (
+        "MIN("
+        "date(base_on, 'start of month', '+' || validity_months || ' months',"
+        " '+' || (CAST(strftime('%%d', base_on) AS INTEGER) - 1) || ' days'),"
+        " date(base_on, 'start of month', '+' || (validity_months + 1) || ' months', '-1 day'))"
+    )
+
+
+def _params(*, plant_id: int, on_date: datetime.date, now: datetime.datetime | None = None) -> dict:
+    ops = connection.ops
+    return {
+        "plant": plant_id,
+        "active": EmployeeStatus.ACTIVE.value,
+        "scope_plant": RequirementScope.PLANT.value,
+        "scope_role": RequirementScope.ROLE.value,
+        "scope_station": RequirementScope.STATION.value,
+        "theory": AssessmentKind.THEORY.value,
+        "practical": AssessmentKind.PRACTICAL.value,
+        "on_date": ops.adapt_datefield_value(on_date),
+        **{f"d{days}": ops.adapt_datefield_value(on_date + datetime.timedelta(days=days)) for days in EXPIRING_WINDOWS},
+        "now": ops.adapt_datetimefield_value(now or timezone.now()),
+    }
+
+
+def _id_filter(column: str, name: str, ids: Iterable[int] | None, params: dict) -> str:
+    """' AND column IN (%(name_0)s, ...)' with the IDs added to params; '' for None (no filter)."""
+    if ids is None:
+        return ""
+    ids = sorted(set(ids))
+    if not ids:
+        return " AND 1 = 0"
+    placeholders = []
+    for index, value in enumerate(ids):
+        params[f"{name}_{index}"] = value
+        placeholders.append(f"%({name}_{index})s")
+    return f" AND {column} IN ({', '.join(placeholders)})"
+
+
+def _sql(ctes: Sequence[str], statement: str, **filters: str) -> str:
+    body = ",".join(ctes).format(add_months=_add_months_sql(), **filters)
+    return f"WITH {body}\n{statement}"
+
+
+def _execute(sql: str, params: dict) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- Writing the current tables -------------------------------------------------------
+
+
+def _lock_state(plant_id: int) -> ReadinessState:
+    """The plant's state row, locked until the transaction ends (serialises roll-ups of the plant)."""
+    ReadinessState.objects.get_or_create(plant_id=plant_id)
+    return ReadinessState.objects.select_for_update().get(plant_id=plant_id)
+
+
+def _store_employees(
+    *, plant_id: int, on_date: datetime.date, now: datetime.datetime, employee_ids: set[int] | None
+) -> None:
+    """Recompute CourseReadiness and EmployeeReadiness of the plant's active employees (all, or these)."""
+    params = _params(plant_id=plant_id, on_date=on_date, now=now)
+    employee_filter = _id_filter("e.id", "emp", employee_ids, params)
+    if employee_ids is None:
+        CourseReadiness.objects.filter(Q(plant_id=plant_id) | Q(employee__plant_id=plant_id)).delete()
+        EmployeeReadiness.objects.filter(Q(plant_id=plant_id) | Q(employee__plant_id=plant_id)).delete()
+    else:
+        CourseReadiness.objects.filter(employee_id__in=employee_ids).delete()
+        EmployeeReadiness.objects.filter(employee_id__in=employee_ids).delete()
+    # Non-required pairs are kept only when valid: they matter for coverage, never for gaps.
+    _execute(
+        _sql(
+            [EMP_CTE, PAIRS_CTES, VALIDITY_CTES],
+            """INSERT INTO assessments_coursereadiness
+                (employee_id, course_id, plant_id, line_id, on_date, is_required, is_valid, expires_on)
+            SELECT ecs.employee_id, ecs.course_id, emp.plant_id, emp.line_id, %(on_date)s,
+                ecs.is_required, ecs.is_valid, ecs.expires_on
+            FROM ecs JOIN emp ON emp.employee_id = ecs.employee_id
+            WHERE ecs.is_required OR ecs.is_valid""",
+            employee_filter=employee_filter,
+        ),
+        params,
+    )
+    _execute(
+        _sql(
+            [STORED_ECS_CTE, ER_CTE],
+            """INSERT INTO assessments_employeereadiness
+                (employee_id, plant_id, line_id, station_id, on_date, required_count, valid_count, qualified,
+                 completion, next_expiry, expiring_30, expiring_60, expiring_90, computed_at)
+            SELECT employee_id, plant_id, line_id, station_id, %(on_date)s, required_count, valid_count,
+                valid_count = required_count,
+                CASE WHEN required_count = 0 THEN 1.0
+                    ELSE CAST(valid_count AS DOUBLE PRECISION) / required_count END,
+                next_expiry, expiring_30, expiring_60, expiring_90, %(now)s
+            FROM er""",
+            employee_filter=employee_filter,
+        ),
+        params,
+    )
+
+
+def _store_aggregates(
+    *, plant_id: int, on_date: datetime.date, now: datetime.datetime, line_ids: set[int] | None
+) -> None:
+    """Station coverage and line snapshots of these lines (or all), and the plant snapshot, from stored rows."""
+    params = _params(plant_id=plant_id, on_date=on_date, now=now)
+    line_filter = _id_filter("l.id", "line", line_ids, params)
+    coverage = StationCoverage.objects.filter(plant_id=plant_id)
+    if line_ids is not None:
+        coverage = coverage.filter(line_id__in=line_ids)
+    coverage.delete()
+    _execute(
+        _sql(
+            [STORED_ECS_CTE, COVERAGE_CTES],
+            "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
+            "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
+            line_filter=line_filter,
+        ),
+        params,
+    )
+    _upsert_line_snapshots([STORED_ER_CTE, STORED_COV_CTE], params, line_filter=line_filter)
+    _upsert_plant_snapshot([STORED_ER_CTE, STORED_COV_CTE], params)
+
+
+def _upsert_line_snapshots(ctes: list[str], params: dict, *, line_filter: str, employee_filter: str = "") -> None:
+    _execute(
+        _sql(
+            [*ctes, LINE_CTES],
+            f"INSERT INTO assessments_linesnapshot (line_id, plant_id, {FIGURES_COLUMNS})"
+            + LINE_SELECT
+            + f"\nON CONFLICT (line_id, on_date) DO UPDATE SET plant_id = excluded.plant_id, {_UPSERT_FIGURES}",
+            line_filter=line_filter,
+            employee_filter=employee_filter,
+        ),
+        params,
+    )
+
+
+def _upsert_plant_snapshot(ctes: list[str], params: dict) -> None:
+    _execute(
+        _sql(
+            [*ctes, PLANT_CTES],
+            f"INSERT INTO assessments_plantsnapshot (plant_id, {FIGURES_COLUMNS})"
+            + PLANT_SELECT
+            + f"\nON CONFLICT (plant_id, on_date) DO UPDATE SET {_UPSERT_FIGURES}",
+            line_filter="",
+            employee_filter="",
+        ),
+        params,
+    )
+
+
+def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: ReadinessState) -> None:
+    now = timezone.now()
+    # Employees who moved here still have rows at their old plant: that plant must drop them.
+    moved_in = list(
+        EmployeeReadiness.objects.filter(employee__plant_id=plant.id)
+        .exclude(plant_id=plant.id)
+        .values_list("employee_id", "plant_id")
+    )
+    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=None)
+    _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=None)
+    ReadinessMark.objects.bulk_create(
+        [ReadinessMark(employee_id=e, plant_id=p, reason="moved-plant") for e, p in moved_in]
+    )
+    state.on_date = on_date
+    state.computed_at = now
+    state.full_computed_at = now
+    state.save(update_fields=["on_date", "computed_at", "full_computed_at"])
+
+
+def _recompute_employees_locked(
+    *, plant: Plant, on_date: datetime.date, state: ReadinessState, employee_ids: set[int]
+) -> None:
+    """Incremental: these employees, then the stations and lines they were or are on, then the plant."""
+    now = timezone.now()
+    current = dict(Employee.objects.filter(id__in=employee_ids).values_list("id", "plant_id"))
+    here = {e for e in employee_ids if current.get(e) == plant.id}
+    away = employee_ids - here
+    old_rows = list(
+        EmployeeReadiness.objects.filter(employee_id__in=employee_ids).values_list("employee_id", "plant_id", "line_id")
+    )
+    line_ids: set[int] | None = {line for e, p, line in old_rows if p == plant.id and line is not None}
+    line_ids |= set(Employee.objects.filter(id__in=here, line__isnull=False).values_list("line_id", flat=True))
+    marks = []
+    if away:
+        # Marked here but now at another plant: drop them here, recompute them there (under its own lock).
+        CourseReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
+        EmployeeReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
+        marks += [ReadinessMark(employee_id=e, plant_id=current[e], reason="moved-plant") for e in away if e in current]
+        line_ids = None  # we no longer know their old line cheaply: recompute every line of the plant
+    # Rows of these employees at another plant (they moved here) are replaced below: that plant must recompute.
+    marks += [
+        ReadinessMark(employee_id=e, plant_id=p, reason="moved-plant")
+        for e, p, _l in old_rows
+        if e in here and p != plant.id
+    ]
+    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here)
+    _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids)
+    ReadinessMark.objects.bulk_create(marks)
+    state.computed_at = now
+    state.save(update_fields=["computed_at"])
+
+
+def plant_recompute(*, plant_id: int, on_date: datetime.date | None = None) -> None:
+    """Full recompute of a plant's current tables and that date's snapshots (default: the plant's today).
+
+    Claims the plant's pending marks: everything they asked for is covered by a full recompute.
+    """
+    plant = Plant.objects.get(pk=plant_id)
+    on_date = on_date or plant.local_today()
+    with transaction.atomic():
+        state = _lock_state(plant.id)
+        mark_ids = list(ReadinessMark.objects.filter(plant_id=plant.id).values_list("id", flat=True))
+        _recompute_plant_locked(plant=plant, on_date=on_date, state=state)
+        _delete_marks(mark_ids)
+
+
+def employees_recompute(*, employee_ids: Iterable[int]) -> None:
+    """Incremental recompute of these employees (+ their stations, lines and plant), each plant for its today."""
+    by_plant: dict[int, set[int]] = defaultdict(set)
+    for employee_id, plant_id in Employee.objects.filter(id__in=set(employee_ids)).values_list("id", "plant_id"):
+        by_plant[plant_id].add(employee_id)
+    for plant in Plant.objects.filter(id__in=by_plant).order_by("id"):
+        with transaction.atomic():
+            state = _lock_state(plant.id)
+            _recompute_marked_locked(plant=plant, state=state, employee_ids=by_plant[plant.id])
+
+
+def _recompute_marked_locked(*, plant: Plant, state: ReadinessState, employee_ids: set[int]) -> None:
+    today = plant.local_today()
+    if state.on_date != today or len(employee_ids) > INCREMENTAL_MAX_EMPLOYEES:
+        # The current tables describe another day (local midnight passed): every certification may
+        # have expired since, so an incremental update would mix two dates.
+        _recompute_plant_locked(plant=plant, on_date=today, state=state)
+    else:
+        _recompute_employees_locked(plant=plant, on_date=today, state=state, employee_ids=employee_ids)
+
+
+def _delete_marks(mark_ids: list[int]) -> None:
+    for start in range(0, len(mark_ids), 500):
+        ReadinessMark.objects.filter(id__in=mark_ids[start : start + 500]).delete()
+
+
+def drain_marks(*, time_budget_seconds: float = 50.0) -> int:
+    """Process the outbox: recompute every marked employee; returns the number of marks processed.
+
+    Claiming is safe without a "claimed" column: per plant, one transaction locks the
+    plant's state row, reads a batch of mark IDs, recomputes, and deletes exactly
+    those IDs before committing.
+    - A crash or error rolls the transaction back: the marks are still there for the
+      next drain (beat runs one every minute). Nothing is lost; at worst recomputed twice.
+    - A concurrent drain of the same plant waits on the state row lock; once it gets
+      it, its (new) read of the outbox no longer sees the committed, deleted marks.
+    - Marks are deleted by ID, never by "id <= max": a mark whose transaction commits
+      after our read (a lower ID can commit later) is not deleted unseen; it stays
+      for the next drain. Data a mark points at is committed with the mark, so our
+      recompute, started after reading the mark, sees it.
+    """
+    processed = 0
+    started = time.monotonic()
+    while time.monotonic() - started < time_budget_seconds:
+        plant_ids = sorted(set(ReadinessMark.objects.values_list("plant_id", flat=True).distinct().order_by()))
+        if not plant_ids:
+            break
+        for plant_id in plant_ids:
+            processed += _drain_plant(plant_id)
+    return processed
+
+
+def _drain_plant(plant_id: int) -> int:
+    with transaction.atomic():
+        state = _lock_state(plant_id)
+        marks = list(
+            ReadinessMark.objects.filter(plant_id=plant_id)
+            .order_by("id")
+            .values_list("id", "employee_id")[:DRAIN_BATCH]
+        )
+        if not marks:
+            return 0
+        plant = Plant.objects.get(pk=plant_id)
+        _recompute_marked_locked(plant=plant, state=state, employee_ids={e for _id, e in marks})
+        _delete_marks([mark_id for mark_id, _e in marks])
+    logger.info("readiness: plant %s recomputed for %d marks", plant.code, len(marks))
+    return len(marks)
+
+
+def plants_due_for_new_day() -> list[int]:
+    """Active plants whose current tables describe a day that is no longer their local today."""
+    states = dict(ReadinessState.objects.values_list("plant_id", "on_date"))
+    return [plant.id for plant in Plant.objects.filter(is_active=True) if states.get(plant.id) != plant.local_today()]
+
+
+# --- On the fly (any date, nothing stored) and snapshots of past days -------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    headcount: int
+    qualified: int
+    readiness: float | None
+    expiring_30: int
+    expiring_60: int
+    expiring_90: int
+    gaps: int
+    stations: int
+    stations_covered: int
+    single_points: int
+
+
+@dataclass(frozen=True)
+class StationFigures:
+    station_id: int
+    line_id: int
+    course_count: int
+    qualified: int
+    target: int
+
+    @property
+    def covered(self) -> bool:
+        return self.qualified >= self.target
+
+    @property
+    def single_point(self) -> bool:
+        return self.qualified == 1
+
+
+@dataclass(frozen=True)
+class PlantFigures:
+    on_date: datetime.date
+    plant: Figures
+    lines: dict[int, Figures]
+    stations: list[StationFigures]
+
+
+_ON_THE_FLY = [EMP_CTE, PAIRS_CTES, VALIDITY_CTES, ER_CTE, COVERAGE_CTES]
+
+
+def _figures(row: Sequence) -> Figures:
+    readiness = row[2]
+    return Figures(
+        headcount=int(row[0]),
+        qualified=int(row[1]),
+        readiness=None if readiness is None else float(readiness),
+        expiring_30=int(row[3]),
+        expiring_60=int(row[4]),
+        expiring_90=int(row[5]),
+        gaps=int(row[6]),
+        stations=int(row[7]),
+        stations_covered=int(row[8]),
+        single_points=int(row[9]),
+    )
+
+
+def plant_figures_compute(*, plant_id: int, on_date: datetime.date) -> PlantFigures:
+    """Every figure of the plant on D, computed from raw assessments by the roll-up SQL, storing nothing."""
+    params = _params(plant_id=plant_id, on_date=on_date)
+    filters = {"employee_filter": "", "line_filter": ""}
+    # The final SELECTs drop on_date and computed_at (columns 3 and last) of the INSERT shape.
+    line_rows = _fetch(_sql([*_ON_THE_FLY, LINE_CTES], LINE_SELECT, **filters), params)
+    plant_rows = _fetch(_sql([*_ON_THE_FLY, PLANT_CTES], PLANT_SELECT, **filters), params)
+    station_rows = _fetch(
+        _sql(_ON_THE_FLY, "SELECT station_id, line_id, course_count, qualified, target FROM cov", **filters), params
+    )
+    return PlantFigures(
+        on_date=on_date,
+        plant=_figures(plant_rows[0][2:-1]),
+        lines={row[0]: _figures(row[3:-1]) for row in line_rows},
+        stations=[StationFigures(*(int(value) for value in row)) for row in station_rows],
+    )
+
+
+def snapshot_store(*, plant_id: int, on_date: datetime.date) -> None:
+    """Compute and upsert the line and plant snapshots of D from raw data (current tables untouched)."""
+    params = _params(plant_id=plant_id, on_date=on_date)
+    with transaction.atomic():
+        _upsert_line_snapshots(_ON_THE_FLY, params, line_filter="")
+        _upsert_plant_snapshot(_ON_THE_FLY, params)
+
+
+def snapshots_backfill(*, plant_id: int, days: int = 90, today: datetime.date | None = None) -> int:
+    """Snapshots of the `days` days before today, then a full recompute for today (e.g. after a demo seed)."""
+    plant = Plant.objects.get(pk=plant_id)
+    today = today or plant.local_today()
+    for offset in range(days, 0, -1):
+        snapshot_store(plant_id=plant_id, on_date=today - datetime.timedelta(days=offset))
+    plant_recompute(plant_id=plant_id, on_date=today)
+    return days + 1
+
+
+def all_plants_recompute() -> list[int]:
+    """Nightly reconcile: every active plant, fully, for its local today."""
+    plant_ids = list(Plant.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
+    for plant_id in plant_ids:
+        plant_recompute(plant_id=plant_id)
+    return plant_ids

@@ -105,6 +105,16 @@ def readiness_mark(*, employees: Iterable[Employee], reason: str) -> None:
     enqueue_after_commit("assessments.tasks.readiness_drain_marks")
 
 
+def readiness_mark_lines(*, line_ids: Iterable[int], reason: str) -> None:
+    """Mark every active employee of these lines (a station's requirements, target or a line's shifts changed)."""
+    readiness_mark(
+        employees=Employee.objects.filter(line_id__in=set(line_ids), status=EmployeeStatus.ACTIVE).only(
+            "id", "plant_id"
+        ),
+        reason=reason,
+    )
+
+
 # --- Certifications ---------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments.views import audit, home, results, sessions
+from assessments import api
+from assessments.views import audit, dashboards, home, results, sessions
 
 urlpatterns = [
     path("audit/", audit.audit_log, name="audit-log"),
@@ -21,4 +22,16 @@ urlpatterns = [
     path("employees/<str:employee_no>/results/new/", results.result_create, name="result-create"),
     path("assessments/<int:pk>/void/", results.assessment_void, name="assessment-void"),
     path("certifications/<int:pk>/revoke/", results.certification_revoke, name="certification-revoke"),
+    # Readiness dashboards (plant managers, auditors, admins).
+    path("dashboard/", dashboards.overview, name="dashboard_overview"),
+    path("dashboard/plants/<str:code>/", dashboards.plant_detail, name="dashboard_plant"),
+    path("dashboard/plants/<str:code>/lines/<str:line_code>/", dashboards.line_detail, name="dashboard_line"),
+    # Read-only JSON API (session or bearer token).
+    path("api/v1/plants/", api.plants, name="api_plants"),
+    path("api/v1/plants/<str:code>/readiness", api.plant_readiness, name="api_plant_readiness"),
+    path(
+        "api/v1/employees/<str:employee_no>/certifications",
+        api.employee_certifications,
+        name="api_employee_certifications",
+    ),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from courses import services
 from courses.models import Course, ProcessArea, Requirement, TrainerAuthorisation
 
 
@@ -40,6 +41,10 @@ class CourseAdmin(admin.ModelAdmin):
     filter_horizontal = ["prerequisites"]
     list_select_related = ["process_area", "owner_plant"]
 
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001, ARG002
+        # Through the service: a validity or active-flag change re-marks everyone it affects.
+        services.course_save(course=obj, changed_fields=form.changed_data if change else ())
+
 
 @admin.register(Requirement)
 class RequirementAdmin(admin.ModelAdmin):
@@ -49,6 +54,17 @@ class RequirementAdmin(admin.ModelAdmin):
     list_select_related = ["course", "plant", "role", "station", "station__line"]
     autocomplete_fields = ["course"]
     raw_id_fields = ["station"]
+
+    # Through the services: the employees of the old and new target are marked for the readiness roll-up.
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001, ARG002
+        services.requirement_save(requirement=obj)
+
+    def delete_model(self, request, obj) -> None:  # noqa: ANN001, ARG002
+        services.requirement_delete(requirement=obj)
+
+    def delete_queryset(self, request, queryset) -> None:  # noqa: ANN001, ARG002
+        for requirement in queryset:
+            services.requirement_delete(requirement=requirement)
 
 
 @admin.register(TrainerAuthorisation)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
-from employees.models import Employee, Plant
+from employees.models import Employee, EmployeeStatus, Plant
 
 
 def courses_available_to_plant(*, plant: Plant) -> QuerySet[Course]:
@@ -100,3 +100,25 @@ def authorisations_for_user(
     if plant_ids is not None:
         authorisations = authorisations.filter(plant_id__in=set(plant_ids))
     return authorisations.order_by("plant__code", "course__code")
+
+
+def employees_affected_by_requirement(*, requirement: Requirement) -> QuerySet[Employee]:
+    """Active employees whose readiness a requirement touches: whose required set it is in, and for a
+    station requirement everyone on the station's line (cross-trained people count for its coverage)."""
+    employees = Employee.objects.filter(status=EmployeeStatus.ACTIVE)
+    if requirement.scope == RequirementScope.PLANT:
+        return employees.filter(plant_id=requirement.plant_id)
+    if requirement.scope == RequirementScope.ROLE:
+        employees = employees.filter(role_id=requirement.role_id)
+        return employees.filter(plant_id=requirement.plant_id) if requirement.plant_id else employees
+    return employees.filter(
+        Q(station_id=requirement.station_id) | Q(line__stations__id=requirement.station_id)
+    ).distinct()
+
+
+def employees_affected_by_course(*, course_id: int) -> QuerySet[Employee]:
+    """Active employees whose readiness depends on a course: any requirement of it applies to them."""
+    condition = Q(pk__in=[])
+    for requirement in Requirement.objects.filter(course_id=course_id):
+        condition |= Q(pk__in=employees_affected_by_requirement(requirement=requirement).values("pk"))
+    return Employee.objects.filter(condition)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -11,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
-from employees.models import JobRole
+from employees.models import JobRole, Plant, Station
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog" / "catalog.toml"
 
 # Fields whose change alters who is certified: the affected certifications are recomputed.
 VALIDITY_FIELDS = ("needs_theory", "needs_practical", "validity_months")
+# Fields whose change alters required sets (inactive courses are required of nobody).
+REQUIREMENT_FIELDS = ("is_active",)
 
 
 @dataclass
@@ -131,6 +134,8 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
         courses[course.code] = course
         if changed & set(VALIDITY_FIELDS):
             result.recomputed_course_ids.add(course.pk)
+        if changed & set(REQUIREMENT_FIELDS):
+            _readiness_mark_course_requirements(course_id=course.pk)
 
     wanted_links = set()
     for entry in data["courses"]:
@@ -145,13 +150,80 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
             JobRole, {"code": entry["code"]}, {"name": entry["name"], "name_zh": entry.get("name_zh", "")}, result.roles
         )
         for code in entry.get("courses", []):
-            _requirement, created = Requirement.objects.get_or_create(
+            requirement, created = Requirement.objects.get_or_create(
                 scope=RequirementScope.ROLE, role=role, plant=None, course=courses[code]
             )
             result.requirements_created += int(created)
+            if created:
+                _readiness_mark_requirement(requirement=requirement, reason="requirement-added")
 
     if result.recomputed_course_ids:
         from assessments.services import certifications_refresh_for_courses
 
         certifications_refresh_for_courses(course_ids=result.recomputed_course_ids)
     return result
+
+
+# --- Requirements and course changes: mark everyone whose readiness they change ------------
+
+
+def _readiness_mark_requirement(*, requirement: Requirement, reason: str) -> None:
+    from assessments.services import readiness_mark
+    from courses.selectors import employees_affected_by_requirement
+
+    readiness_mark(
+        employees=employees_affected_by_requirement(requirement=requirement).only("id", "plant_id"), reason=reason
+    )
+
+
+def _readiness_mark_course_requirements(*, course_id: int) -> None:
+    from assessments.services import readiness_mark
+    from courses.selectors import employees_affected_by_course
+
+    readiness_mark(employees=employees_affected_by_course(course_id=course_id).only("id", "plant_id"), reason="course")
+
+
+@transaction.atomic
+def requirement_save(*, requirement: Requirement) -> Requirement:
+    """Create or change a requirement; the employees of its old and new target are marked for the roll-up."""
+    requirement.full_clean()
+    previous = Requirement.objects.filter(pk=requirement.pk).first() if requirement.pk else None
+    requirement.save()
+    if previous is not None:
+        _readiness_mark_requirement(requirement=previous, reason="requirement-changed")
+    _readiness_mark_requirement(requirement=requirement, reason="requirement-changed")
+    return requirement
+
+
+def requirement_create(
+    *,
+    course: Course,
+    scope: str,
+    plant: Plant | None = None,
+    role: JobRole | None = None,
+    station: Station | None = None,
+) -> Requirement:
+    return requirement_save(
+        requirement=Requirement(course=course, scope=scope, plant=plant, role=role, station=station)
+    )
+
+
+@transaction.atomic
+def requirement_delete(*, requirement: Requirement) -> None:
+    _readiness_mark_requirement(requirement=requirement, reason="requirement-removed")
+    requirement.delete()
+
+
+@transaction.atomic
+def course_save(*, course: Course, changed_fields: Iterable[str]) -> Course:
+    """Save a course (admin); a change of validity or needed kinds recomputes its certifications, and
+    a change of validity or of its active flag marks everyone whose readiness it changes."""
+    changed = set(changed_fields)
+    course.save()
+    if changed & set(VALIDITY_FIELDS):
+        from assessments.services import certifications_refresh_for_courses
+
+        certifications_refresh_for_courses(course_ids=[course.pk])
+    if changed & set(VALIDITY_FIELDS + REQUIREMENT_FIELDS):
+        _readiness_mark_course_requirements(course_id=course.pk)
+    return course

@@ -22,6 +22,13 @@ class ProductionLineAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["plant", "process_area"]
 
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if change:  # shifts are the default coverage target of its stations
+            from assessments.services import readiness_mark_lines
+
+            readiness_mark_lines(line_ids=[obj.pk], reason="line-changed")
+
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
@@ -29,6 +36,13 @@ class StationAdmin(admin.ModelAdmin):
     list_filter = ["line__plant", "line", "is_active"]
     search_fields = ["code", "name", "line__code"]
     list_select_related = ["line", "line__plant"]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        previous_line_id = Station.objects.filter(pk=obj.pk).values_list("line_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        from assessments.services import readiness_mark_lines
+
+        readiness_mark_lines(line_ids={obj.line_id, previous_line_id} - {None}, reason="station-changed")
 
 
 @admin.register(JobRole)
@@ -48,6 +62,12 @@ class EmployeeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
         return False  # employees leave (a status); they are never deleted
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        from assessments.services import readiness_mark
+
+        readiness_mark(employees=[obj], reason="employee-changed")
 
 
 @admin.register(PlantMembership)

@@ -104,6 +104,22 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda w: {"reason": ""},
     ),
+    # Readiness dashboards (issue #4): the overview is a page without an object (403 without the
+    # capability); a plant or line of another plant, or outside the capability there, answers 404.
+    "dashboard_overview": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
+    "dashboard_plant": Entry(outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY"}),
+    "dashboard_line": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
+    ),
+    # The read-only JSON API answers 401 (JSON) to anonymous requests instead of a login redirect.
+    "api_plants": Entry(outcomes(set(SIGNED_IN), anonymous=UNAUTHORISED)),
+    "api_plant_readiness": Entry(
+        outcomes({"manager", "auditor", "admin"}, anonymous=UNAUTHORISED), kwargs=lambda w: {"code": "SY"}
+    ),
+    "api_employee_certifications": Entry(
+        outcomes({"trainer", "manager", "hr", "auditor", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"employee_no": w["employee"].employee_no},
+    ),
     "employee-list": Entry(EVERYONE),
     "employee-detail": Entry(
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),

@@ -116,11 +116,15 @@ def demo_seed(*, password: str) -> DemoSeedResult:
 
 
 def readiness_recompute_after_seed(*, plants: Sequence[Plant]) -> None:
-    """Hook for the readiness roll-up engine: recompute every snapshot of the seeded plants.
+    """Recompute the readiness roll-up of the seeded plants: 90 days of snapshots (trend charts) and today.
 
     The seed writes assessments in bulk and leaves no ReadinessMark rows, so the
-    dashboards need one full recompute here once assessments/rollup.py has it.
+    dashboards need this one full recompute.
     """
+    from assessments import rollup
+
+    for plant in plants:
+        rollup.snapshots_backfill(plant_id=plant.id, days=90)
 
 
 # --- Organisation -----------------------------------------------------------------------

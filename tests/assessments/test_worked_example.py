@@ -1,68 +1,16 @@
 """DOMAIN.md's worked example, recorded through the services (the contract's own test case).
 
-The roll-up, the API and the dashboards repeat it end to end in
-tests/assessments/test_rollup.py and the dashboard tests.
+The fixture lives in tests/assessments/conftest.py; the roll-up, the API and the
+dashboards repeat the example end to end in test_rollup.py, test_api.py and test_dashboards.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import Certification
-from tests import factories
-
-D1 = dt.date(2026, 6, 30)
-D_WINDOW = dt.date(2026, 7, 3)
-D2 = dt.date(2026, 10, 1)
-
-
-@pytest.fixture
-def worked_example(plant_sy, trainer):  # noqa: ANN001, ANN201
-    """Plant SY, line L1, stations S1 and S2, employees A, B, C with their results."""
-    area = factories.ProcessAreaFactory(code="PACK")
-    line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
-    s1 = factories.StationFactory(line=line, code="S1", coverage_target=2)
-    s2 = factories.StationFactory(line=line, code="S2", coverage_target=2)
-    hv = factories.CourseFactory(
-        code="HV-001", process_area=area, needs_theory=True, needs_practical=True, validity_months=12, pass_mark=80
-    )
-    p1 = factories.CourseFactory(code="BAT-PACK-001", process_area=area, needs_theory=False, needs_practical=True)
-    p2 = factories.CourseFactory(code="BAT-PACK-002", process_area=area, needs_theory=False, needs_practical=True)
-    factories.RequirementFactory(course=hv, scope="plant", plant=plant_sy)
-    factories.RequirementFactory(course=p1, scope="station", station=s1)
-    factories.RequirementFactory(course=p2, scope="station", station=s2)
-    for course in (hv, p1, p2):
-        factories.TrainerAuthorisationFactory(user=trainer, course=course, plant=plant_sy)
-    hire = dt.date(2025, 1, 1)
-    a = factories.EmployeeFactory(employee_no="A", plant=plant_sy, line=line, station=s1, hire_date=hire)
-    b = factories.EmployeeFactory(employee_no="B", plant=plant_sy, line=line, station=s1, hire_date=hire)
-    c = factories.EmployeeFactory(employee_no="C", plant=plant_sy, line=line, station=s2, hire_date=hire)
-
-    def row(employee, course, kind, on, score=None, passed=None):  # noqa: ANN001, ANN202
-        return services.ResultInput(
-            employee=employee, course=course, kind=kind, assessed_on=on, assessor=trainer, score=score, passed=passed
-        )
-
-    jan10, feb1, oct1 = dt.date(2026, 1, 10), dt.date(2026, 2, 1), dt.date(2025, 10, 1)
-    services.assessments_record(
-        rows=[
-            row(a, hv, "theory", jan10, score=85),
-            row(a, hv, "practical", jan10, passed=True),
-            row(a, p1, "practical", feb1, passed=True),
-            row(b, hv, "theory", jan10, score=79),
-            row(b, hv, "practical", jan10, passed=True),
-            row(b, p1, "practical", feb1, passed=True),
-            row(c, hv, "theory", oct1, score=90),
-            row(c, hv, "practical", oct1, passed=True),
-            row(c, p2, "practical", oct1, passed=True),
-            row(c, p1, "practical", oct1, passed=True),
-        ],
-        recorded_by=trainer,
-    )
-    return {"plant": plant_sy, "line": line, "s1": s1, "s2": s2, "hv": hv, "A": a, "B": b, "C": c}
+from tests.assessments.conftest import D1, D2, D_WINDOW
 
 
 def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from certtrack.scale_data import ScaleSpec, generate_scale_data
 from courses.models import Course
 from courses.selectors import required_course_ids_by_employee
 from employees.models import Employee, EmployeeStatus
-from tests.assessments.test_worked_example import D1, D2, worked_example  # noqa: F401 - fixture
+from tests.assessments.conftest import D1, D2, worked_example  # noqa: F401 - fixture
 
 
 @pytest.mark.postgres

@@ -1,0 +1,214 @@
+"""Read-only JSON API, v1: plants, a plant's readiness on a date, an employee's certifications.
+
+Authentication: the browser session, or `Authorization: Bearer <token>` (assessments.tokens).
+Scoping is exactly the pages': plants through Capability.VIEW_DASHBOARDS, employees
+through Capability.VIEW_PEOPLE; anything outside the user's plants is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from assessments import dashboards, rollup
+from assessments.models import Certification
+from assessments.selectors import employee_requirements
+from assessments.tokens import api_token_user
+from employees.models import Employee, Plant
+from employees.selectors import Capability, employee_get_for_user, plant_get_for_user, plants_for_user
+
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _error(status: int, error: str, detail: str = "") -> JsonResponse:
+    return JsonResponse({"error": error, "detail": detail} if detail else {"error": error}, status=status)
+
+
+def api_view(view: Callable) -> Callable:
+    """GET only; session or bearer token, else 401; BadRequest → 400, Http404 → 404, all as JSON."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+        if request.method not in ("GET", "HEAD"):
+            response = _error(405, "method not allowed", "This API is read-only.")
+            response["Allow"] = "GET, HEAD"
+            return response
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _space, token = header.partition(" ")
+            user = api_token_user(token=token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                return _unauthorised("invalid or unknown token")
+            request.user = user
+        elif not request.user.is_authenticated:
+            return _unauthorised("authentication required")
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return _error(400, "bad request", str(exc))
+        except Http404:
+            return _error(404, "not found")
+
+    return wrapper
+
+
+def _unauthorised(detail: str) -> JsonResponse:
+    response = _error(401, "unauthorised", detail)
+    response["WWW-Authenticate"] = 'Bearer realm="certtrack"'
+    return response
+
+
+def _date_param(request: HttpRequest, plant: Plant) -> datetime.date:
+    value = request.GET.get("date")
+    if value is None:
+        return plant.local_today()
+    try:
+        if not DATE_PATTERN.match(value):
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"date must be a calendar date as YYYY-MM-DD, got {value!r}") from None
+
+
+def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@api_view
+def plants(request: HttpRequest) -> JsonResponse:
+    rows = plants_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS).order_by("code")
+    return JsonResponse(
+        {
+            "plants": [
+                {
+                    "code": plant.code,
+                    "name": plant.name,
+                    "country": plant.country,
+                    "time_zone": plant.time_zone,
+                    "readiness_url": request.build_absolute_uri(f"/api/v1/plants/{plant.code}/readiness"),
+                }
+                for plant in rows
+            ]
+        }
+    )
+
+
+def _figures_json(figures: rollup.Figures) -> dict:
+    return {
+        "headcount": figures.headcount,
+        "qualified": figures.qualified,
+        "readiness": None if figures.readiness is None else round(figures.readiness, 4),
+        "expiring_30": figures.expiring_30,
+        "expiring_60": figures.expiring_60,
+        "expiring_90": figures.expiring_90,
+        "gaps": figures.gaps,
+        "stations": figures.stations,
+        "stations_covered": figures.stations_covered,
+        "single_points_of_failure": figures.single_points,
+    }
+
+
+@api_view
+def plant_readiness(request: HttpRequest, code: str) -> JsonResponse:
+    plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
+    on_date = _date_param(request, plant)
+    readiness = dashboards.plant_readiness(plant=plant, on_date=on_date)
+    stations_by_line: dict[int, list[dict]] = {}
+    for station in readiness.stations:
+        stations_by_line.setdefault(station.line_id, []).append(
+            {
+                "code": station.code,
+                "name": station.name,
+                "qualified": station.qualified,
+                "target": station.target,
+                "covered": station.covered,
+                "single_point_of_failure": station.single_point,
+            }
+        )
+    return JsonResponse(
+        {
+            "plant": {"code": plant.code, "name": plant.name, "time_zone": plant.time_zone},
+            "date": on_date.isoformat(),
+            "source": readiness.source,
+            "as_of": _iso(readiness.as_of),
+            **_figures_json(readiness.plant),
+            "lines": [
+                {
+                    "code": line.code,
+                    "name": line.name,
+                    "sop_date": _iso(line.sop_date),
+                    "target_readiness": line.target_readiness_pct / 100,
+                    **_figures_json(readiness.lines[line.id]),
+                    "stations": stations_by_line.get(line.id, []),
+                }
+                for line in readiness.line_objects
+                if line.id in readiness.lines
+            ],
+        }
+    )
+
+
+@api_view
+def employee_certifications(request: HttpRequest, employee_no: str) -> JsonResponse:
+    employee: Employee = employee_get_for_user(
+        user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE
+    )
+    on_date = _date_param(request, employee.plant)
+    required = employee_requirements(employee=employee, on_date=on_date)
+    required_ids = {row.course.id for row in required}
+    rows = [
+        {
+            "course": row.course.code,
+            "title": row.course.title,
+            "required": True,
+            "status": row.status,
+            "valid": row.is_valid,
+            "certified_on": _iso(row.certification.certified_on if row.certification else None),
+            "expires_on": _iso(row.expires_on),
+            "revoked_on": _iso(row.certification.revoked_on if row.certification else None),
+        }
+        for row in required
+    ]
+    for certification in (
+        Certification.objects.filter(employee=employee).exclude(course_id__in=required_ids).select_related("course")
+    ):
+        status = certification.status_on(on_date)
+        rows.append(
+            {
+                "course": certification.course.code,
+                "title": certification.course.title,
+                "required": False,
+                "status": status,
+                "valid": certification.is_valid_on(on_date),
+                "certified_on": _iso(certification.certified_on),
+                "expires_on": _iso(certification.expires_on),
+                "revoked_on": _iso(certification.revoked_on),
+            }
+        )
+    rows.sort(key=lambda row: (not row["required"], row["course"]))
+    return JsonResponse(
+        {
+            "employee": {
+                "employee_no": employee.employee_no,
+                "name": employee.name,
+                "plant": employee.plant.code,
+                "line": employee.line.code if employee.line else None,
+                "station": employee.station.code if employee.station else None,
+                "status": employee.status,
+            },
+            "date": on_date.isoformat(),
+            "required": len(required),
+            "valid": sum(row.is_valid for row in required),
+            "certifications": rows,
+        }
+    )

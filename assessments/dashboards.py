@@ -1,0 +1,413 @@
+"""Reads of the readiness roll-up tables for the dashboards and the API (selectors).
+
+Everything here reads roll-up tables (and the plant / line / station rows that
+name them), never assessments: a page costs a constant number of queries
+whatever the plant's size (locked by tests/assessments/test_dashboards.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from assessments import rollup
+from assessments.models import (
+    CourseReadiness,
+    EmployeeReadiness,
+    LineSnapshot,
+    PlantSnapshot,
+    ReadinessMark,
+    ReadinessState,
+    StationCoverage,
+)
+from employees.models import Plant, ProductionLine, Station
+
+TREND_DAYS = 90
+# The SOP projection fits a line through the readiness of the last REGRESSION_DAYS days.
+REGRESSION_DAYS = 60
+
+
+@dataclass(frozen=True)
+class RollupStatus:
+    """How current a plant's roll-up is: the date its figures are for, when computed, and what is pending."""
+
+    on_date: datetime.date | None
+    computed_at: datetime.datetime | None
+    pending: int
+    oldest_pending_at: datetime.datetime | None
+
+    @property
+    def lag_minutes(self) -> int:
+        if self.oldest_pending_at is None:
+            return 0
+        return int((timezone.now() - self.oldest_pending_at).total_seconds() // 60)
+
+    @property
+    def is_lagging(self) -> bool:
+        """A change has waited for the roll-up longer than ROLLUP_LAG_WARNING_MINUTES."""
+        return self.lag_minutes > settings.ROLLUP_LAG_WARNING_MINUTES
+
+    @property
+    def computed(self) -> bool:
+        return self.computed_at is not None
+
+
+def rollup_statuses(*, plant_ids: Iterable[int]) -> dict[int, RollupStatus]:
+    """Two queries for any number of plants."""
+    plant_ids = set(plant_ids)
+    states = {s.plant_id: s for s in ReadinessState.objects.filter(plant_id__in=plant_ids)}
+    pending = {
+        row["plant_id"]: row
+        for row in ReadinessMark.objects.filter(plant_id__in=plant_ids)
+        .values("plant_id")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+        .order_by()
+    }
+    return {
+        plant_id: RollupStatus(
+            on_date=states[plant_id].on_date if plant_id in states else None,
+            computed_at=states[plant_id].computed_at if plant_id in states else None,
+            pending=pending.get(plant_id, {}).get("n", 0),
+            oldest_pending_at=pending.get(plant_id, {}).get("oldest"),
+        )
+        for plant_id in plant_ids
+    }
+
+
+# --- SOP outlook ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SopOutlook:
+    sop_date: datetime.date
+    days_left: int
+    target: float
+    current: float | None
+    projected: float | None
+
+    @property
+    def on_track(self) -> bool:
+        return self.projected is not None and self.projected >= self.target
+
+    @property
+    def reached(self) -> bool:
+        return self.days_left <= 0
+
+
+def sop_outlook(
+    *,
+    sop_date: datetime.date,
+    today: datetime.date,
+    target_pct: int,
+    points: Sequence[tuple[datetime.date, float | None]],
+) -> SopOutlook:
+    """Days left to SOP and the readiness a least-squares line through recent snapshots projects for it.
+
+    With fewer than two days of figures the trend is flat (today's figure); the
+    projection is clamped to 0-100%. Once SOP has come, the projection is today's figure.
+    """
+    recent = sorted(
+        (on, value)
+        for on, value in points
+        if value is not None and today - datetime.timedelta(days=REGRESSION_DAYS) < on <= today
+    )
+    current = recent[-1][1] if recent else None
+    days_left = (sop_date - today).days
+    if current is None:
+        projected = None
+    elif days_left <= 0 or len(recent) < 2:
+        projected = current
+    else:
+        xs = [(on - today).days for on, _v in recent]
+        ys = [value for _on, value in recent]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        slope = 0.0 if spread == 0 else sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+        intercept = mean_y - slope * mean_x
+        projected = min(1.0, max(0.0, intercept + slope * days_left))
+    return SopOutlook(
+        sop_date=sop_date, days_left=days_left, target=target_pct / 100, current=current, projected=projected
+    )
+
+
+# --- Company overview -----------------------------------------------------------------------
+
+
+@dataclass
+class PlantOverview:
+    plant: Plant
+    status: RollupStatus
+    snapshot: PlantSnapshot | None
+    trend: list[tuple[datetime.date, float | None]]
+    sop_lines: list[ProductionLine]
+
+
+def company_overview(*, plants: Iterable[Plant]) -> list[PlantOverview]:
+    """Each plant's current figures, 90-day trend and SOP dates: four queries for any number of plants."""
+    plants = list(plants)
+    plant_ids = [p.id for p in plants]
+    statuses = rollup_statuses(plant_ids=plant_ids)
+    since = min((p.local_today() for p in plants), default=timezone.now().date()) - datetime.timedelta(days=TREND_DAYS)
+    snapshots: dict[int, list[PlantSnapshot]] = defaultdict(list)
+    for snapshot in PlantSnapshot.objects.filter(plant_id__in=plant_ids, on_date__gt=since).order_by("on_date"):
+        snapshots[snapshot.plant_id].append(snapshot)
+    sop_lines: dict[int, list[ProductionLine]] = defaultdict(list)
+    for line in ProductionLine.objects.filter(plant_id__in=plant_ids, is_active=True, sop_date__isnull=False).order_by(
+        "sop_date", "code"
+    ):
+        sop_lines[line.plant_id].append(line)
+    overview = []
+    for plant in plants:
+        status = statuses[plant.id]
+        current = next((s for s in snapshots[plant.id] if s.on_date == status.on_date), None)
+        overview.append(
+            PlantOverview(
+                plant=plant,
+                status=status,
+                snapshot=current,
+                trend=[(s.on_date, s.readiness) for s in snapshots[plant.id]],
+                sop_lines=sop_lines[plant.id],
+            )
+        )
+    return overview
+
+
+# --- Plant dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class LineRow:
+    line: ProductionLine
+    snapshot: LineSnapshot | None
+    outlook: SopOutlook | None
+
+
+@dataclass
+class BlockingCourse:
+    course_id: int
+    code: str
+    title: str
+    people: int
+
+
+@dataclass
+class PlantDashboard:
+    plant: Plant
+    status: RollupStatus
+    snapshot: PlantSnapshot | None
+    lines: list[LineRow]
+    trend_labels: list[str]
+    trend_series: list[dict]
+    blocking_courses: list[BlockingCourse]
+    expiring: list[CourseReadiness]
+    weak_stations: list[StationCoverage]
+    on_date: datetime.date
+
+
+def plant_dashboard(*, plant: Plant, expiring_limit: int = 50, blocking_limit: int = 10) -> PlantDashboard:
+    """Eight queries whatever the plant's size."""
+    status = rollup_statuses(plant_ids=[plant.id])[plant.id]
+    on_date = status.on_date or plant.local_today()
+    since = on_date - datetime.timedelta(days=TREND_DAYS)
+    snapshot = PlantSnapshot.objects.filter(plant=plant, on_date=on_date).first()
+    lines = list(ProductionLine.objects.filter(plant=plant, is_active=True).order_by("code"))
+    by_line: dict[int, list[LineSnapshot]] = defaultdict(list)
+    for line_snapshot in LineSnapshot.objects.filter(plant=plant, on_date__gt=since, on_date__lte=on_date).order_by(
+        "on_date"
+    ):
+        by_line[line_snapshot.line_id].append(line_snapshot)
+    rows = []
+    for line in lines:
+        history = by_line[line.id]
+        current = history[-1] if history and history[-1].on_date == on_date else None
+        outlook = (
+            sop_outlook(
+                sop_date=line.sop_date,
+                today=on_date,
+                target_pct=line.target_readiness_pct,
+                points=[(s.on_date, s.readiness) for s in history],
+            )
+            if line.sop_date
+            else None
+        )
+        rows.append(LineRow(line=line, snapshot=current, outlook=outlook))
+    labels = [since + datetime.timedelta(days=offset) for offset in range(1, TREND_DAYS + 1)]
+    series = []
+    for line in lines:
+        values = {s.on_date: s.readiness for s in by_line[line.id]}
+        series.append(
+            {
+                "label": line.code,
+                "data": [None if values.get(d) is None else round(values[d] * 100, 1) for d in labels],
+            }
+        )
+    blocking = [
+        BlockingCourse(
+            course_id=row["course_id"], code=row["course__code"], title=row["course__title"], people=row["n"]
+        )
+        for row in CourseReadiness.objects.filter(plant=plant, is_required=True, is_valid=False)
+        .values("course_id", "course__code", "course__title")
+        .annotate(n=Count("employee_id"))
+        .order_by("-n", "course__code")[:blocking_limit]
+    ]
+    expiring = list(
+        CourseReadiness.objects.filter(
+            plant=plant,
+            is_required=True,
+            is_valid=True,
+            expires_on__lte=on_date + datetime.timedelta(days=90),
+        )
+        .select_related("employee", "course", "line")
+        .order_by("expires_on", "employee__employee_no")[:expiring_limit]
+    )
+    weak_stations = list(
+        StationCoverage.objects.filter(Q(covered=False) | Q(single_point=True), plant=plant)
+        .select_related("station", "line")
+        .order_by("line__code", "station__code")
+    )
+    return PlantDashboard(
+        plant=plant,
+        status=status,
+        snapshot=snapshot,
+        lines=rows,
+        trend_labels=[d.isoformat() for d in labels],
+        trend_series=series,
+        blocking_courses=blocking,
+        expiring=expiring,
+        weak_stations=weak_stations,
+        on_date=on_date,
+    )
+
+
+# --- Line page ----------------------------------------------------------------------------
+
+
+@dataclass
+class GapCourse:
+    course_id: int
+    code: str
+    title: str
+    employees: list
+
+
+@dataclass
+class LineDashboard:
+    line: ProductionLine
+    status: RollupStatus
+    snapshot: LineSnapshot | None
+    stations: list[StationCoverage]
+    employees: list[EmployeeReadiness]
+    gaps: list[GapCourse]
+    on_date: datetime.date
+
+
+def line_dashboard(*, line: ProductionLine) -> LineDashboard:
+    """Six queries whatever the line's size."""
+    status = rollup_statuses(plant_ids=[line.plant_id])[line.plant_id]
+    on_date = status.on_date or line.plant.local_today()
+    snapshot = LineSnapshot.objects.filter(line=line, on_date=on_date).first()
+    stations = list(StationCoverage.objects.filter(line=line).select_related("station").order_by("station__code"))
+    employees = list(
+        EmployeeReadiness.objects.filter(line=line)
+        .select_related("employee", "station")
+        .order_by("completion", "employee__employee_no")
+    )
+    gaps: dict[int, GapCourse] = {}
+    for row in (
+        CourseReadiness.objects.filter(line=line, is_required=True, is_valid=False)
+        .select_related("course", "employee")
+        .order_by("course__code", "employee__employee_no")
+    ):
+        gap = gaps.setdefault(
+            row.course_id,
+            GapCourse(course_id=row.course_id, code=row.course.code, title=row.course.display_title, employees=[]),
+        )
+        gap.employees.append(row.employee)
+    return LineDashboard(
+        line=line,
+        status=status,
+        snapshot=snapshot,
+        stations=stations,
+        employees=employees,
+        gaps=sorted(gaps.values(), key=lambda g: (-len(g.employees), g.code)),
+        on_date=on_date,
+    )
+
+
+# --- A plant's figures on any date (the API) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class StationRow:
+    line_id: int
+    code: str
+    name: str
+    qualified: int
+    target: int
+
+    @property
+    def covered(self) -> bool:
+        return self.qualified >= self.target
+
+    @property
+    def single_point(self) -> bool:
+        return self.qualified == 1
+
+
+@dataclass
+class PlantReadiness:
+    source: str  # "rollup": the stored current figures; "computed": the roll-up SQL run for this date
+    as_of: datetime.datetime | None
+    plant: rollup.Figures
+    lines: dict[int, rollup.Figures]
+    line_objects: list[ProductionLine]
+    stations: list[StationRow]
+
+
+def _figures_of(snapshot: LineSnapshot | PlantSnapshot) -> rollup.Figures:
+    return rollup.Figures(
+        **{name: getattr(snapshot, name) for name in rollup.Figures.__dataclass_fields__},
+    )
+
+
+def plant_readiness(*, plant: Plant, on_date: datetime.date) -> PlantReadiness:
+    """The stored roll-up when it is for this date; otherwise the same SQL computed on the fly (nothing stored)."""
+    status = rollup_statuses(plant_ids=[plant.id])[plant.id]
+    line_objects = list(ProductionLine.objects.filter(plant=plant, is_active=True).order_by("code"))
+    stations = {
+        s.id: s
+        for s in Station.objects.filter(line__plant=plant, line__is_active=True, is_active=True).order_by("code")
+    }
+    snapshot = PlantSnapshot.objects.filter(plant=plant, on_date=on_date).first() if status.on_date == on_date else None
+    if snapshot is not None:
+        return PlantReadiness(
+            source="rollup",
+            as_of=status.computed_at,
+            plant=_figures_of(snapshot),
+            lines={s.line_id: _figures_of(s) for s in LineSnapshot.objects.filter(plant=plant, on_date=on_date)},
+            line_objects=line_objects,
+            stations=[
+                StationRow(c.line_id, stations[c.station_id].code, stations[c.station_id].name, c.qualified, c.target)
+                for c in StationCoverage.objects.filter(plant=plant).order_by("station_id")
+                if c.station_id in stations
+            ],
+        )
+    figures = rollup.plant_figures_compute(plant_id=plant.id, on_date=on_date)
+    return PlantReadiness(
+        source="computed",
+        as_of=timezone.now(),
+        plant=figures.plant,
+        lines=figures.lines,
+        line_objects=line_objects,
+        stations=[
+            StationRow(s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target)
+            for s in sorted(figures.stations, key=lambda s: s.station_id)
+            if s.station_id in stations
+        ],
+    )

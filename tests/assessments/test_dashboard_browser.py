@@ -1,0 +1,98 @@
+"""The plant dashboard in Chromium: the trend chart is drawn, no console errors (CSP included)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from assessments import rollup
+from tests.assessments.conftest import D1
+
+SCREENSHOTS = Path(tempfile.gettempdir())  # look at them after a run: desktop and tablet
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _is_error(message) -> bool:  # noqa: ANN001
+    # Chromium asks every site for /favicon.ico; certtrack has none: not an error of the page.
+    return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
+
+
+@pytest.mark.chromium
+@pytest.mark.django_db(transaction=True)
+def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_server) -> None:  # noqa: ANN001
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    line = worked_example["line"]
+    line.sop_date = D1.replace(month=9, day=1)
+    line.save()
+    plant_id = worked_example["plant"].id
+    rollup.snapshots_backfill(plant_id=plant_id, days=90)
+    client.force_login(manager)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            for name, viewport in (
+                ("desktop", {"width": 1366, "height": 900}),
+                ("tablet", {"width": 768, "height": 1024}),
+            ):
+                context = browser.new_context(viewport=viewport)
+                context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
+                page = context.new_page()
+                problems: list[str] = []
+                page.on(
+                    "console",
+                    lambda message, problems=problems: problems.append(message.text) if _is_error(message) else None,
+                )
+                page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))
+                page.on(
+                    "response",
+                    lambda response, problems=problems: (
+                        problems.append(f"{response.status} {response.url}")
+                        if response.status >= 400 and not response.url.endswith("/favicon.ico")
+                        else None
+                    ),
+                )
+
+                page.goto(f"{live_server.url}/dashboard/plants/SY/")
+                page.wait_for_function("() => window.Chart && Chart.getChart('readiness-trend')")
+
+                chart = page.evaluate(
+                    """() => {
+                        const chart = Chart.getChart('readiness-trend');
+                        const canvas = document.getElementById('readiness-trend');
+                        return {width: canvas.width, height: canvas.height, datasets: chart.data.datasets.length,
+                                points: chart.data.datasets[0].data.filter((v) => v !== null).length};
+                    }"""
+                )
+                assert chart["width"] > 0 and chart["height"] > 0
+                assert chart["datasets"] == 1  # one line: L1
+                assert chart["points"] == 90  # the last 90 days, today included
+                assert page.locator("tr[data-line='L1'] meter").count() == 1
+                page.screenshot(path=SCREENSHOTS / f"certtrack-plant-dashboard-{name}.png", full_page=True)
+
+                page.goto(f"{live_server.url}/dashboard/")
+                page.wait_for_function(
+                    "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-sparkline]'))"
+                )
+                page.goto(f"{live_server.url}/dashboard/plants/SY/lines/L1/")
+                page.screenshot(path=SCREENSHOTS / f"certtrack-line-dashboard-{name}.png", full_page=True)
+                assert problems == []
+                context.close()
+        finally:
+            browser.close()

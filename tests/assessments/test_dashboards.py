@@ -1,0 +1,189 @@
+"""Readiness dashboards: DOMAIN.md's worked example end to end, scoping, lag flag, constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from assessments import rollup
+from assessments.dashboards import sop_outlook
+from assessments.models import ReadinessMark
+from employees.models import Plant
+from tests import factories
+from tests.assessments.conftest import D1, D2
+
+
+@pytest.fixture
+def at_date(monkeypatch):  # noqa: ANN001, ANN201
+    """Move every plant's local today to a date."""
+
+    def move(on_date: dt.date) -> None:
+        monkeypatch.setattr(Plant, "local_today", lambda self: on_date)
+
+    return move
+
+
+def _text(response) -> str:  # noqa: ANN001
+    return " ".join(response.content.decode().split())
+
+
+def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, client, at_date) -> None:  # noqa: ANN001
+    at_date(D1)
+    rollup.drain_marks()  # the services marked A, B and C in the outbox
+    client.force_login(manager)
+
+    plant_page = _text(client.get("/dashboard/plants/SY/"))
+    line_page = _text(client.get("/dashboard/plants/SY/lines/L1/"))
+
+    assert "2 of 3 qualified" in plant_page
+    assert "66.7%" in plant_page, plant_page.split("plant-readiness")[1][:300]
+    assert "Figures for 2026-06-30, as of" in plant_page
+    assert 'data-station="S1"' in line_page
+    assert '<div class="count">2 / 2</div>' in line_page.split('data-station="S1"')[1]  # S1: A and C, covered
+    s2_tile = line_page.split('data-station="S2"')[1].split("</div> </div>")[0]
+    assert "1 / 2" in s2_tile
+    assert "Not covered" in s2_tile
+    assert "Single point of failure" in s2_tile
+    assert '<a href="/employees/B/">B ' in line_page.split('data-course="HV-001"')[1]  # B lacks HV-001
+
+    at_date(D2)
+    assert rollup.plants_due_for_new_day() == [worked_example["plant"].id]
+    for plant_id in rollup.plants_due_for_new_day():
+        rollup.plant_recompute(plant_id=plant_id)
+
+    plant_page = _text(client.get("/dashboard/plants/SY/"))
+    line_page = _text(client.get("/dashboard/plants/SY/lines/L1/"))
+    assert "1 of 3 qualified" in plant_page
+    assert "33.3%" in plant_page
+    assert "1 / 2" in line_page.split('data-station="S1"')[1]  # C's HV-001 expired: only A
+    overview = _text(client.get("/dashboard/"))
+    assert "1 of 3 qualified" in overview
+
+
+def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> None:  # noqa: ANN001
+    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+
+    client.force_login(manager_de)
+    assert client.get("/dashboard/plants/SY/").status_code == 404
+    assert client.get("/dashboard/plants/SY/lines/L1/").status_code == 404
+    overview = client.get("/dashboard/")
+    assert overview.status_code == 200
+    assert "Shenyang" not in overview.content.decode()
+
+    client.force_login(trainer)  # a trainer at SY has no dashboards
+    assert client.get("/dashboard/plants/SY/").status_code == 404
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, client) -> None:  # noqa: ANN001
+    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    for user in (auditor, admin_user):
+        client.force_login(user)
+        assert client.get("/dashboard/plants/SY/lines/L1/").status_code == 200
+        assert "Shenyang" in client.get("/dashboard/").content.decode()
+
+
+def test_it_shows_pages_before_the_first_roll_up(plant_sy, manager, client) -> None:  # noqa: ANN001
+    factories.ProductionLineFactory(plant=plant_sy, code="L1")
+    client.force_login(manager)
+
+    for url in ("/dashboard/", "/dashboard/plants/SY/", "/dashboard/plants/SY/lines/L1/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Not computed yet." in response.content.decode()
+
+
+def test_it_sends_anonymous_users_to_log_in(client, plant_sy) -> None:  # noqa: ANN001
+    response = client.get("/dashboard/plants/SY/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, manager, client, settings) -> None:  # noqa: ANN001
+    settings.ROLLUP_LAG_WARNING_MINUTES = 15
+    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    client.force_login(manager)
+    assert "rollup-lagging" not in client.get("/dashboard/plants/SY/").content.decode()
+
+    mark = ReadinessMark.objects.create(employee=worked_example["A"], plant=worked_example["plant"], reason="test")
+    ReadinessMark.objects.filter(pk=mark.pk).update(created_at=timezone.now() - dt.timedelta(minutes=20))
+
+    page = _text(client.get("/dashboard/plants/SY/"))
+    assert "rollup-lagging" in page
+    assert "1 change pending" in page
+
+
+def _plant_of_size(plant: Plant, *, lines: int, employees_per_line: int) -> None:
+    area = factories.ProcessAreaFactory(code="QC")
+    plant_wide = factories.CourseFactory(code="QC-HV", process_area=area, validity_months=12)
+    factories.RequirementFactory(course=plant_wide, scope="plant", plant=plant)
+    assessor = factories.UserFactory(username="qc-assessor")
+    for line_index in range(lines):
+        line = factories.ProductionLineFactory(plant=plant, code=f"Q{line_index}", sop_date=dt.date(2026, 9, 1))
+        for station_index in range(3):
+            station = factories.StationFactory(line=line, code=f"ST{station_index}")
+            course = factories.CourseFactory(code=f"QC-{line_index}-{station_index}", process_area=area)
+            factories.RequirementFactory(course=course, scope="station", station=station)
+            for employee_index in range(employees_per_line // 3 + 1):
+                employee = factories.EmployeeFactory(plant=plant, line=line, station=station)
+                if employee_index % 2:
+                    factories.AssessmentFactory(
+                        employee=employee,
+                        course=plant_wide,
+                        kind="theory",
+                        score=90,
+                        assessor=assessor,
+                        assessed_on=dt.date(2025, 8, 1),
+                    )
+                    factories.AssessmentFactory(
+                        employee=employee, course=course, kind="theory", score=90, assessor=assessor
+                    )
+    rollup.snapshots_backfill(plant_id=plant.id, days=5, today=D1)
+
+
+@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+def test_it_runs_a_constant_number_of_queries(
+    plant_sy,
+    manager,
+    client,
+    django_assert_num_queries,
+    lines,
+    employees_per_line,
+    at_date,  # noqa: ANN001
+) -> None:
+    at_date(D1)
+    _plant_of_size(plant_sy, lines=lines, employees_per_line=employees_per_line)
+    client.force_login(manager)
+    client.get("/dashboard/")  # warm the session
+
+    with django_assert_num_queries(15):
+        assert client.get("/dashboard/plants/SY/").status_code == 200
+    with django_assert_num_queries(14):
+        assert client.get("/dashboard/plants/SY/lines/Q0/").status_code == 200
+    with django_assert_num_queries(11):
+        assert client.get("/dashboard/").status_code == 200
+
+
+def test_it_projects_readiness_at_sop_from_the_trend() -> None:
+    today = dt.date(2026, 6, 30)
+    rising = [(today - dt.timedelta(days=n), 0.5 - n * 0.01) for n in range(30)]  # +1 point a day
+
+    outlook = sop_outlook(sop_date=today + dt.timedelta(days=30), today=today, target_pct=80, points=rising)
+    assert outlook.days_left == 30
+    assert outlook.projected == pytest.approx(0.8)
+    assert outlook.on_track
+
+    late = sop_outlook(sop_date=today + dt.timedelta(days=10), today=today, target_pct=80, points=rising)
+    assert late.projected == pytest.approx(0.6)
+    assert not late.on_track
+
+    capped = sop_outlook(sop_date=today + dt.timedelta(days=300), today=today, target_pct=100, points=rising)
+    assert capped.projected == 1.0
+
+    flat = sop_outlook(sop_date=today + dt.timedelta(days=30), today=today, target_pct=100, points=[(today, 1.0)])
+    assert (flat.projected, flat.on_track) == (1.0, True)
+
+    nothing = sop_outlook(sop_date=today, today=today, target_pct=100, points=[(today, None)])
+    assert (nothing.projected, nothing.on_track) == (None, False)

@@ -1,0 +1,201 @@
+"""The roll-up engine on DOMAIN.md's worked example, idempotency, incremental updates and the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assessments import rollup
+from assessments.models import (
+    CourseReadiness,
+    EmployeeReadiness,
+    LineSnapshot,
+    PlantSnapshot,
+    ReadinessMark,
+    ReadinessState,
+    StationCoverage,
+)
+from tests import factories
+from tests.assessments.conftest import D1, D2, D_WINDOW
+
+
+def _table_rows() -> dict[str, list[tuple]]:
+    """Every roll-up row without IDs and timestamps, for comparing two runs."""
+    return {
+        "course": sorted(
+            CourseReadiness.objects.values_list(
+                "employee_id", "course_id", "plant_id", "line_id", "on_date", "is_required", "is_valid", "expires_on"
+            )
+        ),
+        "employee": sorted(
+            EmployeeReadiness.objects.values_list(
+                "employee_id",
+                "plant_id",
+                "line_id",
+                "station_id",
+                "on_date",
+                "required_count",
+                "valid_count",
+                "qualified",
+                "completion",
+                "next_expiry",
+                "expiring_30",
+                "expiring_60",
+                "expiring_90",
+            )
+        ),
+        "station": sorted(
+            StationCoverage.objects.values_list(
+                "station_id", "line_id", "on_date", "course_count", "qualified", "target", "covered", "single_point"
+            )
+        ),
+        "line": sorted(
+            LineSnapshot.objects.values_list(
+                "line_id",
+                "on_date",
+                "headcount",
+                "qualified",
+                "readiness",
+                "expiring_30",
+                "expiring_60",
+                "expiring_90",
+                "gaps",
+                "stations",
+                "stations_covered",
+                "single_points",
+            )
+        ),
+        "plant": sorted(
+            PlantSnapshot.objects.values_list(
+                "plant_id",
+                "on_date",
+                "headcount",
+                "qualified",
+                "readiness",
+                "expiring_30",
+                "expiring_60",
+                "expiring_90",
+                "gaps",
+                "stations",
+                "stations_covered",
+                "single_points",
+            )
+        ),
+    }
+
+
+def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  # noqa: ANN001
+    plant, line, s1, s2 = (worked_example[k] for k in ("plant", "line", "s1", "s2"))
+
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+
+    snapshot = LineSnapshot.objects.get(line=line, on_date=D1)
+    assert (snapshot.headcount, snapshot.qualified) == (3, 2)
+    assert snapshot.readiness == pytest.approx(2 / 3)
+    assert (snapshot.expiring_30, snapshot.expiring_60, snapshot.expiring_90) == (0, 0, 0)
+    assert snapshot.gaps == 1  # B lacks HV-001
+    assert (snapshot.stations, snapshot.stations_covered, snapshot.single_points) == (2, 1, 1)
+    s1_cov, s2_cov = StationCoverage.objects.get(station=s1), StationCoverage.objects.get(station=s2)
+    assert (s1_cov.qualified, s1_cov.target, s1_cov.covered, s1_cov.single_point) == (2, 2, True, False)
+    assert (s2_cov.qualified, s2_cov.target, s2_cov.covered, s2_cov.single_point) == (1, 2, False, True)
+    b = EmployeeReadiness.objects.get(employee=worked_example["B"])
+    assert (b.required_count, b.valid_count, b.qualified, b.completion) == (2, 1, False, 0.5)
+    c = EmployeeReadiness.objects.get(employee=worked_example["C"])
+    assert c.next_expiry == dt.date(2026, 10, 1)
+    plant_snapshot = PlantSnapshot.objects.get(plant=plant, on_date=D1)
+    assert (plant_snapshot.headcount, plant_snapshot.qualified) == (3, 2)
+    assert ReadinessState.objects.get(plant=plant).on_date == D1
+
+    rollup.plant_recompute(plant_id=plant.id, on_date=D_WINDOW)
+    assert LineSnapshot.objects.get(line=line, on_date=D_WINDOW).expiring_90 == 1  # C's HV-001, 90 days left
+
+    rollup.plant_recompute(plant_id=plant.id, on_date=D2)
+    snapshot = LineSnapshot.objects.get(line=line, on_date=D2)
+    assert (snapshot.headcount, snapshot.qualified) == (3, 1)
+    assert snapshot.readiness == pytest.approx(1 / 3)
+    assert StationCoverage.objects.get(station=s1).qualified == 1  # only A: C's HV-001 expired
+    assert StationCoverage.objects.get(station=s2).qualified == 0
+    # Earlier snapshots are kept for the trend.
+    assert LineSnapshot.objects.filter(line=line).count() == 3
+
+
+def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example) -> None:  # noqa: ANN001
+    plant, line, s2 = worked_example["plant"], worked_example["line"], worked_example["s2"]
+
+    figures = rollup.plant_figures_compute(plant_id=plant.id, on_date=D1)
+
+    assert (figures.plant.headcount, figures.plant.qualified) == (3, 2)
+    assert figures.lines[line.id].readiness == pytest.approx(2 / 3)
+    station = next(s for s in figures.stations if s.station_id == s2.id)
+    assert (station.qualified, station.target, station.covered, station.single_point) == (1, 2, False, True)
+    assert not LineSnapshot.objects.exists()
+    assert not EmployeeReadiness.objects.exists()
+    assert rollup.plant_figures_compute(plant_id=plant.id, on_date=D2).plant.qualified == 1
+
+
+def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> None:  # noqa: ANN001
+    line = factories.ProductionLineFactory(plant=plant_sy, code="EMPTY")
+
+    rollup.plant_recompute(plant_id=plant_sy.id, on_date=D1)
+
+    snapshot = LineSnapshot.objects.get(line=line, on_date=D1)
+    assert (snapshot.headcount, snapshot.qualified, snapshot.readiness) == (0, 0, None)
+    assert PlantSnapshot.objects.get(plant=plant_sy, on_date=D1).readiness is None
+
+
+def test_it_is_idempotent(worked_example) -> None:  # noqa: ANN001
+    plant = worked_example["plant"]
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    first = _table_rows()
+
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+
+    assert _table_rows() == first
+    assert LineSnapshot.objects.count() == 1
+
+
+def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch) -> None:  # noqa: ANN001
+    from assessments import services
+
+    plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
+    monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
+    assert ReadinessMark.objects.filter(plant=plant).count() == 3  # A, B, C from the fixture's batch
+    assert rollup.drain_marks() == 3
+    assert not ReadinessMark.objects.exists()
+    assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 2
+
+    services.assessment_record(
+        row=services.ResultInput(
+            employee=b,
+            course=worked_example["hv"],
+            kind="theory",
+            assessed_on=dt.date(2026, 6, 1),
+            assessor=trainer,
+            score=92,
+        ),
+        recorded_by=trainer,
+    )
+    assert ReadinessMark.objects.filter(employee=b).count() == 1
+
+    assert rollup.drain_marks() == 1
+    assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 3
+    assert StationCoverage.objects.get(station=worked_example["s1"]).qualified == 3
+    incremental = _table_rows()
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    assert _table_rows() == incremental
+
+
+def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkeypatch) -> None:  # noqa: ANN001
+    plant, line = worked_example["plant"], worked_example["line"]
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    monkeypatch.setattr(type(plant), "local_today", lambda self: D2)
+
+    assert rollup.plants_due_for_new_day() == [plant.id]
+    ReadinessMark.objects.create(employee=worked_example["A"], plant=plant, reason="test")
+    rollup.drain_marks()
+
+    assert ReadinessState.objects.get(plant=plant).on_date == D2
+    assert LineSnapshot.objects.get(line=line, on_date=D2).qualified == 1
+    assert EmployeeReadiness.objects.filter(on_date=D1).count() == 0
+    assert rollup.plants_due_for_new_day() == []
