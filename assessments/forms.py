@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import AuditAction, TrainingSession
+from certtrack import forms as fields
 from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
@@ -39,8 +40,8 @@ def _new_key() -> uuid.UUID:
 
 
 class SessionCreateForm(forms.Form):
-    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
-    plant = forms.ModelChoiceField(queryset=None, label=_("Plant"), empty_label=None)
+    course = fields.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    plant = fields.ModelChoiceField(queryset=None, label=_("Plant"), empty_label=None)
     held_on = forms.DateField(label=_("Date"), widget=DateInput)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     delivery_mode = forms.ChoiceField(
@@ -72,9 +73,9 @@ class AttendeesAddForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
-    line = forms.ModelChoiceField(queryset=None, label=_("Whole line"), required=False)
-    station = forms.ModelChoiceField(queryset=None, label=_("Whole station"), required=False)
-    pick = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    line = fields.ModelChoiceField(queryset=None, label=_("Whole line"), required=False)
+    station = fields.ModelChoiceField(queryset=None, label=_("Whole station"), required=False)
+    pick = fields.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args: object, session: TrainingSession, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -203,7 +204,7 @@ class GridRowForm(forms.Form):
 class SingleResultForm(forms.Form):
     """One result from an employee's page (a retake, a late entry)."""
 
-    course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
+    course = fields.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
     kind = forms.ChoiceField(label=_("Assessment"), choices=AssessmentKind.choices)
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
     score = forms.IntegerField(

@@ -5,11 +5,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from certtrack import forms as fields
 from certtrack.spreadsheets import Importer, User
 
 
 class ImportUploadForm(forms.Form):
-    plant = forms.ModelChoiceField(queryset=None, label=_("Plant"), to_field_name="code")
+    plant = fields.ModelChoiceField(queryset=None, label=_("Plant"), to_field_name="code")
     file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
     def __init__(self, *args: object, importer: type[Importer], user: User, **kwargs: object) -> None:

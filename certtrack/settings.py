@@ -257,13 +257,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict = {  # filled by certtrack/celery.py from each app's schedule
-    "spreadsheet-jobs-purge": {
-        "task": "certtrack.tasks.spreadsheet_jobs_purge",
-        "schedule": 3600.0,
-        "options": {"expires": 3300},
-    },
-}
+CELERY_BEAT_SCHEDULE: dict = {}  # filled by certtrack/celery.py from each app's schedule.py
 
 # --- Domain settings ------------------------------------------------------------
 # How long a trainer may void their own entry.

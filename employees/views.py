@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from assessments.forms import ReasonForm
 from assessments.models import CertificationStatus
@@ -22,33 +20,10 @@ from assessments.selectors import (
 )
 from assessments.services import can_void
 from certtrack.permissions import capability_required
-from employees.models import EmployeeStatus
-from employees.selectors import Capability, can, employee_get_for_user, employees_for_user, lines_for_user
+from employees.forms import EmployeeFilterForm
+from employees.selectors import Capability, can, employee_get_for_user, employees_for_user
 
 PAGE_SIZE = 50
-
-
-class EmployeeFilterForm(forms.Form):
-    q = forms.CharField(label=_("Number or name"), required=False)
-    line = forms.ModelChoiceField(
-        queryset=None,
-        label=_("Line"),
-        required=False,
-        empty_label=_("All lines"),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[("", _("Any status")), *EmployeeStatus.choices],
-        required=False,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-
-    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = lines_for_user(user=user, capability=Capability.VIEW_PEOPLE).order_by(
-            "plant__code", "code"
-        )
 
 
 @capability_required(Capability.VIEW_PEOPLE)

@@ -101,6 +101,25 @@ def _media_in_tmp(settings, tmp_path) -> None:  # noqa: ANN001
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_marked(request: pytest.FixtureRequest, settings) -> None:  # noqa: ANN001
+    """Run tasks inline, deterministically, except in tests marked redis or celery_worker.
+
+    Those marked tests exercise the real broker and worker (CI runs them against Redis and a
+    worker); every other test asserts what a task did right after the request that queued it.
+    """
+    if request.node.get_closest_marker("redis") or request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    from certtrack.celery import app
+
+    saved = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 # --- Plants and personas ---------------------------------------------------------
 
 

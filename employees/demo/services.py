@@ -111,20 +111,28 @@ def demo_seed(*, password: str) -> DemoSeedResult:
                 assessments_created=assessments,
             )
         )
-    readiness_recompute_after_seed(plants=list(plants.values()))
+    seeded_codes = {p.code for p in result.plants if p.history_seeded}
+    readiness_recompute_after_seed(
+        plants=list(plants.values()), backfill=[plants[code] for code in sorted(seeded_codes)]
+    )
     return result
 
 
-def readiness_recompute_after_seed(*, plants: Sequence[Plant]) -> None:
-    """Recompute the readiness roll-up of the seeded plants: 90 days of snapshots (trend charts) and today.
+def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequence[Plant]) -> None:
+    """Recompute the readiness roll-up of the demo plants for today, and 90 days of snapshots
+    (the trend charts) for plants whose history was seeded just now.
 
     The seed writes assessments in bulk and leaves no ReadinessMark rows, so the
-    dashboards need this one full recompute.
+    dashboards need this full recompute. A re-run seeds no history, so it only refreshes today.
     """
     from assessments import rollup
 
+    backfill_ids = {plant.id for plant in backfill}
     for plant in plants:
-        rollup.snapshots_backfill(plant_id=plant.id, days=90)
+        if plant.id in backfill_ids:
+            rollup.snapshots_backfill(plant_id=plant.id, days=90)
+        else:
+            rollup.plant_recompute(plant_id=plant.id)
 
 
 # --- Organisation -----------------------------------------------------------------------

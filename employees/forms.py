@@ -1,0 +1,33 @@
+"""Forms of the roster pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from certtrack import forms as fields
+from employees.models import EmployeeStatus
+from employees.selectors import Capability, lines_for_user
+
+
+class EmployeeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Number or name"), required=False)
+    line = fields.ModelChoiceField(
+        queryset=None,
+        label=_("Line"),
+        required=False,
+        empty_label=_("All lines"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("Any status")), *EmployeeStatus.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines_for_user(user=user, capability=Capability.VIEW_PEOPLE).order_by(
+            "plant__code", "code"
+        )
