@@ -10,7 +10,6 @@ commit (a broker outage never fails the write: the outbox keeps the mark).
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
 import uuid
 from collections import defaultdict
@@ -36,6 +35,7 @@ from assessments.models import (
     SubmittedForm,
     TrainingSession,
 )
+from certtrack.queue import enqueue_on_commit
 from courses.models import AssessmentKind, Course
 from courses.selectors import authorisations_by_key, is_authorised
 from employees.models import Employee, EmployeeStatus, Plant
@@ -74,35 +74,14 @@ def audit_event_create(
     )
 
 
-def enqueue_after_commit(task_name: str, *args: object) -> None:
-    """Send a Celery task once the transaction commits, never failing the caller.
-
-    A dead or hung broker raises (or times out, see CELERY_BROKER_TRANSPORT_OPTIONS)
-    inside the on_commit hook; we log and move on: the outbox rows written in the
-    transaction are drained by the beat schedule once the broker is back.
-    """
-
-    def send() -> None:
-        from certtrack.celery import app
-
-        try:
-            # Celery's Django autodiscovery is lazy and only runs in the worker: a web process
-            # has not imported the task module, and app.tasks[name] would raise NotRegistered.
-            importlib.import_module(task_name.rpartition(".")[0])
-            app.tasks[task_name].apply_async(args=list(args))
-        except Exception:  # noqa: BLE001 - the outbox is the safety net
-            logger.warning("could not enqueue %s; the outbox keeps the work", task_name, exc_info=True)
-
-    transaction.on_commit(send)
-
-
 def readiness_mark(*, employees: Iterable[Employee], reason: str) -> None:
     """Mark employees for the readiness roll-up, in the caller's transaction."""
     marks = [ReadinessMark(employee_id=e.id, plant_id=e.plant_id, reason=reason[:40]) for e in employees]
     if not marks:
         return
     ReadinessMark.objects.bulk_create(marks)
-    enqueue_after_commit("assessments.tasks.readiness_drain_marks")
+    # If the broker is down the marks stay in the outbox; beat drains it every minute.
+    enqueue_on_commit("assessments.tasks.readiness_drain_marks")
 
 
 def readiness_mark_lines(*, line_ids: Iterable[int], reason: str) -> None:

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certtrack import spreadsheets
 from certtrack.models import JobKind, JobStatus, SpreadsheetJob
+from certtrack.queue import enqueue_on_commit
 from employees.models import Employee, Plant, ProductionLine
 
 logger = logging.getLogger(__name__)
@@ -199,18 +199,14 @@ def export_filename(*, plant: Plant, line: ProductionLine | None) -> str:
 
 def job_enqueue(task_name: str, job: SpreadsheetJob, *args: object) -> None:
     """Send the job's task after commit; a broker outage fails the job with a message, never the request."""
-
-    def send() -> None:
-        from django.utils.module_loading import import_string
-
-        try:
-            # Task names are their import paths; importing registers the task even before autodiscovery ran.
-            import_string(task_name).apply_async(args=[job.pk, *args])
-        except Exception:  # noqa: BLE001 - the user sees the failure on the job page
-            logger.warning("could not enqueue %s for job %s", task_name, job.pk, exc_info=True)
-            job_fail(job_id=job.pk, message=_("The background worker could not be reached. Try again later."))
-
-    transaction.on_commit(send)
+    enqueue_on_commit(
+        task_name,
+        job.pk,
+        *args,
+        on_failure=lambda: job_fail(
+            job_id=job.pk, message=_("The background worker could not be reached. Try again later.")
+        ),
+    )
 
 
 def spreadsheet_jobs_purge(*, now: datetime.datetime | None = None) -> int:

@@ -16,7 +16,7 @@ from assessments.models import Assessment, ReadinessMark
 from certtrack.celery import app
 from tests.assessments.helpers import result
 
-ENQUEUE_LOGGER = "assessments.services"
+ENQUEUE_LOGGER = "certtrack.queue"
 
 
 @pytest.fixture
