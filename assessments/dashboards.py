@@ -344,20 +344,12 @@ def line_dashboard(*, line: ProductionLine) -> LineDashboard:
 
 
 @dataclass(frozen=True)
-class StationRow:
+class StationRow(rollup.Coverage):
     line_id: int
     code: str
     name: str
     qualified: int
     target: int
-
-    @property
-    def covered(self) -> bool:
-        return self.qualified >= self.target
-
-    @property
-    def single_point(self) -> bool:
-        return self.qualified == 1
 
 
 @dataclass

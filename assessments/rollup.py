@@ -646,11 +646,9 @@ class Figures:
     single_points: int
 
 
-@dataclass(frozen=True)
-class StationFigures:
-    station_id: int
-    line_id: int
-    course_count: int
+class Coverage:
+    """DOMAIN.md's station coverage words, for any row with `qualified` and `target`."""
+
     qualified: int
     target: int
 
@@ -660,7 +658,17 @@ class StationFigures:
 
     @property
     def single_point(self) -> bool:
+        """Exactly one qualified person: a single point of failure."""
         return self.qualified == 1
+
+
+@dataclass(frozen=True)
+class StationFigures(Coverage):
+    station_id: int
+    line_id: int
+    course_count: int
+    qualified: int
+    target: int
 
 
 @dataclass(frozen=True)
