@@ -145,10 +145,13 @@ ecs AS (
     FROM expiry
 )"""
 
+# {ecs_filter}: an incremental roll-up narrows the stored pairs to the employees of the lines it
+# recomputes (coverage reads nothing else); reading the whole plant's ~70,000 rows for one changed
+# employee cost 150 ms of a 50 ms budget (BENCHMARKS.md §2).
 STORED_ECS_CTE = """
 ecs AS (
     SELECT employee_id, course_id, is_required, is_valid, expires_on
-    FROM assessments_coursereadiness WHERE plant_id = %(plant)s
+    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {ecs_filter}
 )"""
 
 ER_CTE = """
@@ -416,6 +419,7 @@ def _store_employees(
                 next_expiry, expiring_30, expiring_60, expiring_90, %(now)s
             FROM er""",
             employee_filter=employee_filter,
+            ecs_filter=_id_filter("employee_id", "emp", employee_ids, params),
         ),
         params,
     )
@@ -431,12 +435,20 @@ def _store_aggregates(
     if line_ids is not None:
         coverage = coverage.filter(line_id__in=line_ids)
     coverage.delete()
+    ecs_filter = ""
+    if line_ids is not None:
+        # Coverage of a line reads the pairs of the line's employees only (holds joins e.line_id = st.line_id).
+        employee_lines = _id_filter("e2.line_id", "line", line_ids, params)
+        # Only placeholders are interpolated: the IDs themselves are bound parameters.
+        line_employees = " AND employee_id IN (SELECT e2.id FROM employees_employee e2 WHERE e2.plant_id = %(plant)s"
+        ecs_filter = "".join((line_employees, employee_lines, ")"))
     _execute(
         _sql(
             [STORED_ECS_CTE, COVERAGE_CTES],
             "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
             "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
             line_filter=line_filter,
+            ecs_filter=ecs_filter,
         ),
         params,
     )
