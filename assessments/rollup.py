@@ -145,13 +145,10 @@ ecs AS (
     FROM expiry
 )"""
 
-# {ecs_filter}: an incremental roll-up narrows the stored pairs to the employees of the lines it
-# recomputes (coverage reads nothing else); reading the whole plant's ~70,000 rows for one changed
-# employee cost 150 ms of a 50 ms budget (BENCHMARKS.md §2).
 STORED_ECS_CTE = """
 ecs AS (
     SELECT employee_id, course_id, is_required, is_valid, expires_on
-    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {ecs_filter}
+    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {stored_line_filter}
 )"""
 
 ER_CTE = """
@@ -173,7 +170,7 @@ STORED_ER_CTE = """
 er AS (
     SELECT employee_id, plant_id, line_id, station_id, required_count, valid_count,
         next_expiry, expiring_30, expiring_60, expiring_90
-    FROM assessments_employeereadiness WHERE plant_id = %(plant)s
+    FROM assessments_employeereadiness WHERE plant_id = %(plant)s {stored_line_filter}
 )"""
 
 # Station coverage: active employees of the station's line holding valid certifications
@@ -222,7 +219,7 @@ cov AS (
 STORED_COV_CTE = """
 cov AS (
     SELECT station_id, plant_id, line_id, course_count, qualified, target
-    FROM assessments_stationcoverage WHERE plant_id = %(plant)s
+    FROM assessments_stationcoverage WHERE plant_id = %(plant)s {stored_line_filter}
 )"""
 
 COV_SELECT = """
@@ -351,15 +348,33 @@ def _sql(ctes: Sequence[str], statement: str, **filters: str) -> str:
     return f"WITH {body}\n{statement}"
 
 
-def _execute(sql: str, params: dict) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _execute(sql: str, params: dict, *, hash_joins: bool = True) -> None:
+    _fetch(sql, params, hash_joins=hash_joins, rows=False)
 
 
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+def _fetch(sql: str, params: dict, *, hash_joins: bool = True, rows: bool = True) -> list[tuple]:
+    """Run one roll-up statement; set-based ones (hash_joins) forbid nested loops on PostgreSQL.
+
+    Right after a bulk load (the demo seed, a large import) and before autovacuum has
+    analysed the tables, PostgreSQL estimates one row everywhere and nests loops over
+    CTE scans: minutes instead of a fraction of a second. Hash joins are the right plan
+    for a whole plant or line whatever the statistics say; a statement for a few
+    employees (hash_joins=False) keeps the planner's index nested loops. JIT is off for
+    both: the penalty cost of a forbidden nested loop (1e10) crosses its thresholds and
+    compiling then takes seconds for a statement that runs in milliseconds.
+    """
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET LOCAL jit = off")
+            if hash_joins:
+                cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        result = cursor.fetchall() if rows else []
+        if postgresql:
+            cursor.execute("SET LOCAL jit TO DEFAULT")
+            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        return result
 
 
 # --- Writing the current tables -------------------------------------------------------
@@ -405,6 +420,7 @@ def _store_employees(
             employee_filter=employee_filter,
         ),
         params,
+        hash_joins=employee_ids is None,
     )
     _execute(
         _sql(
@@ -419,9 +435,10 @@ def _store_employees(
                 next_expiry, expiring_30, expiring_60, expiring_90, %(now)s
             FROM er""",
             employee_filter=employee_filter,
-            ecs_filter=_id_filter("employee_id", "emp", employee_ids, params),
+            stored_line_filter="",
         ),
         params,
+        hash_joins=employee_ids is None,
     )
 
 
@@ -431,32 +448,31 @@ def _store_aggregates(
     """Station coverage and line snapshots of these lines (or all), and the plant snapshot, from stored rows."""
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     line_filter = _id_filter("l.id", "line", line_ids, params)
+    # The stored rows read back: only those of the lines recomputed (the plant snapshot reads them all).
+    stored_line_filter = _id_filter("line_id", "stored_line", line_ids, params)
     coverage = StationCoverage.objects.filter(plant_id=plant_id)
     if line_ids is not None:
         coverage = coverage.filter(line_id__in=line_ids)
     coverage.delete()
-    ecs_filter = ""
-    if line_ids is not None:
-        # Coverage of a line reads the pairs of the line's employees only (holds joins e.line_id = st.line_id).
-        employee_lines = _id_filter("e2.line_id", "line", line_ids, params)
-        # Only placeholders are interpolated: the IDs themselves are bound parameters.
-        line_employees = " AND employee_id IN (SELECT e2.id FROM employees_employee e2 WHERE e2.plant_id = %(plant)s"
-        ecs_filter = "".join((line_employees, employee_lines, ")"))
     _execute(
         _sql(
             [STORED_ECS_CTE, COVERAGE_CTES],
             "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
             "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
             line_filter=line_filter,
-            ecs_filter=ecs_filter,
+            stored_line_filter=stored_line_filter,
         ),
         params,
     )
-    _upsert_line_snapshots([STORED_ER_CTE, STORED_COV_CTE], params, line_filter=line_filter)
+    _upsert_line_snapshots(
+        [STORED_ER_CTE, STORED_COV_CTE], params, line_filter=line_filter, stored_line_filter=stored_line_filter
+    )
     _upsert_plant_snapshot([STORED_ER_CTE, STORED_COV_CTE], params)
 
 
-def _upsert_line_snapshots(ctes: list[str], params: dict, *, line_filter: str, employee_filter: str = "") -> None:
+def _upsert_line_snapshots(
+    ctes: list[str], params: dict, *, line_filter: str, employee_filter: str = "", stored_line_filter: str = ""
+) -> None:
     _execute(
         _sql(
             [*ctes, LINE_CTES],
@@ -465,6 +481,7 @@ def _upsert_line_snapshots(ctes: list[str], params: dict, *, line_filter: str, e
             + f"\nON CONFLICT (line_id, on_date) DO UPDATE SET plant_id = excluded.plant_id, {_UPSERT_FIGURES}",
             line_filter=line_filter,
             employee_filter=employee_filter,
+            stored_line_filter=stored_line_filter,
         ),
         params,
     )
@@ -479,6 +496,7 @@ def _upsert_plant_snapshot(ctes: list[str], params: dict) -> None:
             + f"\nON CONFLICT (plant_id, on_date) DO UPDATE SET {_UPSERT_FIGURES}",
             line_filter="",
             employee_filter="",
+            stored_line_filter="",
         ),
         params,
     )

@@ -50,6 +50,7 @@ class Entry:
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),
     "healthz": Entry(PUBLIC),
+    "favicon": Entry(PUBLIC),
     "login": Entry(PUBLIC),
     "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
     "profile": Entry(EVERYONE),

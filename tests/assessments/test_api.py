@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from assessments import rollup
 from assessments.models import ApiToken, ReadinessState
@@ -107,8 +108,11 @@ def test_it_answers_400_for_a_bad_date(plant_sy, token, client, value) -> None: 
     assert "YYYY-MM-DD" in response.json()["detail"]
 
 
-def test_it_is_read_only(plant_sy, token, client) -> None:  # noqa: ANN001
-    assert client.post("/api/v1/plants/", **_bearer(token)).status_code == 405
+def test_it_is_read_only(plant_sy, token) -> None:  # noqa: ANN001
+    client = Client(enforce_csrf_checks=True)  # as a real token client meets it: JSON 405, not the CSRF page
+    response = client.post("/api/v1/plants/", **_bearer(token))
+    assert response.status_code == 405
+    assert response.json() == {"error": "method not allowed", "detail": "This API is read-only."}
 
 
 def test_it_stores_only_a_hash_and_notes_the_last_use(plant_sy, manager, token, client) -> None:  # noqa: ANN001
