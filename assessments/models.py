@@ -189,6 +189,13 @@ class Certification(models.Model):
         indexes = [
             models.Index(fields=["course", "expires_on"], name="certification_course_expiry"),
             models.Index(fields=["expires_on"], name="certification_expiry"),
+            # The roll-up joins revocations to every passing result it reads: a partial index keeps
+            # that join to the (few) revoked rows instead of one lookup per result (BENCHMARKS.md §1).
+            models.Index(
+                fields=["employee", "course", "revoked_on"],
+                condition=models.Q(revoked_on__isnull=False),
+                name="certification_revoked",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -337,8 +344,12 @@ class EmployeeReadiness(models.Model):
     employee = models.OneToOneField(
         "employees.Employee", on_delete=models.CASCADE, related_name="readiness", verbose_name=_("employee")
     )
-    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
-    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+")
+    # No single-column indexes on plant and line: emp_readiness_plant_line and emp_readiness_line cover them,
+    # and every index is rewritten for each of a plant's rows on every full roll-up (BENCHMARKS.md §1).
+    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    line = models.ForeignKey(
+        "employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
     station = models.ForeignKey("employees.Station", on_delete=models.CASCADE, null=True, related_name="+")
     on_date = models.DateField()
     required_count = models.PositiveIntegerField()
@@ -373,10 +384,27 @@ class CourseReadiness(models.Model):
     (not required of them, but it counts for station coverage: cross-training).
     """
 
-    employee = models.ForeignKey("employees.Employee", on_delete=models.CASCADE, related_name="+")
-    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="+")
-    plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
-    line = models.ForeignKey("employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+")
+    # A full roll-up deletes and rewrites ~70,000 rows per plant (BENCHMARKS.md §1), so:
+    # - no database foreign keys: their deferred checks ran 4 index lookups per row at COMMIT, 40% of the
+    #   roll-up's time. The rows are derived: rollup.py inserts them from joins on the referenced rows in the
+    #   same transaction, and Django still cascades deletes of an employee, course, plant or line (on_delete).
+    # - single-column indexes only where no composite index starts with the column: course_readiness_unique
+    #   (employee, ...), course_readiness_plant (plant, ...) and course_readiness_line (line, ...) serve the rest.
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    line = models.ForeignKey(
+        "employees.ProductionLine",
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     on_date = models.DateField()
     is_required = models.BooleanField()
     is_valid = models.BooleanField()

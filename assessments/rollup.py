@@ -36,7 +36,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import (
@@ -102,17 +101,23 @@ pairs AS (
 )"""
 
 # validity.certification_state in SQL. A revocation dated R <= D cancels passes dated <= R.
+# Only revoked certifications are joined (partial index certification_revoked): joining every
+# certification cost one index lookup per passing result read, a third of a full roll-up.
 VALIDITY_CTES = """
+revoked AS (
+    SELECT cert.employee_id, cert.course_id, cert.revoked_on
+    FROM assessments_certification cert
+    WHERE cert.revoked_on IS NOT NULL AND cert.revoked_on <= %(on_date)s
+),
 passes AS (
     SELECT a.employee_id, a.course_id,
         MAX(CASE WHEN a.kind = %(theory)s THEN a.assessed_on END) AS theory_on,
         MAX(CASE WHEN a.kind = %(practical)s THEN a.assessed_on END) AS practical_on
     FROM pairs
     JOIN assessments_assessment a ON a.employee_id = pairs.employee_id AND a.course_id = pairs.course_id
-    LEFT JOIN assessments_certification cert
-        ON cert.employee_id = a.employee_id AND cert.course_id = a.course_id
+    LEFT JOIN revoked ON revoked.employee_id = a.employee_id AND revoked.course_id = a.course_id
     WHERE a.passed AND a.voided_at IS NULL AND a.assessed_on <= %(on_date)s
-        AND (cert.revoked_on IS NULL OR cert.revoked_on > %(on_date)s OR a.assessed_on > cert.revoked_on)
+        AND (revoked.revoked_on IS NULL OR a.assessed_on > revoked.revoked_on)
     GROUP BY a.employee_id, a.course_id
 ),
 base AS (
@@ -388,8 +393,17 @@ def _store_employees(
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     employee_filter = _id_filter("e.id", "emp", employee_ids, params)
     if employee_ids is None:
-        CourseReadiness.objects.filter(Q(plant_id=plant_id) | Q(employee__plant_id=plant_id)).delete()
-        EmployeeReadiness.objects.filter(Q(plant_id=plant_id) | Q(employee__plant_id=plant_id)).delete()
+        # The plant's rows, then the rows still kept at another plant for employees who moved here. Not one
+        # filter on (plant OR employee's plant): that OR scanned the table of every plant (0.7 s per plant).
+        moved_here = list(
+            EmployeeReadiness.objects.filter(employee__plant_id=plant_id)
+            .exclude(plant_id=plant_id)
+            .values_list("employee_id", flat=True)
+        )
+        for model in (CourseReadiness, EmployeeReadiness):
+            model.objects.filter(plant_id=plant_id).delete()
+            if moved_here:
+                model.objects.filter(employee_id__in=moved_here).delete()
     else:
         CourseReadiness.objects.filter(employee_id__in=employee_ids).delete()
         EmployeeReadiness.objects.filter(employee_id__in=employee_ids).delete()

@@ -27,7 +27,7 @@ class Row:
     reference: float | None = None
     reference_name: str = ""
     target: str = ""
-    status: str = "INFO"  # PASS, MISS, INFO, SKIP, ERROR
+    status: str = "INFO"  # PASS, MISS, INFO, SKIP, ERROR; FAIL: a correctness check, fails any run
     note: str = ""
 
     @property

@@ -83,3 +83,16 @@ def line_readiness(*, on_date: datetime.date) -> dict[tuple[int, int | None, boo
     with connection.cursor() as cursor:
         cursor.execute(LINE_READINESS_SQL, {"on_date": on_date})
         return {(plant, line, total): (headcount, qualified) for plant, line, total, headcount, qualified in cursor}
+
+
+EMPLOYEE_READINESS_SQL = LINE_READINESS_SQL.replace(
+    "WHERE status = 'active'", "WHERE status = 'active' AND id = %(employee)s", 1
+).replace("WHERE a.passed", "WHERE a.employee_id = %(employee)s AND a.passed", 1)
+
+
+def employee_readiness(*, employee_id: int, on_date: datetime.date) -> tuple[int, int]:
+    """(1, 1 if qualified else 0) of one active employee on a date, by the same statement narrowed to them."""
+    with connection.cursor() as cursor:
+        cursor.execute(EMPLOYEE_READINESS_SQL, {"on_date": on_date, "employee": employee_id})
+        rows = [(headcount, qualified) for _p, _l, total, headcount, qualified in cursor if total]
+    return rows[0] if rows else (0, 0)

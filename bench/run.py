@@ -9,6 +9,7 @@ Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379/5), flushed before and af
 
 Prints a table and writes bench/results/latest.json. Quick mode reports figures and exits 0 when
 everything ran; full mode marks each target PASS or MISS (exit 1 on a MISS only with --strict).
+A correctness check (FAIL: the roll-up tables disagree with the reference SQL) exits 1 in every mode.
 Everything runs on loopback with bounded loops; gunicorn and the worker are stopped at the end.
 """
 
@@ -171,8 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     report.dataset["bench_seconds"] = round(time.monotonic() - started, 1)
     print_table(report)
     report.write(options.output)
-    print(f"wrote {options.output.relative_to(ROOT)} in {report.dataset['bench_seconds']} s")
+    print(f"wrote {options.output} in {report.dataset['bench_seconds']} s")
     if failures:
+        return 1
+    if any(row.status == "FAIL" for row in report.rows):
+        print("FAIL: a correctness check failed (see the rows marked FAIL)")
         return 1
     if options.strict and not options.quick and any(row.status == "MISS" for row in report.rows):
         return 1

@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.utils.translation import gettext as _
 from openpyxl.styles import Font, PatternFill
@@ -78,13 +78,28 @@ COURSE_HEADERS = (
 )
 
 
+class CertificationDates(NamedTuple):
+    """The dates of a Certification the workbook needs: a tuple, not a model instance.
+
+    A 5,000-employee plant holds some 120,000 certifications; building model instances
+    (and joining each course) cost more than writing the whole workbook (BENCHMARKS.md §5).
+    """
+
+    course_id: int
+    certified_on: datetime.date | None
+    expires_on: datetime.date | None
+
+    def is_valid_on(self, on_date: datetime.date) -> bool:
+        return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
+
+
 @dataclass(frozen=True)
 class MatrixCell:
     value: object
     fill: PatternFill
 
 
-def matrix_cell(certification: Certification | None, *, on_date: datetime.date) -> MatrixCell:
+def matrix_cell(certification: Certification | CertificationDates | None, *, on_date: datetime.date) -> MatrixCell:
     """The expiry date, "no expiry", "expired" or "missing", with its legend colour."""
     if certification is not None and certification.is_valid_on(on_date):
         if certification.expires_on is None:
@@ -164,9 +179,14 @@ def roster_workbook_write(
     expiring: list[tuple] = []
     for start in range(0, len(employees), CHUNK):
         chunk = employees[start : start + CHUNK]
-        by_employee: dict[int, dict[int, Certification]] = {e.id: {} for e in chunk}
-        for certification in Certification.objects.filter(employee__in=chunk).select_related("course"):
-            by_employee[certification.employee_id][certification.course_id] = certification
+        by_employee: dict[int, dict[int, CertificationDates]] = {e.id: {} for e in chunk}
+        # order_by(): the model's default ordering joins employee and course only to sort.
+        for employee_id, course_id, certified_on, expires_on in (
+            Certification.objects.filter(employee_id__in=[e.id for e in chunk])
+            .order_by()
+            .values_list("employee_id", "course_id", "certified_on", "expires_on")
+        ):
+            by_employee[employee_id][course_id] = CertificationDates(course_id, certified_on, expires_on)
         for employee in chunk:
             certifications = by_employee[employee.id]
             required_ids = required[employee.id]
@@ -200,13 +220,13 @@ def roster_workbook_write(
                     on_date=on_date,
                     days=EXPIRING_DAYS,
                 ):
-                    expiring.append(
-                        (certification.expires_on, employee, certification.course, course_id in required_ids)
-                    )
+                    expiring.append((certification.expires_on, employee, course_id, course_id in required_ids))
         if progress is not None:
             progress(min(start + CHUNK, len(employees)), len(employees))
 
     expiring_sheet.append(header_row(expiring_sheet, EXPIRING_HEADERS))
+    expiring_courses = Course.objects.only("code", "title").in_bulk({course_id for _d, _e, course_id, _r in expiring})
+    expiring = [(d, e, expiring_courses[c], r) for d, e, c, r in expiring]
     expiring.sort(key=lambda item: (item[0], item[1].employee_no, item[2].code))
     for expires_on, employee, course, is_required in expiring:
         expiring_sheet.append(

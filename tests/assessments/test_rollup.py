@@ -199,3 +199,35 @@ def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkey
     assert LineSnapshot.objects.get(line=line, on_date=D2).qualified == 1
     assert EmployeeReadiness.objects.filter(on_date=D1).count() == 0
     assert rollup.plants_due_for_new_day() == []
+
+
+def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked_example, plant_de) -> None:  # noqa: ANN001
+    sy, a = worked_example["plant"], worked_example["A"]
+    rollup.plant_recompute(plant_id=sy.id)
+    assert set(CourseReadiness.objects.filter(employee=a).values_list("plant_id", flat=True)) == {sy.id}
+    ReadinessMark.objects.all().delete()
+    a.plant, a.line, a.station = plant_de, None, None
+    a.save()
+
+    rollup.plant_recompute(plant_id=plant_de.id)
+
+    assert EmployeeReadiness.objects.get(employee=a).plant_id == plant_de.id
+    assert set(CourseReadiness.objects.filter(employee=a).values_list("plant_id", flat=True)) <= {plant_de.id}
+    assert EmployeeReadiness.objects.filter(plant=sy).count() == 2  # B and C stay at SY
+    assert list(ReadinessMark.objects.values_list("employee_id", "plant_id", "reason")) == [
+        (a.id, sy.id, "moved-plant")
+    ]
+
+
+def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_key(worked_example) -> None:  # noqa: ANN001
+    # CourseReadiness has no database FKs (a roll-up rewrites its rows, BENCHMARKS.md §1): Django cascades.
+    plant = worked_example["plant"]
+    new = factories.CourseFactory(code="EHS-NEW", needs_theory=False, needs_practical=True)
+    requirement = factories.RequirementFactory(course=new, scope="plant", plant=plant)
+    rollup.plant_recompute(plant_id=plant.id)
+    assert CourseReadiness.objects.filter(course=new, is_required=True, is_valid=False).count() == 3
+
+    requirement.delete()  # requirements protect their course
+    new.delete()
+
+    assert not CourseReadiness.objects.filter(course_id=new.id).exists()

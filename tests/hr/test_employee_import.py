@@ -161,3 +161,26 @@ def test_the_import_reads_in_read_only_mode_with_formulas_visible(tmp_path, org,
     )
     assert _run(path, hr, org["SY"]).ok
     assert calls == [(True, False)]
+
+
+def test_it_audits_each_employee_as_created_or_updated(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+    from assessments.models import AuditEvent
+
+    factories.EmployeeFactory(employee_no="E2", name="Bo Li", plant=org["SY"], role=org["OP"], hire_date=hire)
+    path = make_xlsx(
+        tmp_path / "staff.xlsx",
+        {
+            "Employees": [
+                EMPLOYEE_HEADERS,
+                ["E1", "Ann Wu", "SY", "L1", "S1", "OP", "A", hire, "active"],
+                ["E2", "Bo Li", "SY", "L1", "S2", "OP", "B", hire, "active"],
+            ]
+        },
+    )
+    before = AuditEvent.objects.filter(object_type="Employee").count()
+
+    assert _run(path, hr, org["SY"], commit=True).committed
+
+    summaries = set(AuditEvent.objects.filter(object_type="Employee").values_list("summary", flat=True))
+    assert before == 0
+    assert summaries == {"E1 created by Excel import", "E2 updated by Excel import"}

@@ -174,3 +174,30 @@ def test_the_export_writes_in_write_only_mode(tmp_path, plant_data, monkeypatch)
     monkeypatch.setattr("certtrack.spreadsheets.openpyxl.Workbook", spy)
     _export(tmp_path, plant_data["SY"])
     assert modes == [True]
+
+
+def test_an_expiring_certification_outside_the_required_set_is_listed_as_not_required(
+    tmp_path,
+    plant_data,
+    trainer,  # noqa: ANN001
+) -> None:
+    # C holds a course nobody requires: valid 12 months, expiring 30 days after D.
+    extra = factories.CourseFactory(
+        code="EHS-009", title="Fire watch", needs_theory=False, needs_practical=True, validity_months=12
+    )
+    factories.TrainerAuthorisationFactory(user=trainer, course=extra, plant=plant_data["SY"])
+    c = Employee.objects.get(employee_no="C")
+    passed_on = dt.date(2025, 7, 30)
+    services.assessments_record(
+        rows=[
+            services.ResultInput(
+                employee=c, course=extra, kind="practical", assessed_on=passed_on, assessor=trainer, passed=True
+            )
+        ],
+        recorded_by=trainer,
+    )
+
+    book = open_back(_export(tmp_path, plant_data["SY"]))
+
+    expiring = [[cell.value for cell in row] for row in book["Expiring"].iter_rows()]
+    assert expiring[1:] == [["C", "@Cy", "L1", "S2", "EHS-009", "Fire watch", dt.datetime(2026, 7, 30), 30, "no"]]
