@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -70,3 +71,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database = _database_state()
     broker = _broker_state()
     return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
+    """Browsers ask for /favicon.ico whatever the page links to.
+
+    Resolved per request, not at import: with the manifest storage of production the
+    static URL exists only after collectstatic.
+    """
+    return redirect(static("favicon.svg"), permanent=True)
