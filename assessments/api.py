@@ -24,6 +24,8 @@ from employees.models import Employee, Plant
 from employees.selectors import Capability, employee_get_for_user, plant_get_for_user, plants_for_user
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_DATE = datetime.date(1970, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
 
 
 class BadRequest(Exception):
@@ -79,9 +81,13 @@ def _date_param(request: HttpRequest, plant: Plant) -> datetime.date:
     try:
         if not DATE_PATTERN.match(value):
             raise ValueError
-        return datetime.date.fromisoformat(value)
+        on_date = datetime.date.fromisoformat(value)
     except ValueError:
         raise BadRequest(f"date must be a calendar date as YYYY-MM-DD, got {value!r}") from None
+    # Expiry windows and validity add days and months to the date: keep it far from date.max.
+    if not EARLIEST_DATE <= on_date <= LATEST_DATE:
+        raise BadRequest(f"date must be between {EARLIEST_DATE} and {LATEST_DATE}, got {value!r}")
+    return on_date
 
 
 def _iso(value: datetime.date | datetime.datetime | None) -> str | None:

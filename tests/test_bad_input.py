@@ -125,3 +125,26 @@ def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN0
         assert client.post(url, data).status_code < 500
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("api_plant_readiness", lambda w: {"code": w["plant"].code}),
+        ("api_employee_certifications", lambda w: {"employee_no": w["employee"].employee_no}),
+    ],
+)
+def test_api_query_parameters_give_json_or_a_4xx(world, name: str, kwargs) -> None:  # noqa: ANN001, F811
+    client = _client(world, "admin")
+    url = reverse(name, kwargs=kwargs(world))
+
+    @FUZZ
+    @given(params=_fields(["date"]))
+    def check(params: dict) -> None:
+        response = client.get(url, params)
+        assert response.status_code in (200, 400)
+        assert response["Content-Type"] == "application/json"
+        if response.status_code == 400:
+            assert response.json()["detail"]
+
+    check()

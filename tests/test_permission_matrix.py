@@ -255,3 +255,17 @@ def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:  # no
             if got != entry.expect[persona]:
                 wrong.append(f"{entry.method.upper()} {url} as {persona}: expected {entry.expect[persona]}, got {got}")
     assert wrong == []
+
+
+def test_every_state_change_refuses_a_request_without_a_csrf_token(world) -> None:  # noqa: ANN001
+    """Each POST of the matrix, from a signed-in admin whose browser did not send the CSRF token: 403."""
+    accepted = []
+    for name, entry in MATRIX.items():
+        if entry.method != "post":
+            continue
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(world["personas"]["admin"])
+        response = client.post(reverse(name, kwargs=entry.kwargs(world)), entry.data(world))
+        if response.status_code != 403:
+            accepted.append(f"{name}: {response.status_code}")
+    assert accepted == []
