@@ -116,3 +116,23 @@ def test_templates_have_no_inline_scripts_handlers_or_styles() -> None:
             if re.search(pattern, text):
                 offenders.append(f"{template.relative_to(TEMPLATES_DIR)}: {pattern}")
     assert offenders == []
+
+
+def test_the_wsgi_application_refuses_to_serve_with_development_defaults() -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "ALLOWED_HOSTS": "x.example"}
+    refused = subprocess.run(
+        [sys.executable, "-c", "import certtrack.wsgi"], env=env, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode != 0
+    assert "certtrack.E001" in refused.stderr and "certtrack.E002" in refused.stderr
+    served = subprocess.run(
+        [sys.executable, "-c", "import certtrack.wsgi"],
+        env={**env, "SECRET_KEY": "k" * 60, "REDIS_URL": "redis://127.0.0.1:6379/15"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert served.returncode == 0, served.stderr
