@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -132,7 +134,20 @@ def _figures_json(figures: rollup.Figures) -> dict:
 def plant_readiness(request: HttpRequest, code: str) -> JsonResponse:
     plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
     on_date = _date_param(request, plant)
-    readiness = dashboards.plant_readiness(plant=plant, on_date=on_date)
+    status = dashboards.rollup_statuses(plant_ids=[plant.id])[plant.id]
+    if status.on_date != on_date:
+        return JsonResponse(_readiness_payload(plant=plant, on_date=on_date, status=status))
+    # The stored figures change only when a roll-up writes them: cached until then (as the dashboards).
+    key = f"api:readiness:{plant.id}:{on_date.isoformat()}:{dashboards.cache_version(status)}"
+    payload = cache.get(key)
+    if payload is None:
+        payload = _readiness_payload(plant=plant, on_date=on_date, status=status)
+        cache.set(key, payload, settings.DASHBOARD_CACHE_SECONDS)
+    return JsonResponse(payload)
+
+
+def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboards.RollupStatus) -> dict:
+    readiness = dashboards.plant_readiness(plant=plant, on_date=on_date, status=status)
     stations_by_line: dict[int, list[dict]] = {}
     for station in readiness.stations:
         stations_by_line.setdefault(station.line_id, []).append(
@@ -145,27 +160,25 @@ def plant_readiness(request: HttpRequest, code: str) -> JsonResponse:
                 "single_point_of_failure": station.single_point,
             }
         )
-    return JsonResponse(
-        {
-            "plant": {"code": plant.code, "name": plant.name, "time_zone": plant.time_zone},
-            "date": on_date.isoformat(),
-            "source": readiness.source,
-            "as_of": _iso(readiness.as_of),
-            **_figures_json(readiness.plant),
-            "lines": [
-                {
-                    "code": line.code,
-                    "name": line.name,
-                    "sop_date": _iso(line.sop_date),
-                    "target_readiness": line.target_readiness_pct / 100,
-                    **_figures_json(readiness.lines[line.id]),
-                    "stations": stations_by_line.get(line.id, []),
-                }
-                for line in readiness.line_objects
-                if line.id in readiness.lines
-            ],
-        }
-    )
+    return {
+        "plant": {"code": plant.code, "name": plant.name, "time_zone": plant.time_zone},
+        "date": on_date.isoformat(),
+        "source": readiness.source,
+        "as_of": _iso(readiness.as_of),
+        **_figures_json(readiness.plant),
+        "lines": [
+            {
+                "code": line.code,
+                "name": line.name,
+                "sop_date": _iso(line.sop_date),
+                "target_readiness": line.target_readiness_pct / 100,
+                **_figures_json(readiness.lines[line.id]),
+                "stations": stations_by_line.get(line.id, []),
+            }
+            for line in readiness.line_objects
+            if line.id in readiness.lines
+        ],
+    }
 
 
 @api_view

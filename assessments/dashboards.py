@@ -58,6 +58,11 @@ class RollupStatus:
         return self.computed_at is not None
 
 
+def cache_version(status: RollupStatus) -> str:
+    """A dashboard's figures change only when a roll-up writes them: the part of its cache key that says so."""
+    return status.computed_at.isoformat() if status.computed_at else "never"
+
+
 def rollup_statuses(*, plant_ids: Iterable[int]) -> dict[int, RollupStatus]:
     """Two queries for any number of plants."""
     plant_ids = set(plant_ids)
@@ -209,10 +214,17 @@ class PlantDashboard:
     weak_stations: list[StationCoverage]
     on_date: datetime.date
 
+    @property
+    def trend(self) -> dict:
+        """The trend chart's data (json_script)."""
+        return {"labels": self.trend_labels, "series": self.trend_series}
 
-def plant_dashboard(*, plant: Plant, expiring_limit: int = 50, blocking_limit: int = 10) -> PlantDashboard:
-    """Eight queries whatever the plant's size."""
-    status = rollup_statuses(plant_ids=[plant.id])[plant.id]
+
+def plant_dashboard(
+    *, plant: Plant, status: RollupStatus | None = None, expiring_limit: int = 50, blocking_limit: int = 10
+) -> PlantDashboard:
+    """Eight queries whatever the plant's size (six with the status given)."""
+    status = status or rollup_statuses(plant_ids=[plant.id])[plant.id]
     on_date = status.on_date or plant.local_today()
     since = on_date - datetime.timedelta(days=TREND_DAYS)
     snapshot = PlantSnapshot.objects.filter(plant=plant, on_date=on_date).first()
@@ -251,7 +263,7 @@ def plant_dashboard(*, plant: Plant, expiring_limit: int = 50, blocking_limit: i
         BlockingCourse(
             course_id=row["course_id"], code=row["course__code"], title=row["course__title"], people=row["n"]
         )
-        for row in CourseReadiness.objects.filter(plant=plant, is_required=True, is_valid=False)
+        for row in CourseReadiness.objects.filter(plant=plant, is_valid=False)
         .values("course_id", "course__code", "course__title")
         .annotate(n=Count("employee_id"))
         .order_by("-n", "course__code")[:blocking_limit]
@@ -259,7 +271,6 @@ def plant_dashboard(*, plant: Plant, expiring_limit: int = 50, blocking_limit: i
     expiring = list(
         CourseReadiness.objects.filter(
             plant=plant,
-            is_required=True,
             is_valid=True,
             expires_on__lte=on_date + datetime.timedelta(days=90),
         )
@@ -307,9 +318,9 @@ class LineDashboard:
     on_date: datetime.date
 
 
-def line_dashboard(*, line: ProductionLine) -> LineDashboard:
-    """Six queries whatever the line's size."""
-    status = rollup_statuses(plant_ids=[line.plant_id])[line.plant_id]
+def line_dashboard(*, line: ProductionLine, status: RollupStatus | None = None) -> LineDashboard:
+    """Six queries whatever the line's size (four with the status given)."""
+    status = status or rollup_statuses(plant_ids=[line.plant_id])[line.plant_id]
     on_date = status.on_date or line.plant.local_today()
     snapshot = LineSnapshot.objects.filter(line=line, on_date=on_date).first()
     stations = list(StationCoverage.objects.filter(line=line).select_related("station").order_by("station__code"))
@@ -320,7 +331,7 @@ def line_dashboard(*, line: ProductionLine) -> LineDashboard:
     )
     gaps: dict[int, GapCourse] = {}
     for row in (
-        CourseReadiness.objects.filter(line=line, is_required=True, is_valid=False)
+        CourseReadiness.objects.filter(line=line, is_valid=False)
         .select_related("course", "employee")
         .order_by("course__code", "employee__employee_no")
     ):
@@ -368,9 +379,9 @@ def _figures_of(snapshot: LineSnapshot | PlantSnapshot) -> rollup.Figures:
     )
 
 
-def plant_readiness(*, plant: Plant, on_date: datetime.date) -> PlantReadiness:
+def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatus | None = None) -> PlantReadiness:
     """The stored roll-up when it is for this date; otherwise the same SQL computed on the fly (nothing stored)."""
-    status = rollup_statuses(plant_ids=[plant.id])[plant.id]
+    status = status or rollup_statuses(plant_ids=[plant.id])[plant.id]
     line_objects = list(ProductionLine.objects.filter(plant=plant, is_active=True).order_by("code"))
     stations = {
         s.id: s

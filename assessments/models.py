@@ -155,8 +155,15 @@ class Certification(models.Model):
     validity on a date D comes from is_valid_on(D).
     """
 
+    # No index of its own on employee: certification_one_per_employee_course (employee, course) serves it. On
+    # PostgreSQL, certification_current (employee, course) INCLUDE (certified_on, expires_on), made by migration
+    # 0007 (SQLite has no covering indexes), lets the roll-up read an employee's validity from the index alone.
     employee = models.ForeignKey(
-        "employees.Employee", on_delete=models.CASCADE, related_name="certifications", verbose_name=_("employee")
+        "employees.Employee",
+        on_delete=models.CASCADE,
+        related_name="certifications",
+        verbose_name=_("employee"),
+        db_index=False,
     )
     course = models.ForeignKey(
         "courses.Course", on_delete=models.CASCADE, related_name="certifications", verbose_name=_("course")
@@ -351,7 +358,6 @@ class EmployeeReadiness(models.Model):
         "employees.ProductionLine", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
     )
     station = models.ForeignKey("employees.Station", on_delete=models.CASCADE, null=True, related_name="+")
-    on_date = models.DateField()
     required_count = models.PositiveIntegerField()
     valid_count = models.PositiveIntegerField()
     qualified = models.BooleanField()
@@ -360,6 +366,8 @@ class EmployeeReadiness(models.Model):
     expiring_30 = models.PositiveIntegerField()
     expiring_60 = models.PositiveIntegerField()
     expiring_90 = models.PositiveIntegerField()
+    # When a roll-up last wrote the row: a full roll-up writes only rows whose figures changed (the date is
+    # ReadinessState.on_date); an incremental one always writes the rows of the employees it was asked about.
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -369,7 +377,7 @@ class EmployeeReadiness(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} {self.on_date} {self.valid_count}/{self.required_count}"
+        return f"{self.employee_id} {self.valid_count}/{self.required_count}"
 
     @property
     def gaps(self) -> int:
@@ -377,14 +385,14 @@ class EmployeeReadiness(models.Model):
 
 
 class CourseReadiness(models.Model):
-    """(employee, course) validity on the plant's current date.
+    """A required (employee, course) pair's validity on the plant's current date: the gap and expiry lists.
 
-    Holds every required pair (valid or not: the gap and expiry lists) and every
-    valid certification in a course one of the employee's line's stations needs
-    (not required of them, but it counts for station coverage: cross-training).
+    Only required pairs: station coverage counts cross-trained people straight from
+    Certification (rollup.py), so nothing else needs storing here.
     """
 
-    # A full roll-up deletes and rewrites ~70,000 rows per plant (BENCHMARKS.md §1), so:
+    # A full roll-up writes only the rows whose figures changed (rollup._sync), but the first one of a plant
+    # inserts ~37,000 rows and a new course for everyone rewrites as many (BENCHMARKS.md §1), so:
     # - no database foreign keys: their deferred checks ran 4 index lookups per row at COMMIT, 40% of the
     #   roll-up's time. The rows are derived: rollup.py inserts them from joins on the referenced rows in the
     #   same transaction, and Django still cascades deletes of an employee, course, plant or line (on_delete).
@@ -405,8 +413,8 @@ class CourseReadiness(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    on_date = models.DateField()
-    is_required = models.BooleanField()
+    # No per-row date: ReadinessState.on_date says which day the current tables describe, so the day
+    # change rewrites only the pairs whose validity changed, not every row.
     is_valid = models.BooleanField()
     expires_on = models.DateField(null=True)
 
@@ -415,13 +423,13 @@ class CourseReadiness(models.Model):
             models.UniqueConstraint(fields=["employee", "course"], name="course_readiness_unique"),
         ]
         indexes = [
-            models.Index(fields=["plant", "is_required", "is_valid"], name="course_readiness_plant"),
-            models.Index(fields=["line", "is_required", "is_valid"], name="course_readiness_line"),
+            models.Index(fields=["plant", "is_valid"], name="course_readiness_plant_valid"),
+            models.Index(fields=["line", "is_valid"], name="course_readiness_line_valid"),
             models.Index(fields=["plant", "expires_on"], name="course_readiness_expiry"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} {self.course_id} {self.on_date} {'valid' if self.is_valid else 'gap'}"
+        return f"{self.employee_id} {self.course_id} {'valid' if self.is_valid else 'gap'}"
 
 
 class StationCoverage(models.Model):

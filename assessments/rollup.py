@@ -9,15 +9,24 @@ on random data.
 
 The pipeline, per plant and date D:
 
-    ecs  (employee, course): is_required, is_valid on D, expires_on    -> CourseReadiness
+    ecs  required (employee, course): is_valid on D, expires_on        -> CourseReadiness
     er   per employee: required, valid, next expiry, expiring 30/60/90 -> EmployeeReadiness
     cov  per station: qualified vs effective target                    -> StationCoverage
     line and plant figures                                             -> LineSnapshot, PlantSnapshot (upsert)
 
-The same CTE fragments either compute everything on the fly (a date other than
-the current one, snapshots of past days: nothing stored but the snapshots) or
-read the stored tables through CTEs of the same name, so there is one definition
-of each figure.
+Two sources of validity, one definition of each figure:
+- The current tables (D = the plant's today) read Certification, the stored state of
+  every (employee, course) that assessments.services refreshes in the same transaction
+  as every result, void and revocation (validity.certification_state over all results).
+  Results are never dated in the future, so on today it equals the raw evaluation.
+- Any other date (past snapshots, the API's ?date=) evaluates raw assessments dated on
+  or before D: VALIDITY_CTES below, the SQL twin of certification_state.
+Both feed CTEs of the same names (ecs, held) into the same er/cov/line/plant CTEs.
+
+Writing: on PostgreSQL a roll-up writes only the rows whose figures changed (_sync:
+one statement per table diffs the new rows against the stored ones), so the nightly
+reconcile and the day change touch a few thousand rows, not every plant's 40,000.
+SQLite (development, tests) rewrites the rows in scope; the contents are the same.
 
 Concurrency: every roll-up of a plant runs in one transaction holding a lock on
 the plant's ReadinessState row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
@@ -69,21 +78,24 @@ emp AS (
     WHERE e.plant_id = %(plant)s AND e.status = %(active)s {employee_filter}
 )"""
 
-# The (employee, course) pairs to evaluate: the required set (plant-wide ∪ role ∪
-# primary station, as courses.selectors.required_course_ids_by_employee) and the
-# courses of every station of the employee's line (cross-training counts for coverage).
-PAIRS_CTES = """
+# The required set (plant-wide ∪ role ∪ primary station, as
+# courses.selectors.required_course_ids_by_employee).
+REQ_CTE = """
 req AS (
-    SELECT emp.employee_id, r.course_id FROM emp
+    SELECT emp.employee_id, emp.plant_id, emp.line_id, r.course_id FROM emp
     JOIN courses_requirement r ON r.scope = %(scope_plant)s AND r.plant_id = emp.plant_id
     UNION
-    SELECT emp.employee_id, r.course_id FROM emp
+    SELECT emp.employee_id, emp.plant_id, emp.line_id, r.course_id FROM emp
     JOIN courses_requirement r ON r.scope = %(scope_role)s AND r.role_id = emp.role_id
         AND (r.plant_id IS NULL OR r.plant_id = emp.plant_id)
     UNION
-    SELECT emp.employee_id, r.course_id FROM emp
+    SELECT emp.employee_id, emp.plant_id, emp.line_id, r.course_id FROM emp
     JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = emp.station_id
-),
+)"""
+
+# On the fly, the pairs to evaluate from raw results: the required set and the courses of every
+# station of the employee's line (cross-training counts for coverage).
+PAIRS_CTES = """
 cross_trained AS (
     SELECT emp.employee_id, r.course_id FROM emp
     JOIN employees_station st ON st.line_id = emp.line_id AND st.is_active
@@ -145,10 +157,58 @@ ecs AS (
     FROM expiry
 )"""
 
+# The current required pairs from Certification: valid on D as validity.is_valid_on.
+CURRENT_ECS_CTE = """
+cert AS (
+    SELECT cert.employee_id, cert.course_id, cert.certified_on, cert.expires_on
+    FROM emp JOIN assessments_certification cert ON cert.employee_id = emp.employee_id
+),
+ecs AS (
+    SELECT req.employee_id, req.course_id, req.plant_id, req.line_id,
+        (cert.certified_on IS NOT NULL AND cert.certified_on <= %(on_date)s
+            AND (cert.expires_on IS NULL OR cert.expires_on > %(on_date)s)) AS is_valid,
+        CASE WHEN cert.certified_on IS NULL THEN NULL ELSE cert.expires_on END AS expires_on
+    FROM req
+    JOIN courses_course c ON c.id = req.course_id AND c.is_active
+    LEFT JOIN cert ON cert.employee_id = req.employee_id AND cert.course_id = req.course_id
+)"""
+
 STORED_ECS_CTE = """
 ecs AS (
-    SELECT employee_id, course_id, is_required, is_valid, expires_on
+    SELECT employee_id, course_id, TRUE AS is_required, is_valid, expires_on
     FROM assessments_coursereadiness WHERE plant_id = %(plant)s {stored_line_filter}
+)"""
+
+# held: valid certifications on D of the active employees on the plant's (filtered) lines, the
+# input of station coverage. Current: Certification, only in courses a station of the employee's
+# line or the plant requires; on the fly: the evaluated pairs.
+CURRENT_HELD_CTE = """
+line_courses AS (
+    SELECT l.id AS line_id, r.course_id
+    FROM employees_productionline l
+    JOIN courses_requirement r ON r.scope = %(scope_plant)s AND r.plant_id = l.plant_id
+    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter}
+    UNION
+    SELECT l.id AS line_id, r.course_id
+    FROM employees_productionline l
+    JOIN employees_station st ON st.line_id = l.id AND st.is_active
+    JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
+    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter}
+),
+held AS (
+    SELECT cert.employee_id, cert.course_id
+    FROM employees_employee e
+    JOIN employees_productionline l ON l.id = e.line_id
+    JOIN assessments_certification cert ON cert.employee_id = e.id
+    JOIN line_courses lc ON lc.line_id = e.line_id AND lc.course_id = cert.course_id
+    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter}
+        AND cert.certified_on IS NOT NULL AND cert.certified_on <= %(on_date)s
+        AND (cert.expires_on IS NULL OR cert.expires_on > %(on_date)s)
+)"""
+
+COMPUTED_HELD_CTE = """
+held AS (
+    SELECT employee_id, course_id FROM ecs WHERE is_valid
 )"""
 
 ER_CTE = """
@@ -174,46 +234,76 @@ er AS (
 )"""
 
 # Station coverage: active employees of the station's line holding valid certifications
-# in every course the station requires and every plant-wide course of the plant.
+# in every course the station requires and every plant-wide course of the plant. Split so
+# that no row is made per (station, employee) pair: pw_holders are the line's people who
+# hold every plant-wide course; a station without courses of its own counts all of them on
+# its line, any other station those of them who hold all its own (non-plant-wide) courses.
 COVERAGE_CTES = """
+pw AS (
+    SELECT DISTINCT r.course_id FROM courses_requirement r
+    JOIN courses_course c ON c.id = r.course_id AND c.is_active
+    WHERE r.scope = %(scope_plant)s AND r.plant_id = %(plant)s
+),
+npw AS (
+    SELECT COUNT(*) AS n FROM pw
+),
 sc AS (
-    SELECT st.id AS station_id, r.course_id
+    SELECT DISTINCT st.id AS station_id, st.line_id, r.course_id
     FROM employees_station st
     JOIN employees_productionline l ON l.id = st.line_id
     JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
     JOIN courses_course c ON c.id = r.course_id AND c.is_active
     WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
-    UNION
-    SELECT st.id AS station_id, r.course_id
-    FROM employees_station st
-    JOIN employees_productionline l ON l.id = st.line_id
-    JOIN courses_requirement r ON r.scope = %(scope_plant)s AND r.plant_id = l.plant_id
-    JOIN courses_course c ON c.id = r.course_id AND c.is_active
-    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+        AND r.course_id NOT IN (SELECT course_id FROM pw)
 ),
 nsc AS (
     SELECT station_id, COUNT(*) AS n FROM sc GROUP BY station_id
 ),
-holds AS (
-    SELECT st.id AS station_id, e.id AS employee_id, COUNT(v.course_id) AS k
-    FROM employees_station st
-    JOIN employees_productionline l ON l.id = st.line_id
-    JOIN employees_employee e ON e.line_id = st.line_id AND e.status = %(active)s
-    LEFT JOIN sc ON sc.station_id = st.id
-    LEFT JOIN ecs v ON v.employee_id = e.id AND v.course_id = sc.course_id AND v.is_valid
-    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
-    GROUP BY st.id, e.id
+line_emp AS (
+    SELECT e.id AS employee_id, e.line_id
+    FROM employees_employee e
+    JOIN employees_productionline l ON l.id = e.line_id
+    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter}
+),
+pw_held AS (
+    SELECT held.employee_id, COUNT(*) AS k FROM held JOIN pw ON pw.course_id = held.course_id
+    GROUP BY held.employee_id
+),
+pw_holders AS (
+    SELECT line_emp.employee_id, line_emp.line_id
+    FROM line_emp
+    CROSS JOIN npw
+    LEFT JOIN pw_held ON pw_held.employee_id = line_emp.employee_id
+    WHERE COALESCE(pw_held.k, 0) = npw.n
+),
+line_holders AS (
+    SELECT line_id, COUNT(*) AS n FROM pw_holders GROUP BY line_id
+),
+station_held AS (
+    SELECT sc.station_id, held.employee_id, COUNT(*) AS k
+    FROM held
+    JOIN pw_holders ON pw_holders.employee_id = held.employee_id
+    JOIN sc ON sc.course_id = held.course_id AND sc.line_id = pw_holders.line_id
+    GROUP BY sc.station_id, held.employee_id
+),
+station_holders AS (
+    SELECT station_held.station_id, COUNT(*) AS n
+    FROM station_held JOIN nsc ON nsc.station_id = station_held.station_id
+    WHERE station_held.k = nsc.n
+    GROUP BY station_held.station_id
 ),
 cov AS (
-    SELECT st.id AS station_id, l.plant_id, st.line_id, COALESCE(nsc.n, 0) AS course_count,
-        COALESCE(SUM(CASE WHEN holds.k = COALESCE(nsc.n, 0) THEN 1 ELSE 0 END), 0) AS qualified,
+    SELECT st.id AS station_id, l.plant_id, st.line_id, COALESCE(nsc.n, 0) + npw.n AS course_count,
+        CASE WHEN nsc.n IS NULL THEN COALESCE(line_holders.n, 0) ELSE COALESCE(station_holders.n, 0) END
+            AS qualified,
         COALESCE(st.coverage_target, l.shifts) AS target
     FROM employees_station st
     JOIN employees_productionline l ON l.id = st.line_id
+    CROSS JOIN npw
     LEFT JOIN nsc ON nsc.station_id = st.id
-    LEFT JOIN holds ON holds.station_id = st.id
+    LEFT JOIN station_holders ON station_holders.station_id = st.id
+    LEFT JOIN line_holders ON line_holders.line_id = st.line_id
     WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
-    GROUP BY st.id, l.plant_id, st.line_id, nsc.n, st.coverage_target, l.shifts
 )"""
 
 STORED_COV_CTE = """
@@ -358,26 +448,106 @@ def _fetch(sql: str, params: dict, *, hash_joins: bool = True, rows: bool = True
     Right after a bulk load (the demo seed, a large import) and before autovacuum has
     analysed the tables, PostgreSQL estimates one row everywhere and nests loops over
     CTE scans: minutes instead of a fraction of a second. Hash joins are the right plan
-    for a whole plant or line whatever the statistics say; a statement for a few
-    employees (hash_joins=False) keeps the planner's index nested loops. JIT is off for
-    both: the penalty cost of a forbidden nested loop (1e10) crosses its thresholds and
-    compiling then takes seconds for a statement that runs in milliseconds.
+    for a plant's raw results whatever the statistics say. The current tables' statements
+    (hash_joins=False) read Certification by employee and keep the planner's index nested
+    loops, which are right for them once the tables are analysed (the seed, the generator
+    and large imports ANALYZE). JIT is off for both: compiling takes longer than these
+    statements run.
     """
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic(), connection.cursor() as cursor:
         if postgresql:
-            cursor.execute("SET LOCAL jit = off")
-            if hash_joins:
-                cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute(
+                "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = "
+                + ("off" if hash_joins else "on")
+            )
         cursor.execute(sql, params)
         result = cursor.fetchall() if rows else []
         if postgresql:
-            cursor.execute("SET LOCAL jit TO DEFAULT")
-            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+            cursor.execute(
+                "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT"
+            )
         return result
 
 
 # --- Writing the current tables -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A current table as _sync writes it: key columns, compared value columns, stamped columns."""
+
+    name: str
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    stamps: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.values, *self.stamps)
+
+
+COURSE_ROWS = _Table(
+    "assessments_coursereadiness", ("employee_id", "course_id"), ("plant_id", "line_id", "is_valid", "expires_on")
+)
+EMPLOYEE_ROWS = _Table(
+    "assessments_employeereadiness",
+    ("employee_id",),
+    (
+        "plant_id",
+        "line_id",
+        "station_id",
+        "required_count",
+        "valid_count",
+        "qualified",
+        "completion",
+        "next_expiry",
+        "expiring_30",
+        "expiring_60",
+        "expiring_90",
+    ),
+    ("computed_at",),
+)
+
+
+def _sync(
+    table: _Table, *, ctes: Sequence[str], select: str, scope: str, params: dict, touch: bool = False, **filters: str
+) -> None:
+    """Make the table's rows in `scope` (a WHERE condition) equal to the rows `select` returns.
+
+    `select` returns table.columns in order. PostgreSQL: one statement diffs the new rows against
+    the stored ones on the keys and deletes, updates and inserts only the difference (with `touch`
+    every new row counts as changed, so its stamps are written). SQLite: delete the scope, insert.
+    """
+    columns = ", ".join(table.columns)
+    if connection.vendor != "postgresql":
+        _execute(f"DELETE FROM {table.name} WHERE {scope}", params)  # noqa: S608 - fixed names
+        _execute(_sql(ctes, f"INSERT INTO {table.name} ({columns})\n{select}", **filters), params, hash_joins=False)
+        return
+    on_keys = " AND ".join(f"new.{k} = old.{k}" for k in table.keys)
+    new_values = ", ".join(f"new.{v}" for v in table.values)
+    old_values = ", ".join(f"old.{v}" for v in table.values)
+    assignments = ", ".join(f"{c} = diff.{c}" for c in (*table.values, *table.stamps))
+    params = {**params, "touch": touch}
+    # Identifiers come from the _Table constants and values are parameters: nothing from users.
+    statement = f"""
+new ({columns}) AS ({select}),
+old AS (SELECT id, {", ".join((*table.keys, *table.values))} FROM {table.name} WHERE {scope}),
+diff AS (
+    SELECT old.id AS old_id, new.{table.keys[0]} IS NULL AS gone, {", ".join(f"new.{c}" for c in table.columns)}
+    FROM new FULL JOIN old ON {on_keys}
+    WHERE old.id IS NULL OR new.{table.keys[0]} IS NULL OR %(touch)s
+        OR ROW({new_values}) IS DISTINCT FROM ROW({old_values})
+),
+removed AS (DELETE FROM {table.name} t USING diff WHERE t.id = diff.old_id AND diff.gone RETURNING 1),
+changed AS (
+    UPDATE {table.name} t SET {assignments} FROM diff WHERE t.id = diff.old_id AND NOT diff.gone RETURNING 1
+),
+added AS (
+    INSERT INTO {table.name} ({columns}) SELECT {columns} FROM diff WHERE diff.old_id IS NULL RETURNING 1
+)
+SELECT (SELECT COUNT(*) FROM removed), (SELECT COUNT(*) FROM changed), (SELECT COUNT(*) FROM added)"""  # noqa: S608
+    _fetch(_sql(ctes, "", **filters).rstrip() + "," + statement, params, hash_joins=False)
 
 
 def _lock_state(plant_id: int) -> ReadinessState:
@@ -387,58 +557,49 @@ def _lock_state(plant_id: int) -> ReadinessState:
 
 
 def _store_employees(
-    *, plant_id: int, on_date: datetime.date, now: datetime.datetime, employee_ids: set[int] | None
+    *,
+    plant_id: int,
+    on_date: datetime.date,
+    now: datetime.datetime,
+    employee_ids: set[int] | None,
+    moved_here: Iterable[int] = (),
 ) -> None:
-    """Recompute CourseReadiness and EmployeeReadiness of the plant's active employees (all, or these)."""
+    """CourseReadiness and EmployeeReadiness of the plant's active employees (all, or these) on D.
+
+    Scope of the rows replaced: these employees' rows wherever they are; for the whole plant,
+    the plant's rows and those still kept at another plant for employees who moved here (not one
+    filter on plant OR employee's plant: that OR scanned the table of every plant).
+    """
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     employee_filter = _id_filter("e.id", "emp", employee_ids, params)
     if employee_ids is None:
-        # The plant's rows, then the rows still kept at another plant for employees who moved here. Not one
-        # filter on (plant OR employee's plant): that OR scanned the table of every plant (0.7 s per plant).
-        moved_here = list(
-            EmployeeReadiness.objects.filter(employee__plant_id=plant_id)
-            .exclude(plant_id=plant_id)
-            .values_list("employee_id", flat=True)
-        )
-        for model in (CourseReadiness, EmployeeReadiness):
-            model.objects.filter(plant_id=plant_id).delete()
-            if moved_here:
-                model.objects.filter(employee_id__in=moved_here).delete()
+        scope = "plant_id = %(plant)s"
+        if moved_here:
+            scope += " OR " + _id_filter("employee_id", "moved", moved_here, params).removeprefix(" AND ")
     else:
-        CourseReadiness.objects.filter(employee_id__in=employee_ids).delete()
-        EmployeeReadiness.objects.filter(employee_id__in=employee_ids).delete()
-    # Non-required pairs are kept only when valid: they matter for coverage, never for gaps.
-    _execute(
-        _sql(
-            [EMP_CTE, PAIRS_CTES, VALIDITY_CTES],
-            """INSERT INTO assessments_coursereadiness
-                (employee_id, course_id, plant_id, line_id, on_date, is_required, is_valid, expires_on)
-            SELECT ecs.employee_id, ecs.course_id, emp.plant_id, emp.line_id, %(on_date)s,
-                ecs.is_required, ecs.is_valid, ecs.expires_on
-            FROM ecs JOIN emp ON emp.employee_id = ecs.employee_id
-            WHERE ecs.is_required OR ecs.is_valid""",
-            employee_filter=employee_filter,
-        ),
-        params,
-        hash_joins=employee_ids is None,
+        scope = _id_filter("employee_id", "scope", employee_ids, params).removeprefix(" AND ")
+    _sync(
+        COURSE_ROWS,
+        ctes=[EMP_CTE, REQ_CTE, CURRENT_ECS_CTE],
+        select="SELECT employee_id, course_id, plant_id, line_id, is_valid, expires_on FROM ecs",
+        scope=scope,
+        params=params,
+        employee_filter=employee_filter,
     )
-    _execute(
-        _sql(
-            [STORED_ECS_CTE, ER_CTE],
-            """INSERT INTO assessments_employeereadiness
-                (employee_id, plant_id, line_id, station_id, on_date, required_count, valid_count, qualified,
-                 completion, next_expiry, expiring_30, expiring_60, expiring_90, computed_at)
-            SELECT employee_id, plant_id, line_id, station_id, %(on_date)s, required_count, valid_count,
+    _sync(
+        EMPLOYEE_ROWS,
+        ctes=[STORED_ECS_CTE, ER_CTE],
+        select="""SELECT employee_id, plant_id, line_id, station_id, required_count, valid_count,
                 valid_count = required_count,
                 CASE WHEN required_count = 0 THEN 1.0
                     ELSE CAST(valid_count AS DOUBLE PRECISION) / required_count END,
                 next_expiry, expiring_30, expiring_60, expiring_90, %(now)s
             FROM er""",
-            employee_filter=employee_filter,
-            stored_line_filter="",
-        ),
-        params,
-        hash_joins=employee_ids is None,
+        scope=scope,
+        params=params,
+        touch=employee_ids is not None,
+        employee_filter=employee_filter,
+        stored_line_filter="",
     )
 
 
@@ -456,13 +617,13 @@ def _store_aggregates(
     coverage.delete()
     _execute(
         _sql(
-            [STORED_ECS_CTE, COVERAGE_CTES],
+            [CURRENT_HELD_CTE, COVERAGE_CTES],
             "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
             "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
             line_filter=line_filter,
-            stored_line_filter=stored_line_filter,
         ),
         params,
+        hash_joins=False,
     )
     _upsert_line_snapshots(
         [STORED_ER_CTE, STORED_COV_CTE], params, line_filter=line_filter, stored_line_filter=stored_line_filter
@@ -510,7 +671,9 @@ def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: Read
         .exclude(plant_id=plant.id)
         .values_list("employee_id", "plant_id")
     )
-    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=None)
+    _store_employees(
+        plant_id=plant.id, on_date=on_date, now=now, employee_ids=None, moved_here=[e for e, _p in moved_in]
+    )
     _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=None)
     ReadinessMark.objects.bulk_create(
         [ReadinessMark(employee_id=e, plant_id=p, reason="moved-plant") for e, p in moved_in]
@@ -693,7 +856,7 @@ class PlantFigures:
     stations: list[StationFigures]
 
 
-_ON_THE_FLY = [EMP_CTE, PAIRS_CTES, VALIDITY_CTES, ER_CTE, COVERAGE_CTES]
+_ON_THE_FLY = [EMP_CTE, REQ_CTE, PAIRS_CTES, VALIDITY_CTES, COMPUTED_HELD_CTE, ER_CTE, COVERAGE_CTES]
 
 
 def _figures(row: Sequence) -> Figures:

@@ -1,18 +1,18 @@
-"""Pages under load: gunicorn on a free loopback port and a bounded, threaded HTTP client."""
+"""Pages under load: gunicorn on a free loopback port, loaded by wrk for a bounded time."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
-import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,67 +70,88 @@ def gunicorn(*, env: dict[str, str], workers: int = 4, log_path: Path) -> Iterat
                 process.wait(timeout=10)
 
 
-@dataclass
-class LoadResult:
-    latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    requests: int = 0
-    seconds: float = 0.0
-
-
-def _get(port: int, path: str, cookie: str | None) -> tuple[int, float]:
-    headers = {"Cookie": cookie} if cookie else {}
-    started = time.perf_counter()
+def _get(port: int, path: str, headers: dict[str, str]) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         response.read()
-        status = response.status
+        return response.status
     finally:
         conn.close()
-    return status, (time.perf_counter() - started) * 1000
+
+
+# wrk's Lua hook: one line of JSON with the path's percentiles (wrk measures in microseconds).
+WRK_SCRIPT = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"p50": %.3f, "p95": %.3f, "requests": %d, "errors": %d}\n',
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+@dataclass
+class PathLoad:
+    """One path's figures from its wrk process (milliseconds)."""
+
+    p50: float
+    p95: float
+    requests: int
+    errors: int
+
+
+@dataclass
+class LoadResult:
+    paths: dict[str, PathLoad] = field(default_factory=dict)
+    clients: int = 0
+    seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return sum(p.requests for p in self.paths.values())
 
 
 def run_load(
-    *, port: int, paths: dict[str, tuple[str, str | None]], clients: int = 20, rounds: int = 10, seed: int = 1
+    *, port: int, paths: dict[str, tuple[str, dict[str, str]]], clients: int = 20, seconds: int = 20
 ) -> LoadResult:
-    """`clients` threads each request every path `rounds` times, in a shuffled order; bounded, no duration loop.
+    """wrk (closed loop, no think time) on every path at once: `clients` connections shared out between paths.
 
-    paths: {label: (path, cookie header or None)}. Every label is measured under the same mixed load.
+    paths: {label: (path, request headers)}. One wrk process per path runs for the same `seconds`, so
+    every label is measured under the same total load; one warm-up request per path is not counted.
     """
-    result = LoadResult()
-    lock = threading.Lock()
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    for path, headers in paths.values():  # warm-up: first hits compile templates and fill caches
+        _get(port, path, headers)
     labels = list(paths)
-
-    for label in labels:  # warm-up: first hits compile templates and fill caches; not counted
-        _get(port, *paths[label])
-
-    def client(number: int) -> None:
-        rng = random.Random(seed * 1000 + number)
-        plan = labels * rounds
-        rng.shuffle(plan)
-        for label in plan:
-            path, cookie = paths[label]
-            try:
-                status, elapsed = _get(port, path, cookie)
-            except OSError:
-                status, elapsed = 0, 0.0
-            with lock:
-                result.requests += 1
-                if status == 200:
-                    result.latencies_ms[label].append(elapsed)
-                else:
-                    result.errors[label] += 1
-
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    result.seconds = time.perf_counter() - started
-    return result
+    per_path = [clients // len(labels) + (1 if n < clients % len(labels) else 0) for n in range(len(labels))]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for label, connections in zip(labels, per_path, strict=True):
+            path, headers = paths[label]
+            command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", script.name]
+            for name, value in headers.items():
+                command += ["-H", f"{name}: {value}"]
+            command.append(f"http://127.0.0.1:{port}{path}")
+            processes[label] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        result = LoadResult(clients=clients, seconds=seconds)
+        for label, process in processes.items():
+            output, _ = process.communicate(timeout=seconds + 60)
+            line = next((row for row in output.splitlines() if row.startswith("WRK ")), None)
+            if line is None:
+                raise RuntimeError(f"wrk gave no figures for {label}: {output[-500:]}")
+            result.paths[label] = PathLoad(**json.loads(line.removeprefix("WRK ")))
+        return result
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+        os.unlink(script.name)
 
 
 def production_env(base: dict[str, str]) -> dict[str, str]:

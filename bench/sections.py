@@ -104,8 +104,15 @@ def full_rollup(report: Report, *, quick: bool) -> None:
     except FeatureMissing as missing:
         report.skip("1", "full roll-up of all plants", f"not available yet: {missing}")
         return
+    from assessments import rollup
+    from assessments.models import CourseReadiness, EmployeeReadiness, StationCoverage
+
+    # The nightly job at a new day: the current tables hold yesterday's figures (set up untimed),
+    # and the full roll-up brings every plant to its today, writing the rows whose figures changed.
     feature_ms = []
     for _ in range(runs):
+        for plant in plants:
+            rollup.plant_recompute(plant_id=plant.id, on_date=_today(plant) - datetime.timedelta(days=1))
         elapsed, _result = timed(recompute_all)
         feature_ms.append(elapsed)
     value = min(feature_ms)
@@ -116,13 +123,30 @@ def full_rollup(report: Report, *, quick: bool) -> None:
     report.add(
         Row(
             "1",
-            "full roll-up of all plants",
+            "full roll-up of all plants, day change",
             value,
             reference=reference,
             reference_name="reference SQL",
             target="<= 1.5x ref, <= 30 s",
             status=status,
-            note=f"runs: {', '.join(f'{ms:,.0f}' for ms in feature_ms)} ms",
+            note=f"runs: {', '.join(f'{ms:,.0f}' for ms in feature_ms)} ms; from yesterday's tables",
+        )
+    )
+    # The first roll-up after an install or a bulk load: every current row is written.
+    for model in (CourseReadiness, EmployeeReadiness, StationCoverage):
+        model.objects.all().delete()
+    elapsed, _result = timed(recompute_all)
+    report.add(
+        Row(
+            "1",
+            "full roll-up of all plants, empty tables",
+            elapsed,
+            reference=reference,
+            reference_name="reference SQL",
+            target="<= 30 s (a one-off: install, bulk load)",
+            status=judge(elapsed, limit=30_000, quick=quick),
+            note=f"{CourseReadiness.objects.count():,} course and {EmployeeReadiness.objects.count():,} employee rows "
+            "written",
         )
     )
     # The roll-up stores each plant's figures for its local today: compare with the reference on that date.
@@ -323,35 +347,37 @@ def pages_under_load(report: Report, *, quick: bool, env: dict[str, str]) -> Non
     session_cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     web_env = production_env(env)
     collectstatic(web_env)
-    paths = {label: (url, session_cookie) for label, url in pages.items()}
-    paths["/healthz (bare)"] = ("/healthz", None)
-    rounds = 3 if quick else 25
+    paths = {label: (url, {"Cookie": session_cookie}) for label, url in pages.items()}
+    paths["/healthz (bare)"] = ("/healthz", {})
+    seconds = 3 if quick else 30
     with gunicorn(env=web_env, workers=4, log_path=ROOT / "var" / "bench-gunicorn.log") as port:
-        load = run_load(port=port, paths=paths, clients=20, rounds=rounds)
-    healthz = load.latencies_ms.get("/healthz (bare)", [])
+        load = run_load(port=port, paths=paths, clients=20, seconds=seconds)
+    healthz = load.paths["/healthz (bare)"]
     report.add(
         Row(
             "3",
             "/healthz p95 under the same load",
-            percentile(healthz, 95),
-            note=f"p50 {median(healthz):.1f} ms; {load.requests} requests in {load.seconds:.1f} s, 20 clients",
+            healthz.p95,
+            note=f"p50 {healthz.p50:.1f} ms; wrk: {load.requests:,} requests in {load.seconds} s, "
+            f"{load.clients} connections shared by {len(paths)} paths",
         )
     )
     for label in pages:
-        samples = load.latencies_ms.get(label, [])
-        value = percentile(samples, 95) if samples else None
+        figures = load.paths[label]
         report.add(
             Row(
                 "3",
                 f"{label} p95 (20 clients, 4 workers)",
-                value,
-                reference=percentile(healthz, 95) if healthz else None,
+                figures.p95,
+                reference=healthz.p95,
                 reference_name="/healthz p95",
                 target="" if label.startswith("home") else "p95 <= 150 ms",
-                status="INFO" if label.startswith("home") else judge(value, limit=150, quick=quick),
-                note=f"p50 {median(samples):.1f} ms, {len(samples)} ok, {load.errors.get(label, 0)} errors",
+                status="INFO" if label.startswith("home") else judge(figures.p95, limit=150, quick=quick),
+                note=f"p50 {figures.p50:.1f} ms, {figures.requests:,} requests, {figures.errors} errors",
             )
         )
+        if figures.errors:
+            report.add(Row("3", f"{label}: failed requests", float(figures.errors), unit="", target="0", status="FAIL"))
 
 
 # --- 2. Incremental roll-up ------------------------------------------------------------------------

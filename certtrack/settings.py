@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "certtrack.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,9 +152,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Shop-floor terminals are shared: sessions end after SESSION_IDLE_HOURS without a request.
+# Per-process memory cache (no service to depend on): dashboard bodies, keyed on the roll-up that wrote
+# their figures (assessments/views/dashboards.py), and the health check's broker state.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "certtrack"}}
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+
+# Shop-floor terminals are shared: sessions end after SESSION_IDLE_HOURS without a request. The expiry
+# moves forward at most every SESSION_REFRESH_SECONDS (certtrack.middleware), not with a write per request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 8) * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 # Lock a (username, IP) pair after AXES_FAILURE_LIMIT failures, for a cool-off only:

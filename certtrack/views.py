@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -50,9 +51,25 @@ def _database_state() -> str:
     return "ok"
 
 
+BROKER_STATE_SECONDS = 10
+
+
 def _broker_state() -> str:
+    """The broker's state, checked at most every BROKER_STATE_SECONDS per process.
+
+    Opening a broker connection per request made /healthz the slowest page under load; a probe
+    polling every few seconds still sees a broker outage within seconds.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
+    state = cache.get("healthz:broker")
+    if state is None:
+        state = _broker_connect()
+        cache.set("healthz:broker", state, BROKER_STATE_SECONDS)
+    return state
+
+
+def _broker_connect() -> str:
     from certtrack.celery import app
 
     try:

@@ -96,6 +96,14 @@ def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: two tests' databases can repeat IDs and roll-up times."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path) -> None:  # noqa: ANN001
     """Uploaded and exported spreadsheets land in the test's own directory, never in var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

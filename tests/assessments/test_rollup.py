@@ -25,7 +25,7 @@ def _table_rows() -> dict[str, list[tuple]]:
     return {
         "course": sorted(
             CourseReadiness.objects.values_list(
-                "employee_id", "course_id", "plant_id", "line_id", "on_date", "is_required", "is_valid", "expires_on"
+                "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
             )
         ),
         "employee": sorted(
@@ -34,7 +34,6 @@ def _table_rows() -> dict[str, list[tuple]]:
                 "plant_id",
                 "line_id",
                 "station_id",
-                "on_date",
                 "required_count",
                 "valid_count",
                 "qualified",
@@ -197,7 +196,7 @@ def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkey
 
     assert ReadinessState.objects.get(plant=plant).on_date == D2
     assert LineSnapshot.objects.get(line=line, on_date=D2).qualified == 1
-    assert EmployeeReadiness.objects.filter(on_date=D1).count() == 0
+    assert EmployeeReadiness.objects.get(employee=worked_example["C"]).valid_count == 1  # HV-001 expired
     assert rollup.plants_due_for_new_day() == []
 
 
@@ -225,7 +224,7 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
     new = factories.CourseFactory(code="EHS-NEW", needs_theory=False, needs_practical=True)
     requirement = factories.RequirementFactory(course=new, scope="plant", plant=plant)
     rollup.plant_recompute(plant_id=plant.id)
-    assert CourseReadiness.objects.filter(course=new, is_required=True, is_valid=False).count() == 3
+    assert CourseReadiness.objects.filter(course=new, is_valid=False).count() == 3
 
     requirement.delete()  # requirements protect their course
     new.delete()

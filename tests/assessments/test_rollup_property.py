@@ -1,6 +1,10 @@
 """Property tests: the roll-up SQL equals a pure-Python evaluation with validity.certification_state,
 and an incremental roll-up equals a full one, on random plants, requirements and results.
 
+Both sources of validity are checked: raw results on any date (plant_figures_compute, past
+snapshots), and the Certification rows the current tables read on the plant's today, which is
+on or after every result (results are never dated in the future).
+
 Dates cluster on month ends (Jan 31 + 1 month = Feb 28, leap days) where SQL month
 arithmetic goes wrong first.
 """
@@ -17,7 +21,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import rollup
+from assessments import rollup, services
 from assessments.models import (
     Assessment,
     Certification,
@@ -131,6 +135,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(courses, lines, requirements, employees, results, revocations, draw(dates))
 
 
+def _today(scenario: Scenario, *more: dt.date) -> dt.date:
+    """A plant's today for the scenario: on or after every result and revocation, as in production."""
+    return max([scenario.on_date, *(r[3] for r in scenario.results), *(r[2] for r in scenario.revocations), *more])
+
+
 def _build(scenario: Scenario) -> dict:
     """Raw rows straight into the tables (the read side is under test, not the services)."""
     plants = [factories.PlantFactory(code="SY"), factories.PlantFactory(code="DE")]
@@ -205,6 +214,10 @@ def _build(scenario: Scenario) -> dict:
         Certification.objects.update_or_create(
             employee=employees[e], course=courses[c], defaults={"revoked_on": revoked_on}
         )
+    # As the services do with every result, void and revocation.
+    services.certifications_refresh(
+        pairs={(employees[e].id, courses[c].id) for e, c, *_rest in [*scenario.results, *scenario.revocations]}
+    )
     return {"plants": plants, "lines": lines, "stations": stations, "employees": employees}
 
 
@@ -271,14 +284,23 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
     with transaction.atomic():
         objects = _build(scenario)
         plant, on_date = objects["plants"][0], scenario.on_date
+
+        # Any date, from raw results (later results and revocations must not count).
         expected = _expected(plant, on_date)
-
-        rollup.plant_recompute(plant_id=plant.id, on_date=on_date)
         on_the_fly = rollup.plant_figures_compute(plant_id=plant.id, on_date=on_date)
+        assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
+        assert {k: (f.headcount, f.qualified, f.gaps) for k, f in on_the_fly.lines.items()} == expected["lines"]
+        headcount = len(expected["employees"])
+        qualified = sum(r == v for r, v, *_rest in expected["employees"].values())
+        assert (on_the_fly.plant.headcount, on_the_fly.plant.qualified) == (headcount, qualified)
 
+        # The current tables on the plant's today, from Certification.
+        today = _today(scenario)
+        expected = _expected(plant, today)
+        rollup.plant_recompute(plant_id=plant.id, on_date=today)
         got_pairs = {
             (e, c): (valid, expires)
-            for e, c, valid, expires in CourseReadiness.objects.filter(plant=plant, is_required=True).values_list(
+            for e, c, valid, expires in CourseReadiness.objects.filter(plant=plant).values_list(
                 "employee_id", "course_id", "is_valid", "expires_on"
             )
         }
@@ -291,18 +313,15 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
         assert {c.station_id: (c.qualified, c.target) for c in StationCoverage.objects.filter(plant=plant)} == expected[
             "coverage"
         ]
-        assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
-        got_lines = {
-            s.line_id: (s.headcount, s.qualified, s.gaps) for s in LineSnapshot.objects.filter(on_date=on_date)
-        }
+        got_lines = {s.line_id: (s.headcount, s.qualified, s.gaps) for s in LineSnapshot.objects.filter(on_date=today)}
         assert got_lines == expected["lines"]
-        assert {k: (f.headcount, f.qualified, f.gaps) for k, f in on_the_fly.lines.items()} == expected["lines"]
         headcount = len(expected["employees"])
-        snapshot = PlantSnapshot.objects.get(plant=plant, on_date=on_date)
-        assert snapshot.headcount == on_the_fly.plant.headcount == headcount
+        snapshot = PlantSnapshot.objects.get(plant=plant, on_date=today)
         qualified = sum(r == v for r, v, *_rest in expected["employees"].values())
-        assert snapshot.qualified == on_the_fly.plant.qualified == qualified
+        assert (snapshot.headcount, snapshot.qualified) == (headcount, qualified)
         assert snapshot.readiness == (None if headcount == 0 else pytest.approx(qualified / headcount))
+        on_the_fly = rollup.plant_figures_compute(plant_id=plant.id, on_date=today)
+        assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
         transaction.set_rollback(True)
 
 
@@ -331,7 +350,7 @@ def _rows() -> dict[str, list]:
     return {
         "course": sorted(
             CourseReadiness.objects.values_list(
-                "employee_id", "course_id", "plant_id", "line_id", "on_date", "is_required", "is_valid", "expires_on"
+                "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
             )
         ),
         "employee": sorted(
@@ -364,14 +383,15 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
 ) -> None:  # noqa: ANN001
     if not scenario.employees:
         return
-    monkeypatch.setattr(Plant, "local_today", lambda self: scenario.on_date)
+    today = _today(scenario, *(change.on for change in changes))
+    monkeypatch.setattr(Plant, "local_today", lambda self: today)
     from courses import services as course_services
 
     with transaction.atomic():
         objects = _build(scenario)
         plants, employees, lines, stations = (objects[k] for k in ("plants", "employees", "lines", "stations"))
         for plant in plants:
-            rollup.plant_recompute(plant_id=plant.id, on_date=scenario.on_date)
+            rollup.plant_recompute(plant_id=plant.id, on_date=today)
         courses = list(Course.objects.order_by("code"))
         assessor = factories.UserFactory(username="assessor")
         marked = set()
@@ -379,7 +399,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
             employee = employees[change.employee % len(employees)]
             employee.refresh_from_db()
             if change.kind == "result":
-                Assessment.objects.create(
+                result = Assessment.objects.create(
                     employee=employee,
                     course=courses[change.value % len(courses)],
                     kind="practical" if change.value % 2 else "theory",
@@ -390,12 +410,14 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     recorded_by=assessor,
                     recorded_at=timezone.now(),
                 )
+                services.certifications_refresh(pairs=[(employee.id, result.course_id)])
             elif change.kind == "void":
                 first = Assessment.objects.filter(employee=employee, voided_at__isnull=True).order_by("id").first()
                 if first is not None:
                     Assessment.objects.filter(pk=first.pk).update(
                         voided_at=timezone.now(), voided_by=assessor, void_reason="wrong person"
                     )
+                    services.certifications_refresh(pairs=[(employee.id, first.course_id)])
             elif change.kind == "move":
                 if employee.plant_id == plants[0].id and lines:
                     employee.line = lines[change.value % len(lines)]
@@ -422,7 +444,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
         rollup.drain_marks()
         incremental = _rows()
         for plant in plants:
-            rollup.plant_recompute(plant_id=plant.id, on_date=scenario.on_date)
+            rollup.plant_recompute(plant_id=plant.id, on_date=today)
 
         assert not ReadinessMark.objects.exists()
         assert _rows() == incremental

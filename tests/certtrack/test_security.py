@@ -48,11 +48,28 @@ def test_the_lockout_cools_off(axes_on, trainer) -> None:  # noqa: ANN001, ARG00
 
 
 def test_sessions_expire_after_idle_hours_on_shared_terminals(client, settings, trainer) -> None:  # noqa: ANN001
+    from django.contrib.sessions.models import Session
+
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     client.force_login(trainer)
     response = client.get(reverse("home"))
+    assert response.cookies["sessionid"]["max-age"] == 8 * 3600  # the first request pushes the expiry
+    key = response.cookies["sessionid"].value
+    first_expiry = Session.objects.get(session_key=key).expire_date
+
+    # Within SESSION_REFRESH_SECONDS the session is not written again (no UPDATE per page view) ...
+    response = client.get(reverse("home"))
+    assert "sessionid" not in response.cookies
+    assert Session.objects.get(session_key=key).expire_date == first_expiry
+
+    # ... after it, the next request moves the idle expiry forward.
+    session = Session.objects.get(session_key=key)
+    data = session.get_decoded()
+    data["_idle_refreshed_at"] -= settings.SESSION_REFRESH_SECONDS
+    Session.objects.filter(session_key=key).update(session_data=Session.objects.encode(data))
+    response = client.get(reverse("home"))
     assert response.cookies["sessionid"]["max-age"] == 8 * 3600
+    assert Session.objects.get(session_key=key).expire_date >= first_expiry
 
 
 @pytest.mark.parametrize("password", ["short-pw-1", "123456789012345", "password1234"])

@@ -8,6 +8,7 @@ import pytest
 
 from assessments import rollup
 from assessments.models import Assessment, LineSnapshot, ReadinessMark
+from assessments.services import certifications_refresh
 from courses import services
 from courses.models import Requirement
 from tests import factories
@@ -61,6 +62,7 @@ def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) 
     Requirement.objects.create(course=course, scope="plant", plant=plant_sy)
     employee = line_setup["at_s1"]
     factories.AssessmentFactory(employee=employee, course=course, kind="practical", assessed_on=dt.date(2025, 1, 10))
+    certifications_refresh(pairs=[(employee.id, course.id)])  # as assessments_record does
     rollup.plant_recompute(plant_id=plant_sy.id, on_date=dt.date(2026, 6, 30))
     assert LineSnapshot.objects.get(line=line_setup["line"]).qualified == 1
 

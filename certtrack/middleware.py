@@ -1,0 +1,37 @@
+"""Project middleware."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+REFRESHED_AT = "_idle_refreshed_at"
+
+
+class SessionIdleRefreshMiddleware:
+    """Keep a session alive while it is used, without writing it on every request.
+
+    SESSION_COOKIE_AGE is the idle timeout of shared shop-floor terminals. Django's
+    SESSION_SAVE_EVERY_REQUEST would write the session row (an UPDATE and a commit) on every
+    page view; this marks the session modified only when its expiry was last pushed forward
+    more than SESSION_REFRESH_SECONDS ago. A session then ends after between
+    SESSION_COOKIE_AGE - SESSION_REFRESH_SECONDS and SESSION_COOKIE_AGE without a request.
+    Goes after SessionMiddleware, whose response step saves what this marks.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        now = int(time.time())
+        # A session saved anyway (a login, a message) records the refresh at no extra cost.
+        if session.modified or now - session.get(REFRESHED_AT, 0) >= settings.SESSION_REFRESH_SECONDS:
+            session[REFRESHED_AT] = now
+        return response
