@@ -39,12 +39,15 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import (
@@ -54,7 +57,7 @@ from assessments.models import (
     ReadinessState,
     StationCoverage,
 )
-from courses.models import AssessmentKind, RequirementScope
+from courses.models import AssessmentKind, Requirement, RequirementScope
 from employees.models import Employee, EmployeeStatus, Plant
 
 logger = logging.getLogger(__name__)
@@ -193,7 +196,7 @@ line_courses AS (
     FROM employees_productionline l
     JOIN employees_station st ON st.line_id = l.id AND st.is_active
     JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
-    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter} {station_filter}
 ),
 held AS (
     SELECT cert.employee_id, cert.course_id
@@ -253,7 +256,7 @@ sc AS (
     JOIN employees_productionline l ON l.id = st.line_id
     JOIN courses_requirement r ON r.scope = %(scope_station)s AND r.station_id = st.id
     JOIN courses_course c ON c.id = r.course_id AND c.is_active
-    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter} {station_filter}
         AND r.course_id NOT IN (SELECT course_id FROM pw)
 ),
 nsc AS (
@@ -303,7 +306,7 @@ cov AS (
     LEFT JOIN nsc ON nsc.station_id = st.id
     LEFT JOIN station_holders ON station_holders.station_id = st.id
     LEFT JOIN line_holders ON line_holders.line_id = st.line_id
-    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter} {station_filter}
 )"""
 
 STORED_COV_CTE = """
@@ -433,8 +436,12 @@ def _id_filter(column: str, name: str, ids: Iterable[int] | None, params: dict) 
     return f" AND {column} IN ({', '.join(placeholders)})"
 
 
+FILTERS = ("employee_filter", "line_filter", "station_filter", "stored_line_filter")
+
+
 def _sql(ctes: Sequence[str], statement: str, **filters: str) -> str:
-    body = ",".join(ctes).format(add_months=_add_months_sql(), **filters)
+    """WITH the CTEs and the statement; every {..._filter} placeholder not given is no filter."""
+    body = ",".join(ctes).format(add_months=_add_months_sql(), **{**dict.fromkeys(FILTERS, ""), **filters})
     return f"WITH {body}\n{statement}"
 
 
@@ -451,22 +458,19 @@ def _fetch(sql: str, params: dict, *, hash_joins: bool = True, rows: bool = True
     for a plant's raw results whatever the statistics say. The current tables' statements
     (hash_joins=False) read Certification by employee and keep the planner's index nested
     loops, which are right for them once the tables are analysed (the seed, the generator
-    and large imports ANALYZE). JIT is off for both: compiling takes longer than these
-    statements run.
+    and large imports ANALYZE); they run inside the roll-up's transaction, whose settings
+    _lock_state made. JIT is off for both: compiling takes longer than these statements run.
     """
     postgresql = connection.vendor == "postgresql"
+    if not (hash_joins and postgresql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if rows else []
     with transaction.atomic(), connection.cursor() as cursor:
-        if postgresql:
-            cursor.execute(
-                "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL enable_nestloop = "
-                + ("off" if hash_joins else "on")
-            )
+        cursor.execute("SET LOCAL jit = off; SET LOCAL enable_nestloop = off")
         cursor.execute(sql, params)
         result = cursor.fetchall() if rows else []
-        if postgresql:
-            cursor.execute(
-                "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT"
-            )
+        cursor.execute("SET LOCAL jit TO DEFAULT; SET LOCAL enable_nestloop TO DEFAULT")
         return result
 
 
@@ -551,9 +555,17 @@ SELECT (SELECT COUNT(*) FROM removed), (SELECT COUNT(*) FROM changed), (SELECT C
 
 
 def _lock_state(plant_id: int) -> ReadinessState:
-    """The plant's state row, locked until the transaction ends (serialises roll-ups of the plant)."""
-    ReadinessState.objects.get_or_create(plant_id=plant_id)
-    return ReadinessState.objects.select_for_update().get(plant_id=plant_id)
+    """The plant's state row, locked until the transaction ends (serialises roll-ups of the plant).
+
+    Every roll-up transaction starts here, so it also sets what its statements run with on
+    PostgreSQL, once: no JIT (compiling takes longer than the statements run) and room for
+    their hash tables and sorts in memory.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+    state, _created = ReadinessState.objects.select_for_update().get_or_create(plant_id=plant_id)
+    return state
 
 
 def _store_employees(
@@ -599,14 +611,21 @@ def _store_employees(
         params=params,
         touch=employee_ids is not None,
         employee_filter=employee_filter,
-        stored_line_filter="",
+        # The stored rows read back: these employees' only (the placeholder filters any column).
+        stored_line_filter=_id_filter("employee_id", "stored_emp", employee_ids, params),
     )
 
 
 def _store_aggregates(
-    *, plant_id: int, on_date: datetime.date, now: datetime.datetime, line_ids: set[int] | None
+    *,
+    plant_id: int,
+    on_date: datetime.date,
+    now: datetime.datetime,
+    line_ids: set[int] | None,
+    station_ids: set[int] | None = None,
 ) -> None:
-    """Station coverage and line snapshots of these lines (or all), and the plant snapshot, from stored rows."""
+    """Station coverage of these stations (or of these lines, or all), the line snapshots of these lines
+    (or all) and the plant snapshot, from stored rows and Certification."""
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     line_filter = _id_filter("l.id", "line", line_ids, params)
     # The stored rows read back: only those of the lines recomputed (the plant snapshot reads them all).
@@ -614,25 +633,39 @@ def _store_aggregates(
     coverage = StationCoverage.objects.filter(plant_id=plant_id)
     if line_ids is not None:
         coverage = coverage.filter(line_id__in=line_ids)
-    coverage.delete()
-    _execute(
-        _sql(
-            [CURRENT_HELD_CTE, COVERAGE_CTES],
-            "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
-            "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
-            line_filter=line_filter,
-        ),
+    if station_ids is not None:
+        coverage = coverage.filter(station_id__in=station_ids)
+    if station_ids != set():
+        coverage.delete()
+        _execute(
+            _sql(
+                [CURRENT_HELD_CTE, COVERAGE_CTES],
+                "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
+                "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
+                line_filter=line_filter,
+                station_filter=_id_filter("st.id", "station", station_ids, params),
+            ),
+            params,
+            hash_joins=False,
+        )
+    _upsert_line_snapshots(
+        [STORED_ER_CTE, STORED_COV_CTE],
         params,
+        line_filter=line_filter,
+        stored_line_filter=stored_line_filter,
         hash_joins=False,
     )
-    _upsert_line_snapshots(
-        [STORED_ER_CTE, STORED_COV_CTE], params, line_filter=line_filter, stored_line_filter=stored_line_filter
-    )
-    _upsert_plant_snapshot([STORED_ER_CTE, STORED_COV_CTE], params)
+    _upsert_plant_snapshot([STORED_ER_CTE, STORED_COV_CTE], params, hash_joins=False)
 
 
 def _upsert_line_snapshots(
-    ctes: list[str], params: dict, *, line_filter: str, employee_filter: str = "", stored_line_filter: str = ""
+    ctes: list[str],
+    params: dict,
+    *,
+    line_filter: str,
+    employee_filter: str = "",
+    stored_line_filter: str = "",
+    hash_joins: bool = True,
 ) -> None:
     _execute(
         _sql(
@@ -645,10 +678,11 @@ def _upsert_line_snapshots(
             stored_line_filter=stored_line_filter,
         ),
         params,
+        hash_joins=hash_joins,
     )
 
 
-def _upsert_plant_snapshot(ctes: list[str], params: dict) -> None:
+def _upsert_plant_snapshot(ctes: list[str], params: dict, *, hash_joins: bool = True) -> None:
     _execute(
         _sql(
             [*ctes, PLANT_CTES],
@@ -660,6 +694,7 @@ def _upsert_plant_snapshot(ctes: list[str], params: dict) -> None:
             stored_line_filter="",
         ),
         params,
+        hash_joins=hash_joins,
     )
 
 
@@ -685,9 +720,19 @@ def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: Read
 
 
 def _recompute_employees_locked(
-    *, plant: Plant, on_date: datetime.date, state: ReadinessState, employee_ids: set[int]
+    *,
+    plant: Plant,
+    on_date: datetime.date,
+    state: ReadinessState,
+    employee_ids: set[int],
+    course_ids: set[int] | None = None,
 ) -> None:
-    """Incremental: these employees, then the stations and lines they were or are on, then the plant."""
+    """Incremental: these employees, then the stations and lines they were or are on, then the plant.
+
+    `course_ids`: only these employees' certifications in these courses changed (every mark named
+    its course), so only the stations needing one of them are recounted, unless a course is
+    plant-wide (every station needs it) or an employee changed line.
+    """
     now = timezone.now()
     current = dict(Employee.objects.filter(id__in=employee_ids).values_list("id", "plant_id"))
     here = {e for e in employee_ids if current.get(e) == plant.id}
@@ -695,8 +740,9 @@ def _recompute_employees_locked(
     old_rows = list(
         EmployeeReadiness.objects.filter(employee_id__in=employee_ids).values_list("employee_id", "plant_id", "line_id")
     )
-    line_ids: set[int] | None = {line for e, p, line in old_rows if p == plant.id and line is not None}
-    line_ids |= set(Employee.objects.filter(id__in=here, line__isnull=False).values_list("line_id", flat=True))
+    old_lines = {line for e, p, line in old_rows if p == plant.id and line is not None}
+    new_lines = set(Employee.objects.filter(id__in=here, line__isnull=False).values_list("line_id", flat=True))
+    line_ids: set[int] | None = old_lines | new_lines
     marks = []
     if away:
         # Marked here but now at another plant: drop them here, recompute them there (under its own lock).
@@ -710,11 +756,28 @@ def _recompute_employees_locked(
         for e, p, _l in old_rows
         if e in here and p != plant.id
     ]
+    station_ids = None
+    if course_ids is not None and line_ids is not None and old_lines == new_lines and not marks:
+        station_ids = _stations_needing(plant_id=plant.id, line_ids=line_ids, course_ids=course_ids)
     _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here)
-    _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids)
+    _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids)
     ReadinessMark.objects.bulk_create(marks)
     state.computed_at = now
     state.save(update_fields=["computed_at"])
+
+
+def _stations_needing(*, plant_id: int, line_ids: set[int], course_ids: set[int]) -> set[int] | None:
+    """Stations of these lines whose coverage a change in these courses can move; None: every station."""
+    requirements = Requirement.objects.filter(course_id__in=course_ids).filter(
+        Q(scope=RequirementScope.PLANT, plant_id=plant_id)
+        | Q(scope=RequirementScope.STATION, station__line_id__in=line_ids)
+    )
+    stations = set()
+    for scope, station_id in requirements.values_list("scope", "station_id"):
+        if scope == RequirementScope.PLANT:
+            return None
+        stations.add(station_id)
+    return stations
 
 
 def plant_recompute(*, plant_id: int, on_date: datetime.date | None = None) -> None:
@@ -742,14 +805,18 @@ def employees_recompute(*, employee_ids: Iterable[int]) -> None:
             _recompute_marked_locked(plant=plant, state=state, employee_ids=by_plant[plant.id])
 
 
-def _recompute_marked_locked(*, plant: Plant, state: ReadinessState, employee_ids: set[int]) -> None:
+def _recompute_marked_locked(
+    *, plant: Plant, state: ReadinessState, employee_ids: set[int], course_ids: set[int] | None = None
+) -> None:
     today = plant.local_today()
     if state.on_date != today or len(employee_ids) > INCREMENTAL_MAX_EMPLOYEES:
         # The current tables describe another day (local midnight passed): every certification may
         # have expired since, so an incremental update would mix two dates.
         _recompute_plant_locked(plant=plant, on_date=today, state=state)
     else:
-        _recompute_employees_locked(plant=plant, on_date=today, state=state, employee_ids=employee_ids)
+        _recompute_employees_locked(
+            plant=plant, on_date=today, state=state, employee_ids=employee_ids, course_ids=course_ids
+        )
 
 
 def _delete_marks(mark_ids: list[int]) -> None:
@@ -789,13 +856,19 @@ def _drain_plant(plant_id: int) -> int:
         marks = list(
             ReadinessMark.objects.filter(plant_id=plant_id)
             .order_by("id")
-            .values_list("id", "employee_id")[:DRAIN_BATCH]
+            .values_list("id", "employee_id", "course_id")[:DRAIN_BATCH]
         )
         if not marks:
             return 0
         plant = Plant.objects.get(pk=plant_id)
-        _recompute_marked_locked(plant=plant, state=state, employee_ids={e for _id, e in marks})
-        _delete_marks([mark_id for mark_id, _e in marks])
+        course_ids = {c for _id, _e, c in marks}
+        _recompute_marked_locked(
+            plant=plant,
+            state=state,
+            employee_ids={e for _id, e, _c in marks},
+            course_ids=None if None in course_ids else course_ids,
+        )
+        _delete_marks([mark_id for mark_id, _e, _c in marks])
     logger.info("readiness: plant %s recomputed for %d marks", plant.code, len(marks))
     return len(marks)
 
@@ -911,9 +984,26 @@ def snapshots_backfill(*, plant_id: int, days: int = 90, today: datetime.date | 
     return days + 1
 
 
-def all_plants_recompute() -> list[int]:
-    """Nightly reconcile: every active plant, fully, for its local today."""
+def all_plants_recompute(*, parallel: int | None = None) -> list[int]:
+    """Every active plant, fully, for its local today: what the nightly reconcile's per-plant tasks do.
+
+    Plants are independent (a lock and a transaction each), so on PostgreSQL they run on
+    `parallel` connections at once (default: the CPU count, as a worker's concurrency would run
+    the reconcile's tasks); on SQLite or inside a caller's transaction, one after another.
+    """
     plant_ids = list(Plant.objects.filter(is_active=True).order_by("id").values_list("id", flat=True))
-    for plant_id in plant_ids:
-        plant_recompute(plant_id=plant_id)
+    workers = min(parallel or os.cpu_count() or 1, len(plant_ids))
+    if connection.vendor != "postgresql" or connection.in_atomic_block or workers <= 1:
+        for plant_id in plant_ids:
+            plant_recompute(plant_id=plant_id)
+        return plant_ids
+
+    def recompute(plant_id: int) -> None:
+        try:
+            plant_recompute(plant_id=plant_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rollup") as pool:
+        list(pool.map(recompute, plant_ids))  # re-raises the first failure
     return plant_ids

@@ -74,9 +74,20 @@ def audit_event_create(
     )
 
 
-def readiness_mark(*, employees: Iterable[Employee], reason: str) -> None:
-    """Mark employees for the readiness roll-up, in the caller's transaction."""
-    marks = [ReadinessMark(employee_id=e.id, plant_id=e.plant_id, reason=reason[:40]) for e in employees]
+def readiness_mark(*, employees: Iterable[Employee], reason: str, course_id: int | None = None) -> None:
+    """Mark employees for the readiness roll-up, in the caller's transaction.
+
+    `course_id`: only their certification in this course changed (see ReadinessMark.course).
+    """
+    readiness_mark_courses(pairs=[(e, course_id) for e in employees], reason=reason)
+
+
+def readiness_mark_courses(*, pairs: Iterable[tuple[Employee, int | None]], reason: str) -> None:
+    """Mark (employee, course whose certification changed) pairs; one outbox write, one task on commit."""
+    marks = [
+        ReadinessMark(employee_id=e.id, plant_id=e.plant_id, reason=reason[:40], course_id=course_id)
+        for e, course_id in {(e.id, c): (e, c) for e, c in pairs}.values()
+    ]
     if not marks:
         return
     ReadinessMark.objects.bulk_create(marks)
@@ -218,7 +229,7 @@ def certification_revoke(
             changes={"revoked_on": today.isoformat(), "reason": reason},
             ip_address=ip_address,
         )
-        readiness_mark(employees=[employee], reason="revoked")
+        readiness_mark(employees=[employee], reason="revoked", course_id=certification.course_id)
     certification.refresh_from_db()
     return certification
 
@@ -451,7 +462,7 @@ def assessments_record(
                 for a in assessments
             ]
         )
-        readiness_mark(employees={r.employee.id: r.employee for r in rows}.values(), reason="assessment")
+        readiness_mark_courses(pairs=[(r.employee, r.course.id) for r in rows], reason="assessment")
     return assessments
 
 
@@ -524,7 +535,7 @@ def assessment_void(
             changes={"reason": reason},
             ip_address=ip_address,
         )
-        readiness_mark(employees=[assessment.employee], reason="voided")
+        readiness_mark(employees=[assessment.employee], reason="voided", course_id=assessment.course_id)
     assessment.refresh_from_db()
     return assessment
 

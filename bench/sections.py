@@ -384,34 +384,48 @@ def pages_under_load(report: Report, *, quick: bool, env: dict[str, str]) -> Non
 
 
 def _one_result_batches(*, count: int, seed: int) -> list:
-    """`count` one-row batches: a practical pass of a course an employee needs, by an authorised trainer.
+    """`count` one-row batches: a practical pass of a course the employee's station requires, by an
+    authorised trainer (the trainer's everyday case, and the one that moves station coverage).
 
     Each batch is for another active employee of the first plant, so every save is a real change.
     """
     from django.contrib.auth import get_user_model
 
     from assessments.services import ResultInput
-    from courses.models import Course
+    from courses.models import Course, Requirement
     from employees.models import Employee, Plant
 
     plant = Plant.objects.filter(is_active=True).order_by("code").first()
     trainer = get_user_model().objects.get(username=f"trainer-{plant.code.lower()}")
     today = _today(plant)
-    course = (
-        Course.objects.filter(
-            is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
-        )
-        .order_by("code")
-        .first()
+    courses = Course.objects.filter(
+        is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
     )
+    by_station: dict[int, list] = {}
+    for requirement in (
+        Requirement.objects.filter(scope="station", station__line__plant=plant, course__in=courses)
+        .select_related("course")
+        .order_by("station_id", "course__code")
+    ):
+        by_station.setdefault(requirement.station_id, []).append(requirement.course)
     employees = list(
-        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today)
+        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today, station_id__in=by_station)
         .select_related("plant")
         .order_by("id")[:2000]
     )
-    chosen = random.Random(seed).sample(employees, count)
+    rng = random.Random(seed)
+    chosen = rng.sample(employees, count)
     return [
-        [ResultInput(employee=e, course=course, kind="practical", assessed_on=today, assessor=trainer, passed=True)]
+        [
+            ResultInput(
+                employee=e,
+                course=rng.choice(by_station[e.station_id]),
+                kind="practical",
+                assessed_on=today,
+                assessor=trainer,
+                passed=True,
+            )
+        ]
         for e in chosen
     ], trainer
 

@@ -159,8 +159,17 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
 
     plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
     monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
-    assert ReadinessMark.objects.filter(plant=plant).count() == 3  # A, B, C from the fixture's batch
-    assert rollup.drain_marks() == 3
+    # One mark per employee and course of the fixture's batch: A and B (HV-001, BAT-PACK-001), C (three).
+    assert set(ReadinessMark.objects.filter(plant=plant).values_list("employee__employee_no", "course__code")) == {
+        ("A", "HV-001"),
+        ("A", "BAT-PACK-001"),
+        ("B", "HV-001"),
+        ("B", "BAT-PACK-001"),
+        ("C", "HV-001"),
+        ("C", "BAT-PACK-001"),
+        ("C", "BAT-PACK-002"),
+    }
+    assert rollup.drain_marks() == 7
     assert not ReadinessMark.objects.exists()
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 2
 
