@@ -783,6 +783,9 @@ def _stations_needing(*, plant_id: int, line_ids: set[int], course_ids: set[int]
 def plant_recompute(*, plant_id: int, on_date: datetime.date | None = None) -> None:
     """Full recompute of a plant's current tables and that date's snapshots (default: the plant's today).
 
+    The current tables read Certification, which reflects every recorded result: `on_date` is the
+    plant's today (or a later day); past days' snapshots come from snapshot_store (raw results).
+
     Claims the plant's pending marks: everything they asked for is covered by a full recompute.
     """
     plant = Plant.objects.get(pk=plant_id)

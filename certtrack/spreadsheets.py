@@ -19,6 +19,7 @@ is the one entry point for the browser, the Celery job and the commands.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 import unicodedata
@@ -787,8 +788,24 @@ def value_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell | None:
 
 
 def _style(cell: WriteOnlyCell, style: dict[str, Any]) -> WriteOnlyCell:
-    for name, value in style.items():
-        setattr(cell, name, value)
+    """Apply font/fill/alignment/... to a cell, once per combination and workbook.
+
+    Setting a style hashes the style object to find it in the workbook's style lists (openpyxl
+    recomputes that hash every time): a third of a large export. The resulting style indices of a
+    combination are kept on the workbook (with the style objects, so their IDs stay theirs) and copied.
+    """
+    if not style:
+        return cell
+    cache = cell.parent.parent.__dict__.setdefault("_certtrack_styles", {})
+    start = None if cell._style is None else tuple(cell._style)  # a number format set before, or none
+    key = (start, *((name, id(value)) for name, value in style.items()))
+    cached = cache.get(key)
+    if cached is None:
+        for name, value in style.items():
+            setattr(cell, name, value)
+        cache[key] = (copy.copy(cell._style), tuple(style.values()))
+    else:
+        cell._style = copy.copy(cached[0])
     return cell
 
 
