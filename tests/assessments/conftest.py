@@ -66,6 +66,21 @@ def worked_example(plant_sy, trainer):  # noqa: ANN001, ANN201
     return {"plant": plant_sy, "line": line, "s1": s1, "s2": s2, "hv": hv, "A": a, "B": b, "C": c}
 
 
+def b_passes_hv_theory(worked_example: dict, trainer) -> None:  # noqa: ANN001
+    """B retakes the HV-001 theory test and passes (92 on 2026-06-01): the worked example's line becomes 3 of 3."""
+    services.assessment_record(
+        row=services.ResultInput(
+            employee=worked_example["B"],
+            course=worked_example["hv"],
+            kind="theory",
+            assessed_on=dt.date(2026, 6, 1),
+            assessor=trainer,
+            score=92,
+        ),
+        recorded_by=trainer,
+    )
+
+
 @pytest.fixture
 def today(plant_sy) -> dt.date:  # noqa: ANN001
     return plant_sy.local_today()

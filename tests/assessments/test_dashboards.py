@@ -12,7 +12,7 @@ from assessments.dashboards import sop_outlook
 from assessments.models import ReadinessMark
 from employees.models import Plant
 from tests import factories
-from tests.assessments.conftest import D1, D2
+from tests.assessments.conftest import D1, D2, b_passes_hv_theory
 
 
 @pytest.fixture
@@ -65,7 +65,6 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
 def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     worked_example, manager, trainer, client, at_date
 ) -> None:  # noqa: ANN001, E501
-    from assessments import services
 
     at_date(D1)
     rollup.drain_marks()
@@ -73,17 +72,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     assert "2 of 3 qualified" in _text(client.get("/dashboard/plants/SY/"))
     assert "2 of 3 qualified" in _text(client.get("/dashboard/plants/SY/lines/L1/"))
 
-    services.assessment_record(
-        row=services.ResultInput(
-            employee=worked_example["B"],
-            course=worked_example["hv"],
-            kind="theory",
-            assessed_on=dt.date(2026, 6, 1),
-            assessor=trainer,
-            score=92,
-        ),
-        recorded_by=trainer,
-    )
+    b_passes_hv_theory(worked_example, trainer)
     pending = _text(client.get("/dashboard/plants/SY/"))
     assert "2 of 3 qualified" in pending  # not rolled up yet: the stored figures, and the pending count
     assert "1 change pending" in pending

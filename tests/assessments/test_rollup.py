@@ -17,7 +17,7 @@ from assessments.models import (
     StationCoverage,
 )
 from tests import factories
-from tests.assessments.conftest import D1, D2, D_WINDOW
+from tests.assessments.conftest import D1, D2, D_WINDOW, b_passes_hv_theory
 
 
 def _table_rows() -> dict[str, list[tuple]]:
@@ -155,7 +155,6 @@ def test_it_is_idempotent(worked_example) -> None:  # noqa: ANN001
 
 
 def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch) -> None:  # noqa: ANN001
-    from assessments import services
 
     plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
     monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
@@ -173,17 +172,7 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
     assert not ReadinessMark.objects.exists()
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 2
 
-    services.assessment_record(
-        row=services.ResultInput(
-            employee=b,
-            course=worked_example["hv"],
-            kind="theory",
-            assessed_on=dt.date(2026, 6, 1),
-            assessor=trainer,
-            score=92,
-        ),
-        recorded_by=trainer,
-    )
+    b_passes_hv_theory(worked_example, trainer)
     assert ReadinessMark.objects.filter(employee=b).count() == 1
 
     assert rollup.drain_marks() == 1
