@@ -179,7 +179,7 @@ ecs AS (
 STORED_ECS_CTE = """
 ecs AS (
     SELECT employee_id, course_id, TRUE AS is_required, is_valid, expires_on
-    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {stored_line_filter}
+    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {stored_filter}
 )"""
 
 # held: valid certifications on D of the active employees on the plant's (filtered) lines, the
@@ -233,7 +233,7 @@ STORED_ER_CTE = """
 er AS (
     SELECT employee_id, plant_id, line_id, station_id, required_count, valid_count,
         next_expiry, expiring_30, expiring_60, expiring_90
-    FROM assessments_employeereadiness WHERE plant_id = %(plant)s {stored_line_filter}
+    FROM assessments_employeereadiness WHERE plant_id = %(plant)s {stored_filter}
 )"""
 
 # Station coverage: active employees of the station's line holding valid certifications
@@ -312,7 +312,7 @@ cov AS (
 STORED_COV_CTE = """
 cov AS (
     SELECT station_id, plant_id, line_id, course_count, qualified, target
-    FROM assessments_stationcoverage WHERE plant_id = %(plant)s {stored_line_filter}
+    FROM assessments_stationcoverage WHERE plant_id = %(plant)s {stored_filter}
 )"""
 
 COV_SELECT = """
@@ -436,7 +436,7 @@ def _id_filter(column: str, name: str, ids: Iterable[int] | None, params: dict) 
     return f" AND {column} IN ({', '.join(placeholders)})"
 
 
-FILTERS = ("employee_filter", "line_filter", "station_filter", "stored_line_filter")
+FILTERS = ("employee_filter", "line_filter", "station_filter", "stored_filter")
 
 
 def _sql(ctes: Sequence[str], statement: str, **filters: str) -> str:
@@ -611,8 +611,8 @@ def _store_employees(
         params=params,
         touch=employee_ids is not None,
         employee_filter=employee_filter,
-        # The stored rows read back: these employees' only (the placeholder filters any column).
-        stored_line_filter=_id_filter("employee_id", "stored_emp", employee_ids, params),
+        # The stored rows read back: these employees' only.
+        stored_filter=_id_filter("employee_id", "stored_emp", employee_ids, params),
     )
 
 
@@ -629,7 +629,7 @@ def _store_aggregates(
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     line_filter = _id_filter("l.id", "line", line_ids, params)
     # The stored rows read back: only those of the lines recomputed (the plant snapshot reads them all).
-    stored_line_filter = _id_filter("line_id", "stored_line", line_ids, params)
+    stored_filter = _id_filter("line_id", "stored_line", line_ids, params)
     coverage = StationCoverage.objects.filter(plant_id=plant_id)
     if line_ids is not None:
         coverage = coverage.filter(line_id__in=line_ids)
@@ -652,7 +652,7 @@ def _store_aggregates(
         [STORED_ER_CTE, STORED_COV_CTE],
         params,
         line_filter=line_filter,
-        stored_line_filter=stored_line_filter,
+        stored_filter=stored_filter,
         hash_joins=False,
     )
     _upsert_plant_snapshot([STORED_ER_CTE, STORED_COV_CTE], params, hash_joins=False)
@@ -664,7 +664,7 @@ def _upsert_line_snapshots(
     *,
     line_filter: str,
     employee_filter: str = "",
-    stored_line_filter: str = "",
+    stored_filter: str = "",
     hash_joins: bool = True,
 ) -> None:
     _execute(
@@ -675,7 +675,7 @@ def _upsert_line_snapshots(
             + f"\nON CONFLICT (line_id, on_date) DO UPDATE SET plant_id = excluded.plant_id, {_UPSERT_FIGURES}",
             line_filter=line_filter,
             employee_filter=employee_filter,
-            stored_line_filter=stored_line_filter,
+            stored_filter=stored_filter,
         ),
         params,
         hash_joins=hash_joins,
@@ -691,7 +691,7 @@ def _upsert_plant_snapshot(ctes: list[str], params: dict, *, hash_joins: bool = 
             + f"\nON CONFLICT (plant_id, on_date) DO UPDATE SET {_UPSERT_FIGURES}",
             line_filter="",
             employee_filter="",
-            stored_line_filter="",
+            stored_filter="",
         ),
         params,
         hash_joins=hash_joins,
