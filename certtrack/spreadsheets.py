@@ -756,9 +756,16 @@ def set_autofilter(sheet: Any, *, first_row: int, columns: int, last_row: int) -
         sheet.auto_filter = AutoFilter(ref=f"A{first_row}:{get_column_letter(columns)}{last_row}")
 
 
-def text_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell:
-    """A cell that is text whatever it starts with: '=SUM(A1)', '+86...', '-x', '@x' stay text."""
+def text_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell | str | None:
+    """A cell that is text whatever it starts with: '=SUM(A1)', '+86...', '-x', '@x' stay text.
+
+    Without a style, text that openpyxl would store as text anyway (all but a leading "=") is
+    returned as the plain string: the write-only sheet writes it through one reused cell
+    instead of a new cell object per value (a large export writes ~100,000 of them).
+    """
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))[:MAX_CELL_CHARS]
+    if not style and not text.startswith("="):
+        return text or None
     cell = WriteOnlyCell(sheet, value=None)
     if text:
         cell._value = text  # bypass type guessing, which would turn a leading "=" into a formula
@@ -766,41 +773,53 @@ def text_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell:
     return _style(cell, style)
 
 
-def value_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell | None:
-    """Dates as real Excel dates, numbers as numbers, everything else as forced text."""
+def value_cell(sheet: Any, value: object, **style: Any) -> WriteOnlyCell | int | float | str | None:
+    """Dates as real Excel dates, numbers as numbers, everything else as forced text.
+
+    Unstyled numbers and booleans are returned as plain values (see text_cell).
+    """
     if value is None:
         return None if not style else _style(WriteOnlyCell(sheet, value=None), style)
+    if isinstance(value, bool | int | float) and not style:
+        return value
+    if isinstance(value, datetime.datetime):
+        return _typed_cell(sheet, value.replace(tzinfo=None), "d", "yyyy-mm-dd hh:mm", style)
+    if isinstance(value, datetime.date):
+        return _typed_cell(sheet, value, "d", DATE_FORMAT, style)
     if isinstance(value, bool):
-        cell = WriteOnlyCell(sheet, value=value)
-    elif isinstance(value, datetime.datetime):
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-        cell.number_format = "yyyy-mm-dd hh:mm"
-    elif isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, int | float):
-        cell = WriteOnlyCell(sheet, value=value)
-    elif isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=float(value))
-    else:
-        return text_cell(sheet, value, **style)
-    return _style(cell, style)
+        return _typed_cell(sheet, value, "b", None, style)
+    if isinstance(value, int | float):
+        return _typed_cell(sheet, value, "n", None, style)
+    if isinstance(value, Decimal):
+        return _typed_cell(sheet, float(value), "n", None, style)
+    return text_cell(sheet, value, **style)
 
 
-def _style(cell: WriteOnlyCell, style: dict[str, Any]) -> WriteOnlyCell:
-    """Apply font/fill/alignment/... to a cell, once per combination and workbook.
+def _typed_cell(
+    sheet: Any, value: object, data_type: str, number_format: str | None, style: dict[str, Any]
+) -> WriteOnlyCell:
+    """A cell of a value whose type value_cell checked: openpyxl's type guessing is skipped."""
+    cell = WriteOnlyCell(sheet, value=None)
+    cell._value = value
+    cell.data_type = data_type
+    return _style(cell, style, number_format=number_format)
+
+
+def _style(cell: WriteOnlyCell, style: dict[str, Any], *, number_format: str | None = None) -> WriteOnlyCell:
+    """Apply a number format and font/fill/alignment/... to a cell, once per combination and workbook.
 
     Setting a style hashes the style object to find it in the workbook's style lists (openpyxl
     recomputes that hash every time): a third of a large export. The resulting style indices of a
     combination are kept on the workbook (with the style objects, so their IDs stay theirs) and copied.
     """
-    if not style:
+    if not style and number_format is None:
         return cell
     cache = cell.parent.parent.__dict__.setdefault("_certtrack_styles", {})
-    start = None if cell._style is None else tuple(cell._style)  # a number format set before, or none
-    key = (start, *((name, id(value)) for name, value in style.items()))
+    key = (number_format, *((name, id(value)) for name, value in style.items()))
     cached = cache.get(key)
     if cached is None:
+        if number_format is not None:
+            cell.number_format = number_format
         for name, value in style.items():
             setattr(cell, name, value)
         cache[key] = (copy.copy(cell._style), tuple(style.values()))

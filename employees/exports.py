@@ -121,11 +121,54 @@ def matrix_cell(certification: Certification | CertificationDates | None, *, on_
     return MatrixCell(_("missing"), FILL_MISSING)
 
 
-def roster_employees(*, plant: Plant, line: ProductionLine | None = None) -> list[Employee]:
-    employees = Employee.objects.filter(plant=plant).select_related("plant", "line", "station", "role")
+class RosterEmployee(NamedTuple):
+    """An employee as the workbook writes it: a tuple with the codes of its plant, line, station and role.
+
+    Model instances with four related objects each cost a tenth of a 5,000-employee export.
+    """
+
+    id: int
+    employee_no: str
+    name: str
+    plant_id: int
+    plant_code: str
+    line_code: str
+    station_id: int | None
+    station_code: str
+    role_id: int
+    role_code: str
+    shift: str
+    hire_date: datetime.date | None
+    status: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EmployeeStatus.ACTIVE
+
+
+def roster_employees(*, plant: Plant, line: ProductionLine | None = None) -> list[RosterEmployee]:
+    employees = Employee.objects.filter(plant=plant)
     if line is not None:
         employees = employees.filter(line=line)
-    return list(employees.order_by("employee_no"))
+    rows = employees.order_by("employee_no").values_list(
+        "id",
+        "employee_no",
+        "name",
+        "plant_id",
+        "plant__code",
+        "line__code",
+        "station_id",
+        "station__code",
+        "role_id",
+        "role__code",
+        "shift",
+        "hire_date",
+        "status",
+    )
+    return [
+        RosterEmployee(e, no, name, p, p_code, line_code or "", st, st_code or "", r, r_code, shift, hired, status)
+        for e, no, name, p, p_code, line_code, st, st_code, r, r_code, shift, hired, status in rows
+    ]
 
 
 def roster_workbook_write(
@@ -203,8 +246,8 @@ def roster_workbook_write(
             row = [
                 text_cell(matrix, employee.employee_no),
                 text_cell(matrix, employee.name),
-                text_cell(matrix, employee.line.code if employee.line else ""),
-                text_cell(matrix, employee.station.code if employee.station else ""),
+                text_cell(matrix, employee.line_code),
+                text_cell(matrix, employee.station_code),
             ]
             for course in courses:
                 if course.id not in required_ids:
@@ -233,8 +276,8 @@ def roster_workbook_write(
             [
                 text_cell(expiring_sheet, employee.employee_no),
                 text_cell(expiring_sheet, employee.name),
-                text_cell(expiring_sheet, employee.line.code if employee.line else ""),
-                text_cell(expiring_sheet, employee.station.code if employee.station else ""),
+                text_cell(expiring_sheet, employee.line_code),
+                text_cell(expiring_sheet, employee.station_code),
                 text_cell(expiring_sheet, course.code),
                 text_cell(expiring_sheet, course.title),
                 value_cell(expiring_sheet, expires_on),
@@ -276,15 +319,15 @@ def roster_workbook_write(
 
 
 def _roster_row(
-    sheet: object, employee: Employee, qualification: Qualification, next_expiry: datetime.date | None
+    sheet: object, employee: RosterEmployee, qualification: Qualification, next_expiry: datetime.date | None
 ) -> list:
     return [
         text_cell(sheet, employee.employee_no),
         text_cell(sheet, employee.name),
-        text_cell(sheet, employee.plant.code),
-        text_cell(sheet, employee.line.code if employee.line else ""),
-        text_cell(sheet, employee.station.code if employee.station else ""),
-        text_cell(sheet, employee.role.code),
+        text_cell(sheet, employee.plant_code),
+        text_cell(sheet, employee.line_code),
+        text_cell(sheet, employee.station_code),
+        text_cell(sheet, employee.role_code),
         text_cell(sheet, employee.shift),
         value_cell(sheet, employee.hire_date),
         text_cell(sheet, employee.status),
