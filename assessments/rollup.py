@@ -176,10 +176,12 @@ ecs AS (
     LEFT JOIN cert ON cert.employee_id = req.employee_id AND cert.course_id = req.course_id
 )"""
 
+# {ecs_scope}: the plant's rows, or the recomputed employees' rows only. Not both: with the plant
+# condition as well, PostgreSQL intersected the employee's rows with the plant's 100,000 on an index.
 STORED_ECS_CTE = """
 ecs AS (
     SELECT employee_id, course_id, TRUE AS is_required, is_valid, expires_on
-    FROM assessments_coursereadiness WHERE plant_id = %(plant)s {stored_filter}
+    FROM assessments_coursereadiness WHERE {ecs_scope}
 )"""
 
 # held: valid certifications on D of the active employees on the plant's (filtered) lines, the
@@ -611,8 +613,10 @@ def _store_employees(
         params=params,
         touch=employee_ids is not None,
         employee_filter=employee_filter,
-        # The stored rows read back: these employees' only.
-        stored_filter=_id_filter("employee_id", "stored_emp", employee_ids, params),
+        # The course rows just written, read back: the plant's, or these employees' (all at this plant).
+        ecs_scope="plant_id = %(plant)s"
+        if employee_ids is None
+        else _id_filter("employee_id", "stored_emp", employee_ids, params).removeprefix(" AND "),
     )
 
 
@@ -734,21 +738,27 @@ def _recompute_employees_locked(
     plant-wide (every station needs it) or an employee changed line.
     """
     now = timezone.now()
-    current = dict(Employee.objects.filter(id__in=employee_ids).values_list("id", "plant_id"))
-    here = {e for e in employee_ids if current.get(e) == plant.id}
+    # Where each employee is now (plant, line) and where their stored rows put them.
+    current = {
+        e: (p, line)
+        for e, p, line in Employee.objects.filter(id__in=employee_ids).values_list("id", "plant_id", "line_id")
+    }
+    here = {e for e in employee_ids if e in current and current[e][0] == plant.id}
     away = employee_ids - here
     old_rows = list(
         EmployeeReadiness.objects.filter(employee_id__in=employee_ids).values_list("employee_id", "plant_id", "line_id")
     )
     old_lines = {line for e, p, line in old_rows if p == plant.id and line is not None}
-    new_lines = set(Employee.objects.filter(id__in=here, line__isnull=False).values_list("line_id", flat=True))
+    new_lines = {current[e][1] for e in here if current[e][1] is not None}
     line_ids: set[int] | None = old_lines | new_lines
     marks = []
     if away:
         # Marked here but now at another plant: drop them here, recompute them there (under its own lock).
         CourseReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
         EmployeeReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
-        marks += [ReadinessMark(employee_id=e, plant_id=current[e], reason="moved-plant") for e in away if e in current]
+        marks += [
+            ReadinessMark(employee_id=e, plant_id=current[e][0], reason="moved-plant") for e in away if e in current
+        ]
         line_ids = None  # we no longer know their old line cheaply: recompute every line of the plant
     # Rows of these employees at another plant (they moved here) are replaced below: that plant must recompute.
     marks += [
