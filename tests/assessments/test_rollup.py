@@ -29,20 +29,7 @@ def _table_rows() -> dict[str, list[tuple]]:
             )
         ),
         "employee": sorted(
-            EmployeeReadiness.objects.values_list(
-                "employee_id",
-                "plant_id",
-                "line_id",
-                "station_id",
-                "required_count",
-                "valid_count",
-                "qualified",
-                "completion",
-                "next_expiry",
-                "expiring_30",
-                "expiring_60",
-                "expiring_90",
-            )
+            EmployeeReadiness.objects.values_list(*rollup.EMPLOYEE_ROWS.keys, *rollup.EMPLOYEE_ROWS.values)
         ),
         "station": sorted(
             StationCoverage.objects.values_list(

@@ -354,20 +354,7 @@ def _rows() -> dict[str, list]:
             )
         ),
         "employee": sorted(
-            EmployeeReadiness.objects.values_list(
-                "employee_id",
-                "plant_id",
-                "line_id",
-                "station_id",
-                "required_count",
-                "valid_count",
-                "qualified",
-                "completion",
-                "next_expiry",
-                "expiring_30",
-                "expiring_60",
-                "expiring_90",
-            )
+            EmployeeReadiness.objects.values_list(*rollup.EMPLOYEE_ROWS.keys, *rollup.EMPLOYEE_ROWS.values)
         ),
         "station": sorted(StationCoverage.objects.values_list("station_id", "qualified", "target", "covered")),
         "line": sorted(LineSnapshot.objects.values_list("line_id", "on_date", "headcount", "qualified", "gaps")),
