@@ -393,8 +393,8 @@ class EmployeeReadiness(models.Model):
 class CourseReadiness(models.Model):
     """A required (employee, course) pair's validity on the plant's current date: the gap and expiry lists.
 
-    Only required pairs: station coverage counts cross-trained people straight from
-    Certification (rollup.py), so nothing else needs storing here.
+    Only required pairs: station qualification counts cross-trained people straight from
+    Certification (rollup.py, StationQualification), so nothing else needs storing here.
     """
 
     # A full roll-up writes only the rows whose figures changed (rollup._sync), but the first one of a plant
@@ -459,6 +459,39 @@ class StationCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.on_date} {self.qualified}/{self.target}"
+
+
+class StationQualification(models.Model):
+    """An active employee qualified, on the plant's current date, for a station of their line: valid in
+    every course the station requires and every plant-wide course (DOMAIN.md, station coverage).
+
+    StationCoverage.qualified counts these rows. The roll-up rewrites an employee's rows whenever it
+    recomputes the employee, so a recount of a station after one result reads its rows, not the
+    certifications of everybody on the line.
+    """
+
+    # Derived rows, written in bulk like CourseReadiness: no database foreign keys (see there); Django still
+    # cascades deletes. The unique constraint serves an employee's rows, station_qual_plant_line the rest.
+    employee = models.ForeignKey(
+        "employees.Employee", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    station = models.ForeignKey(
+        "employees.Station", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    line = models.ForeignKey(
+        "employees.ProductionLine", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employee", "station"], name="station_qual_employee_station")]
+        # A plant's rows (a full roll-up), a line's rows by station (a recount): one index for both.
+        indexes = [models.Index(fields=["plant", "line", "station"], name="station_qual_plant_line")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} @ {self.station_id}"
 
 
 class SnapshotFigures(models.Model):

@@ -11,6 +11,7 @@ The pipeline, per plant and date D:
 
     ecs  required (employee, course): is_valid on D, expires_on        -> CourseReadiness
     er   per employee: required, valid, next expiry, expiring 30/60/90 -> EmployeeReadiness
+    qualified  (employee, station of their line) they qualify for      -> StationQualification
     cov  per station: qualified vs effective target                    -> StationCoverage
     line and plant figures                                             -> LineSnapshot, PlantSnapshot (upsert)
 
@@ -56,6 +57,7 @@ from assessments.models import (
     ReadinessMark,
     ReadinessState,
     StationCoverage,
+    StationQualification,
 )
 from courses.models import AssessmentKind, Requirement, RequirementScope
 from employees.models import Employee, EmployeeStatus, Plant
@@ -185,7 +187,7 @@ ecs AS (
 )"""
 
 # held: valid certifications on D of the active employees on the plant's (filtered) lines, the
-# input of station coverage. Current: Certification, only in courses a station of the employee's
+# input of station qualification. Current: Certification, only in courses a station of the employee's
 # line or the plant requires; on the fly: the evaluated pairs.
 CURRENT_HELD_CTE = """
 line_courses AS (
@@ -206,7 +208,7 @@ held AS (
     JOIN employees_productionline l ON l.id = e.line_id
     JOIN assessments_certification cert ON cert.employee_id = e.id
     JOIN line_courses lc ON lc.line_id = e.line_id AND lc.course_id = cert.course_id
-    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter} {employee_filter}
         AND cert.certified_on IS NOT NULL AND cert.certified_on <= %(on_date)s
         AND (cert.expires_on IS NULL OR cert.expires_on > %(on_date)s)
 )"""
@@ -238,12 +240,11 @@ er AS (
     FROM assessments_employeereadiness WHERE plant_id = %(plant)s {stored_filter}
 )"""
 
-# Station coverage: active employees of the station's line holding valid certifications
-# in every course the station requires and every plant-wide course of the plant. Split so
-# that no row is made per (station, employee) pair: pw_holders are the line's people who
-# hold every plant-wide course; a station without courses of its own counts all of them on
-# its line, any other station those of them who hold all its own (non-plant-wide) courses.
-COVERAGE_CTES = """
+# Station qualification and coverage (DOMAIN.md): an active employee of the station's line is qualified
+# for it when holding valid certifications in every course the station requires and every plant-wide
+# course of the plant; coverage counts them. In order: STATION_COURSES_CTES, then QUALIFIED_CTES (which
+# need `held`) and COMPUTED_STATION_QUALIFIED_CTE, or STORED_STATION_QUALIFIED_CTE; then COV_CTE.
+STATION_COURSES_CTES = """
 pw AS (
     SELECT DISTINCT r.course_id FROM courses_requirement r
     JOIN courses_course c ON c.id = r.course_id AND c.is_active
@@ -263,12 +264,18 @@ sc AS (
 ),
 nsc AS (
     SELECT station_id, COUNT(*) AS n FROM sc GROUP BY station_id
-),
+)"""
+
+# qualified (employee_id, station_id, line_id), from `held`. Split so that no row is made per (station,
+# employee) pair before it is known to qualify: pw_holders are the line's people who hold every
+# plant-wide course; a station without courses of its own qualifies all of them on its line, any other
+# station those of them who hold all its own (non-plant-wide) courses.
+QUALIFIED_CTES = """
 line_emp AS (
     SELECT e.id AS employee_id, e.line_id
     FROM employees_employee e
     JOIN employees_productionline l ON l.id = e.line_id
-    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {line_filter} {employee_filter}
 ),
 pw_held AS (
     SELECT held.employee_id, COUNT(*) AS k FROM held JOIN pw ON pw.course_id = held.course_id
@@ -281,33 +288,48 @@ pw_holders AS (
     LEFT JOIN pw_held ON pw_held.employee_id = line_emp.employee_id
     WHERE COALESCE(pw_held.k, 0) = npw.n
 ),
-line_holders AS (
-    SELECT line_id, COUNT(*) AS n FROM pw_holders GROUP BY line_id
-),
 station_held AS (
-    SELECT sc.station_id, held.employee_id, COUNT(*) AS k
+    SELECT sc.station_id, sc.line_id, held.employee_id, COUNT(*) AS k
     FROM held
     JOIN pw_holders ON pw_holders.employee_id = held.employee_id
     JOIN sc ON sc.course_id = held.course_id AND sc.line_id = pw_holders.line_id
-    GROUP BY sc.station_id, held.employee_id
+    GROUP BY sc.station_id, sc.line_id, held.employee_id
 ),
-station_holders AS (
-    SELECT station_held.station_id, COUNT(*) AS n
+qualified AS (
+    SELECT station_held.employee_id, station_held.station_id, station_held.line_id
     FROM station_held JOIN nsc ON nsc.station_id = station_held.station_id
     WHERE station_held.k = nsc.n
-    GROUP BY station_held.station_id
-),
+    UNION ALL
+    SELECT pw_holders.employee_id, st.id AS station_id, st.line_id
+    FROM pw_holders
+    JOIN employees_station st ON st.line_id = pw_holders.line_id
+    WHERE st.is_active {station_filter} AND st.id NOT IN (SELECT station_id FROM nsc)
+)"""
+
+# station_qualified (station_id, n): on the fly, the qualified pairs just computed; current, the stored
+# StationQualification rows of the (filtered) lines, which _store_employees keeps per employee, so
+# that recounting a station reads a few hundred index entries instead of certifications.
+COMPUTED_STATION_QUALIFIED_CTE = """
+station_qualified AS (
+    SELECT station_id, COUNT(*) AS n FROM qualified GROUP BY station_id
+)"""
+
+STORED_STATION_QUALIFIED_CTE = """
+station_qualified AS (
+    SELECT station_id, COUNT(*) AS n FROM assessments_stationqualification
+    WHERE plant_id = %(plant)s {stored_filter}
+    GROUP BY station_id
+)"""
+
+COV_CTE = """
 cov AS (
     SELECT st.id AS station_id, l.plant_id, st.line_id, COALESCE(nsc.n, 0) + npw.n AS course_count,
-        CASE WHEN nsc.n IS NULL THEN COALESCE(line_holders.n, 0) ELSE COALESCE(station_holders.n, 0) END
-            AS qualified,
-        COALESCE(st.coverage_target, l.shifts) AS target
+        COALESCE(station_qualified.n, 0) AS qualified, COALESCE(st.coverage_target, l.shifts) AS target
     FROM employees_station st
     JOIN employees_productionline l ON l.id = st.line_id
     CROSS JOIN npw
     LEFT JOIN nsc ON nsc.station_id = st.id
-    LEFT JOIN station_holders ON station_holders.station_id = st.id
-    LEFT JOIN line_holders ON line_holders.line_id = st.line_id
+    LEFT JOIN station_qualified ON station_qualified.station_id = st.id
     WHERE l.plant_id = %(plant)s AND l.is_active AND st.is_active {line_filter} {station_filter}
 )"""
 
@@ -514,6 +536,7 @@ EMPLOYEE_ROWS = _Table(
     ),
     ("computed_at",),
 )
+QUALIFICATION_ROWS = _Table("assessments_stationqualification", ("employee_id", "station_id"), ("plant_id", "line_id"))
 
 
 def _sync(
@@ -577,12 +600,15 @@ def _store_employees(
     now: datetime.datetime,
     employee_ids: set[int] | None,
     moved_here: Iterable[int] = (),
+    line_ids: set[int] | None = None,
 ) -> None:
-    """CourseReadiness and EmployeeReadiness of the plant's active employees (all, or these) on D.
+    """CourseReadiness, EmployeeReadiness and StationQualification of the plant's active employees (all, or
+    these) on D.
 
     Scope of the rows replaced: these employees' rows wherever they are; for the whole plant,
     the plant's rows and those still kept at another plant for employees who moved here (not one
-    filter on plant OR employee's plant: that OR scanned the table of every plant).
+    filter on plant OR employee's plant: that OR scanned the table of every plant). `line_ids`: the
+    lines these employees are on now, if known (their stations are the only ones they can qualify for).
     """
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     employee_filter = _id_filter("e.id", "emp", employee_ids, params)
@@ -618,6 +644,16 @@ def _store_employees(
         if employee_ids is None
         else _id_filter("employee_id", "stored_emp", employee_ids, params).removeprefix(" AND "),
     )
+    # The stations of their line each employee is qualified for (all stations: no station filter).
+    _sync(
+        QUALIFICATION_ROWS,
+        ctes=[CURRENT_HELD_CTE, STATION_COURSES_CTES, QUALIFIED_CTES],
+        select="SELECT employee_id, station_id, %(plant)s, line_id FROM qualified",
+        scope=scope,
+        params=params,
+        employee_filter=employee_filter,
+        line_filter=_id_filter("l.id", "qualification_line", line_ids, params),
+    )
 
 
 def _store_aggregates(
@@ -629,7 +665,7 @@ def _store_aggregates(
     station_ids: set[int] | None = None,
 ) -> None:
     """Station coverage of these stations (or of these lines, or all), the line snapshots of these lines
-    (or all) and the plant snapshot, from stored rows and Certification."""
+    (or all) and the plant snapshot, from the stored rows."""
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     line_filter = _id_filter("l.id", "line", line_ids, params)
     # The stored rows read back: only those of the lines recomputed (the plant snapshot reads them all).
@@ -643,10 +679,11 @@ def _store_aggregates(
         coverage.delete()
         _execute(
             _sql(
-                [CURRENT_HELD_CTE, COVERAGE_CTES],
+                [STATION_COURSES_CTES, STORED_STATION_QUALIFIED_CTE, COV_CTE],
                 "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
                 "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
                 line_filter=line_filter,
+                stored_filter=stored_filter,
                 station_filter=_id_filter("st.id", "station", station_ids, params),
             ),
             params,
@@ -756,6 +793,7 @@ def _recompute_employees_locked(
         # Marked here but now at another plant: drop them here, recompute them there (under its own lock).
         CourseReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
         EmployeeReadiness.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
+        StationQualification.objects.filter(plant_id=plant.id, employee_id__in=away).delete()
         marks += [
             ReadinessMark(employee_id=e, plant_id=current[e][0], reason="moved-plant") for e in away if e in current
         ]
@@ -769,7 +807,7 @@ def _recompute_employees_locked(
     station_ids = None
     if course_ids is not None and line_ids is not None and old_lines == new_lines and not marks:
         station_ids = _stations_needing(plant_id=plant.id, line_ids=line_ids, course_ids=course_ids)
-    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here)
+    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here, line_ids=new_lines)
     _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids)
     ReadinessMark.objects.bulk_create(marks)
     state.computed_at = now
@@ -942,7 +980,18 @@ class PlantFigures:
     stations: list[StationFigures]
 
 
-_ON_THE_FLY = [EMP_CTE, REQ_CTE, PAIRS_CTES, VALIDITY_CTES, COMPUTED_HELD_CTE, ER_CTE, COVERAGE_CTES]
+_ON_THE_FLY = [
+    EMP_CTE,
+    REQ_CTE,
+    PAIRS_CTES,
+    VALIDITY_CTES,
+    COMPUTED_HELD_CTE,
+    ER_CTE,
+    STATION_COURSES_CTES,
+    QUALIFIED_CTES,
+    COMPUTED_STATION_QUALIFIED_CTE,
+    COV_CTE,
+]
 
 
 def _figures(row: Sequence) -> Figures:

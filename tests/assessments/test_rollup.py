@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assessments import rollup
+from assessments import rollup, services
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -15,7 +15,9 @@ from assessments.models import (
     ReadinessMark,
     ReadinessState,
     StationCoverage,
+    StationQualification,
 )
+from employees.models import Employee
 from tests import factories
 from tests.assessments.conftest import D1, D2, D_WINDOW, b_passes_hv_theory
 
@@ -35,6 +37,9 @@ def _table_rows() -> dict[str, list[tuple]]:
             StationCoverage.objects.values_list(
                 "station_id", "line_id", "on_date", "course_count", "qualified", "target", "covered", "single_point"
             )
+        ),
+        "qualification": sorted(
+            StationQualification.objects.values_list(*rollup.QUALIFICATION_ROWS.keys, *rollup.QUALIFICATION_ROWS.values)
         ),
         "line": sorted(
             LineSnapshot.objects.values_list(
@@ -71,6 +76,10 @@ def _table_rows() -> dict[str, list[tuple]]:
     }
 
 
+def _qualified_pairs() -> set[tuple[str, str]]:
+    return set(StationQualification.objects.values_list("employee__employee_no", "station__code"))
+
+
 def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  # noqa: ANN001
     plant, line, s1, s2 = (worked_example[k] for k in ("plant", "line", "s1", "s2"))
 
@@ -85,6 +94,7 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  
     s1_cov, s2_cov = StationCoverage.objects.get(station=s1), StationCoverage.objects.get(station=s2)
     assert (s1_cov.qualified, s1_cov.target, s1_cov.covered, s1_cov.single_point) == (2, 2, True, False)
     assert (s2_cov.qualified, s2_cov.target, s2_cov.covered, s2_cov.single_point) == (1, 2, False, True)
+    assert _qualified_pairs() == {("A", "S1"), ("C", "S1"), ("C", "S2")}  # the people those counts count
     b = EmployeeReadiness.objects.get(employee=worked_example["B"])
     assert (b.required_count, b.valid_count, b.qualified, b.completion) == (2, 1, False, 0.5)
     c = EmployeeReadiness.objects.get(employee=worked_example["C"])
@@ -102,6 +112,7 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  
     assert snapshot.readiness == pytest.approx(1 / 3)
     assert StationCoverage.objects.get(station=s1).qualified == 1  # only A: C's HV-001 expired
     assert StationCoverage.objects.get(station=s2).qualified == 0
+    assert _qualified_pairs() == {("A", "S1")}
     # Earlier snapshots are kept for the trend.
     assert LineSnapshot.objects.filter(line=line).count() == 3
 
@@ -165,6 +176,32 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
     assert rollup.drain_marks() == 1
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 3
     assert StationCoverage.objects.get(station=worked_example["s1"]).qualified == 3
+    assert ("B", "S1") in _qualified_pairs()
+    incremental = _table_rows()
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    assert _table_rows() == incremental
+
+
+def test_a_move_to_another_line_moves_the_employees_qualification_with_them(worked_example, monkeypatch) -> None:  # noqa: ANN001
+    plant, a, s1 = worked_example["plant"], worked_example["A"], worked_example["s1"]
+    monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
+    line2 = factories.ProductionLineFactory(plant=plant, code="L2")
+    s3 = factories.StationFactory(line=line2, code="S3", coverage_target=1)
+    factories.RequirementFactory(course=s1.requirements.get().course, scope="station", station=s3)  # BAT-PACK-001
+    rollup.drain_marks()
+    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    assert StationCoverage.objects.get(station=s1).qualified == 2  # A and C
+    assert StationCoverage.objects.get(station=s3).qualified == 0  # nobody on L2 yet
+
+    a.line, a.station = line2, s3
+    a.save()
+    services.readiness_mark(employees=[a], reason="employee-changed")
+    assert rollup.drain_marks() == 1
+
+    assert {p for p in _qualified_pairs() if p[0] == "A"} == {("A", "S3")}
+    assert StationCoverage.objects.get(station=s1).qualified == 1  # C
+    s3_coverage = StationCoverage.objects.get(station=s3)
+    assert (s3_coverage.qualified, s3_coverage.covered, s3_coverage.single_point) == (1, True, True)
     incremental = _table_rows()
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
     assert _table_rows() == incremental
@@ -201,6 +238,13 @@ def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked
     assert list(ReadinessMark.objects.values_list("employee_id", "plant_id", "reason")) == [
         (a.id, sy.id, "moved-plant")
     ]
+    # A's qualification rows at SY went with the rest; SY's station counts follow when it drains that mark.
+    assert not StationQualification.objects.filter(employee=a).exists()
+    s1 = worked_example["s1"]
+    assert StationCoverage.objects.get(station=s1).qualified == 1  # A (C's HV-001 expired before today)
+    rollup.drain_marks()
+    assert StationCoverage.objects.get(station=s1).qualified == 0
+    assert not EmployeeReadiness.objects.filter(employee=a, plant=sy).exists()
 
 
 def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_key(worked_example) -> None:  # noqa: ANN001
@@ -215,3 +259,16 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
     new.delete()
 
     assert not CourseReadiness.objects.filter(course_id=new.id).exists()
+
+
+def test_qualification_rows_go_with_their_station_without_a_database_foreign_key(worked_example) -> None:  # noqa: ANN001
+    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    s2 = worked_example["s2"]
+    assert StationQualification.objects.filter(station=s2).count() == 1
+
+    s2.requirements.all().delete()  # requirements and primary stations protect a station
+    Employee.objects.filter(station=s2).update(station=None)
+    s2.delete()
+
+    assert not StationQualification.objects.filter(station_id=s2.id).exists()
+    assert _qualified_pairs() == {("A", "S1"), ("C", "S1")}

@@ -31,6 +31,7 @@ from assessments.models import (
     PlantSnapshot,
     ReadinessMark,
     StationCoverage,
+    StationQualification,
 )
 from assessments.validity import certification_state
 from courses.models import Course, Requirement
@@ -260,21 +261,30 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
             "course_id", flat=True
         )
     )
-    coverage = {}
+    coverage, qualification = {}, set()
     for station in Station.objects.filter(line__plant=plant, is_active=True).select_related("line"):
         needs = plant_wide | set(
             Requirement.objects.filter(scope="station", station=station, course__is_active=True).values_list(
                 "course_id", flat=True
             )
         )
-        qualified = sum(all(state(e.id, c).valid for c in needs) for e in employees if e.line_id == station.line_id)
-        coverage[station.id] = (qualified, station.effective_coverage_target)
+        qualified = {
+            e.id for e in employees if e.line_id == station.line_id and all(state(e.id, c).valid for c in needs)
+        }
+        coverage[station.id] = (len(qualified), station.effective_coverage_target)
+        qualification |= {(e, station.id) for e in qualified}
     lines = {}
     for line in plant.lines.all():
         members = [e for e in employees if e.line_id == line.id]
         qualified = sum(per_employee[e.id][0] == per_employee[e.id][1] for e in members)
         lines[line.id] = (len(members), qualified, sum(per_employee[e.id][0] - per_employee[e.id][1] for e in members))
-    return {"employees": per_employee, "pairs": per_pair, "coverage": coverage, "lines": lines}
+    return {
+        "employees": per_employee,
+        "pairs": per_pair,
+        "coverage": coverage,
+        "qualification": qualification,
+        "lines": lines,
+    }
 
 
 @pytest.mark.django_db
@@ -313,6 +323,10 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
         assert {c.station_id: (c.qualified, c.target) for c in StationCoverage.objects.filter(plant=plant)} == expected[
             "coverage"
         ]
+        got_qualification = set(
+            StationQualification.objects.filter(plant=plant).values_list("employee_id", "station_id")
+        )
+        assert got_qualification == expected["qualification"]
         got_lines = {s.line_id: (s.headcount, s.qualified, s.gaps) for s in LineSnapshot.objects.filter(on_date=today)}
         assert got_lines == expected["lines"]
         headcount = len(expected["employees"])
@@ -357,6 +371,9 @@ def _rows() -> dict[str, list]:
             EmployeeReadiness.objects.values_list(*rollup.EMPLOYEE_ROWS.keys, *rollup.EMPLOYEE_ROWS.values)
         ),
         "station": sorted(StationCoverage.objects.values_list("station_id", "qualified", "target", "covered")),
+        "qualification": sorted(
+            StationQualification.objects.values_list(*rollup.QUALIFICATION_ROWS.keys, *rollup.QUALIFICATION_ROWS.values)
+        ),
         "line": sorted(LineSnapshot.objects.values_list("line_id", "on_date", "headcount", "qualified", "gaps")),
         "plant": sorted(PlantSnapshot.objects.values_list("plant_id", "on_date", "headcount", "qualified", "gaps")),
     }
