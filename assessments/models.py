@@ -307,8 +307,8 @@ class ReadinessMark(models.Model):
     employee = models.ForeignKey("employees.Employee", on_delete=models.CASCADE, related_name="+")
     plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
     # Set when only the employee's certification in this course changed (a result, a void, a
-    # revocation): the roll-up then recounts only the stations that need the course. Empty: anything
-    # about the employee may have changed (line, station, status, requirements).
+    # revocation): the roll-up then recounts only the stations where the employee's qualification
+    # changed. Empty: anything about the employee may have changed (line, station, status, requirements).
     course = models.ForeignKey(
         "courses.Course", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_constraint=False
     )

@@ -48,7 +48,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import (
@@ -59,7 +58,7 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
-from courses.models import AssessmentKind, Requirement, RequirementScope
+from courses.models import AssessmentKind, RequirementScope
 from employees.models import Employee, EmployeeStatus, Plant
 
 logger = logging.getLogger(__name__)
@@ -541,25 +540,36 @@ QUALIFICATION_ROWS = _Table("assessments_stationqualification", ("employee_id", 
 
 def _sync(
     table: _Table, *, ctes: Sequence[str], select: str, scope: str, params: dict, touch: bool = False, **filters: str
-) -> None:
-    """Make the table's rows in `scope` (a WHERE condition) equal to the rows `select` returns.
+) -> set[tuple]:
+    """Make the table's rows in `scope` (a WHERE condition) equal to the rows `select` returns; returns
+    the keys of the rows deleted, updated or inserted.
 
     `select` returns table.columns in order. PostgreSQL: one statement diffs the new rows against
     the stored ones on the keys and deletes, updates and inserts only the difference (with `touch`
-    every new row counts as changed, so its stamps are written). SQLite: delete the scope, insert.
+    every new row counts as changed, so its stamps are written). SQLite: delete the scope, insert,
+    and compare the rows in scope before and after (stamps aside).
     The rows to delete and update are found by their IDs as an array (`= ANY`), an index lookup
     each: joined to the diff instead, PostgreSQL hashed the whole table (600,000 rows for a
     few hundred changes) whenever its estimate of the diff was large.
     """
     columns = ", ".join(table.columns)
+    keys = ", ".join(table.keys)
     if connection.vendor != "postgresql":
+        # Identifiers come from the _Table constants and values are parameters: nothing from users.
+        rows = f"SELECT {', '.join((*table.keys, *table.values))} FROM {table.name} WHERE {scope}"  # noqa: S608
+        before = set(_fetch(rows, params, hash_joins=False))
         _execute(f"DELETE FROM {table.name} WHERE {scope}", params)  # noqa: S608 - fixed names
         _execute(_sql(ctes, f"INSERT INTO {table.name} ({columns})\n{select}", **filters), params, hash_joins=False)
-        return
+        after = set(_fetch(rows, params, hash_joins=False))
+        changed = before ^ after
+        if touch:
+            changed |= after
+        return {row[: len(table.keys)] for row in changed}
     on_keys = " AND ".join(f"new.{k} = old.{k}" for k in table.keys)
     new_values = ", ".join(f"new.{v}" for v in table.values)
     old_values = ", ".join(f"old.{v}" for v in table.values)
     assignments = ", ".join(f"{c} = diff.{c}" for c in (*table.values, *table.stamps))
+    t_keys = ", ".join(f"t.{k}" for k in table.keys)
     params = {**params, "touch": touch}
     # Identifiers come from the _Table constants and values are parameters: nothing from users.
     statement = f"""
@@ -572,17 +582,17 @@ diff AS (
         OR ROW({new_values}) IS DISTINCT FROM ROW({old_values})
 ),
 removed AS (
-    DELETE FROM {table.name} t WHERE t.id = ANY(ARRAY(SELECT old_id FROM diff WHERE gone)) RETURNING 1
+    DELETE FROM {table.name} t WHERE t.id = ANY(ARRAY(SELECT old_id FROM diff WHERE gone)) RETURNING {t_keys}
 ),
 changed AS (
     UPDATE {table.name} t SET {assignments} FROM diff
-    WHERE t.id = ANY(ARRAY(SELECT old_id FROM diff WHERE NOT gone)) AND t.id = diff.old_id RETURNING 1
+    WHERE t.id = ANY(ARRAY(SELECT old_id FROM diff WHERE NOT gone)) AND t.id = diff.old_id RETURNING {t_keys}
 ),
 added AS (
-    INSERT INTO {table.name} ({columns}) SELECT {columns} FROM diff WHERE diff.old_id IS NULL RETURNING 1
+    INSERT INTO {table.name} ({columns}) SELECT {columns} FROM diff WHERE diff.old_id IS NULL RETURNING {keys}
 )
-SELECT (SELECT COUNT(*) FROM removed), (SELECT COUNT(*) FROM changed), (SELECT COUNT(*) FROM added)"""  # noqa: S608
-    _fetch(_sql(ctes, "", **filters).rstrip() + "," + statement, params, hash_joins=False)
+SELECT {keys} FROM removed UNION ALL SELECT {keys} FROM changed UNION ALL SELECT {keys} FROM added"""  # noqa: S608
+    return set(_fetch(_sql(ctes, "", **filters).rstrip() + "," + statement, params, hash_joins=False))
 
 
 def _lock_state(plant_id: int) -> ReadinessState:
@@ -609,7 +619,7 @@ def _store_employees(
     employee_ids: set[int] | None,
     moved_here: Iterable[int] = (),
     line_ids: set[int] | None = None,
-) -> None:
+) -> set[tuple[int, int]]:
     """CourseReadiness, EmployeeReadiness and StationQualification of the plant's active employees (all, or
     these) on D.
 
@@ -617,6 +627,7 @@ def _store_employees(
     the plant's rows and those still kept at another plant for employees who moved here (not one
     filter on plant OR employee's plant: that OR scanned the table of every plant). `line_ids`: the
     lines these employees are on now, if known (their stations are the only ones they can qualify for).
+    Returns the (employee, station) qualifications that appeared or went.
     """
     params = _params(plant_id=plant_id, on_date=on_date, now=now)
     employee_filter = _id_filter("e.id", "emp", employee_ids, params)
@@ -653,7 +664,7 @@ def _store_employees(
         else _id_filter("employee_id", "stored_emp", employee_ids, params).removeprefix(" AND "),
     )
     # The stations of their line each employee is qualified for (all stations: no station filter).
-    _sync(
+    return _sync(
         QUALIFICATION_ROWS,
         ctes=[CURRENT_HELD_CTE, STATION_COURSES_CTES, QUALIFIED_CTES],
         select="SELECT employee_id, station_id, %(plant)s, line_id FROM qualified",
@@ -774,13 +785,14 @@ def _recompute_employees_locked(
     on_date: datetime.date,
     state: ReadinessState,
     employee_ids: set[int],
-    course_ids: set[int] | None = None,
+    certifications_only: bool = False,
 ) -> None:
     """Incremental: these employees, then the stations and lines they were or are on, then the plant.
 
-    `course_ids`: only these employees' certifications in these courses changed (every mark named
-    its course), so only the stations needing one of them are recounted, unless a course is
-    plant-wide (every station needs it) or an employee changed line.
+    `certifications_only`: nothing but these employees' certifications changed (every mark named its
+    course). A station's qualified count is the number of its StationQualification rows, so then only
+    the stations where one of these employees gained or lost a qualification are recounted, unless an
+    employee changed line; anything else (a requirement, a target, a move) recounts their lines.
     """
     now = timezone.now()
     # Where each employee is now (plant, line) and where their stored rows put them.
@@ -812,28 +824,14 @@ def _recompute_employees_locked(
         for e, p, _l in old_rows
         if e in here and p != plant.id
     ]
+    changed = _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here, line_ids=new_lines)
     station_ids = None
-    if course_ids is not None and line_ids is not None and old_lines == new_lines and not marks:
-        station_ids = _stations_needing(plant_id=plant.id, line_ids=line_ids, course_ids=course_ids)
-    _store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here, line_ids=new_lines)
+    if certifications_only and line_ids is not None and old_lines == new_lines and not marks:
+        station_ids = {station for _employee, station in changed}
     _store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids)
     ReadinessMark.objects.bulk_create(marks)
     state.computed_at = now
     state.save(update_fields=["computed_at"])
-
-
-def _stations_needing(*, plant_id: int, line_ids: set[int], course_ids: set[int]) -> set[int] | None:
-    """Stations of these lines whose coverage a change in these courses can move; None: every station."""
-    requirements = Requirement.objects.filter(course_id__in=course_ids).filter(
-        Q(scope=RequirementScope.PLANT, plant_id=plant_id)
-        | Q(scope=RequirementScope.STATION, station__line_id__in=line_ids)
-    )
-    stations = set()
-    for scope, station_id in requirements.values_list("scope", "station_id"):
-        if scope == RequirementScope.PLANT:
-            return None
-        stations.add(station_id)
-    return stations
 
 
 def plant_recompute(*, plant_id: int, on_date: datetime.date | None = None) -> None:
@@ -865,7 +863,7 @@ def employees_recompute(*, employee_ids: Iterable[int]) -> None:
 
 
 def _recompute_marked_locked(
-    *, plant: Plant, state: ReadinessState, employee_ids: set[int], course_ids: set[int] | None = None
+    *, plant: Plant, state: ReadinessState, employee_ids: set[int], certifications_only: bool = False
 ) -> None:
     today = plant.local_today()
     if state.on_date != today or len(employee_ids) > INCREMENTAL_MAX_EMPLOYEES:
@@ -874,7 +872,7 @@ def _recompute_marked_locked(
         _recompute_plant_locked(plant=plant, on_date=today, state=state)
     else:
         _recompute_employees_locked(
-            plant=plant, on_date=today, state=state, employee_ids=employee_ids, course_ids=course_ids
+            plant=plant, on_date=today, state=state, employee_ids=employee_ids, certifications_only=certifications_only
         )
 
 
@@ -920,12 +918,11 @@ def _drain_plant(plant_id: int) -> int:
         if not marks:
             return 0
         plant = Plant.objects.get(pk=plant_id)
-        course_ids = {c for _id, _e, c in marks}
         _recompute_marked_locked(
             plant=plant,
             state=state,
             employee_ids={e for _id, e, _c in marks},
-            course_ids=None if None in course_ids else course_ids,
+            certifications_only=all(course_id is not None for _id, _e, course_id in marks),
         )
         _delete_marks([mark_id for mark_id, _e, _c in marks])
     logger.info("readiness: plant %s recomputed for %d marks", plant.code, len(marks))

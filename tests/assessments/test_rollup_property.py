@@ -447,7 +447,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                 continue  # the service marked everyone it affects
             marked.add((employee.id, None))
         # As the services mark: results and voids name their course (the roll-up may then recount only the
-        # stations needing it), other changes none.
+        # stations where a qualification changed), other changes none.
         plant_of = dict(Employee.objects.values_list("id", "plant_id"))
         for employee_id, course_id in marked:
             ReadinessMark.objects.create(
