@@ -383,11 +383,67 @@ def pages_under_load(report: Report, *, quick: bool, env: dict[str, str]) -> Non
 # --- 2. Incremental roll-up ------------------------------------------------------------------------
 
 
-def _one_result_batches(*, count: int, seed: int) -> list:
-    """`count` one-row batches: a practical pass of a course the employee's station requires, by an
-    authorised trainer (the trainer's everyday case, and the one that moves station coverage).
+def _completing_passes(plant, trainer, today: datetime.date) -> list[tuple]:  # noqa: ANN001
+    """(employee, station, course) where one practical pass by this trainer completes the employee's
+    qualification for their own station: they hold every plant-wide course and all but this one of the
+    station's own courses, and the course needs no theory or a theory pass still within its validity.
+    """
+    from collections import defaultdict
 
-    Each batch is for another active employee of the first plant, so every save is a real change.
+    from assessments.models import Certification
+    from assessments.validity import add_months
+    from courses.models import Course, Requirement
+    from employees.models import Employee
+
+    courses = {
+        c.id: c
+        for c in Course.objects.filter(
+            is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
+        )
+    }
+    plant_wide = set(
+        Requirement.objects.filter(scope="plant", plant=plant, course__is_active=True).values_list(
+            "course_id", flat=True
+        )
+    )
+    own = defaultdict(set)
+    for station_id, course_id in Requirement.objects.filter(
+        scope="station", station__line__plant=plant, course__is_active=True
+    ).values_list("station_id", "course_id"):
+        own[station_id].add(course_id)
+    held, theory = defaultdict(set), {}
+    for employee_id, course_id, certified_on, expires_on, theory_on in Certification.objects.filter(
+        employee__plant=plant
+    ).values_list("employee_id", "course_id", "certified_on", "expires_on", "theory_passed_on"):
+        if certified_on and certified_on <= today and (expires_on is None or expires_on > today):
+            held[employee_id].add(course_id)
+        theory[(employee_id, course_id)] = theory_on
+    found = []
+    for employee in Employee.objects.filter(
+        plant=plant, status="active", hire_date__lte=today, station__isnull=False
+    ).select_related("plant"):
+        missing = own[employee.station_id] - plant_wide - held[employee.id]
+        if not plant_wide <= held[employee.id] or len(missing) != 1:
+            continue
+        course = courses.get(next(iter(missing)))
+        if course is None:
+            continue
+        theory_on = theory.get((employee.id, course.id))
+        if course.needs_theory and not (
+            theory_on and (course.validity_months is None or add_months(theory_on, course.validity_months) > today)
+        ):
+            continue
+        found.append((employee, employee.station_id, course))
+    return found
+
+
+def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, int]]:
+    """`count` one-row batches (rows, trainer, station): a practical pass dated today, recorded by a trainer
+    authorised for the course, each for another active employee, in a course their own station requires.
+
+    Passes that complete the employee's qualification for their station come first (plants in code
+    order): the heaviest drain, which also recounts the station's coverage. If the dataset has too few,
+    the rest are passes in a course the station requires, on the first plant.
     """
     from django.contrib.auth import get_user_model
 
@@ -395,39 +451,54 @@ def _one_result_batches(*, count: int, seed: int) -> list:
     from courses.models import Course, Requirement
     from employees.models import Employee, Plant
 
-    plant = Plant.objects.filter(is_active=True).order_by("code").first()
-    trainer = get_user_model().objects.get(username=f"trainer-{plant.code.lower()}")
-    today = _today(plant)
-    courses = Course.objects.filter(
-        is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
-    )
-    by_station: dict[int, list] = {}
-    for requirement in (
-        Requirement.objects.filter(scope="station", station__line__plant=plant, course__in=courses)
-        .select_related("course")
-        .order_by("station_id", "course__code")
-    ):
-        by_station.setdefault(requirement.station_id, []).append(requirement.course)
-    employees = list(
-        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today, station_id__in=by_station)
-        .select_related("plant")
-        .order_by("id")[:2000]
-    )
     rng = random.Random(seed)
-    chosen = rng.sample(employees, count)
-    return [
-        [
-            ResultInput(
-                employee=e,
-                course=rng.choice(by_station[e.station_id]),
-                kind="practical",
-                assessed_on=today,
-                assessor=trainer,
-                passed=True,
+
+    def batch(employee, course, trainer, station_id: int) -> tuple[list, object, int]:  # noqa: ANN001
+        row = ResultInput(
+            employee=employee,
+            course=course,
+            kind="practical",
+            assessed_on=_today(employee.plant),
+            assessor=trainer,
+            passed=True,
+        )
+        return [row], trainer, station_id
+
+    batches, used = [], set()
+    plants = list(Plant.objects.filter(is_active=True).order_by("code"))
+    for plant in plants:
+        if len(batches) >= count:
+            break
+        trainer = get_user_model().objects.get(username=f"trainer-{plant.code.lower()}")
+        found = _completing_passes(plant, trainer, _today(plant))
+        rng.shuffle(found)
+        for employee, station_id, course in found[: count - len(batches)]:
+            batches.append(batch(employee, course, trainer, station_id))
+            used.add(employee.id)
+    if len(batches) < count:
+        plant = plants[0]
+        trainer = get_user_model().objects.get(username=f"trainer-{plant.code.lower()}")
+        courses = Course.objects.filter(
+            is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
+        )
+        by_station: dict[int, list] = {}
+        for requirement in (
+            Requirement.objects.filter(scope="station", station__line__plant=plant, course__in=courses)
+            .select_related("course")
+            .order_by("station_id", "course__code")
+        ):
+            by_station.setdefault(requirement.station_id, []).append(requirement.course)
+        employees = list(
+            Employee.objects.filter(
+                plant=plant, status="active", hire_date__lte=_today(plant), station_id__in=by_station
             )
-        ]
-        for e in chosen
-    ], trainer
+            .exclude(id__in=used)
+            .select_related("plant")
+            .order_by("id")[:2000]
+        )
+        for employee in rng.sample(employees, count - len(batches)):
+            batches.append(batch(employee, rng.choice(by_station[employee.station_id]), trainer, employee.station_id))
+    return batches
 
 
 def _ensure_current(plant_ids: set[int]) -> None:
@@ -486,7 +557,7 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
         report.skip("2", "save-to-dashboard p95 (worker + Redis)", f"not available yet: {missing}")
         return
     from assessments import rollup
-    from assessments.models import EmployeeReadiness, ReadinessMark
+    from assessments.models import EmployeeReadiness, ReadinessMark, StationQualification
     from assessments.services import assessments_record
     from bench.reference import employee_readiness
 
@@ -494,25 +565,26 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
     # this shared machine's CPU decided the figure. (b) polls a worker and keeps 20.
     iterations = 5 if quick else 20
     own_iterations = 5 if quick else 40
-    batches, trainer = _one_result_batches(count=1 + own_iterations + iterations, seed=11)
+    batches = _one_result_batches(count=1 + own_iterations + iterations, seed=11)
     warm_up, own_batches, worker_batches = batches[0], batches[1 : 1 + own_iterations], batches[1 + own_iterations :]
-    _ensure_current({batch[0].employee.plant_id for batch in batches})
+    _ensure_current({rows[0].employee.plant_id for rows, _trainer, _station in batches})
     ReadinessMark.objects.all().delete()  # a clean outbox: each drain below handles exactly one mark
 
     # (a) The task's own time: drain the one mark of one recorded assessment, in this process. The
     # on-commit enqueue goes to Redis with no worker listening; Redis is flushed before (b). One drain
     # first, not timed, as a worker that has run before (the first one in a process loads code and
     # fills caches: like wrk's warm-up request in section 3).
-    assessments_record(rows=warm_up, recorded_by=trainer, source="grid")
+    assessments_record(rows=warm_up[0], recorded_by=warm_up[1], source="grid")
     rollup.drain_marks(time_budget_seconds=10)
-    task_ms, reference_ms = [], []
-    for batch in own_batches:
-        assessments_record(rows=batch, recorded_by=trainer, source="grid")
+    task_ms, reference_ms, completed = [], [], 0
+    for rows, trainer, station_id in own_batches:
+        assessments_record(rows=rows, recorded_by=trainer, source="grid")
         elapsed, processed = timed(lambda: rollup.drain_marks(time_budget_seconds=10))
         if processed != 1:
             raise RuntimeError(f"expected one mark drained, got {processed}")
         task_ms.append(elapsed)
-        employee = batch[0].employee
+        employee = rows[0].employee
+        completed += StationQualification.objects.filter(employee=employee, station_id=station_id).exists()
         day = _today(employee.plant)
         elapsed, _ = timed(lambda employee=employee, day=day: employee_readiness(employee_id=employee.id, on_date=day))
         reference_ms.append(elapsed)
@@ -526,7 +598,8 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
             reference_name="ref SQL, 1 employee p95",
             target="<= 50 ms",
             status=judge(value, limit=50, quick=quick),
-            note=f"median {median(task_ms):.1f} ms (rollup.drain_marks: employee, stations, line, plant)",
+            note=f"median {median(task_ms):.1f} ms (rollup.drain_marks: employee, stations, line, plant); "
+            f"{completed} of {own_iterations} passes completed a station qualification",
         )
     )
 
@@ -540,11 +613,11 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
     worker_env = {**env, "DB_CONN_MAX_AGE": "60"}
     latencies = []
     with celery_worker(env=worker_env, log_path=ROOT / "var" / "bench-worker.log"):
-        for batch in worker_batches:
-            employee = batch[0].employee
+        for rows, trainer, _station_id in worker_batches:
+            employee = rows[0].employee
             started = time.perf_counter()
             saved_at = timezone_now()
-            assessments_record(rows=batch, recorded_by=trainer, source="grid")
+            assessments_record(rows=rows, recorded_by=trainer, source="grid")
             deadline = started + 30
             while not EmployeeReadiness.objects.filter(employee=employee, computed_at__gte=saved_at).exists():
                 if time.perf_counter() > deadline:
