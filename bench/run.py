@@ -5,7 +5,8 @@
 Databases (PostgreSQL, same server and role as DATABASE_URL, or BENCH_DATABASE_URL):
   full:  certtrack_bench       generated once (20 plants, 100,000 employees, 5,000,000 assessments), then reused
   quick: certtrack_benchquick  dropped, recreated and generated on every run (2 plants, 2,000 employees, 60,000)
-Redis: BENCH_REDIS_URL (default redis://127.0.0.1:6379/5), flushed before and after.
+Redis: BENCH_REDIS_URL (broker, default redis://127.0.0.1:6379/5) and BENCH_CACHE_URL (sessions, as in
+production, default redis://127.0.0.1:6379/6), both flushed before and after.
 
 Prints a table and writes bench/results/latest.json. Quick mode reports figures and exits 0 when
 everything ran; full mode marks each target PASS or MISS (exit 1 on a MISS only with --strict).
@@ -111,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
 
     bench_url, admin_url = database_urls(options.quick)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
+    cache_url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/6")
     env = {
         **os.environ,
         "DATABASE_URL": bench_url,
         "REDIS_URL": redis_url,
+        "CACHE_URL": cache_url,
         "DJANGO_SETTINGS_MODULE": "certtrack.settings",
     }
     env.pop("BENCH_DATABASE_URL", None)
@@ -135,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
                 target="" if options.quick else "<= 300 s",
             )
         )
-    redis_ok = flush_redis(redis_url)
+    redis_ok = flush_redis(redis_url) and flush_redis(cache_url)
 
     os.environ.update(
         DATABASE_URL=bench_url,
         REDIS_URL=redis_url,
+        CACHE_URL=cache_url,
         SECRET_KEY=env["SECRET_KEY"],
         DJANGO_SETTINGS_MODULE="certtrack.settings",
     )
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             report.add(Row(number, title, None, unit="", status="ERROR", note=f"{type(exc).__name__}: {exc}"))
     if redis_ok:
         flush_redis(redis_url)
+        flush_redis(cache_url)
 
     report.dataset["bench_seconds"] = round(time.monotonic() - started, 1)
     print_table(report)

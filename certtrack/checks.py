@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+
+
+def _redis_database(url: str) -> tuple[str, int, str]:
+    """(host, port, database number) of a redis:// URL."""
+    parsed = urlparse(url)
+    return (parsed.hostname or "localhost", parsed.port or 6379, parsed.path.strip("/") or "0")
+
+
+@register(Tags.caches)
+def session_cache_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ARG001
+    """The session cache is flushed as a whole (tests, `cache.clear()`): it must not share the broker's database."""
+    if not (settings.CACHE_URL and settings.REDIS_URL):
+        return []
+    if _redis_database(settings.CACHE_URL) != _redis_database(settings.REDIS_URL):
+        return []
+    return [
+        Error(
+            "CACHE_URL and REDIS_URL name the same Redis database.",
+            hint="Give the cache a database of its own, e.g. REDIS_URL=redis://redis:6379/0 and "
+            "CACHE_URL=redis://redis:6379/1: clearing the cache would otherwise drop queued tasks.",
+            id="certtrack.E003",
+        )
+    ]
 
 
 @register(Tags.security, deploy=False)

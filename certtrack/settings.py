@@ -162,6 +162,22 @@ DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 8) * 3600
 SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+# With CACHE_URL (a Redis database of its own: the cache is flushed as a whole, so never the broker's),
+# a page view reads its session from Redis instead of the session table (certtrack/sessions.py). The
+# table stays the record; when Redis fails, sessions carry on from the table alone.
+CACHE_URL = env_str("CACHE_URL")
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 60)
+SESSION_CACHE_RETRY_SECONDS = env_int("SESSION_CACHE_RETRY_SECONDS", 30)
+if CACHE_URL:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "certtrack",
+        # A hung Redis must not hold a page: give up quickly and fall back to the table.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    SESSION_ENGINE = "certtrack.sessions"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # Lock a (username, IP) pair after AXES_FAILURE_LIMIT failures, for a cool-off only:
 # one NAT'ed plant network must never lock out everybody behind it.

@@ -97,10 +97,11 @@ def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: two tests' databases can repeat IDs and roll-up times."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: two tests' databases can repeat IDs, roll-up times and sessions."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:  # "sessions" too, when CACHE_URL puts sessions in Redis (CI does)
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -52,10 +52,13 @@ def plant_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @login_required
 def line_detail(request: HttpRequest, code: str, line_code: str) -> HttpResponse:
-    plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
-    line = get_object_or_404(
-        lines_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS), plant=plant, code=line_code
+    line = get_object_or_404(  # with its plant, in one query
+        lines_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS),
+        plant__is_active=True,
+        plant__code=code,
+        code=line_code,
     )
+    plant = line.plant
     status = dashboards.rollup_statuses(plant_ids=[plant.id])[plant.id]
     dashboard = SimpleLazyObject(lambda: dashboards.line_dashboard(line=line, status=status))
     return render(
