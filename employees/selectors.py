@@ -48,7 +48,10 @@ def _memberships(user: User) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, "_certtrack_memberships", None)
     if cached is None:
-        cached = list(PlantMembership.objects.filter(user=user, plant__is_active=True).values_list("plant_id", "role"))
+        cached = list(
+            # order_by(): the model's ordering would join the user table to sort by username.
+            PlantMembership.objects.filter(user=user, plant__is_active=True).order_by().values_list("plant_id", "role")
+        )
         user._certtrack_memberships = cached
     return cached
 
