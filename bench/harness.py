@@ -90,6 +90,33 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
+def vacuum(tables: list[str] | None = None) -> float:
+    """VACUUM (ANALYZE) the bench database, or these tables: seconds taken (untimed set-up of a section).
+
+    The bench itself leaves dead rows behind (section 1 empties and rewrites the roll-up tables,
+    sections 4 and 6 roll their writes back). Where the server runs without autovacuum, they piled
+    up run after run (2.2 million in the course roll-up table after a few runs here) and made each
+    run slower than the last; production relies on autovacuum, which PostgreSQL runs by default.
+    """
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if tables is None:
+            cursor.execute("VACUUM (ANALYZE)")
+        for table in tables or []:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+    return time.perf_counter() - started
+
+
+def autovacuum_setting() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return cursor.fetchone()[0]
+
+
 def percentile(values: list[float], pct: float) -> float:
     """Nearest-rank percentile (p95 of 20 samples is the 19th smallest)."""
     ordered = sorted(values)

@@ -157,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
 
     app.loader.import_default_modules()
 
+    from bench.harness import autovacuum_setting, vacuum
+
+    report.dataset["autovacuum"] = autovacuum_setting()
+    print(
+        f"VACUUM (ANALYZE) of {report.dataset['database']}: {vacuum():.1f} s "
+        f"(autovacuum is {report.dataset['autovacuum']} on this server)",
+        flush=True,
+    )
+
     failures = 0
     for number in [s.strip() for s in options.sections.split(",") if s.strip()]:
         title, run, needs_env = SECTIONS[number]
