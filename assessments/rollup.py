@@ -185,9 +185,10 @@ ecs AS (
     FROM assessments_coursereadiness WHERE {ecs_scope}
 )"""
 
-# held: valid certifications on D of the active employees on the plant's (filtered) lines, the
-# input of station qualification. Current: Certification, only in courses a station of the employee's
-# line or the plant requires; on the fly: the evaluated pairs.
+# held (employee_id, course_id, line_id): valid certifications on D of the active employees on the
+# plant's (filtered) lines, the input of station qualification, with the holder's line, so that a course
+# is matched only to the stations of that line. Current: Certification, only in courses a station of the
+# employee's line or the plant requires; on the fly: the evaluated pairs.
 CURRENT_HELD_CTE = """
 line_courses AS (
     SELECT l.id AS line_id, r.course_id
@@ -202,7 +203,7 @@ line_courses AS (
     WHERE l.plant_id = %(plant)s AND l.is_active {line_filter} {station_filter}
 ),
 held AS (
-    SELECT cert.employee_id, cert.course_id
+    SELECT cert.employee_id, cert.course_id, e.line_id
     FROM employees_employee e
     JOIN employees_productionline l ON l.id = e.line_id
     JOIN assessments_certification cert ON cert.employee_id = e.id
@@ -214,7 +215,9 @@ held AS (
 
 COMPUTED_HELD_CTE = """
 held AS (
-    SELECT employee_id, course_id FROM ecs WHERE is_valid
+    SELECT ecs.employee_id, ecs.course_id, emp.line_id
+    FROM ecs JOIN emp ON emp.employee_id = ecs.employee_id
+    WHERE ecs.is_valid
 )"""
 
 ER_CTE = """
@@ -290,8 +293,8 @@ pw_holders AS (
 station_held AS (
     SELECT sc.station_id, sc.line_id, held.employee_id, COUNT(*) AS k
     FROM held
+    JOIN sc ON sc.course_id = held.course_id AND sc.line_id = held.line_id
     JOIN pw_holders ON pw_holders.employee_id = held.employee_id
-    JOIN sc ON sc.course_id = held.course_id AND sc.line_id = pw_holders.line_id
     GROUP BY sc.station_id, sc.line_id, held.employee_id
 ),
 qualified AS (
