@@ -112,14 +112,37 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendeesAddForm(request.POST, session=session)
     if not form.is_valid():
         return _session_page(request, session, add_form=form)
-    added = services.training_session_attendees_add(session=session, employees=form.cleaned_data["employees"])
-    found = len({e.id for e in form.cleaned_data["employees"]})
+    try:
+        outcome = services.training_session_attendees_add(
+            session=session, employees=form.cleaned_data["employees"], actor=request.user, ip_address=client_ip(request)
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _session_page(request, session, add_form=form)
+    # Each number typed in the box and not added is named with its reason; a line, a station or ticked
+    # people already on the list are only counted.
+    typed_ids = {e.id for e in form.typed}
+    not_added = [f"{number}: {_('unknown employee number')}" for number in form.unknown_numbers] + [
+        f"{refused.employee.employee_no}: {refused.message}"
+        for refused in outcome.refused
+        if refused.employee.id in typed_ids
+    ]
+    if not outcome.added and not_added:
+        form.add_error("q", _("Nobody added. %(reasons)s") % {"reasons": _not_added_text(not_added)})
+        return _session_page(request, session, add_form=form)
+    already = sum(1 for refused in outcome.refused if refused.reason == services.AttendeeRefusal.ATTENDING)
     messages.success(
         request,
         _("%(added)d attendee(s) added (%(already)d already on the list).")
-        % {"added": added, "already": found - added},
+        % {"added": len(outcome.added), "already": already},
     )
+    if not_added:
+        messages.warning(request, _not_added_text(not_added))
     return redirect("session-detail", pk=session.pk)
+
+
+def _not_added_text(reasons: list[str]) -> str:
+    return _("Not added: %(reasons)s.") % {"reasons": "; ".join(reasons)}
 
 
 @require_POST
@@ -128,7 +151,9 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     employee = get_object_or_404(session.attendees, employee_no=employee_no)
     try:
-        services.training_session_attendee_remove(session=session, employee=employee)
+        services.training_session_attendee_remove(
+            session=session, employee=employee, actor=request.user, ip_address=client_ip(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
