@@ -130,6 +130,14 @@ class AttendeesAddForm(forms.Form):
         self.unknown_numbers: list[str] = []
 
     @cached_property
+    def placeholder(self) -> str:
+        """An example in the plant's own number format: two of its real employee numbers."""
+        numbers = list(self.roster.order_by("employee_no").values_list("employee_no", flat=True)[:2])
+        if not numbers:
+            return _("Employee numbers or a name")
+        return _("e.g. %(numbers)s, or a name") % {"numbers": " ".join(numbers)}
+
+    @cached_property
     def attending_ids(self) -> set[int]:
         return set(self.session.attendees.values_list("id", flat=True))
 

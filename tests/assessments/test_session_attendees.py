@@ -1,5 +1,5 @@
 """Adding and removing a session's attendees: ticked people, pasted numbers with a reason for each one not
-added, and an audit event for every change."""
+added, the plant's own number format in the box, and an audit event for every change."""
 
 from __future__ import annotations
 
@@ -145,6 +145,29 @@ def test_it_still_searches_names_and_parts_of_numbers(client, trainer, session, 
 
     assert _attending(session) == ["SY003"]
     assert "9 employees match “SY00”: pick them below." in content
+
+
+# --- Item 17: the box shows the plant's own number format --------------------------------------
+
+
+def test_it_shows_an_example_in_the_plants_number_format(client, trainer, session, plant_sy) -> None:
+    factories.EmployeeFactory(employee_no="SY-000102", plant=plant_sy)
+    factories.EmployeeFactory(employee_no="SY-000101", plant=plant_sy)
+    factories.EmployeeFactory(employee_no="SY-000100", plant=plant_sy, status="left")
+    client.force_login(trainer)
+
+    content = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+
+    assert 'placeholder="e.g. SY-000101 SY-000102, or a name"' in content
+    assert "E00012" not in content
+
+
+def test_it_shows_no_made_up_number_at_a_plant_without_employees(client, trainer, session) -> None:
+    client.force_login(trainer)
+
+    content = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+
+    assert 'placeholder="Employee numbers or a name"' in content
 
 
 # --- Item 12: adding and removing attendees is audited ----------------------------------------
