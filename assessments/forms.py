@@ -17,12 +17,19 @@ from django.db.models.functions import Upper
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import AuditAction, TrainingSession
+from assessments.models import AuditAction, CertificationStatus, TrainingSession
+from assessments.selectors import GAP_ORDER
 from certtrack import forms as fields
 from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
-from employees.selectors import Capability, plant_ids_for_user, plants_for_user
+from employees.selectors import (
+    Capability,
+    active_employees,
+    employees_for_user,
+    plant_ids_for_user,
+    plants_for_user,
+)
 
 PASS, FAIL = "pass", "fail"
 PRACTICAL_CHOICES = [("", "—"), (PASS, _("Pass")), (FAIL, _("Fail"))]
@@ -54,12 +61,35 @@ class SessionCreateForm(forms.Form):
         required=False,
     )
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    attendees = fields.ModelMultipleChoiceField(
+        queryset=Employee.objects.none(),
+        label=_("Attendees"),
+        help_text=_("The people you chose on your home page. Untick anyone who should not attend."),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
         self.fields["plant"].queryset = plants_for_user(user=user, capability=Capability.RECORD_RESULTS)
         self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
+        # People carried over from "who needs me": any active employee of the user's plants may be chosen (the
+        # service then requires the session's plant); only the carried ones are shown, never the whole roster.
+        roster = active_employees(employees_for_user(user=user, capability=Capability.RECORD_RESULTS))
+        attendees = self.fields["attendees"]
+        attendees.queryset = roster
+        carried = self.data.getlist(self.add_prefix("attendees")) if self.is_bound else self.initial.get("attendees")
+        carried_ids = {int(v) for v in carried or () if str(v).isdigit() and int(v) <= fields.MAX_ID}
+        chosen = list(roster.filter(pk__in=carried_ids).order_by("employee_no")) if carried_ids else []
+        if not self.is_bound:
+            self.initial["attendees"] = [e.pk for e in chosen]
+            if len({e.plant_id for e in chosen}) == 1:
+                self.initial["plant"] = chosen[0].plant_id  # their plant, for a trainer of several
+        if chosen or (self.is_bound and carried):  # a refused choice is shown with its error, never hidden
+            attendees.widget.choices = [(e.pk, str(e)) for e in chosen]
+        else:
+            attendees.widget = forms.MultipleHiddenInput()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -189,6 +219,28 @@ class AttendeesAddForm(forms.Form):
             self.unknown_numbers = tokens  # one number matching nobody, not even in part
         else:
             self.add_error("q", _("No active employee of this plant matches “%(q)s”.") % {"q": query})
+
+
+class GapFilterForm(forms.Form):
+    """Filters of "who needs me" on the trainer's home: one of the trainer's courses, one state."""
+
+    course = fields.ModelChoiceField(
+        queryset=Course.objects.none(),
+        label=_("Course"),
+        required=False,
+        empty_label=_("All my courses"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(label=_("State"), required=False, widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
+        self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
+        self.fields["status"].choices = [
+            ("", _("Every state")),
+            *((status, CertificationStatus(status).label) for status in GAP_ORDER),
+        ]
 
 
 class GridHeaderForm(forms.Form):
