@@ -79,7 +79,10 @@ class SessionCreateForm(forms.Form):
         roster = active_employees(employees_for_user(user=user, capability=Capability.RECORD_RESULTS))
         attendees = self.fields["attendees"]
         attendees.queryset = roster
-        carried = self.data.getlist(self.add_prefix("attendees")) if self.is_bound else self.initial.get("attendees")
+        if self.is_bound:
+            carried = attendees.widget.value_from_datadict(self.data, self.files, self.add_prefix("attendees"))
+        else:
+            carried = self.initial.get("attendees")
         carried_ids = {int(v) for v in carried or () if str(v).isdigit() and int(v) <= fields.MAX_ID}
         chosen = list(roster.filter(pk__in=carried_ids).order_by("employee_no")) if carried_ids else []
         if not self.is_bound:
