@@ -146,7 +146,8 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     # Each number typed in the box and not added is named with its reason; a line, a station or ticked
     # people already on the list are only counted.
     typed_ids = {e.id for e in form.typed}
-    not_added = [f"{number}: {_('unknown employee number')}" for number in form.unknown_numbers] + [
+    unknown = _("unknown employee number")
+    not_added = [f"{number}: {unknown}" for number in form.unknown_numbers] + [
         f"{refused.employee.employee_no}: {refused.message}"
         for refused in outcome.refused
         if refused.employee.id in typed_ids
