@@ -6,19 +6,30 @@ Forms only parse and shape input; every rule of DOMAIN.md is checked by assessme
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import AuditAction, TrainingSession
+from assessments.models import AuditAction, CertificationStatus, TrainingSession
+from assessments.selectors import GAP_ORDER
 from certtrack import forms as fields
 from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
-from employees.selectors import Capability, plant_ids_for_user, plants_for_user
+from employees.selectors import (
+    Capability,
+    active_employees,
+    employees_for_user,
+    plant_ids_for_user,
+    plants_for_user,
+)
 
 PASS, FAIL = "pass", "fail"
 PRACTICAL_CHOICES = [("", "—"), (PASS, _("Pass")), (FAIL, _("Fail"))]
@@ -50,12 +61,38 @@ class SessionCreateForm(forms.Form):
         required=False,
     )
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    attendees = fields.ModelMultipleChoiceField(
+        queryset=Employee.objects.none(),
+        label=_("Attendees"),
+        help_text=_("The people you chose on your home page. Untick anyone who should not attend."),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
         self.fields["plant"].queryset = plants_for_user(user=user, capability=Capability.RECORD_RESULTS)
         self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
+        # People carried over from "who needs me": any active employee of the user's plants may be chosen (the
+        # service then requires the session's plant); only the carried ones are shown, never the whole roster.
+        roster = active_employees(employees_for_user(user=user, capability=Capability.RECORD_RESULTS))
+        attendees = self.fields["attendees"]
+        attendees.queryset = roster
+        if self.is_bound:
+            carried = attendees.widget.value_from_datadict(self.data, self.files, self.add_prefix("attendees"))
+        else:
+            carried = self.initial.get("attendees")
+        carried_ids = {int(v) for v in carried or () if str(v).isdigit() and int(v) <= fields.MAX_ID}
+        chosen = list(roster.filter(pk__in=carried_ids).order_by("employee_no")) if carried_ids else []
+        if not self.is_bound:
+            self.initial["attendees"] = [e.pk for e in chosen]
+            if len({e.plant_id for e in chosen}) == 1:
+                self.initial["plant"] = chosen[0].plant_id  # their plant, for a trainer of several
+        if chosen or (self.is_bound and carried):  # a refused choice is shown with its error, never hidden
+            attendees.widget.choices = [(e.pk, str(e)) for e in chosen]
+        else:
+            attendees.widget = forms.MultipleHiddenInput()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -65,8 +102,41 @@ class SessionCreateForm(forms.Form):
         return cleaned
 
 
+# Separators of a pasted list of employee numbers: newlines and tabs (an Excel column or row), spaces,
+# commas and semicolons, and their full-width forms from a Chinese input method.
+NUMBER_SEPARATORS = re.compile(r"[\s,;，；、]+")
+LIST_SEPARATORS = re.compile(r"[\n\r\t,;，；、]")
+
+
+def employees_by_number(numbers: Iterable[str]) -> dict[str, Employee]:
+    """Employees of every plant and status whose number is one of `numbers`, case-insensitively,
+    keyed by the upper-cased number."""
+    numbers = set(numbers)
+    wanted = {n.upper() for n in numbers}
+    # As typed, upper or lower case first: the unique index answers these at once.
+    variants = numbers | wanted | {n.lower() for n in numbers}
+    found = {e.employee_no.upper(): e for e in Employee.objects.filter(employee_no__in=variants)}
+    missing = wanted - found.keys()
+    if missing:
+        # A number stored in mixed case, or a typo: UPPER() cannot use the index, so only for what is left.
+        rows = Employee.objects.annotate(number_upper=Upper("employee_no")).filter(number_upper__in=missing)
+        for employee in rows:
+            found.setdefault(employee.employee_no.upper(), employee)
+    return found
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
 class AttendeesAddForm(forms.Form):
-    """Add people by employee number(s), by name, or a whole line or station at once."""
+    """Add people by employee number(s), by name, or a whole line or station at once.
+
+    The box holds either a list of employee numbers (pasted from Excel, typed with any separator), each
+    matched on its own, case-insensitively: the view adds the valid ones and lists each other one with its
+    reason; or a name (or part of a number) to search the plant's active roster. Ticked people are added
+    whatever the box holds: a name search there is the search that listed them, not a new request.
+    """
 
     q = forms.CharField(
         label=_("Employee number(s) or name"),
@@ -89,36 +159,91 @@ class AttendeesAddForm(forms.Form):
         )
         self.fields["pick"].queryset = self.roster
         self.matches: QuerySet[Employee] | None = None
+        self.typed: list[Employee] = []  # named by number in the box: each one not added is listed
+        self.unknown_numbers: list[str] = []
+
+    @cached_property
+    def placeholder(self) -> str:
+        """An example in the plant's own number format: two of its real employee numbers."""
+        numbers = list(self.roster.order_by("employee_no").values_list("employee_no", flat=True)[:2])
+        if not numbers:
+            return _("Employee numbers or a name")
+        return _("e.g. %(numbers)s, or a name") % {"numbers": " ".join(numbers)}
+
+    @cached_property
+    def attending_ids(self) -> set[int]:
+        return set(self.session.attendees.values_list("id", flat=True))
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        found: list[Employee] = list(cleaned.get("pick") or [])
+        picked: list[Employee] = list(cleaned.get("pick") or [])
+        found = list(picked)
         if cleaned.get("line"):
             found += list(self.roster.filter(line=cleaned["line"]))
         if cleaned.get("station"):
             found += list(self.roster.filter(station=cleaned["station"]))
         query = (cleaned.get("q") or "").strip()
         if query:
-            tokens = [t for t in re.split(r"[\s,;]+", query) if t]
-            by_number = list(self.roster.filter(employee_no__in=tokens))
-            if len(by_number) == len(set(tokens)):
-                found += by_number
-            else:
-                matches = self.roster.filter(Q(name__icontains=query) | Q(employee_no__icontains=query))
-                count = matches.count()
-                if count == 1:
-                    found += list(matches)
-                elif count == 0:
-                    self.add_error("q", _("No active employee of this plant matches “%(q)s”.") % {"q": query})
-                else:
-                    self.matches = matches.select_related("line", "station").order_by("employee_no")[:SEARCH_LIMIT]
-                    self.add_error(
-                        "q", _("%(count)d employees match “%(q)s”: pick them below.") % {"count": count, "q": query}
-                    )
-        if not found and not self.errors:
+            tokens: dict[str, str] = {}  # upper-cased number: as typed (first spelling)
+            for token in NUMBER_SEPARATORS.split(query):
+                if token := unicodedata.normalize("NFKC", token).strip():
+                    tokens.setdefault(token.upper(), token)
+            by_number = employees_by_number(tokens)
+            if self._is_number_list(query, tokens, by_number):
+                self.typed = [by_number[t] for t in tokens if t in by_number]
+                self.unknown_numbers = [typed for t, typed in tokens.items() if t not in by_number]
+            elif not picked:
+                self._search(query, found, tokens=list(tokens.values()))
+        if not (found or self.typed or self.unknown_numbers or self.errors):
             raise forms.ValidationError(_("Enter an employee number or name, or choose a line or a station."))
-        cleaned["employees"] = found
+        cleaned["employees"] = found + self.typed
         return cleaned
+
+    @staticmethod
+    def _is_number_list(query: str, tokens: dict[str, str], by_number: dict[str, Employee]) -> bool:
+        """Numbers, not a name: one of them is a real number, the text is a pasted list (lines, tabs,
+        commas, semicolons), or every word has a digit (names have none; "Operator 03" is a name)."""
+        return (
+            any(t in by_number for t in tokens)
+            or bool(LIST_SEPARATORS.search(query))
+            or (len(tokens) > 1 and all(_has_digit(t) for t in tokens))
+        )
+
+    def _search(self, query: str, found: list[Employee], *, tokens: list[str]) -> None:
+        """A name, or part of a number, among the plant's active people: one match is added, several listed."""
+        matches = self.roster.filter(Q(name__icontains=query) | Q(employee_no__icontains=query))
+        count = matches.count()
+        if count == 1:
+            found += list(matches)
+        elif count > 1:
+            self.matches = matches.select_related("line", "station").order_by("employee_no")[:SEARCH_LIMIT]
+            self.add_error("q", _("%(count)d employees match “%(q)s”: pick them below.") % {"count": count, "q": query})
+        elif len(tokens) == 1 and _has_digit(tokens[0]):
+            self.unknown_numbers = tokens  # one number matching nobody, not even in part
+        else:
+            self.add_error("q", _("No active employee of this plant matches “%(q)s”.") % {"q": query})
+
+
+class GapFilterForm(forms.Form):
+    """Filters of "who needs me" on the trainer's home: one of the trainer's courses, one state."""
+
+    course = fields.ModelChoiceField(
+        queryset=Course.objects.none(),
+        label=_("Course"),
+        required=False,
+        empty_label=_("All my courses"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    status = forms.ChoiceField(label=_("State"), required=False, widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
+        self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
+        self.fields["status"].choices = [
+            ("", _("Every state")),
+            *((status, CertificationStatus(status).label) for status in GAP_ORDER),
+        ]
 
 
 class GridHeaderForm(forms.Form):

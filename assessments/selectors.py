@@ -184,9 +184,12 @@ class GapRow:
         return CertificationStatus(self.status).label
 
 
-def trainer_gaps(*, user: AbstractBaseUser, within_days: int = 30) -> list[GapRow]:
+def trainer_gaps(
+    *, user: AbstractBaseUser, within_days: int = 30, course_ids: Iterable[int] | None = None
+) -> list[GapRow]:
     """Active employees of the trainer's plants whose REQUIRED certification in a course the trainer may
-    assess there is missing (or in progress, revoked), expired, or expiring within `within_days`.
+    assess there is missing (or in progress, revoked), expired, or expiring within `within_days`
+    (`course_ids`: only these of the trainer's courses).
 
     Set-based: a fixed number of queries whatever the headcount; D is each plant's local today.
     """
@@ -197,6 +200,8 @@ def trainer_gaps(*, user: AbstractBaseUser, within_days: int = 30) -> list[GapRo
     )
     if plant_ids is not None:
         authorisations = authorisations.filter(plant_id__in=plant_ids)
+    if course_ids is not None:
+        authorisations = authorisations.filter(course_id__in=set(course_ids))
     authorised = set(authorisations.values_list("course_id", "plant_id"))
     if not authorised:
         return []
@@ -262,6 +267,11 @@ def trainer_gaps(*, user: AbstractBaseUser, within_days: int = 30) -> list[GapRo
         key=lambda g: (GAP_ORDER[g.status], g.expires_on or datetime.date.min, g.course.code, g.employee.employee_no)
     )
     return gaps
+
+
+def gaps_matching(gaps: Iterable[GapRow], *, course_id: int | None = None, status: str = "") -> list[GapRow]:
+    """The rows of trainer_gaps() of one course and/or one state, in their order."""
+    return [g for g in gaps if (course_id is None or g.course.id == course_id) and (not status or g.status == status)]
 
 
 def audit_events_for_user(*, user: object, filters: dict | None = None) -> QuerySet[AuditEvent]:

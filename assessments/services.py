@@ -10,6 +10,7 @@ commit (a broker outage never fails the write: the outbox keeps the mark).
 from __future__ import annotations
 
 import datetime
+import enum
 import logging
 import uuid
 from collections import defaultdict
@@ -594,9 +595,14 @@ def training_session_create(
     delivery_mode: str,
     location: str = "",
     notes: str = "",
+    attendees: Sequence[Employee] = (),
     ip_address: str | None = None,
 ) -> TrainingSession:
-    """A session of a course the trainer is authorised to assess at the plant (it may lie in the future)."""
+    """A session of a course the trainer is authorised to assess at the plant (it may lie in the future).
+
+    `attendees` (people carried over from "who needs me") are added through training_session_attendees_add,
+    in the same transaction; every one must be an active employee of the plant, or nothing is created.
+    """
     if not can(user=trainer, capability=Capability.RECORD_RESULTS, plant_id=plant.id):
         raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": plant.code})
     authorisations = authorisations_by_key(assessor_ids=[trainer.pk], course_ids=[course.id], plant_ids=[plant.id])
@@ -610,6 +616,12 @@ def training_session_create(
     if not course.is_active or course.owner_plant_id not in (None, plant.id):
         raise ValidationError(
             _("Course %(course)s is not available at plant %(plant)s.") % {"course": course.code, "plant": plant.code}
+        )
+    outsiders = [e for e in attendees if e.plant_id != plant.id or e.status != EmployeeStatus.ACTIVE]
+    if outsiders:
+        raise ValidationError(
+            _("Only active employees of plant %(plant)s can attend: %(employees)s.")
+            % {"plant": plant.code, "employees": ", ".join(sorted({e.employee_no for e in outsiders}))}
         )
     with transaction.atomic():
         session = TrainingSession.objects.create(
@@ -631,23 +643,131 @@ def training_session_create(
             changes={"held_on": held_on.isoformat(), "delivery_mode": delivery_mode, "location": session.location},
             ip_address=ip_address,
         )
+        if attendees:
+            training_session_attendees_add(session=session, employees=attendees, actor=trainer, ip_address=ip_address)
     return session
 
 
-def training_session_attendees_add(*, session: TrainingSession, employees: Iterable[Employee]) -> int:
-    """Add the session plant's active employees among `employees`; returns how many were new."""
+class AttendeeRefusal(enum.StrEnum):
+    """Why someone named for a session was not added."""
+
+    OTHER_PLANT = "other_plant"
+    INACTIVE = "inactive"
+    ATTENDING = "attending"
+
+
+@dataclass(frozen=True)
+class AttendeeRefused:
+    employee: Employee
+    reason: AttendeeRefusal
+
+    @property
+    def message(self) -> str:
+        if self.reason == AttendeeRefusal.OTHER_PLANT:
+            return _("employee of another plant")
+        if self.reason == AttendeeRefusal.INACTIVE:
+            return _("not active (%(status)s)") % {"status": self.employee.get_status_display()}
+        return _("already attending")
+
+
+@dataclass(frozen=True)
+class AttendeesAdded:
+    """The outcome of training_session_attendees_add: who was added (by number), who was not and why."""
+
+    added: list[Employee]
+    refused: list[AttendeeRefused]
+
+
+def _session_lock(session: TrainingSession) -> None:
+    """Lock the session row for the rest of the transaction.
+
+    Two trainers adding the same person at once would both read "not attending" and the second insert
+    would break the (session, employee) unique pair; removing a person while their results are being
+    checked has the same race. Serialising the attendee writes of one session on its row removes both.
+    """
+    list(TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("pk", flat=True))
+
+
+def _check_may_run(*, session: TrainingSession, actor: AbstractBaseUser) -> None:
+    if not can(user=actor, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": session.plant.code})
+
+
+def training_session_attendees_add(
+    *,
+    session: TrainingSession,
+    employees: Iterable[Employee],
+    actor: AbstractBaseUser,
+    ip_address: str | None = None,
+) -> AttendeesAdded:
+    """Add the session plant's active employees among `employees`; every other one is refused with its reason.
+
+    One audit event names the employee numbers added, in the same transaction (none when nobody was added).
+    """
+    _check_may_run(session=session, actor=actor)
     through = TrainingSession.attendees.through
-    wanted = {e.id for e in employees if e.plant_id == session.plant_id and e.status == EmployeeStatus.ACTIVE}
-    present = set(through.objects.filter(trainingsession_id=session.id).values_list("employee_id", flat=True))
-    new_ids = wanted - present
-    through.objects.bulk_create([through(trainingsession_id=session.id, employee_id=e) for e in sorted(new_ids)])
-    return len(new_ids)
+    named = list({e.id: e for e in employees}.values())
+    with transaction.atomic():
+        _session_lock(session)
+        present = set(through.objects.filter(trainingsession_id=session.id).values_list("employee_id", flat=True))
+        added, refused = [], []
+        for employee in named:
+            if employee.plant_id != session.plant_id:
+                refused.append(AttendeeRefused(employee, AttendeeRefusal.OTHER_PLANT))
+            elif employee.status != EmployeeStatus.ACTIVE:
+                refused.append(AttendeeRefused(employee, AttendeeRefusal.INACTIVE))
+            elif employee.id in present:
+                refused.append(AttendeeRefused(employee, AttendeeRefusal.ATTENDING))
+            else:
+                added.append(employee)
+        added.sort(key=lambda e: e.employee_no)
+        if added:
+            through.objects.bulk_create([through(trainingsession_id=session.id, employee_id=e.id) for e in added])
+            numbers = [e.employee_no for e in added]
+            audit_event_create(
+                actor=actor,
+                action=AuditAction.SESSION_ATTENDEES_ADDED,
+                summary=f"{session}: {len(numbers)} added: {', '.join(numbers)}",
+                plant_id=session.plant_id,
+                employee_id=added[0].id if len(added) == 1 else None,
+                course_id=session.course_id,
+                obj=session,
+                changes={"session": session.pk, "added": numbers},
+                ip_address=ip_address,
+            )
+    return AttendeesAdded(added=added, refused=refused)
 
 
-def training_session_attendee_remove(*, session: TrainingSession, employee: Employee) -> None:
-    """Take someone off the list, unless results were already recorded for them in this session."""
-    if session.assessments.filter(employee=employee).exists():
-        raise ValidationError(
-            _("%(employee)s already has results in this session; void them first.") % {"employee": employee.employee_no}
+def training_session_attendee_remove(
+    *,
+    session: TrainingSession,
+    employee: Employee,
+    actor: AbstractBaseUser,
+    ip_address: str | None = None,
+) -> None:
+    """Take someone off the list, unless results were already recorded for them in this session; audited."""
+    _check_may_run(session=session, actor=actor)
+    with transaction.atomic():
+        _session_lock(session)
+        if session.assessments.filter(employee=employee).exists():
+            raise ValidationError(
+                _("%(employee)s already has results in this session; void them first.")
+                % {"employee": employee.employee_no}
+            )
+        through = TrainingSession.attendees.through
+        removed, _by_model = through.objects.filter(trainingsession_id=session.id, employee_id=employee.id).delete()
+        if not removed:
+            raise ValidationError(
+                _("%(employee)s is not on the list of this session.") % {"employee": employee.employee_no}
+            )
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.SESSION_ATTENDEE_REMOVED,
+            summary=f"{session}: removed {employee.employee_no}",
+            plant_id=session.plant_id,
+            employee_id=employee.id,
+            course_id=session.course_id,
+            obj=session,
+            changes={"session": session.pk, "removed": employee.employee_no},
+            ip_address=ip_address,
         )
-    session.attendees.remove(employee)

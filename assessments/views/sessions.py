@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from assessments import services
 from assessments.forms import AttendeesAddForm, SessionCreateForm
 from assessments.models import TrainingSession
-from assessments.selectors import session_results, sessions_for_user
+from assessments.selectors import gaps_matching, session_results, sessions_for_user, trainer_gaps
+from certtrack.forms import MAX_ID
 from certtrack.permissions import capability_required, client_ip
 from employees.selectors import Capability, can, plants_for_user
 
@@ -56,22 +57,45 @@ def session_create(request: HttpRequest) -> HttpResponse:
                     delivery_mode=form.cleaned_data["delivery_mode"],
                     location=form.cleaned_data["location"],
                     notes=form.cleaned_data["notes"],
+                    attendees=form.cleaned_data["attendees"],
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Session created. Now add the attendees."))
+                if form.cleaned_data["attendees"]:
+                    messages.success(
+                        request,
+                        _("Session created with %(count)d attendee(s).")
+                        % {"count": len(form.cleaned_data["attendees"])},
+                    )
+                else:
+                    messages.success(request, _("Session created. Now add the attendees."))
                 return redirect("session-detail", pk=session.pk)
     else:
-        plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS)[:2])
-        initial = {"held_on": plants[0].local_today() if plants else None}
-        if len(plants) == 1:
-            initial["plant"] = plants[0]
-        if request.GET.get("course", "").isdigit():
-            initial["course"] = int(request.GET["course"])
-        form = SessionCreateForm(user=request.user, initial=initial)
+        form = SessionCreateForm(user=request.user, initial=_session_initial(request))
     return render(request, "assessments/session_form.html", {"form": form})
+
+
+def _session_initial(request: HttpRequest) -> dict:
+    """A new session's first values: today at the user's only plant, and what "who needs me" carried over:
+    ?course=<id> with the ticked people (&attendee=<id>...), or all of its people (&who_needs_me=1[&status=])."""
+    plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS)[:2])
+    initial: dict = {"held_on": plants[0].local_today() if plants else None}
+    if len(plants) == 1:
+        initial["plant"] = plants[0]
+    course_id = request.GET.get("course", "")
+    if not course_id.isdigit() or int(course_id) > MAX_ID:
+        return initial
+    initial["course"] = int(course_id)
+    if request.GET.get("who_needs_me"):
+        gaps = gaps_matching(
+            trainer_gaps(user=request.user, course_ids=[int(course_id)]), status=request.GET.get("status", "")
+        )
+        initial["attendees"] = [gap.employee.id for gap in gaps]
+    else:
+        initial["attendees"] = request.GET.getlist("attendee")  # the form keeps the user's active employees only
+    return initial
 
 
 def _session_page(
@@ -112,14 +136,38 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AttendeesAddForm(request.POST, session=session)
     if not form.is_valid():
         return _session_page(request, session, add_form=form)
-    added = services.training_session_attendees_add(session=session, employees=form.cleaned_data["employees"])
-    found = len({e.id for e in form.cleaned_data["employees"]})
+    try:
+        outcome = services.training_session_attendees_add(
+            session=session, employees=form.cleaned_data["employees"], actor=request.user, ip_address=client_ip(request)
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _session_page(request, session, add_form=form)
+    # Each number typed in the box and not added is named with its reason; a line, a station or ticked
+    # people already on the list are only counted.
+    typed_ids = {e.id for e in form.typed}
+    unknown = _("unknown employee number")
+    not_added = [f"{number}: {unknown}" for number in form.unknown_numbers] + [
+        f"{refused.employee.employee_no}: {refused.message}"
+        for refused in outcome.refused
+        if refused.employee.id in typed_ids
+    ]
+    if not outcome.added and not_added:
+        form.add_error("q", _("Nobody added. %(reasons)s") % {"reasons": _not_added_text(not_added)})
+        return _session_page(request, session, add_form=form)
+    already = sum(1 for refused in outcome.refused if refused.reason == services.AttendeeRefusal.ATTENDING)
     messages.success(
         request,
         _("%(added)d attendee(s) added (%(already)d already on the list).")
-        % {"added": added, "already": found - added},
+        % {"added": len(outcome.added), "already": already},
     )
+    if not_added:
+        messages.warning(request, _not_added_text(not_added))
     return redirect("session-detail", pk=session.pk)
+
+
+def _not_added_text(reasons: list[str]) -> str:
+    return _("Not added: %(reasons)s.") % {"reasons": "; ".join(reasons)}
 
 
 @require_POST
@@ -128,7 +176,9 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     employee = get_object_or_404(session.attendees, employee_no=employee_no)
     try:
-        services.training_session_attendee_remove(session=session, employee=employee)
+        services.training_session_attendee_remove(
+            session=session, employee=employee, actor=request.user, ip_address=client_ip(request)
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -345,22 +345,25 @@ def test_it_adds_only_active_attendees_of_the_session_plant(team, employee_de, h
     team[9].status = "on_leave"
     team[9].save()
 
-    added = services.training_session_attendees_add(session=session, employees=[*team, employee_de])
-    again = services.training_session_attendees_add(session=session, employees=team[:3])
+    added = services.training_session_attendees_add(session=session, employees=[*team, employee_de], actor=trainer)
+    again = services.training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
 
-    assert (added, again) == (9, 0)
+    assert (len(added.added), len(again.added)) == (9, 0)
+    refused = [(r.employee.employee_no, r.reason) for r in added.refused]
+    assert refused == [("SY010", "inactive"), ("DE001", "other_plant")]
+    assert {r.reason for r in again.refused} == {"attending"}
     assert set(session.attendees.values_list("employee_no", flat=True)) == {e.employee_no for e in team[:9]}
 
 
 def test_it_keeps_an_attendee_who_has_results(team, hv_course, trainer, plant_sy, today) -> None:
     session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
-    services.training_session_attendees_add(session=session, employees=team[:2])
+    services.training_session_attendees_add(session=session, employees=team[:2], actor=trainer)
     services.assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
     )
 
     with pytest.raises(ValidationError, match="SY001 already has results in this session"):
-        services.training_session_attendee_remove(session=session, employee=team[0])
-    services.training_session_attendee_remove(session=session, employee=team[1])
+        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+    services.training_session_attendee_remove(session=session, employee=team[1], actor=trainer)
 
     assert list(session.attendees.values_list("employee_no", flat=True)) == ["SY001"]

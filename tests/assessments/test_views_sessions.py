@@ -166,9 +166,9 @@ def test_it_asks_to_pick_when_a_name_matches_several_people(client, trainer, ses
 def test_it_says_when_nobody_matches(client, trainer, session, employee_de) -> None:
     client.force_login(trainer)
 
-    response = _add(client, session, q="DE001")
+    response = _add(client, session, q="Nobody by this name")
 
-    assert "No active employee of this plant matches “DE001”." in response.content.decode()
+    assert "No active employee of this plant matches “Nobody by this name”." in response.content.decode()
     assert session.attendees.count() == 0
 
 
