@@ -111,3 +111,22 @@ def test_it_names_the_zone_of_a_roll_ups_as_of_time(client, manager, plant_sy) -
     client.force_login(manager)
     page = client.get(reverse("dashboard_plant", args=["SY"])).content.decode()
     assert "Figures for 2026-12-01, as of 2026-12-01 09:15 (Asia/Shanghai)" in page
+
+
+def test_it_filters_the_audit_log_by_the_days_of_the_zone_it_shows(client, auditor, admin_user, plant_sy) -> None:  # noqa: ANN001
+    """17:30 UTC on 1 December is 01:30 on 2 December in Shenyang: a day of the log is a day of its zone."""
+    AuditEvent.objects.create(
+        occurred_at=dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC),
+        action=AuditAction.ASSESSMENT_RECORDED,
+        plant=plant_sy,
+        summary="late",
+    )
+
+    def listed(user, day: str) -> list[str]:  # noqa: ANN001
+        client.force_login(user)
+        response = client.get(reverse("audit-log"), {"date_from": day, "date_to": day})
+        return [event.summary for event in response.context["page"]]
+
+    assert listed(auditor, "2026-12-02") == ["late"]  # Asia/Shanghai
+    assert listed(auditor, "2026-12-01") == []
+    assert listed(admin_user, "2026-12-01") == ["late"]  # UTC
