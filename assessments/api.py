@@ -193,6 +193,7 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
         {
             "course": row.course.code,
             "title": row.course.title,
+            "title_localised": row.course.display_title,  # in the request's language (Accept-Language)
             "required": True,
             "status": row.status,
             "valid": row.is_valid,
@@ -210,6 +211,7 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
             {
                 "course": certification.course.code,
                 "title": certification.course.title,
+                "title_localised": certification.course.display_title,
                 "required": False,
                 "status": status,
                 "valid": certification.is_valid_on(on_date),

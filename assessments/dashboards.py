@@ -27,6 +27,7 @@ from assessments.models import (
     ReadinessState,
     StationCoverage,
 )
+from courses.models import localised
 from employees.models import Plant, ProductionLine, Station
 
 TREND_DAYS = 90
@@ -291,10 +292,13 @@ def plant_dashboard(
         )
     blocking = [
         BlockingCourse(
-            course_id=row["course_id"], code=row["course__code"], title=row["course__title"], people=row["n"]
+            course_id=row["course_id"],
+            code=row["course__code"],
+            title=localised(row["course__title"], row["course__title_zh"]),  # the body is cached per language
+            people=row["n"],
         )
         for row in CourseReadiness.objects.filter(plant=plant, is_valid=False)
-        .values("course_id", "course__code", "course__title")
+        .values("course_id", "course__code", "course__title", "course__title_zh")
         .annotate(n=Count("employee_id"))
         .order_by("-n", "course__code")[:blocking_limit]
     ]

@@ -36,8 +36,7 @@ PRACTICAL_CHOICES = [("", "—"), (PASS, _("Pass")), (FAIL, _("Fail"))]
 SEARCH_LIMIT = 50
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+DateInput = fields.DateInput  # ISO values in every language (certtrack.forms)
 
 
 def numeric_input(**attrs: str) -> forms.TextInput:
@@ -368,8 +367,8 @@ class AuditFilterForm(forms.Form):
     employee = forms.CharField(label=_("Employee number"), required=False, max_length=32)
     course = forms.CharField(label=_("Course code"), required=False, max_length=24)
     action = forms.ChoiceField(label=_("Event"), required=False, choices=[("", _("All events")), *AuditAction.choices])
-    date_from = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = fields.DateField(label=_("From date"), required=False)
+    date_to = fields.DateField(label=_("To date"), required=False)
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -272,7 +272,11 @@ class AuditEvent(models.Model):
     )
     object_type = models.CharField(_("object type"), max_length=40, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    # The English text, shown as written when there is no message code (rows older than codes, callers
+    # that pass only a summary); with a code, the reader sees display_summary (assessments/audit_messages.py).
     summary = models.CharField(_("summary"), max_length=255)
+    message_code = models.CharField(_("message"), max_length=48, blank=True)
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 
     class Meta:
@@ -287,6 +291,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+    @property
+    def display_summary(self) -> str:
+        """The summary in the active language: rendered from the message code, else the stored text."""
+        from assessments.audit_messages import audit_summary_render
+
+        if self.message_code:
+            rendered = audit_summary_render(code=self.message_code, params=self.message_params)
+            if rendered is not None:
+                return rendered
+        return self.summary
 
 
 class SubmittedForm(models.Model):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import validity
+from assessments.audit_messages import audit_message
 from assessments.models import (
     Assessment,
     AssessmentSource,
@@ -52,7 +53,9 @@ def audit_event_create(
     *,
     actor: AbstractBaseUser | None,
     action: str,
-    summary: str,
+    summary: str = "",
+    params: dict | None = None,
+    message: str = "",
     plant_id: int | None = None,
     employee_id: int | None = None,
     course_id: int | None = None,
@@ -60,6 +63,18 @@ def audit_event_create(
     changes: dict | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
+    """Write one audit event.
+
+    With `params`, the summary is a message (code `message`, default the action) rendered in each
+    reader's language (assessments/audit_messages.py); its English text is stored in `summary`
+    unless one is given. Without `params`, `summary` is stored and shown as written.
+    """
+    if params is not None:
+        text = audit_message(message or action, **params)
+        if summary:
+            text["summary"] = summary[:255]
+    else:
+        text = {"summary": summary[:255]}
     return AuditEvent.objects.create(
         occurred_at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -70,8 +85,8 @@ def audit_event_create(
         course_id=course_id,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "pk", "") or ""),
-        summary=summary[:255],
         changes=changes or {},
+        **text,
     )
 
 
@@ -222,7 +237,12 @@ def certification_revoke(
         audit_event_create(
             actor=actor,
             action=AuditAction.CERTIFICATION_REVOKED,
-            summary=f"{employee.employee_no} {certification.course.code}: {reason}",
+            params={
+                "employee": employee.employee_no,
+                "course": certification.course.code,
+                "date": today,
+                "reason": reason,
+            },
             plant_id=employee.plant_id,
             employee_id=employee.id,
             course_id=certification.course_id,
@@ -449,7 +469,7 @@ def assessments_record(
                     course_id=a.course.id,
                     object_type="Assessment",
                     object_id=str(a.pk or ""),
-                    summary=_audit_summary(a),
+                    **audit_message(AuditAction.ASSESSMENT_RECORDED, **_audit_params(a)),
                     changes={
                         "kind": a.kind,
                         "assessed_on": a.assessed_on.isoformat(),
@@ -467,13 +487,15 @@ def assessments_record(
     return assessments
 
 
-def _audit_summary(assessment: Assessment) -> str:
-    outcome = "pass" if assessment.passed else "fail"
-    score = f" {assessment.score}" if assessment.score is not None else ""
-    return (
-        f"{assessment.employee.employee_no} {assessment.course.code} {assessment.kind}{score} "
-        f"{outcome} on {assessment.assessed_on.isoformat()}"
-    )
+def _audit_params(assessment: Assessment) -> dict:
+    return {
+        "employee": assessment.employee.employee_no,
+        "course": assessment.course.code,
+        "kind": assessment.kind,
+        "score": assessment.score,
+        "passed": assessment.passed,
+        "date": assessment.assessed_on,
+    }
 
 
 def assessment_record(*, row: ResultInput, recorded_by: AbstractBaseUser, **kwargs: object) -> Assessment:
@@ -528,7 +550,7 @@ def assessment_void(
         audit_event_create(
             actor=actor,
             action=AuditAction.ASSESSMENT_VOIDED,
-            summary=f"{_audit_summary(assessment)}: {reason}",
+            params={**_audit_params(assessment), "reason": reason},
             plant_id=assessment.employee.plant_id,
             employee_id=assessment.employee_id,
             course_id=assessment.course_id,
@@ -636,7 +658,7 @@ def training_session_create(
         audit_event_create(
             actor=trainer,
             action=AuditAction.SESSION_CREATED,
-            summary=f"{course.code} {held_on.isoformat()} {plant.code} {session.location}".strip(),
+            params={"course": course.code, "date": held_on, "plant": plant.code, "location": session.location},
             plant_id=plant.id,
             course_id=course.id,
             obj=session,

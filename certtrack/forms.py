@@ -31,3 +31,36 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
                 )
         return super()._check_values(value)
+
+
+# --- Dates ----------------------------------------------------------------------------------------
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class DateInput(forms.DateInput):
+    """`<input type="date">`, whose value must be ISO (YYYY-MM-DD) whatever the page's language.
+
+    Django formats a date input with the language's first DATE_INPUT_FORMATS entry: "2026/12/01" in
+    zh-hans, which the browser rejects (the field shows empty and the form comes back "required").
+    A value typed in another accepted format and sent back with an error is shown as ISO too.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format=ISO_DATE)
+
+    def format_value(self, value: object) -> str | None:
+        if isinstance(value, str) and value.strip():
+            try:
+                value = forms.DateField().to_python(value)  # any format the language accepts
+            except ValidationError:
+                return value  # not a date: shown as typed, next to its error
+        return super().format_value(value)
+
+
+class DateField(forms.DateField):
+    """A date field shown as a browser date picker (see DateInput)."""
+
+    widget = DateInput

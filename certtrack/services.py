@@ -141,7 +141,7 @@ def roster_export_write(
     audit_event_create(
         actor=requester,
         action=AuditAction.EXPORT_CREATED,
-        summary=f"roster export {plant.code}{'/' + line.code if line else ''}: {count} employees",
+        params={"plant": plant.code, "line": line.code if line else None, "count": count},
         plant_id=plant.pk,
         changes={"kind": "roster", "line": line.code if line else None, "employees": count},
     )

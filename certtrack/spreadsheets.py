@@ -701,8 +701,7 @@ def _audit_import(preview: Preview, *, user: User, plant: Any | None, ip_address
     audit_event_create(
         actor=user,
         action=AuditAction.IMPORT_COMMITTED,
-        summary=f"{preview.kind} import: {counts['created']} created, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged, {counts['skipped']} skipped",
+        params={"import_kind": preview.kind, **{n: counts[n] for n in ("created", "updated", "unchanged", "skipped")}},
         plant_id=getattr(plant, "pk", None),
         changes={"kind": preview.kind, "counts": counts},
         ip_address=ip_address,

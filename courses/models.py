@@ -10,7 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-def _localised(english: str, chinese: str) -> str:
+def localised(english: str, chinese: str) -> str:
+    """The Chinese text on a Chinese page when there is one, else the English (titles, names)."""
     if chinese and (get_language() or "").startswith("zh"):
         return chinese
     return english
@@ -32,7 +33,7 @@ class ProcessArea(models.Model):
 
     @property
     def display_name(self) -> str:
-        return _localised(self.name, self.name_zh)
+        return localised(self.name, self.name_zh)
 
 
 class DeliveryMode(models.TextChoices):
@@ -105,7 +106,7 @@ class Course(models.Model):
 
     @property
     def display_title(self) -> str:
-        return _localised(self.title, self.title_zh)
+        return localised(self.title, self.title_zh)
 
     @property
     def is_template(self) -> bool:

@@ -336,6 +336,7 @@ class EmployeeImporter(Importer):
                 preview.unchanged.append(PreviewRow(sheet, row.row, label))
 
         def apply() -> None:
+            from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
             from assessments.models import AuditAction, AuditEvent
             from assessments.services import readiness_mark
 
@@ -350,7 +351,7 @@ class EmployeeImporter(Importer):
             changed = created + [e for e, _v in to_update]
             # A set of IDs: `e in created` compares model instances one by one, quadratic in the file's rows.
             created_ids = {e.id for e in created}
-            verb = {True: "created", False: "updated"}
+            message = {True: EMPLOYEE_CREATED_BY_IMPORT, False: EMPLOYEE_UPDATED_BY_IMPORT}
             now = timezone.now()
             AuditEvent.objects.bulk_create(
                 [
@@ -362,7 +363,7 @@ class EmployeeImporter(Importer):
                         employee_id=e.id,
                         object_type="Employee",
                         object_id=str(e.id),
-                        summary=f"{e.employee_no} {verb[e.id in created_ids]} by Excel import"[:255],
+                        **audit_message(message[e.id in created_ids], employee=e.employee_no),
                         changes={"source": "import"},
                     )
                     for e in changed

@@ -7,34 +7,47 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.forms import AuditFilterForm
-from assessments.selectors import AUDIT_COLUMNS, audit_events_for_user, audit_rows
+from assessments.selectors import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
 from certtrack.permissions import capability_required
-from certtrack.spreadsheets import workbook_write
+from certtrack.spreadsheets import header_row, new_sheet, new_workbook, set_autofilter, value_cell
+from certtrack.times import viewer_zone
 from employees.selectors import Capability
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
+    """Shown in the viewer's zone (certtrack.times.viewer_zone), named in the header; the date filters are its days."""
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events_for_user(user=request.user, filters=filters)
+    zone = viewer_zone(request.user)
+    events = audit_events_for_user(user=request.user, filters=filters, zone=zone)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "assessments/audit/log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": query.urlencode(), "zone": zone},
     )
 
 
 @capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_export(request: HttpRequest) -> HttpResponse:
-    """The filtered audit log as an Excel workbook (text cells can never become formulas)."""
+    """The filtered audit log as an Excel workbook, in the requester's language and zone (named in the
+    time column's header): column widths, frozen header, autofilter; text cells never become formulas."""
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = audit_events_for_user(user=request.user, filters=filters)
+    zone = viewer_zone(request.user)
+    events = audit_events_for_user(user=request.user, filters=filters, zone=zone)
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="certtrack-audit-log.xlsx"'
-    workbook_write(stream=response, sheets=[("Audit log", AUDIT_COLUMNS, audit_rows(events))])
+    book = new_workbook()
+    sheet = new_sheet(book, "Audit log", widths=[width for _title, width in AUDIT_COLUMNS], freeze="A2")
+    sheet.append(header_row(sheet, audit_headers(zone=zone)))
+    count = 0
+    for row in audit_rows(events, zone=zone):
+        sheet.append([value_cell(sheet, value) for value in row])
+        count += 1
+    set_autofilter(sheet, first_row=1, columns=len(AUDIT_COLUMNS), last_row=1 + count)
+    book.save(response)
     return response

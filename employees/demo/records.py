@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from assessments.audit_messages import audit_message
 from assessments.models import (
     Assessment,
     AssessmentSource,
@@ -141,10 +142,15 @@ def _recorded_at(plant: Plant, result: PlannedResult, now: datetime.datetime) ->
     return min(moment, now - datetime.timedelta(minutes=30 if result.void_reason else 5))
 
 
-def _audit_summary(employee_no: str, course_code: str, result: PlannedResult) -> str:
-    score = f" {result.score}" if result.score is not None else ""
-    outcome = "pass" if result.passed else "fail"
-    return f"{employee_no} {course_code} {result.kind}{score} {outcome} on {result.assessed_on.isoformat()}"
+def _audit_params(employee_no: str, course_code: str, result: PlannedResult) -> dict:
+    return {
+        "employee": employee_no,
+        "course": course_code,
+        "kind": result.kind,
+        "score": result.score,
+        "passed": result.passed,
+        "date": result.assessed_on,
+    }
 
 
 def _history_write(
@@ -224,7 +230,7 @@ def _history_write(
     Assessment.objects.bulk_create(assessments, batch_size=BATCH)
 
     for assessment, result in zip(assessments, ordered, strict=True):
-        summary = _audit_summary(numbers[result.employee_id], course_rows[result.course_id].code, result)
+        params = _audit_params(numbers[result.employee_id], course_rows[result.course_id].code, result)
         common = {
             "plant": plant,
             "employee_id": result.employee_id,
@@ -237,7 +243,7 @@ def _history_write(
                 occurred_at=assessment.recorded_at,
                 actor=trainer,
                 action=AuditAction.ASSESSMENT_RECORDED,
-                summary=summary,
+                **audit_message(AuditAction.ASSESSMENT_RECORDED, **params),
                 changes={
                     "kind": result.kind,
                     "assessed_on": result.assessed_on.isoformat(),
@@ -256,7 +262,7 @@ def _history_write(
                     occurred_at=assessment.voided_at,
                     actor=assessment.voided_by,
                     action=AuditAction.ASSESSMENT_VOIDED,
-                    summary=f"{summary}: {result.void_reason}"[:255],
+                    **audit_message(AuditAction.ASSESSMENT_VOIDED, **params, reason=result.void_reason),
                     changes={"reason": result.void_reason},
                     **common,
                 )
@@ -306,7 +312,9 @@ def _session_create(
             course=course,
             object_type="TrainingSession",
             object_id=str(session.pk),
-            summary=f"{course.code} session on {held_on.isoformat()} at {location}",
+            **audit_message(
+                AuditAction.SESSION_CREATED, course=course.code, date=held_on, plant=plant.code, location=location
+            ),
         )
     )
     return session
@@ -351,7 +359,13 @@ def _revocations_write(
                 course_id=revocation.course_id,
                 object_type="Certification",
                 object_id=str(certification.pk),
-                summary=f"{numbers[revocation.employee_id]} {code}: {revocation.reason}"[:255],
+                **audit_message(
+                    AuditAction.CERTIFICATION_REVOKED,
+                    employee=numbers[revocation.employee_id],
+                    course=code,
+                    date=revocation.revoked_on,
+                    reason=revocation.reason,
+                ),
                 changes={"revoked_on": revocation.revoked_on.isoformat(), "reason": revocation.reason},
             )
         )

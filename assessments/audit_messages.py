@@ -1,0 +1,194 @@
+"""Audit summaries stored as a message code and its parameters, rendered in each reader's language.
+
+An audit event used to store its summary as English text, so a Chinese reader saw English. Now a
+writer stores a code (by default the event's action) and JSON parameters; the audit log, the
+employee page and the audit export render them with the reader's language
+(AuditEvent.display_summary). The English rendering is stored in `summary` too (readers of the
+raw table, the admin), and an event without a code (older rows, callers that pass only a
+summary) shows its stored text.
+
+How a writer passes a code and its parameters:
+
+    audit_event_create(actor=..., action=AuditAction.SESSION_CANCELLED, plant_id=...,
+                       params={"course": "HV-001", "date": "2026-12-01", "plant": "SY", "reason": "..."})
+    AuditEvent(occurred_at=..., action=..., **audit_message(AuditAction.SESSION_CANCELLED, course=..., ...))
+
+`message=` (audit_event_create) or the first argument of audit_message() picks a code other than the
+action (e.g. EMPLOYEE_CREATED_BY_IMPORT). Parameter values are JSON: strings, numbers, booleans,
+lists; dates are stored as ISO text. MESSAGES lists each code's texts and their parameters; a code
+has variants, the first whose parameters are all given (not None, "" or []) is used, so optional
+parameters (a location, a reason, a score) need no code of their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from assessments.models import AuditAction, TrainingSession
+from courses.models import AssessmentKind, DeliveryMode
+
+logger = logging.getLogger(__name__)
+
+EMPLOYEE_CREATED_BY_IMPORT = "employee.created_by_import"
+EMPLOYEE_UPDATED_BY_IMPORT = "employee.updated_by_import"
+LIST_SHOWN = 20  # longer lists of employee numbers end with "and N more"
+
+# code -> variants, most specific first. Parameters:
+#   employee, employees (a number or a list of numbers), course (code), plant (code), date (ISO),
+#   kind (theory / practical), score, passed (bool, shown as pass / fail), reason, location,
+#   fields (names of changed fields), mode (delivery mode), import_kind, created / updated /
+#   unchanged / skipped / count (numbers), line (code), user (user name).
+MESSAGES: dict[str, tuple[Promise, ...]] = {
+    AuditAction.ASSESSMENT_RECORDED: (
+        _("%(employee)s %(course)s %(kind)s: %(score)s, %(outcome)s, assessed on %(date)s"),
+        _("%(employee)s %(course)s %(kind)s: %(outcome)s, assessed on %(date)s"),
+    ),
+    AuditAction.ASSESSMENT_VOIDED: (
+        _("%(employee)s %(course)s %(kind)s: %(score)s, %(outcome)s, assessed on %(date)s; voided: %(reason)s"),
+        _("%(employee)s %(course)s %(kind)s: %(outcome)s, assessed on %(date)s; voided: %(reason)s"),
+    ),
+    AuditAction.CERTIFICATION_REVOKED: (
+        _("%(employee)s %(course)s revoked from %(date)s: %(reason)s"),
+        _("%(employee)s %(course)s revoked: %(reason)s"),
+    ),
+    AuditAction.SESSION_CREATED: (
+        _("%(course)s session on %(date)s at %(plant)s, %(location)s"),
+        _("%(course)s session on %(date)s at %(plant)s"),
+    ),
+    AuditAction.SESSION_CHANGED: (
+        _("%(course)s session on %(date)s at %(plant)s changed (%(fields)s): %(reason)s"),
+        _("%(course)s session on %(date)s at %(plant)s changed: %(fields)s"),
+        _("%(course)s session on %(date)s at %(plant)s changed"),
+    ),
+    AuditAction.SESSION_CANCELLED: (
+        _("%(course)s session on %(date)s at %(plant)s cancelled: %(reason)s"),
+        _("%(course)s session on %(date)s at %(plant)s cancelled"),
+    ),
+    AuditAction.SESSION_ATTENDEES_ADDED: (
+        _("Added to the %(course)s session on %(date)s at %(plant)s: %(employees)s"),
+    ),
+    AuditAction.SESSION_ATTENDEE_REMOVED: (
+        _("Removed from the %(course)s session on %(date)s at %(plant)s: %(employees)s (%(reason)s)"),
+        _("Removed from the %(course)s session on %(date)s at %(plant)s: %(employees)s"),
+    ),
+    AuditAction.IMPORT_COMMITTED: (
+        _("%(import_kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(skipped)s skipped"),
+    ),
+    AuditAction.EXPORT_CREATED: (
+        _("Roster export of %(plant)s/%(line)s, employees: %(count)s"),
+        _("Roster export of %(plant)s, employees: %(count)s"),
+    ),
+    AuditAction.EMPLOYEE_CHANGED: (_("%(employee)s changed: %(fields)s"), _("%(employee)s changed")),
+    EMPLOYEE_CREATED_BY_IMPORT: (_("%(employee)s created by Excel import"),),
+    EMPLOYEE_UPDATED_BY_IMPORT: (_("%(employee)s updated by Excel import"),),
+    AuditAction.TRAINER_AUTHORISED: (_("%(user)s authorised to assess %(course)s at %(plant)s"),),
+}
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@functools.cache
+def _placeholders(code: str, variant: int) -> frozenset[str]:
+    with translation.override(None):  # the msgid: translations use the same names
+        return frozenset(PLACEHOLDER.findall(str(MESSAGES[code][variant])))
+
+
+def _json(value: object) -> object:
+    """A parameter as JSON: dates as ISO text, sets and tuples as lists, Decimals as text."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_json(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def audit_message(code: str, /, **params: object) -> dict:
+    """The AuditEvent fields of a message: its code, its parameters and the English summary."""
+    stored = {name: _json(value) for name, value in params.items()}
+    with translation.override("en"):
+        summary = audit_summary_render(code=str(code), params=stored) or str(code)
+    return {"summary": summary[:255], "message_code": str(code), "message_params": stored}
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def _joined(values: list) -> str:
+    text = ", ".join(str(v) for v in values[:LIST_SHOWN])
+    if len(values) > LIST_SHOWN:
+        more = len(values) - LIST_SHOWN
+        text += " " + ngettext("and %(count)d more", "and %(count)d more", more) % {"count": more}
+    return text
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(TrainingSession._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist or anything odd: show the name as stored
+        return str(name)
+
+
+def _label(choices: type, value: object) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _shown(params: Mapping[str, object]) -> dict[str, str]:
+    """Each parameter as the reader sees it, in the active language."""
+    shown: dict[str, str] = {}
+    for name, value in params.items():
+        if value is None or value == "" or value == []:
+            continue
+        if name == "kind":
+            shown[name] = _label(AssessmentKind, value)
+        elif name == "mode":
+            shown[name] = _label(DeliveryMode, value)
+        elif name == "import_kind":
+            from certtrack.models import JobKind
+
+            shown[name] = _label(JobKind, value)
+        elif name == "fields":
+            shown[name] = _joined([_field_label(v) for v in (value if isinstance(value, list) else [value])])
+        elif isinstance(value, list):
+            shown[name] = _joined(value)
+        else:
+            shown[name] = str(value)
+    if isinstance(params.get("passed"), bool):
+        shown["outcome"] = str(_("pass") if params["passed"] else _("fail"))
+    if "employees" not in shown and "employee" in shown:
+        shown["employees"] = shown["employee"]
+    return shown
+
+
+def audit_summary_render(*, code: str, params: Mapping[str, object]) -> str | None:
+    """The summary of a code and its parameters in the active language; None when it cannot be rendered.
+
+    None (an unknown code, parameters missing for every variant, a broken translation) lets the
+    caller show the stored text instead: an audit page never fails on an odd row.
+    """
+    variants = MESSAGES.get(code)
+    if not variants or not isinstance(params, Mapping):
+        return None
+    shown = _shown(params)
+    for variant, text in enumerate(variants):
+        if _placeholders(code, variant) <= shown.keys():
+            try:
+                return str(text) % shown
+            except (KeyError, TypeError, ValueError):
+                logger.warning("audit message %s: its translation does not fit its parameters", code)
+                return None
+    return None
