@@ -749,7 +749,7 @@ def training_session_attendees_add(
             audit_event_create(
                 actor=actor,
                 action=AuditAction.SESSION_ATTENDEES_ADDED,
-                summary=f"{session}: {len(numbers)} added: {', '.join(numbers)}",
+                params=_session_params(session, employees=numbers),
                 plant_id=session.plant_id,
                 employee_id=added[0].id if len(added) == 1 else None,
                 course_id=session.course_id,
@@ -758,6 +758,16 @@ def training_session_attendees_add(
                 ip_address=ip_address,
             )
     return AttendeesAdded(added=added, refused=refused)
+
+
+def _session_params(session: TrainingSession, **extra: object) -> dict:
+    """The audit message parameters that name a session (assessments.audit_messages)."""
+    return {
+        "course": session.course.code,
+        "date": session.held_on.isoformat(),
+        "plant": session.plant.code,
+        **extra,
+    }
 
 
 def training_session_attendee_remove(
@@ -785,7 +795,7 @@ def training_session_attendee_remove(
         audit_event_create(
             actor=actor,
             action=AuditAction.SESSION_ATTENDEE_REMOVED,
-            summary=f"{session}: removed {employee.employee_no}",
+            params=_session_params(session, employees=[employee.employee_no]),
             plant_id=session.plant_id,
             employee_id=employee.id,
             course_id=session.course_id,
