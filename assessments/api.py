@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from assessments import dashboards, rollup
-from assessments.models import Certification
-from assessments.selectors import employee_requirements
+from assessments.selectors import CertificationAsOf, employee_other_certifications_as_of, employee_requirements
 from assessments.tokens import api_token_user
+from courses.models import Course
 from employees.models import Employee, Plant
 from employees.selectors import Capability, employee_get_for_user, plant_get_for_user, plants_for_user
 
@@ -183,43 +183,22 @@ def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboar
 
 @api_view
 def employee_certifications(request: HttpRequest, employee_no: str) -> JsonResponse:
+    """Every certification of the employee as of D (default: the plant's today), as the readiness API counts it.
+
+    Required courses always; other courses when attempted on or before D. Each state comes from
+    the results dated on or before D (selectors.certifications_as_of), never from today's row.
+    """
     employee: Employee = employee_get_for_user(
         user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE
     )
     on_date = _date_param(request, employee.plant)
     required = employee_requirements(employee=employee, on_date=on_date)
-    required_ids = {row.course.id for row in required}
-    rows = [
-        {
-            "course": row.course.code,
-            "title": row.course.title,
-            "title_localised": row.course.display_title,  # in the request's language (Accept-Language)
-            "required": True,
-            "status": row.status,
-            "valid": row.is_valid,
-            "certified_on": _iso(row.certification.certified_on if row.certification else None),
-            "expires_on": _iso(row.expires_on),
-            "revoked_on": _iso(row.certification.revoked_on if row.certification else None),
-        }
-        for row in required
+    others = employee_other_certifications_as_of(
+        employee=employee, required_course_ids=[row.course.id for row in required], on_date=on_date
+    )
+    rows = [_certification_json(course=row.course, state=row.state, required=True) for row in required] + [
+        _certification_json(course=course, state=state, required=False) for course, state in others
     ]
-    for certification in (
-        Certification.objects.filter(employee=employee).exclude(course_id__in=required_ids).select_related("course")
-    ):
-        status = certification.status_on(on_date)
-        rows.append(
-            {
-                "course": certification.course.code,
-                "title": certification.course.title,
-                "title_localised": certification.course.display_title,
-                "required": False,
-                "status": status,
-                "valid": certification.is_valid_on(on_date),
-                "certified_on": _iso(certification.certified_on),
-                "expires_on": _iso(certification.expires_on),
-                "revoked_on": _iso(certification.revoked_on),
-            }
-        )
     rows.sort(key=lambda row: (not row["required"], row["course"]))
     return JsonResponse(
         {
@@ -237,3 +216,17 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
             "certifications": rows,
         }
     )
+
+
+def _certification_json(*, course: Course, state: CertificationAsOf, required: bool) -> dict:
+    return {
+        "course": course.code,
+        "title": course.title,
+        "title_localised": course.display_title,  # in the request's language (Accept-Language)
+        "required": required,
+        "status": state.status,
+        "valid": state.is_valid,
+        "certified_on": _iso(state.certified_on),
+        "expires_on": _iso(state.expires_on),
+        "revoked_on": _iso(state.revoked_on),
+    }

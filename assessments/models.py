@@ -212,19 +212,17 @@ class Certification(models.Model):
         return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
 
     def status_on(self, on_date: datetime.date, *, expiring_days: int = 30) -> str:
-        if self.is_valid_on(on_date):
-            if validity.expires_within(
-                certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date, days=expiring_days
-            ):
-                return CertificationStatus.EXPIRING
-            return CertificationStatus.VALID
-        if self.certified_on is not None and self.expires_on is not None and on_date >= self.expires_on:
-            return CertificationStatus.EXPIRED
-        if self.revoked_on is not None and self.certified_on is None:
-            return CertificationStatus.REVOKED
-        if self.attempts:
-            return CertificationStatus.IN_PROGRESS
-        return CertificationStatus.MISSING
+        """The state on D, for D on or after the latest result (see assessments.selectors.certifications_as_of)."""
+        return CertificationStatus(
+            validity.status_on(
+                certified_on=self.certified_on,
+                expires_on=self.expires_on,
+                revoked_on=self.revoked_on,
+                attempts=self.attempts,
+                on_date=on_date,
+                expiring_days=expiring_days,
+            )
+        )
 
 
 class AuditAction(models.TextChoices):

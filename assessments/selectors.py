@@ -1,6 +1,8 @@
 """Reads of assessments and certifications for pages, exports and the API.
 
-Per-person figures here read the Certification rows (current state). The
+Per-person figures on a date D come from certifications_as_of(): the assessments dated on or
+before D and the revocations dated on or before D, through the one validity rule
+(validity.certification_state), as the roll-up's on-the-fly SQL does for any date. The
 plant-wide figures of dashboards come from the roll-up tables (rollup.py).
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from assessments import validity
 from assessments.models import Assessment, AuditEvent, Certification, CertificationStatus, TrainingSession
 from certtrack.names import user_name
 from certtrack.times import in_zone, viewer_zone, zone_name
@@ -24,13 +28,21 @@ from courses.selectors import required_course_ids_by_employee
 from employees.models import Employee, EmployeeStatus
 from employees.selectors import Capability, plant_ids_for_user, scope_to_plants
 
+# --- Certifications as of a date ------------------------------------------------------
+
 
 @dataclass(frozen=True)
-class RequirementRow:
-    course: Course
-    certification: Certification | None
+class CertificationAsOf:
+    """Employee E in course C as of D: only results and a revocation dated on or before D count."""
+
+    employee_id: int
+    course_id: int
+    on_date: datetime.date
     status: str
+    certified_on: datetime.date | None
     expires_on: datetime.date | None
+    revoked_on: datetime.date | None  # only a revocation dated on or before D
+    attempts: int  # non-voided results dated on or before D
 
     @property
     def is_valid(self) -> bool:
@@ -39,6 +51,98 @@ class RequirementRow:
     @property
     def status_label(self) -> str:
         return CertificationStatus(self.status).label
+
+
+def certifications_as_of(
+    *, pairs: Iterable[tuple[int, int]], on_date: datetime.date, expiring_days: int = 30
+) -> dict[tuple[int, int], CertificationAsOf]:
+    """Each (employee_id, course_id) pair's certification as of D, from its assessments.
+
+    The stored Certification row describes every result recorded, so it answers for the plant's
+    today but not for a past D (a pass after D, a revocation after D). Here every date gets the
+    roll-up's answer: passing, non-voided results dated on or before D, a revocation only from its
+    date (validity.certification_state with on_date=D). Three queries whatever the number of pairs.
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    employee_ids = {e for e, _c in pairs}
+    course_ids = {c for _e, c in pairs}
+    courses = Course.objects.only("needs_theory", "needs_practical", "validity_months").in_bulk(course_ids)
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    attempts: dict[tuple[int, int], int] = defaultdict(int)
+    for employee_id, course_id, kind, assessed_on, passed in (
+        Assessment.objects.filter(
+            employee_id__in=employee_ids, course_id__in=course_ids, voided_at__isnull=True, assessed_on__lte=on_date
+        )
+        .order_by()
+        .values_list("employee_id", "course_id", "kind", "assessed_on", "passed")
+    ):
+        attempts[(employee_id, course_id)] += 1
+        if passed:
+            passes[(employee_id, course_id)].append((kind, assessed_on))
+    revoked = {
+        (employee_id, course_id): revoked_on
+        for employee_id, course_id, revoked_on in Certification.objects.filter(
+            employee_id__in=employee_ids, course_id__in=course_ids, revoked_on__lte=on_date
+        )
+        .order_by()
+        .values_list("employee_id", "course_id", "revoked_on")
+    }
+    states = {}
+    for key in pairs:
+        course = courses[key[1]]
+        state = validity.certification_state(
+            needed_kinds=course.needed_kinds,
+            validity_months=course.validity_months,
+            passes=passes.get(key, ()),
+            revoked_on=revoked.get(key),
+            on_date=on_date,
+        )
+        states[key] = CertificationAsOf(
+            employee_id=key[0],
+            course_id=key[1],
+            on_date=on_date,
+            status=validity.status_on(
+                certified_on=state.certified_on,
+                expires_on=state.expires_on,
+                revoked_on=revoked.get(key),
+                attempts=attempts.get(key, 0),
+                on_date=on_date,
+                expiring_days=expiring_days,
+            ),
+            certified_on=state.certified_on,
+            expires_on=state.expires_on,
+            revoked_on=revoked.get(key),
+            attempts=attempts.get(key, 0),
+        )
+    return states
+
+
+# --- Per-person figures ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    course: Course
+    certification: Certification | None  # the stored row (today's state: revocation details, the revoke form)
+    state: CertificationAsOf  # as of the date asked
+
+    @property
+    def status(self) -> str:
+        return self.state.status
+
+    @property
+    def expires_on(self) -> datetime.date | None:
+        return self.state.expires_on
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state.is_valid
+
+    @property
+    def status_label(self) -> str:
+        return self.state.status_label
 
 
 @dataclass(frozen=True)
@@ -56,45 +160,43 @@ class Qualification:
         return 1.0 if self.required == 0 else self.valid / self.required
 
 
-def certification_status(certification: Certification | None, *, on_date: datetime.date) -> str:
-    if certification is None:
-        return CertificationStatus.MISSING
-    return certification.status_on(on_date)
-
-
 def employee_requirements(*, employee: Employee, on_date: datetime.date) -> list[RequirementRow]:
-    """Each required course of the employee with its state on D, ordered by course code."""
+    """Each required course of the employee with its state as of D, ordered by course code."""
     course_ids = required_course_ids_by_employee(employees=[employee])[employee.id]
     courses = Course.objects.filter(id__in=course_ids).select_related("process_area").order_by("code")
     certifications = {c.course_id: c for c in Certification.objects.filter(employee=employee, course_id__in=course_ids)}
-    rows = []
-    for course in courses:
-        certification = certifications.get(course.id)
-        rows.append(
-            RequirementRow(
-                course=course,
-                certification=certification,
-                status=certification_status(certification, on_date=on_date),
-                expires_on=certification.expires_on if certification else None,
-            )
-        )
-    return rows
+    states = certifications_as_of(pairs=[(employee.id, c) for c in course_ids], on_date=on_date)
+    return [
+        RequirementRow(course=c, certification=certifications.get(c.id), state=states[(employee.id, c.id)])
+        for c in courses
+    ]
+
+
+def employee_other_certifications_as_of(
+    *, employee: Employee, required_course_ids: Iterable[int], on_date: datetime.date
+) -> list[tuple[Course, CertificationAsOf]]:
+    """Courses outside the required set the employee had attempted by D, with their state as of D."""
+    course_ids = set(
+        Certification.objects.filter(employee=employee)
+        .exclude(course_id__in=set(required_course_ids))
+        .values_list("course_id", flat=True)
+    )
+    states = certifications_as_of(pairs=[(employee.id, c) for c in course_ids], on_date=on_date)
+    courses = Course.objects.filter(id__in=course_ids).order_by("code")
+    return [
+        (course, states[(employee.id, course.id)])
+        for course in courses
+        if states[(employee.id, course.id)].status != CertificationStatus.MISSING
+    ]
 
 
 def qualifications(*, employees: Iterable[Employee], on_date: datetime.date) -> dict[int, Qualification]:
-    """Required and valid counts per employee on D (today or later), in four queries."""
+    """Required and valid counts per employee as of D, in a constant number of queries."""
     employees = list(employees)
     required = required_course_ids_by_employee(employees=employees)
-    all_course_ids = set().union(*required.values()) if required else set()
-    valid_pairs = {
-        (c.employee_id, c.course_id)
-        for c in Certification.objects.filter(
-            employee_id__in=[e.id for e in employees], course_id__in=all_course_ids, certified_on__isnull=False
-        ).only("employee_id", "course_id", "certified_on", "expires_on")
-        if c.is_valid_on(on_date)
-    }
+    states = certifications_as_of(pairs=[(e.id, c) for e in employees for c in required[e.id]], on_date=on_date)
     return {
-        e.id: Qualification(required=len(required[e.id]), valid=sum((e.id, c) in valid_pairs for c in required[e.id]))
+        e.id: Qualification(required=len(required[e.id]), valid=sum(states[(e.id, c)].is_valid for c in required[e.id]))
         for e in employees
     }
 

@@ -79,6 +79,43 @@ def certification_state(
     return CertificationState(latest_pass=latest, certified_on=certified_on, expires_on=expires_on, valid=valid)
 
 
+# The states of a certification on D (CertificationStatus's values; models.py imports this module, not back).
+VALID = "valid"
+EXPIRING = "expiring"
+EXPIRED = "expired"
+REVOKED = "revoked"
+IN_PROGRESS = "in_progress"
+MISSING = "missing"
+
+
+def status_on(
+    *,
+    certified_on: datetime.date | None,
+    expires_on: datetime.date | None,
+    revoked_on: datetime.date | None,
+    attempts: int,
+    on_date: datetime.date,
+    expiring_days: int = 30,
+) -> str:
+    """The state on D of a certification whose dates describe D (the stored row, or certification_state on D).
+
+    `revoked_on` is a revocation that applies on D (dated on or before it), `attempts` the non-voided
+    results that count on D: revoked = a revocation applies and no pass after it completes the course;
+    in progress = attempted, never certified; missing = never attempted.
+    """
+    if is_valid_on(certified_on=certified_on, expires_on=expires_on, on_date=on_date):
+        if expires_within(certified_on=certified_on, expires_on=expires_on, on_date=on_date, days=expiring_days):
+            return EXPIRING
+        return VALID
+    if certified_on is not None and expires_on is not None and on_date >= expires_on:
+        return EXPIRED
+    if revoked_on is not None and certified_on is None:
+        return REVOKED
+    if attempts:
+        return IN_PROGRESS
+    return MISSING
+
+
 def is_valid_on(
     *, certified_on: datetime.date | None, expires_on: datetime.date | None, on_date: datetime.date
 ) -> bool:

@@ -1,8 +1,10 @@
 """Excel import of the course catalog: courses with prerequisites, and requirements.
 
 Rows become catalog entries for courses.services.course_values (the same
-validation as the catalog file) and are written with row_upsert and
-course_prerequisites_sync, so the file loader and the Excel import cannot drift.
+validation as the catalog file) and are written through the services the admin
+and the catalog file use (courses_upsert -> courses_save, requirements_save,
+course_prerequisites_sync), so a change marks the same employees for the
+readiness roll-up whichever way it came.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,8 +28,14 @@ from certtrack.spreadsheets import (
     changes_between,
 )
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
-from courses.services import VALIDITY_FIELDS, UpsertCounts, course_prerequisites_sync, course_values, row_upsert
-from employees.models import Employee, JobRole, Plant, ProductionLine, Station
+from courses.services import (
+    UpsertCounts,
+    course_prerequisites_sync,
+    course_values,
+    courses_upsert,
+    requirements_save,
+)
+from employees.models import JobRole, Plant, ProductionLine, Station
 from employees.selectors import is_admin
 
 COURSE_SHEET = SheetSpec(
@@ -188,30 +196,21 @@ class CatalogImporter(Importer):
         new_requirements = self._plan_requirements(requirement_rows, known_codes, plants, preview)
 
         def apply() -> None:
-            from assessments.services import certifications_refresh_for_courses, readiness_mark
-
-            counts = UpsertCounts()
-            courses = dict(existing)
-            recompute = set()
-            for row, values, _prereqs in planned:
-                course, changed = row_upsert(Course, {"code": row.values["code"]}, values, counts)
-                courses[course.code] = course
-                if changed & set(VALIDITY_FIELDS):
-                    recompute.add(course.id)
+            # Through the services the admin uses (courses/services.py): the same certification recompute
+            # and the same readiness marks for every change, batched into one outbox write each.
+            courses, _changed = courses_upsert(
+                values_by_code={row.values["code"]: values for row, values, _prereqs in planned}, counts=UpsertCounts()
+            )
+            courses = {**existing, **courses}
             course_prerequisites_sync(
                 course_ids={courses[row.values["code"]].id for row, _v, _p in planned},
                 wanted_links={
                     (courses[row.values["code"]].id, courses[p].id) for row, _v, prereqs in planned for p in prereqs
                 },
             )
-            affected = Q(pk__in=[])
-            for course_code, fields in new_requirements:
-                Requirement.objects.create(course=courses[course_code], **fields)
-                affected |= _employees_needing(fields)
-            if recompute:
-                certifications_refresh_for_courses(course_ids=recompute)
-            if new_requirements:
-                readiness_mark(employees=Employee.objects.filter(affected).only("id", "plant_id"), reason="catalog")
+            requirements_save(
+                requirements=[Requirement(course=courses[code], **fields) for code, fields in new_requirements]
+            )
 
         return apply
 
@@ -326,6 +325,7 @@ class CatalogImporter(Importer):
             else:
                 preview.created.append(PreviewRow(sheet, row.row, label))
                 planned.append((code, fields))
+                existing.add(key)  # the same requirement again (e.g. L1/S1 and line L1, station S1) adds nothing
         return planned
 
 
@@ -362,11 +362,3 @@ def _codes_in_cycles(graph: dict[str, set[str]]) -> set[str]:
                 path.append(child)
                 stack.append((child, sorted(graph.get(child, ()))))
     return cyclic
-
-
-def _employees_needing(fields: dict) -> Q:
-    if fields["scope"] == RequirementScope.PLANT:
-        return Q(plant=fields["plant"])
-    if fields["scope"] == RequirementScope.ROLE:
-        return Q(role=fields["role"], **({"plant": fields["plant"]} if fields["plant"] else {}))
-    return Q(station=fields["station"])

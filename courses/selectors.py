@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
-from employees.models import Employee, EmployeeStatus, Plant
+from employees.models import Employee, EmployeeStatus, Plant, Station
 
 
 def courses_available_to_plant(*, plant: Plant) -> QuerySet[Course]:
@@ -102,23 +102,44 @@ def authorisations_for_user(
     return authorisations.order_by("plant__code", "course__code")
 
 
+def employees_affected_by_requirements(*, requirements: Iterable[Requirement]) -> QuerySet[Employee]:
+    """Active employees whose readiness any of these requirements touches: whose required set it is in,
+    and for a station requirement everyone on the station's line (cross-trained people count for its
+    coverage). The one rule for every catalog change (courses/services.py); one query, lazily."""
+    plant_ids: set[int] = set()
+    company_role_ids: set[int] = set()
+    plant_roles: set[tuple[int, int]] = set()
+    station_ids: set[int] = set()
+    for requirement in requirements:
+        if requirement.scope == RequirementScope.PLANT:
+            plant_ids.add(requirement.plant_id)
+        elif requirement.scope == RequirementScope.ROLE and requirement.plant_id:
+            plant_roles.add((requirement.role_id, requirement.plant_id))
+        elif requirement.scope == RequirementScope.ROLE:
+            company_role_ids.add(requirement.role_id)
+        else:
+            station_ids.add(requirement.station_id)
+    condition = Q(pk__in=[])
+    if plant_ids:
+        condition |= Q(plant_id__in=plant_ids)
+    if company_role_ids:
+        condition |= Q(role_id__in=company_role_ids)
+    for role_id, plant_id in plant_roles:
+        condition |= Q(role_id=role_id, plant_id=plant_id)
+    if station_ids:
+        lines = Station.objects.filter(id__in=station_ids).values("line_id")
+        condition |= Q(station_id__in=station_ids) | Q(line_id__in=lines)
+    return Employee.objects.filter(condition, status=EmployeeStatus.ACTIVE)
+
+
 def employees_affected_by_requirement(*, requirement: Requirement) -> QuerySet[Employee]:
-    """Active employees whose readiness a requirement touches: whose required set it is in, and for a
-    station requirement everyone on the station's line (cross-trained people count for its coverage)."""
-    employees = Employee.objects.filter(status=EmployeeStatus.ACTIVE)
-    if requirement.scope == RequirementScope.PLANT:
-        return employees.filter(plant_id=requirement.plant_id)
-    if requirement.scope == RequirementScope.ROLE:
-        employees = employees.filter(role_id=requirement.role_id)
-        return employees.filter(plant_id=requirement.plant_id) if requirement.plant_id else employees
-    return employees.filter(
-        Q(station_id=requirement.station_id) | Q(line__stations__id=requirement.station_id)
-    ).distinct()
+    return employees_affected_by_requirements(requirements=[requirement])
+
+
+def employees_affected_by_courses(*, course_ids: Iterable[int]) -> QuerySet[Employee]:
+    """Active employees whose readiness depends on these courses: any requirement of them applies to them."""
+    return employees_affected_by_requirements(requirements=Requirement.objects.filter(course_id__in=set(course_ids)))
 
 
 def employees_affected_by_course(*, course_id: int) -> QuerySet[Employee]:
-    """Active employees whose readiness depends on a course: any requirement of it applies to them."""
-    condition = Q(pk__in=[])
-    for requirement in Requirement.objects.filter(course_id=course_id):
-        condition |= Q(pk__in=employees_affected_by_requirement(requirement=requirement).values("pk"))
-    return Employee.objects.filter(condition)
+    return employees_affected_by_courses(course_ids=[course_id])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -128,14 +128,14 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
         )
         areas[area.code] = area
 
-    courses: dict[str, Course] = {}
-    for entry in data["courses"]:
-        course, changed = row_upsert(Course, {"code": entry["code"]}, course_values(entry, areas=areas), result.courses)
-        courses[course.code] = course
-        if changed & set(VALIDITY_FIELDS):
-            result.recomputed_course_ids.add(course.pk)
-        if changed & set(REQUIREMENT_FIELDS):
-            _readiness_mark_course_requirements(course_id=course.pk)
+    # Through the services the admin uses: the same recompute and the same readiness marks.
+    courses, changed_by_code = courses_upsert(
+        values_by_code={entry["code"]: course_values(entry, areas=areas) for entry in data["courses"]},
+        counts=result.courses,
+    )
+    result.recomputed_course_ids = {
+        courses[code].pk for code, changed in changed_by_code.items() if changed & set(VALIDITY_FIELDS)
+    }
 
     wanted_links = set()
     for entry in data["courses"]:
@@ -145,54 +145,60 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
             wanted_links.add((courses[entry["code"]].id, courses[prerequisite].id))
     course_prerequisites_sync(course_ids={c.id for c in courses.values()}, wanted_links=wanted_links)
 
+    existing = set(
+        Requirement.objects.filter(scope=RequirementScope.ROLE, plant=None).values_list("role_id", "course_id")
+    )
+    new_requirements = []
     for entry in data.get("job_roles", []):
         role, _changed = row_upsert(
             JobRole, {"code": entry["code"]}, {"name": entry["name"], "name_zh": entry.get("name_zh", "")}, result.roles
         )
         for code in entry.get("courses", []):
-            requirement, created = Requirement.objects.get_or_create(
-                scope=RequirementScope.ROLE, role=role, plant=None, course=courses[code]
-            )
-            result.requirements_created += int(created)
-            if created:
-                _readiness_mark_requirement(requirement=requirement, reason="requirement-added")
-
-    if result.recomputed_course_ids:
-        from assessments.services import certifications_refresh_for_courses
-
-        certifications_refresh_for_courses(course_ids=result.recomputed_course_ids)
+            if (role.pk, courses[code].pk) not in existing:
+                existing.add((role.pk, courses[code].pk))
+                new_requirements.append(Requirement(scope=RequirementScope.ROLE, role=role, course=courses[code]))
+    requirements_save(requirements=new_requirements)
+    result.requirements_created = len(new_requirements)
     return result
 
 
 # --- Requirements and course changes: mark everyone whose readiness they change ------------
+#
+# The admin (one object), the catalog file and the Excel catalog import (many) all write here, so a
+# change marks the same employees whichever way it came: courses.selectors.employees_affected_by_*.
 
 
-def _readiness_mark_requirement(*, requirement: Requirement, reason: str) -> None:
+def _readiness_mark_requirements(*, requirements: Iterable[Requirement], reason: str) -> None:
     from assessments.services import readiness_mark
-    from courses.selectors import employees_affected_by_requirement
+    from courses.selectors import employees_affected_by_requirements
 
-    readiness_mark(
-        employees=employees_affected_by_requirement(requirement=requirement).only("id", "plant_id"), reason=reason
-    )
-
-
-def _readiness_mark_course_requirements(*, course_id: int) -> None:
-    from assessments.services import readiness_mark
-    from courses.selectors import employees_affected_by_course
-
-    readiness_mark(employees=employees_affected_by_course(course_id=course_id).only("id", "plant_id"), reason="course")
+    requirements = list(requirements)
+    if requirements:
+        readiness_mark(
+            employees=employees_affected_by_requirements(requirements=requirements).only("id", "plant_id"),
+            reason=reason,
+        )
 
 
 @transaction.atomic
+def requirements_save(*, requirements: Sequence[Requirement]) -> list[Requirement]:
+    """Create or change requirements; the employees of their old and new targets are marked for the roll-up
+    (one outbox write for all of them). Each is validated as the admin form validates it."""
+    requirements = list(requirements)
+    if not requirements:
+        return []
+    for requirement in requirements:
+        requirement.full_clean()
+    previous = list(Requirement.objects.filter(pk__in=[r.pk for r in requirements if r.pk]))
+    for requirement in requirements:
+        requirement.save()
+    _readiness_mark_requirements(requirements=[*previous, *requirements], reason="requirement-changed")
+    return requirements
+
+
 def requirement_save(*, requirement: Requirement) -> Requirement:
-    """Create or change a requirement; the employees of its old and new target are marked for the roll-up."""
-    requirement.full_clean()
-    previous = Requirement.objects.filter(pk=requirement.pk).first() if requirement.pk else None
-    requirement.save()
-    if previous is not None:
-        _readiness_mark_requirement(requirement=previous, reason="requirement-changed")
-    _readiness_mark_requirement(requirement=requirement, reason="requirement-changed")
-    return requirement
+    """Create or change a requirement (the admin); see requirements_save."""
+    return requirements_save(requirements=[requirement])[0]
 
 
 def requirement_create(
@@ -210,20 +216,64 @@ def requirement_create(
 
 @transaction.atomic
 def requirement_delete(*, requirement: Requirement) -> None:
-    _readiness_mark_requirement(requirement=requirement, reason="requirement-removed")
+    _readiness_mark_requirements(requirements=[requirement], reason="requirement-removed")
     requirement.delete()
 
 
 @transaction.atomic
-def course_save(*, course: Course, changed_fields: Iterable[str]) -> Course:
-    """Save a course (admin); a change of validity or needed kinds recomputes its certifications, and
-    a change of validity or of its active flag marks everyone whose readiness it changes."""
-    changed = set(changed_fields)
-    course.save()
-    if changed & set(VALIDITY_FIELDS):
+def courses_save(*, changes: Sequence[tuple[Course, Iterable[str]]]) -> None:
+    """Save courses with the names of the fields that changed (none for a new course). A change of
+    validity or needed kinds recomputes their certifications; a change of validity or of the active
+    flag marks everyone whose readiness it changes. One recompute and one outbox write for all."""
+    changes = [(course, set(changed_fields)) for course, changed_fields in changes]
+    for course, _changed in changes:
+        course.save()
+    recompute = {course.pk for course, changed in changes if changed & set(VALIDITY_FIELDS)}
+    if recompute:
         from assessments.services import certifications_refresh_for_courses
 
-        certifications_refresh_for_courses(course_ids=[course.pk])
-    if changed & set(VALIDITY_FIELDS + REQUIREMENT_FIELDS):
-        _readiness_mark_course_requirements(course_id=course.pk)
+        certifications_refresh_for_courses(course_ids=recompute)
+    marked = {course.pk for course, changed in changes if changed & set(VALIDITY_FIELDS + REQUIREMENT_FIELDS)}
+    if marked:
+        from assessments.services import readiness_mark
+        from courses.selectors import employees_affected_by_courses
+
+        readiness_mark(
+            employees=employees_affected_by_courses(course_ids=marked).only("id", "plant_id"), reason="course"
+        )
+
+
+def course_save(*, course: Course, changed_fields: Iterable[str]) -> Course:
+    """Save a course (the admin); see courses_save."""
+    courses_save(changes=[(course, changed_fields)])
     return course
+
+
+def courses_upsert(
+    *, values_by_code: dict[str, dict], counts: UpsertCounts
+) -> tuple[dict[str, Course], dict[str, set[str]]]:
+    """Create or update courses by code from model field values (course_values), through courses_save.
+
+    The catalog file and the Excel import write courses here. Returns every course by code, and
+    the fields each update changed by code.
+    """
+    courses = Course.objects.in_bulk(list(values_by_code), field_name="code")
+    changes: list[tuple[Course, set[str]]] = []
+    changed_by_code: dict[str, set[str]] = {}
+    for code, values in values_by_code.items():
+        course = courses.get(code)
+        if course is None:
+            course = courses[code] = Course(code=code, **values)
+            changes.append((course, set()))
+            counts.created += 1
+            continue
+        changed = changed_by_code[code] = {name for name, value in values.items() if getattr(course, name) != value}
+        if not changed:
+            counts.unchanged += 1
+            continue
+        for name in changed:
+            setattr(course, name, values[name])
+        changes.append((course, changed))
+        counts.updated += 1
+    courses_save(changes=changes)
+    return courses, changed_by_code

@@ -20,7 +20,7 @@ from openpyxl.styles import Font, PatternFill
 
 from assessments import validity
 from assessments.models import Certification
-from assessments.selectors import Qualification
+from assessments.selectors import Qualification, certifications_as_of
 from certtrack.spreadsheets import (
     PERCENT_FORMAT,
     header_row,
@@ -180,7 +180,8 @@ def roster_workbook_write(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write the roster workbook to target; returns the number of employees."""
-    on_date = on_date or plant.local_today()
+    today = plant.local_today()
+    on_date = on_date or today
     employees = roster_employees(plant=plant, line=line)
     required = required_course_ids_by_employee(employees=employees)
     active = [e for e in employees if e.status == EmployeeStatus.ACTIVE]
@@ -223,11 +224,8 @@ def roster_workbook_write(
     for start in range(0, len(employees), CHUNK):
         chunk = employees[start : start + CHUNK]
         by_employee: dict[int, dict[int, CertificationDates]] = {e.id: {} for e in chunk}
-        # order_by(): the model's default ordering joins employee and course only to sort.
-        for employee_id, course_id, certified_on, expires_on in (
-            Certification.objects.filter(employee_id__in=[e.id for e in chunk])
-            .order_by()
-            .values_list("employee_id", "course_id", "certified_on", "expires_on")
+        for employee_id, course_id, certified_on, expires_on in _certification_dates(
+            [e.id for e in chunk], on_date=on_date, as_stored=on_date == today
         ):
             by_employee[employee_id][course_id] = CertificationDates(course_id, certified_on, expires_on)
         for employee in chunk:
@@ -316,6 +314,22 @@ def roster_workbook_write(
     set_autofilter(course_sheet, first_row=1, columns=len(COURSE_HEADERS), last_row=1 + len(courses))
     book.save(target)
     return len(employees)
+
+
+def _certification_dates(
+    employee_ids: list[int], *, on_date: datetime.date, as_stored: bool
+) -> list[tuple[int, int, datetime.date | None, datetime.date | None]]:
+    """(employee, course, certified_on, expires_on) as of D of the employees' certifications.
+
+    On the plant's today the stored rows are that state (they describe every result, none is dated
+    later); any other date is computed from the results dated on or before it, as the API does.
+    """
+    # order_by(): the model's default ordering joins employee and course only to sort.
+    rows = Certification.objects.filter(employee_id__in=employee_ids).order_by()
+    if as_stored:
+        return list(rows.values_list("employee_id", "course_id", "certified_on", "expires_on"))
+    states = certifications_as_of(pairs=rows.values_list("employee_id", "course_id"), on_date=on_date)
+    return [(s.employee_id, s.course_id, s.certified_on, s.expires_on) for s in states.values() if s.attempts]
 
 
 def _roster_row(

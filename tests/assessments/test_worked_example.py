@@ -39,3 +39,27 @@ def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None
 
     on_d2 = selectors.qualifications(employees=[a, b, c], on_date=D2)
     assert [on_d2[e.id].qualified for e in (a, b, c)] == [True, False, False]
+
+
+def test_the_certifications_api_answers_the_worked_example_on_its_dates(worked_example, manager, client) -> None:  # noqa: ANN001
+    client.force_login(manager)
+
+    def figures(employee_no: str, on_date: dt.date) -> tuple:
+        body = client.get(f"/api/v1/employees/{employee_no}/certifications?date={on_date.isoformat()}").json()
+        hv = next(row for row in body["certifications"] if row["course"] == "HV-001")
+        return body["required"], body["valid"], hv["status"], hv["expires_on"]
+
+    assert [figures(no, D1) for no in "ABC"] == [
+        (2, 2, "valid", "2027-01-10"),
+        (2, 1, "in_progress", None),  # theory 79 < pass mark 80
+        (2, 2, "valid", "2026-10-01"),
+    ]
+    assert figures("C", D_WINDOW) == (2, 2, "valid", "2026-10-01")  # 90 days left: outside the API's 30-day window
+    assert figures("C", dt.date(2026, 9, 1)) == (2, 2, "expiring", "2026-10-01")
+    assert [figures(no, D2) for no in "ABC"] == [
+        (2, 2, "valid", "2027-01-10"),
+        (2, 1, "in_progress", None),
+        (2, 1, "expired", "2026-10-01"),
+    ]
+    # Before any result: nothing attempted.
+    assert figures("A", dt.date(2025, 9, 30)) == (2, 0, "missing", None)
