@@ -286,6 +286,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 30 * 60 + 5 * 60 + 60,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# After a failed send a process sends nothing to the broker for this long: the outbox and the
+# every-minute sweep keep the work, and a hung broker costs one timeout per interval, not per save.
+BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 30)
 # Long tasks (certtrack.claims.ClaimedTask) refresh a heartbeat this often; beat's every-minute sweep
 # sends again the work of a claim whose heartbeat is older than TASK_CLAIM_STALE_SECONDS (a killed worker).
 TASK_CLAIM_HEARTBEAT_SECONDS = env_int("TASK_CLAIM_HEARTBEAT_SECONDS", 30)
