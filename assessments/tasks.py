@@ -2,6 +2,9 @@
 
 Every task is idempotent (it recomputes from source and upserts), so a redelivery
 after a worker crash (acks_late + reject_on_worker_lost) or a retry is harmless.
+The long and the scheduled ones are ClaimedTask: killed with their whole worker (an OOM
+kill, a reboot), they are sent again by the every-minute claims sweep within minutes,
+not after the broker's visibility timeout (certtrack/claims.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from certtrack.claims import ClaimedTask
 from employees.models import Plant
 
 logger = logging.getLogger(__name__)
@@ -40,7 +44,11 @@ def readiness_drain_marks() -> int:
 
 
 @shared_task(
-    name="assessments.tasks.readiness_recompute_plant", soft_time_limit=1500, time_limit=1800, **ROLLUP_TASK_OPTIONS
+    name="assessments.tasks.readiness_recompute_plant",
+    base=ClaimedTask,
+    soft_time_limit=1500,
+    time_limit=1800,
+    **ROLLUP_TASK_OPTIONS,
 )
 def readiness_recompute_plant(plant_id: int, on_date: str | None = None) -> None:
     """Full recompute of one plant for its local today (or an ISO date) and that day's snapshots."""
@@ -53,7 +61,11 @@ def readiness_recompute_plant(plant_id: int, on_date: str | None = None) -> None
 
 
 @shared_task(
-    name="assessments.tasks.readiness_reconcile_all", soft_time_limit=110, time_limit=120, **ROLLUP_TASK_OPTIONS
+    name="assessments.tasks.readiness_reconcile_all",
+    base=ClaimedTask,
+    soft_time_limit=110,
+    time_limit=120,
+    **ROLLUP_TASK_OPTIONS,
 )
 def readiness_reconcile_all() -> int:
     """Nightly: one full recompute task per active plant (stores the day's snapshots)."""
@@ -63,7 +75,13 @@ def readiness_reconcile_all() -> int:
     return len(plant_ids)
 
 
-@shared_task(name="assessments.tasks.readiness_new_day", soft_time_limit=110, time_limit=120, **ROLLUP_TASK_OPTIONS)
+@shared_task(
+    name="assessments.tasks.readiness_new_day",
+    base=ClaimedTask,
+    soft_time_limit=110,
+    time_limit=120,
+    **ROLLUP_TASK_OPTIONS,
+)
 def readiness_new_day() -> int:
     """Every 15 minutes: recompute the plants whose local date changed since their roll-up.
 

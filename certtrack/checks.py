@@ -55,3 +55,19 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:  # noqa: AN
             )
         )
     return errors
+
+
+@register()
+def task_claim_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ARG001
+    """A claim is stale only after it missed several heartbeats: a busy database must not make the
+    sweep resend work whose worker is alive."""
+    heartbeat, stale = settings.TASK_CLAIM_HEARTBEAT_SECONDS, settings.TASK_CLAIM_STALE_SECONDS
+    if heartbeat > 0 and stale >= 3 * heartbeat:
+        return []
+    return [
+        Error(
+            f"TASK_CLAIM_STALE_SECONDS ({stale}) must be at least three TASK_CLAIM_HEARTBEAT_SECONDS ({heartbeat}).",
+            hint="Keep the defaults (30 and 180) unless a worker is known to need otherwise.",
+            id="certtrack.E004",
+        )
+    ]

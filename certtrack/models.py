@@ -82,3 +82,41 @@ class SpreadsheetJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.PREVIEWED, JobStatus.COMMITTED, JobStatus.DONE, JobStatus.FAILED)
+
+
+class ClaimState(models.TextChoices):
+    UNSENT = "unsent", _("Not sent yet")
+    SENT = "sent", _("Sent again")
+    RUNNING = "running", _("Running")
+
+
+class TaskClaim(models.Model):
+    """A Celery task the broker alone could lose; certtrack.claims sweeps these rows every minute.
+
+    - running: a worker runs it and refreshes heartbeat_at. A worker killed outright (OOM kill,
+      host reboot) leaves its message unacknowledged in Redis for the whole visibility timeout;
+      its row stops beating instead, and the sweep sends the work again within minutes.
+    - sent: the sweep sent it again; the row waits for a worker to start that message (it carries
+      the count of resumes, so a task that kills its worker every time is given up).
+    - unsent: a web process could not reach the broker; the sweep sends it.
+    The row is deleted when the task ends, whatever the outcome (retries are Celery's business).
+    """
+
+    task_id = models.CharField(_("task id"), max_length=64, unique=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    queue = models.CharField(_("queue"), max_length=200, blank=True)  # empty: the task's default route
+    state = models.CharField(_("state"), max_length=8, choices=ClaimState.choices)
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"))
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), db_index=True)
+    resumes = models.PositiveSmallIntegerField(_("resumes"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("task claim")
+        verbose_name_plural = _("task claims")
+
+    def __str__(self) -> str:
+        return f"{self.task_name}{tuple(self.args)} ({self.state})"

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 BEAT_SCHEDULE = {
+    # Work of a worker killed outright (stale TaskClaim heartbeat) and sends that failed (certtrack/claims.py).
+    "task-claims-sweep": {
+        "task": "certtrack.tasks.task_claims_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Expired exports and unconfirmed uploads, with their files (EXPORT_KEEP_HOURS).
     "spreadsheet-jobs-purge": {
         "task": "certtrack.tasks.spreadsheet_jobs_purge",

@@ -198,11 +198,14 @@ def export_filename(*, plant: Plant, line: ProductionLine | None) -> str:
 
 
 def job_enqueue(task_name: str, job: SpreadsheetJob, *args: object) -> None:
-    """Send the job's task after commit; a broker outage fails the job with a message, never the request."""
+    """Send the job's task after commit. During a broker outage the send is kept (durable) and the
+    every-minute claims sweep makes it: the job waits ("Waiting", "Importing") and runs later; only
+    if even that could not be stored does it fail, with a message, never the request."""
     enqueue_on_commit(
         task_name,
         job.pk,
         *args,
+        durable=True,
         on_failure=lambda: job_fail(
             job_id=job.pk, message=_("The background worker could not be reached. Try again later.")
         ),

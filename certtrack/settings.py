@@ -277,9 +277,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
-    "visibility_timeout": 3600,
+    # Redis hands an unacknowledged message to another worker after this long. It must outlast the
+    # longest task that started (hard limit 30 min: readiness_recompute_plant) plus the longest retry
+    # countdown it may wait before (5 min: ROLLUP_TASK_OPTIONS), or a running task would start twice;
+    # longer, and a worker killed outright holds its work back longer. Work killed with its worker
+    # resumes within minutes anyway (TaskClaim, below). tests/certtrack/test_task_claims.py checks
+    # this against every task's limits.
+    "visibility_timeout": 30 * 60 + 5 * 60 + 60,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# After a failed send a process sends nothing to the broker for this long: the outbox and the
+# every-minute sweep keep the work, and a hung broker costs one timeout per interval, not per save.
+BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 30)
+# Long tasks (certtrack.claims.ClaimedTask) refresh a heartbeat this often; beat's every-minute sweep
+# sends again the work of a claim whose heartbeat is older than TASK_CLAIM_STALE_SECONDS (a killed worker).
+TASK_CLAIM_HEARTBEAT_SECONDS = env_int("TASK_CLAIM_HEARTBEAT_SECONDS", 30)
+TASK_CLAIM_STALE_SECONDS = env_int("TASK_CLAIM_STALE_SECONDS", 180)
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by certtrack/celery.py from each app's schedule.py
 
 # --- Domain settings ------------------------------------------------------------

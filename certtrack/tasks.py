@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-from certtrack import services
+from certtrack import claims, services
 from certtrack.models import SpreadsheetJob
 
 logger = logging.getLogger(__name__)
@@ -59,3 +59,9 @@ def spreadsheet_export_run(job_id: int) -> None:
 @shared_task(name="certtrack.tasks.spreadsheet_jobs_purge", ignore_result=True)
 def spreadsheet_jobs_purge() -> int:
     return services.spreadsheet_jobs_purge()
+
+
+@shared_task(name="certtrack.tasks.task_claims_sweep", ignore_result=True, soft_time_limit=50, time_limit=55)
+def task_claims_sweep() -> int:
+    """Every minute: send again the work of killed workers and of sends a web process could not make."""
+    return claims.claims_sweep()

@@ -12,6 +12,7 @@ def test_it_schedules_every_periodic_job() -> None:
         "assessments.tasks.readiness_new_day",
         "assessments.tasks.readiness_reconcile_all",
         "certtrack.tasks.spreadsheet_jobs_purge",
+        "certtrack.tasks.task_claims_sweep",
     }
     app.loader.import_default_modules()  # autodiscovery, as the worker does at start
     assert tasks <= set(app.tasks)
