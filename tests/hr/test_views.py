@@ -126,7 +126,7 @@ def test_the_template_holds_the_headers(client, hr, staff) -> None:  # noqa: ANN
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert [c.value for c in book["Employees"][1]] == EMPLOYEE_HEADERS
     assert book["Employees"].freeze_panes == "A2"
-    assert book.sheetnames == ["Employees", "Help"]
+    assert book.sheetnames == ["Employees", "Employees (example)", "Help", "Lists"]
 
 
 def test_upload_preview_confirm_imports_once(client, hr, staff, tmp_path) -> None:  # noqa: ANN001
