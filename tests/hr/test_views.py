@@ -223,3 +223,23 @@ def test_expired_jobs_and_their_files_are_purged(
     SpreadsheetJob.objects.update(expires_at=timezone.now())
     assert spreadsheet_jobs_purge() == 1
     assert not path.exists() and SpreadsheetJob.objects.count() == 0
+
+
+def test_a_background_export_is_written_in_its_requesters_language(client, hr, staff, settings) -> None:  # noqa: ANN001
+    from django.utils import translation
+
+    from certtrack import services
+
+    settings.EXPORT_ASYNC_THRESHOLD = 0
+    client.force_login(hr)
+    client.cookies["django_language"] = "zh-hans"
+    with translation.override("zh-hans"):
+        job = services.export_job_create(plant=staff["SY"], line=None, requester=hr)
+    assert job.language == "zh-hans"
+
+    with translation.override("en"):  # a worker runs in no one's language
+        services.export_job_run(job=job)
+
+    download = client.get(reverse("hr:job_download", args=[job.pk]))
+    roster = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))["Roster"]
+    assert roster["I2"].value == "在职"
