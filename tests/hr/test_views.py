@@ -243,3 +243,15 @@ def test_a_background_export_is_written_in_its_requesters_language(client, hr, s
     download = client.get(reverse("hr:job_download", args=[job.pk]))
     roster = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))["Roster"]
     assert roster["I2"].value == "在职"
+
+
+@pytest.mark.parametrize(("persona", "offers_admin_imports"), [("hr", False), ("admin_user", True), ("trainer", False)])
+def test_the_home_card_offers_only_the_imports_the_viewer_may_run(
+    client, staff, persona, offers_admin_imports, request
+) -> None:  # noqa: ANN001, E501
+    page = _client(client, request.getfixturevalue(persona)).get(reverse("home")).content.decode()
+    card = page.split("bi-file-earmark-spreadsheet")[1].split("</div></div></div>")[0]
+    assert ("organisation" in card) == offers_admin_imports
+    assert ("catalog" in card) == offers_admin_imports
+    if persona == "hr":
+        assert "import staff lists and results" in card
