@@ -27,6 +27,7 @@ from assessments.models import (
     ReadinessState,
     StationCoverage,
 )
+from courses.models import Course
 from employees.models import Plant, ProductionLine, Station
 
 TREND_DAYS = 90
@@ -291,10 +292,14 @@ def plant_dashboard(
         )
     blocking = [
         BlockingCourse(
-            course_id=row["course_id"], code=row["course__code"], title=row["course__title"], people=row["n"]
+            course_id=row["course_id"],
+            code=row["course__code"],
+            # The title in the viewer's language (issue #14, item 4), as Course.display_title gives it.
+            title=Course(title=row["course__title"], title_zh=row["course__title_zh"]).display_title,
+            people=row["n"],
         )
         for row in CourseReadiness.objects.filter(plant=plant, is_valid=False)
-        .values("course_id", "course__code", "course__title")
+        .values("course_id", "course__code", "course__title", "course__title_zh")
         .annotate(n=Count("employee_id"))
         .order_by("-n", "course__code")[:blocking_limit]
     ]
@@ -391,6 +396,7 @@ class StationRow(rollup.Coverage):
     name: str
     qualified: int
     target: int
+    station_id: int = 0
 
 
 @dataclass
@@ -426,7 +432,14 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
             lines={s.line_id: _figures_of(s) for s in LineSnapshot.objects.filter(plant=plant, on_date=on_date)},
             line_objects=line_objects,
             stations=[
-                StationRow(c.line_id, stations[c.station_id].code, stations[c.station_id].name, c.qualified, c.target)
+                StationRow(
+                    c.line_id,
+                    stations[c.station_id].code,
+                    stations[c.station_id].name,
+                    c.qualified,
+                    c.target,
+                    c.station_id,
+                )
                 for c in StationCoverage.objects.filter(plant=plant).order_by("station_id")
                 if c.station_id in stations
             ],
@@ -439,7 +452,9 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
         lines=figures.lines,
         line_objects=line_objects,
         stations=[
-            StationRow(s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target)
+            StationRow(
+                s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target, s.station_id
+            )
             for s in sorted(figures.stations, key=lambda s: s.station_id)
             if s.station_id in stations
         ],

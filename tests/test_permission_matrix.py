@@ -114,6 +114,13 @@ MATRIX: dict[str, Entry] = {
     "dashboard_line": Entry(
         outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
     ),
+    # The list behind each count, and its workbook (issue #14, item 15): scoped as the plant dashboard.
+    "dashboard-drilldown": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "kind": "gaps"}
+    ),
+    "dashboard-drilldown-export": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "kind": "stations"}
+    ),
     # The read-only JSON API answers 401 (JSON) to anonymous requests instead of a login redirect.
     "api_plants": Entry(outcomes(set(SIGNED_IN), anonymous=UNAUTHORISED)),
     "api_plant_readiness": Entry(
