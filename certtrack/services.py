@@ -53,7 +53,6 @@ def import_job_create(
         plant=plant,
         requester=requester,
         original_name=(upload.name or "")[:255],
-        language=translation.get_language() or "",
         created_at=timezone.now(),
         expires_at=_keep_until(),
     )

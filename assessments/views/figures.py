@@ -29,6 +29,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
 
 
+def _code(request: HttpRequest, name: str) -> str:
+    """A code from the query; one no code can hold (a NUL byte, which PostgreSQL refuses to compare) is none."""
+    value = request.GET.get(name, "")
+    if "\x00" in value:
+        raise Http404
+    return value
+
+
 def _filters(request: HttpRequest, code: str, kind: str) -> dict:
     """The plant and the list's scope from the URL and the query, each through the scoping layer (else 404)."""
     plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
@@ -37,22 +45,22 @@ def _filters(request: HttpRequest, code: str, kind: str) -> dict:
     except ValueError:
         raise Http404 from None
     line = course = station = None
-    if request.GET.get("line"):
+    if _code(request, "line"):
         line = get_object_or_404(
             lines_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS).filter(plant=plant),
-            code=request.GET["line"],
+            code=_code(request, "line"),
         )
-    if request.GET.get("course"):
+    if _code(request, "course"):
         if kind not in PAIR_KINDS:
             raise Http404
         # The company's templates and this plant's own courses: never another plant's.
         course = get_object_or_404(
-            Course.objects.filter(Q(owner_plant__isnull=True) | Q(owner_plant=plant)), code=request.GET["course"]
+            Course.objects.filter(Q(owner_plant__isnull=True) | Q(owner_plant=plant)), code=_code(request, "course")
         )
-    if request.GET.get("station"):
+    if _code(request, "station"):
         if kind not in STATION_KINDS or line is None:
             raise Http404
-        station = get_object_or_404(Station.objects.filter(line=line), code=request.GET["station"])
+        station = get_object_or_404(Station.objects.filter(line=line), code=_code(request, "station"))
     return {"plant": plant, "kind": kind, "line": line, "course": course, "station": station}
 
 
