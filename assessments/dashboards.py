@@ -395,6 +395,7 @@ class StationRow(rollup.Coverage):
     name: str
     qualified: int
     target: int
+    station_id: int = 0
 
 
 @dataclass
@@ -430,7 +431,14 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
             lines={s.line_id: _figures_of(s) for s in LineSnapshot.objects.filter(plant=plant, on_date=on_date)},
             line_objects=line_objects,
             stations=[
-                StationRow(c.line_id, stations[c.station_id].code, stations[c.station_id].name, c.qualified, c.target)
+                StationRow(
+                    c.line_id,
+                    stations[c.station_id].code,
+                    stations[c.station_id].name,
+                    c.qualified,
+                    c.target,
+                    c.station_id,
+                )
                 for c in StationCoverage.objects.filter(plant=plant).order_by("station_id")
                 if c.station_id in stations
             ],
@@ -443,7 +451,9 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
         lines=figures.lines,
         line_objects=line_objects,
         stations=[
-            StationRow(s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target)
+            StationRow(
+                s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target, s.station_id
+            )
             for s in sorted(figures.stations, key=lambda s: s.station_id)
             if s.station_id in stations
         ],

@@ -8,16 +8,17 @@ A result already recorded is reported as a duplicate and skipped, never doubled.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentSource
 from assessments.services import ResultInput, assessments_record, assessments_validate
 from certtrack.spreadsheets import Column, Importer, Preview, PreviewRow, SheetSpec, User, WorkbookReader
+from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from employees.imports import CHUNK, allowed_plant_ids
 from employees.models import Employee, Plant
@@ -27,28 +28,79 @@ RESULT_SHEET = SheetSpec(
     name="Results",
     columns=(
         Column(
-            "employee_no", "code", required=True, aliases=("employee_number",), help=gettext_lazy("Employee number.")
+            "employee_no",
+            "code",
+            required=True,
+            aliases=("employee_number",),
+            example="SY-000123",
+            help=gettext_lazy("Employee number."),
         ),
-        Column("course_code", "code", required=True, aliases=("course",), help=gettext_lazy("Course code.")),
-        Column("kind", "code", required=True, help=gettext_lazy("theory or practical.")),
+        Column(
+            "course_code",
+            "code",
+            required=True,
+            aliases=("course",),
+            example="HV-001",
+            help=gettext_lazy("Course code."),
+        ),
+        Column(
+            "kind",
+            "code",
+            required=True,
+            choices=tuple(AssessmentKind.values),
+            example=AssessmentKind.THEORY.value,
+            help=gettext_lazy("theory or practical."),
+        ),
         Column(
             "assessed_on",
             "date",
             required=True,
             aliases=("date",),
+            example=datetime.date(2026, 3, 1),
             help=gettext_lazy("Date of the assessment (not in the future, not before the hire date)."),
         ),
-        Column("score", "int", help=gettext_lazy("Theory score 0-100 (pass = score >= the course's pass mark).")),
-        Column("passed", "bool", help=gettext_lazy("Practical: yes / no (pass / fail).")),
+        Column(
+            "score",
+            "int",
+            min_value=0,
+            max_value=100,
+            example=86,
+            help=gettext_lazy("Theory score 0-100 (pass = score >= the course's pass mark)."),
+        ),
+        Column("passed", "bool", example="", help=gettext_lazy("Practical: yes / no (pass / fail).")),
         Column(
             "assessor",
             "text",
+            example="",
             help=gettext_lazy("User name of the authorised trainer who assessed; empty = you."),
         ),
-        Column("notes", "text", max_length=4000, help=gettext_lazy("Notes; may be empty.")),
+        Column("notes", "text", max_length=4000, example="Virtual model", help=gettext_lazy("Notes; may be empty.")),
     ),
     key=("employee_no", "course_code", "kind", "assessed_on", "score", "passed"),
 )
+
+# The column each of the trainer rules (assessments.services.assessments_validate) is about, by the code
+# (msgid) of its message: the preview names the column ("score", not "-"). A message not listed here
+# (a rule added later) is shown without a column; tests/hr/test_import_errors.py covers every rule listed.
+SERVICE_MESSAGE_COLUMNS = {
+    "You may not record results at plant %(plant)s.": "employee_no",
+    "%(employee)s is not active (%(status)s).": "employee_no",
+    "Course %(course)s is not active.": "course_code",
+    "Course %(course)s belongs to another plant.": "course_code",
+    "Course %(course)s does not use a %(kind)s assessment.": "kind",
+    "The assessment date may not be in the future.": "assessed_on",
+    "The assessment date is before the hire date (%(hire_date)s).": "assessed_on",
+    "A theory test needs a score.": "score",
+    "The score must be between 0 and 100.": "score",
+    "A practical evaluation needs pass or fail.": "passed",
+    "%(assessor)s is not authorised to assess %(course)s at plant %(plant)s.": "assessor",
+    "Prerequisite not valid on %(date)s: %(courses)s.": "course_code",
+}
+
+
+def service_message_column(message: str) -> str:
+    return SERVICE_MESSAGE_COLUMNS.get(getattr(message, "msgid", ""), "")
+
 
 KIND_WORDS = {
     "theory": AssessmentKind.THEORY,
@@ -72,20 +124,25 @@ class ResultImporter(Importer):
         return plants_for_user(user=user, capability=Capability.IMPORT_RESULTS)
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
-        rows = [r for r in reader.read(RESULT_SHEET, preview) if r.ok]
+        # Every row, also one with a bad cell: its other cells are still looked up and reported.
+        rows = reader.read(RESULT_SHEET, preview)
         if user is None:
             preview.error("", 0, "", _("Results are recorded in someone's name: give --user."))
             return lambda: None
-        sheet = RESULT_SHEET.name
         allowed = allowed_plant_ids(user=user, capability=Capability.IMPORT_RESULTS, plant=plant)
         employees: dict[str, Employee] = {}
-        numbers = sorted({r.values["employee_no"] for r in rows})
+        numbers = sorted({r.values["employee_no"] for r in rows if r.values.get("employee_no")})
         for start in range(0, len(numbers), CHUNK):
             found = Employee.objects.filter(employee_no__in=numbers[start : start + CHUNK]).select_related("plant")
             if allowed is not None:
                 found = found.filter(plant_id__in=allowed)
             employees.update({e.employee_no: e for e in found})
-        courses = {c.code: c for c in Course.objects.filter(code__in={r.values["course_code"] for r in rows})}
+        courses = {
+            c.code: c
+            for c in Course.objects.filter(
+                code__in={r.values["course_code"] for r in rows if r.values.get("course_code")}
+            )
+        }
         usernames = {r.values.get("assessor") for r in rows if r.values.get("assessor")}
         assessors = {
             u.get_username(): u
@@ -94,28 +151,28 @@ class ResultImporter(Importer):
         recorded = _recorded_keys(employees.values(), courses.values())
 
         inputs: list[ResultInput] = []
-        input_rows: list[tuple[int, str]] = []
+        input_rows: list[tuple[str, int, str]] = []
         for row in rows:
-            v = row.values
+            v, sheet = row.values, row.sheet
             errors_before = len(preview.errors)
-            employee = employees.get(v["employee_no"])
-            if employee is None:
+            employee = employees.get(v["employee_no"]) if v.get("employee_no") else None
+            if v.get("employee_no") and employee is None:
                 # Same words whether the number is unknown or at a plant the user may not see.
                 preview.error(sheet, row.row, "employee_no", _("Unknown employee %(no)s.") % {"no": v["employee_no"]})
-            course = courses.get(v["course_code"])
-            if course is None:
+            course = courses.get(v["course_code"]) if v.get("course_code") else None
+            if v.get("course_code") and course is None:
                 preview.error(sheet, row.row, "course_code", _("Unknown course %(code)s.") % {"code": v["course_code"]})
-            kind = KIND_WORDS.get(v["kind"].lower())
-            if kind is None:
+            kind = KIND_WORDS.get(v["kind"].lower()) if v.get("kind") else None
+            if v.get("kind") and kind is None:
                 preview.error(sheet, row.row, "kind", _("The kind must be theory or practical."))
             assessor = user
             if v.get("assessor"):
                 assessor = assessors.get(v["assessor"])
                 if assessor is None:
                     preview.error(sheet, row.row, "assessor", _("Unknown user %(name)s.") % {"name": v["assessor"]})
-            if kind == AssessmentKind.PRACTICAL and v.get("score") is not None and v.get("passed") is None:
+            if kind == AssessmentKind.PRACTICAL and row.has("score") and not row.has("passed"):
                 preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
-            if len(preview.errors) > errors_before:
+            if len(preview.errors) > errors_before or not row.ok:
                 continue
             label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
             result = v.get("score") if kind == AssessmentKind.THEORY else v.get("passed")
@@ -134,12 +191,12 @@ class ResultImporter(Importer):
                     notes=v.get("notes", ""),
                 )
             )
-            input_rows.append((row.row, label))
+            input_rows.append((sheet, row.row, label))
 
         refused = assessments_validate(rows=inputs, recorded_by=user) if inputs else {}
-        for index, (row_number, label) in enumerate(input_rows):
+        for index, (sheet, row_number, label) in enumerate(input_rows):
             for message in refused.get(index, []):
-                preview.error(sheet, row_number, "", message)
+                preview.error(sheet, row_number, service_message_column(message), message)
             if index not in refused:
                 preview.created.append(PreviewRow(sheet, row_number, label))
 

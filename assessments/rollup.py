@@ -1077,3 +1077,94 @@ def all_plants_recompute(*, parallel: int | None = None) -> list[int]:
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rollup") as pool:
         list(pool.map(recompute, plant_ids))  # re-raises the first failure
     return plant_ids
+
+
+# --- The rows behind the figures, on any date (the dashboards' drill-down lists) -------------------
+# The same CTEs as plant_figures_compute, stopped earlier: the employees (er), the required pairs
+# (ecs) and the station qualifications (qualified) that the figures count. Nothing is stored.
+
+
+@dataclass(frozen=True)
+class EmployeeFigures:
+    employee_id: int
+    line_id: int | None
+    station_id: int | None
+    required_count: int
+    valid_count: int
+    next_expiry: datetime.date | None
+
+    @property
+    def qualified(self) -> bool:
+        return self.valid_count == self.required_count
+
+    @property
+    def completion(self) -> float:
+        return 1.0 if self.required_count == 0 else self.valid_count / self.required_count
+
+
+@dataclass(frozen=True)
+class RequiredPair:
+    """A required (employee, course) pair on D: valid or a gap; expires_on as the validity rule gives it."""
+
+    employee_id: int
+    course_id: int
+    is_valid: bool
+    expires_on: datetime.date | None
+
+
+def _as_date(value: datetime.date | str | None) -> datetime.date | None:
+    """SQLite hands dates computed in SQL back as ISO text."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_EMPLOYEE_CTES = [EMP_CTE, REQ_CTE, PAIRS_CTES, VALIDITY_CTES, ER_CTE]
+
+
+def employee_figures_compute(*, plant_id: int, on_date: datetime.date) -> list[EmployeeFigures]:
+    """Each active employee's required and valid counts on D (what headcount and qualified count)."""
+    rows = _fetch(
+        _sql(
+            _EMPLOYEE_CTES,
+            "SELECT employee_id, line_id, station_id, required_count, valid_count, next_expiry FROM er",
+        ),
+        _params(plant_id=plant_id, on_date=on_date),
+    )
+    return [
+        EmployeeFigures(e, line, station, int(required), int(valid), _as_date(expiry))
+        for e, line, station, required, valid, expiry in rows
+    ]
+
+
+def required_pairs_compute(*, plant_id: int, on_date: datetime.date) -> list[RequiredPair]:
+    """Every required (employee, course) pair of the plant's active employees on D (what gaps and expiring count)."""
+    rows = _fetch(
+        _sql(
+            _EMPLOYEE_CTES[:-1],
+            "SELECT employee_id, course_id, is_valid, expires_on FROM ecs WHERE is_required",
+        ),
+        _params(plant_id=plant_id, on_date=on_date),
+    )
+    return [RequiredPair(e, c, bool(valid), _as_date(expires_on)) for e, c, valid, expires_on in rows]
+
+
+def station_qualifications_compute(*, plant_id: int, on_date: datetime.date) -> list[tuple[int, int]]:
+    """(employee, station) pairs of the people qualified for a station of their line on D (coverage counts them)."""
+    return [
+        (int(employee_id), int(station_id))
+        for employee_id, station_id in _fetch(
+            _sql(
+                [*_EMPLOYEE_CTES[:-1], COMPUTED_HELD_CTE, STATION_COURSES_CTES, QUALIFIED_CTES],
+                "SELECT employee_id, station_id FROM qualified",
+            ),
+            _params(plant_id=plant_id, on_date=on_date),
+        )
+    ]
+
+
+def station_figures_compute(*, plant_id: int, on_date: datetime.date) -> list[StationFigures]:
+    """Each active station's qualified count against its target on D (plant_figures_compute's station rows)."""
+    rows = _fetch(
+        _sql(_ON_THE_FLY, "SELECT station_id, line_id, course_count, qualified, target FROM cov"),
+        _params(plant_id=plant_id, on_date=on_date),
+    )
+    return [StationFigures(*(int(value) for value in row)) for row in rows]

@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from assessments import validity
 from assessments.audit_messages import audit_message
@@ -38,6 +37,9 @@ from assessments.models import (
     TrainingSession,
 )
 from certtrack.queue import enqueue_on_commit
+
+# Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
+from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from courses.selectors import authorisations_by_key, is_authorised
 from employees.models import Employee, EmployeeStatus, Plant

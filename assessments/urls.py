@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from assessments import api
-from assessments.views import audit, dashboards, home, results, sessions
+from assessments.views import audit, dashboards, figures, home, results, sessions
 
 urlpatterns = [
     path("audit/", audit.audit_log, name="audit-log"),
@@ -26,6 +26,11 @@ urlpatterns = [
     path("dashboard/", dashboards.overview, name="dashboard_overview"),
     path("dashboard/plants/<str:code>/", dashboards.plant_detail, name="dashboard_plant"),
     path("dashboard/plants/<str:code>/lines/<str:line_code>/", dashboards.line_detail, name="dashboard_line"),
+    # The list behind each count of the plant and line pages (?line=, ?course=, ?station=, ?date=), and its workbook.
+    path("dashboard/plants/<str:code>/figures/<slug:kind>/", figures.figure_list, name="dashboard-drilldown"),
+    path(
+        "dashboard/plants/<str:code>/figures/<slug:kind>.xlsx", figures.figure_export, name="dashboard-drilldown-export"
+    ),
     # Read-only JSON API (session or bearer token).
     path("api/v1/plants/", api.plants, name="api_plants"),
     path("api/v1/plants/<str:code>/readiness", api.plant_readiness, name="api_plant_readiness"),

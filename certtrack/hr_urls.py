@@ -15,4 +15,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", hr_views.job_detail, name="job"),
     path("jobs/<int:pk>/confirm", hr_views.job_confirm, name="job_confirm"),
     path("jobs/<int:pk>/download", hr_views.job_download, name="job_download"),
+    path("jobs/<int:pk>/errors.xlsx", hr_views.job_errors, name="job-errors"),
 ]

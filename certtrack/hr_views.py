@@ -23,6 +23,7 @@ from certtrack.hr_forms import ImportUploadForm
 from certtrack.models import JobStatus
 from certtrack.permissions import capability_required, client_ip
 from certtrack.selectors import spreadsheet_job_get_for_user, spreadsheet_jobs_for_user
+from certtrack.spreadsheet_tables import error_table, table_workbook_write, template_write
 from certtrack.spreadsheets import Importer, Preview
 from employees.selectors import Capability, lines_for_user, plant_get_for_user, plants_for_user
 
@@ -92,7 +93,7 @@ def imports(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     importer = _importer_or_404(kind, request)
     handle = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    spreadsheets.template_write(importer, handle)
+    template_write(importer, handle, user=request.user)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"certtrack-{kind}-template.xlsx", content_type=XLSX)
 
@@ -142,6 +143,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and preview.ok
             and job.requester_id == request.user.pk,
             "refresh": not job.is_finished,
+            "errors_shown": spreadsheets.PREVIEW_LIST_LIMIT,
+            "errors_slice": f":{spreadsheets.PREVIEW_LIST_LIMIT}",
         },
     )
 
@@ -177,4 +180,20 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
         as_attachment=True,
         filename=services.export_filename(plant=job.plant, line=job.line),
         content_type=XLSX,
+    )
+
+
+@login_required
+@require_GET
+def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The errors of an import's preview as a workbook, in the reader's language and reading order."""
+    job = spreadsheet_job_get_for_user(user=request.user, pk=pk)
+    preview = Preview.from_dict(job.preview) if job.preview and not job.is_export else None
+    if preview is None or not preview.errors:
+        raise Http404
+    handle = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024, suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    table_workbook_write(target=handle, tables=[error_table(preview.errors)])
+    handle.seek(0)
+    return FileResponse(
+        handle, as_attachment=True, filename=f"certtrack-import-{job.pk}-errors.xlsx", content_type=XLSX
     )

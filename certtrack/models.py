@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from certtrack.translatable import from_data
+
 
 def _job_file_path(instance: SpreadsheetJob, filename: str) -> str:
     # Never the uploader's file name: a random name under MEDIA_ROOT, which no URL serves.
@@ -61,7 +63,12 @@ class SpreadsheetJob(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     preview = models.JSONField(_("preview"), default=dict, blank=True)
+    # A failed job's message as first rendered (jobs kept before codes were stored show it as it is), and as
+    # its code and parameters (certtrack.translatable), shown in the language of whoever opens the job.
     message = models.TextField(_("message"), blank=True)
+    message_data = models.JSONField(_("message code"), default=dict, blank=True)
+    # The requester's language: a background export writes the workbook in it (headers, titles, names).
+    language = models.CharField(_("language"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("created"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), db_index=True)
@@ -78,6 +85,11 @@ class SpreadsheetJob(models.Model):
     @property
     def is_export(self) -> bool:
         return self.kind == JobKind.EXPORT_ROSTER
+
+    @property
+    def message_text(self) -> str:
+        """The failure message in the language active now."""
+        return from_data(self.message_data) if self.message_data else self.message
 
     @property
     def is_finished(self) -> bool:

@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from certtrack import spreadsheets
 from certtrack.models import JobKind, JobStatus, SpreadsheetJob
 from certtrack.queue import enqueue_on_commit
+from certtrack.translatable import Translatable, as_data
+from certtrack.translatable import gettext as _
 from employees.models import Employee, Plant, ProductionLine
 
 logger = logging.getLogger(__name__)
@@ -116,8 +117,12 @@ def _job_finish(job: SpreadsheetJob, preview: spreadsheets.Preview, *, status: s
 
 
 def job_fail(*, job_id: int, message: str) -> None:
+    """Mark the job failed; a Translatable message is kept as its code too (shown in the reader's language)."""
     SpreadsheetJob.objects.filter(pk=job_id).update(
-        status=JobStatus.FAILED, message=message[:2000], finished_at=timezone.now()
+        status=JobStatus.FAILED,
+        message=str(message)[:2000],
+        message_data=as_data(message) if isinstance(message, Translatable) else {},
+        finished_at=timezone.now(),
     )
 
 
@@ -161,6 +166,7 @@ def export_job_create(*, plant: Plant, line: ProductionLine | None, requester: A
         plant=plant,
         line=line,
         requester=requester,
+        language=translation.get_language() or "",  # the workbook is written in the requester's language
         created_at=timezone.now(),
         expires_at=_keep_until(),
     )
@@ -172,7 +178,10 @@ def export_job_run(*, job: SpreadsheetJob) -> SpreadsheetJob:
         return job  # another worker has it (acks_late redelivery)
     import tempfile
 
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
+    with (
+        tempfile.TemporaryFile(suffix=".xlsx") as handle,
+        translation.override(job.language or settings.LANGUAGE_CODE),
+    ):
         count = roster_export_write(
             plant=job.plant,
             line=job.line,

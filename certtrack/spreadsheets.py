@@ -14,7 +14,11 @@ value beginning with "=", "+", "-" or "@" can never become a formula.
 
 Importers (employees/imports.py, courses/imports.py, assessments/imports.py)
 describe their sheets with SheetSpec/Column and implement plan(); import_run()
-is the one entry point for the browser, the Celery job and the commands.
+is the one entry point for the browser, the Celery job and the commands. A
+preview reports every bad cell of every row (sorted in reading order), each
+message kept as its code and parameters (certtrack/translatable.py) so a stored
+preview shows in the language of whoever reads it. Templates, error lists and
+simple tables are written by certtrack/spreadsheet_tables.py.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -40,13 +44,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.filters import AutoFilter
+
+from certtrack.translatable import Translatable, as_data, from_data
+from certtrack.translatable import gettext as _
 
 OLE_CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # encrypted OOXML and legacy .xls both use it
 ZIP_MAGIC = b"PK\x03\x04"
@@ -315,9 +321,20 @@ class Column:
     help: str | Promise = ""
     aliases: tuple[str, ...] = ()
     max_length: int | None = None
+    # Bounds of an int or decimal column (inclusive): out of range is an error of the cell.
+    min_value: int | None = None
+    max_value: int | None = None
+    # The values a template offers in a drop-down list (other spellings an importer accepts still import).
+    choices: tuple[str, ...] = ()
+    example: object = None  # the value of the template's example row
 
     def matches(self, header: str) -> bool:
         return header == self.key or header in self.aliases
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The template's drop-down list: the choices, or yes / no for a yes-no column."""
+        return self.choices or (("yes", "no") if self.kind == "bool" else ())
 
 
 @dataclass(frozen=True)
@@ -336,19 +353,35 @@ class RowError:
     sheet: str
     row: int  # 0: the file or the header row
     column: str
-    message: str
+    message: str  # a certtrack.translatable.Translatable when made here: stored as its code and parameters
 
     def __str__(self) -> str:
         where = f"{self.sheet} row {self.row}" if self.row else self.sheet
         return f"{where}{f' [{self.column}]' if self.column else ''}: {self.message}"
+
+    def to_dict(self) -> dict:
+        # "message" is the text as it was first rendered: what jobs stored before codes were kept.
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": str(self.message)} | (
+            as_data(self.message) if isinstance(self.message, Translatable) else {}
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RowError:
+        message = from_data(data) if "code" in data else data.get("message", "")
+        return cls(sheet=data.get("sheet", ""), row=data.get("row", 0), column=data.get("column", ""), message=message)
 
 
 @dataclass
 class ParsedRow:
     sheet: str
     row: int
-    values: dict[str, Any]
+    values: dict[str, Any]  # the cells that parsed (a bad cell's column is missing)
     ok: bool = True
+    bad: set[str] = field(default_factory=set)  # columns whose cell was reported bad
+
+    def has(self, key: str) -> bool:
+        """The cell holds a value, or held one that was reported bad (so "a value is needed" would say it twice)."""
+        return key in self.bad or self.values.get(key) not in (None, "")
 
 
 @dataclass(frozen=True)
@@ -359,9 +392,24 @@ class PreviewRow:
     changes: dict[str, list[str]] = field(default_factory=dict)
     note: str = ""
 
+    def to_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "label": self.label,
+            "changes": self.changes,
+            "note": as_data(self.note) if self.note else "",
+        }
 
-# Entries kept per list in a stored preview; the counts are always complete.
+    @classmethod
+    def from_dict(cls, data: dict) -> PreviewRow:
+        return cls(**{**data, "note": from_data(data.get("note", ""))})
+
+
+# Entries kept per list in a stored preview; the counts are always complete. Errors are kept further
+# (the error workbook lists them; the page shows the first PREVIEW_LIST_LIMIT).
 PREVIEW_LIST_LIMIT = 1000
+ERROR_LIST_LIMIT = 10000
 
 
 @dataclass
@@ -383,7 +431,21 @@ class Preview:
         return not self.errors
 
     def error(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(sheet=sheet, row=row, column=column, message=str(message)))
+        # A Translatable stays one (it is stored as its code and parameters); anything else becomes text.
+        self.errors.append(
+            RowError(sheet=sheet, row=row, column=column, message=message if isinstance(message, str) else str(message))
+        )
+
+    def sort_errors(self, layout: SheetLayout) -> None:
+        """Errors in reading order: the file's first, then by sheet (as the workbook orders them), row and column
+        (as the sheet's header orders them); a row's errors without a column before its cells'."""
+
+        def key(error: RowError) -> tuple[int, int, int]:
+            sheet_index, columns = layout.get(error.sheet, (len(layout) if error.sheet else -1, {}))
+            column_index = -1 if not error.column else columns.get(error.column, len(columns))
+            return (sheet_index, error.row, column_index)
+
+        self.errors.sort(key=key)
 
     def counts(self) -> dict[str, int]:
         if self.totals:
@@ -402,9 +464,9 @@ class Preview:
             "kind": self.kind,
             "committed": self.committed,
             "counts": self.counts(),
-            "warnings": self.warnings,
-            "errors": [asdict(e) for e in self.errors[:limit]],
-            **{name: [asdict(r) for r in getattr(self, name)[:limit]] for name in PREVIEW_LISTS},
+            "warnings": [as_data(w) for w in self.warnings],
+            "errors": [e.to_dict() for e in self.errors[:ERROR_LIST_LIMIT]],
+            **{name: [r.to_dict() for r in getattr(self, name)[:limit]] for name in PREVIEW_LISTS},
         }
 
     @classmethod
@@ -412,9 +474,9 @@ class Preview:
         preview = cls(
             kind=data.get("kind", ""),
             committed=data.get("committed", False),
-            warnings=list(data.get("warnings", [])),
-            errors=[RowError(**e) for e in data.get("errors", [])],
-            **{name: [PreviewRow(**r) for r in data.get(name, [])] for name in PREVIEW_LISTS},
+            warnings=[from_data(w) for w in data.get("warnings", [])],
+            errors=[RowError.from_dict(e) for e in data.get("errors", [])],
+            **{name: [PreviewRow.from_dict(r) for r in data.get(name, [])] for name in PREVIEW_LISTS},
         )
         preview.totals = dict(data.get("counts", {}))
         return preview
@@ -437,6 +499,8 @@ class Preview:
 
 
 PREVIEW_LISTS = ("created", "updated", "unchanged", "skipped")
+# Per sheet title: its position in the workbook and the position of each column (by key) in its header.
+SheetLayout = dict[str, tuple[int, dict[str, int]]]
 
 
 # --- Reading rows -------------------------------------------------------------------------------
@@ -449,6 +513,7 @@ class WorkbookReader:
         self.book = book
         self.progress = progress
         self.rows_read = 0
+        self.layout: SheetLayout = {}  # of the sheets read, for Preview.sort_errors
 
     def find_sheet(self, spec: SheetSpec) -> Any | None:
         wanted = {n.lower() for n in (spec.name, *spec.also_named)}
@@ -486,6 +551,7 @@ class WorkbookReader:
         positions = self._match_headers(spec, name, header_cells, preview)
         if positions is None:
             return []
+        self.layout[name] = (self.book.sheetnames.index(name), positions)
         parsed: list[ParsedRow] = []
         seen_keys: dict[tuple, int] = {}
         max_rows = settings.IMPORT_MAX_ROWS
@@ -516,6 +582,14 @@ class WorkbookReader:
             self.rows_read += 1
             if self.progress is not None and self.rows_read % PROGRESS_EVERY_ROWS == 0:
                 self.progress(self.rows_read)
+        if not parsed and spec.required:
+            preview.warnings.append(
+                _(
+                    "The sheet %(sheet)s has no rows below its headers: there is nothing to import. "
+                    "(A template's example sheet is never imported.)"
+                )
+                % {"sheet": name}
+            )
         return parsed
 
     @staticmethod
@@ -556,40 +630,44 @@ class WorkbookReader:
     def _parse_row(
         spec: SheetSpec, sheet: str, row_number: int, cells: Sequence, positions: dict[str, int], preview: Preview
     ) -> ParsedRow:
+        """Every cell of the row: each bad one is reported (the row goes on to its next cell)."""
         row = ParsedRow(sheet=sheet, row=row_number, values={})
         for column in spec.columns:
             index = positions.get(column.key)
             cell = cells[index] if index is not None and index < len(cells) else None
-            raw = cell.value if cell is not None else None
-            data_type = getattr(cell, "data_type", None)
-            if data_type == "f":
-                preview.error(
-                    sheet, row_number, column.key, _("a formula is not allowed here; paste the values instead")
-                )
-                row.ok = False
-                continue
-            if data_type == "e":
-                preview.error(sheet, row_number, column.key, _("the cell holds an error value (%(v)s)") % {"v": raw})
-                row.ok = False
-                continue
             try:
-                value = PARSERS[column.kind](raw)
+                row.values[column.key] = _cell_value(column, cell)
             except CellError as exc:
-                preview.error(sheet, row_number, column.key, str(exc))
+                preview.error(sheet, row_number, column.key, exc.args[0])  # the message itself, code and all
                 row.ok = False
-                continue
-            if column.required and (value is None or value == ""):
-                preview.error(sheet, row_number, column.key, _("a value is required"))
-                row.ok = False
-                continue
-            if column.max_length and isinstance(value, str) and len(value) > column.max_length:
-                preview.error(
-                    sheet, row_number, column.key, _("longer than %(max)s characters") % {"max": column.max_length}
-                )
-                row.ok = False
-                continue
-            row.values[column.key] = value
+                row.bad.add(column.key)
         return row
+
+
+def _cell_value(column: Column, cell: Any) -> object:
+    """The cell's value for the column, or CellError saying what is wrong with it."""
+    raw = cell.value if cell is not None else None
+    data_type = getattr(cell, "data_type", None)
+    if data_type == "f":
+        raise CellError(_("a formula is not allowed here; paste the values instead"))
+    if data_type == "e":
+        raise CellError(_("the cell holds an error value (%(v)s)") % {"v": raw})
+    value = PARSERS[column.kind](raw)
+    if column.required and (value is None or value == ""):
+        raise CellError(_("a value is required"))
+    if value is not None and not _in_bounds(value, column):
+        raise CellError(_("must be between %(min)s and %(max)s") % {"min": column.min_value, "max": column.max_value})
+    if column.max_length and isinstance(value, str) and len(value) > column.max_length:
+        raise CellError(_("longer than %(max)s characters") % {"max": column.max_length})
+    return value
+
+
+def _in_bounds(value: object, column: Column) -> bool:
+    if not isinstance(value, int | Decimal) or isinstance(value, bool):
+        return True
+    return (column.min_value is None or value >= column.min_value) and (
+        column.max_value is None or value <= column.max_value
+    )
 
 
 def _is_blank(value: object) -> bool:
@@ -643,6 +721,14 @@ class Importer:
         """The plants the user may import this kind for (a queryset)."""
         raise NotImplementedError
 
+    @classmethod
+    def template_choices(cls, *, user: User) -> dict[str, list[str]]:
+        """Drop-down lists of the template read from the database (column key: values), e.g. role codes.
+
+        The first value also fills the template's example row where the column gives no example.
+        """
+        return {}
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Any | None, preview: Preview) -> Callable[[], None]:
         raise NotImplementedError
 
@@ -684,6 +770,7 @@ def import_run(
         with open_workbook(path) as book, transaction.atomic() if commit else nullcontext():
             reader = WorkbookReader(book, progress=progress)
             apply = importer.plan(reader, user=user, plant=plant, preview=preview)
+            preview.sort_errors(reader.layout)
             if commit and preview.ok:
                 apply()
                 preview.committed = True
@@ -832,27 +919,6 @@ def header_row(sheet: Any, titles: Sequence[str]) -> list[WriteOnlyCell]:
         text_cell(sheet, title, font=HEADER_FONT, fill=HEADER_FILL, alignment=Alignment(vertical="center"))
         for title in titles
     ]
-
-
-def template_write(importer: type[Importer], target: IO[bytes] | Path) -> None:
-    """The downloadable template of an import kind: one sheet per SheetSpec, plus a Help sheet."""
-    book = new_workbook()
-    for spec in importer.sheets:
-        sheet = new_sheet(book, spec.name, widths=[max(14, len(c.key) + 4) for c in spec.columns], freeze="A2")
-        sheet.append(header_row(sheet, [c.key for c in spec.columns]))
-    help_sheet = new_sheet(book, "Help", widths=[16, 24, 10, 80])
-    help_sheet.append(header_row(help_sheet, [_("Sheet"), _("Column"), _("Required"), _("Meaning")]))
-    for spec in importer.sheets:
-        for column in spec.columns:
-            help_sheet.append(
-                [
-                    text_cell(help_sheet, spec.name),
-                    text_cell(help_sheet, column.key),
-                    text_cell(help_sheet, _("yes") if column.required else ""),
-                    text_cell(help_sheet, str(column.help)),
-                ]
-            )
-    book.save(target)
 
 
 def workbook_write(

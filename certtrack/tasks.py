@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.utils.translation import gettext as _
 
 from certtrack import claims, services
 from certtrack.models import SpreadsheetJob
+from certtrack.translatable import gettext as _  # failure messages are stored as codes: shown in the reader's language
 
 logger = logging.getLogger(__name__)
 

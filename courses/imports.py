@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certtrack.spreadsheets import (
@@ -27,6 +26,7 @@ from certtrack.spreadsheets import (
     WorkbookReader,
     changes_between,
 )
+from certtrack.translatable import gettext as _
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
 from courses.services import (
     UpsertCounts,
@@ -41,9 +41,29 @@ from employees.selectors import is_admin
 COURSE_SHEET = SheetSpec(
     name="Courses",
     columns=(
-        Column("code", "code", required=True, max_length=24, help=gettext_lazy("Course code, e.g. BAT-PACK-014.")),
-        Column("title", "text", required=True, max_length=200, help=gettext_lazy("Title (English).")),
-        Column("title_zh", "text", max_length=200, help=gettext_lazy("Title (Chinese); may be empty.")),
+        Column(
+            "code",
+            "code",
+            required=True,
+            max_length=24,
+            example="BAT-PACK-014",
+            help=gettext_lazy("Course code, e.g. BAT-PACK-014."),
+        ),
+        Column(
+            "title",
+            "text",
+            required=True,
+            max_length=200,
+            example="Pack lid torque sequence",
+            help=gettext_lazy("Title (English)."),
+        ),
+        Column(
+            "title_zh",
+            "text",
+            max_length=200,
+            example="电池包上盖拧紧顺序",
+            help=gettext_lazy("Title (Chinese); may be empty."),
+        ),
         Column(
             "process_area",
             "code",
@@ -51,24 +71,49 @@ COURSE_SHEET = SheetSpec(
             aliases=("area",),
             help=gettext_lazy("Process area code (e.g. HV, PACK); it must exist."),
         ),
-        Column("version", "version", max_length=16, help=gettext_lazy("Version, e.g. 1.0; empty = 1.0.")),
+        Column(
+            "version", "version", max_length=16, example="1.0", help=gettext_lazy("Version, e.g. 1.0; empty = 1.0.")
+        ),
         Column(
             "delivery_mode",
             "code",
+            choices=tuple(DeliveryMode.values),
+            example=DeliveryMode.ON_THE_JOB.value,
             help=gettext_lazy("classroom, virtual, on_the_job or elearning; empty = classroom."),
         ),
-        Column("duration_hours", "decimal", help=gettext_lazy("Duration in hours; empty = 1.")),
+        Column(
+            "duration_hours",
+            "decimal",
+            min_value=0,
+            max_value=9999,
+            example=2,
+            help=gettext_lazy("Duration in hours; empty = 1."),
+        ),
         Column(
             "needs",
             "text",
             required=True,
+            choices=("theory", "practical", "theory;practical"),
+            example="theory;practical",
             help=gettext_lazy("Assessments needed: theory, practical, or theory;practical."),
         ),
-        Column("pass_mark", "int", help=gettext_lazy("Theory pass mark 0-100; empty = 80.")),
         Column(
-            "validity_months", "int", help=gettext_lazy("Months a certification stays valid; empty = never expires.")
+            "pass_mark",
+            "int",
+            min_value=0,
+            max_value=100,
+            example=80,
+            help=gettext_lazy("Theory pass mark 0-100; empty = 80."),
         ),
-        Column("safety_critical", "bool", help=gettext_lazy("yes / no; empty = no.")),
+        Column(
+            "validity_months",
+            "int",
+            min_value=1,
+            max_value=600,
+            example=24,
+            help=gettext_lazy("Months a certification stays valid; empty = never expires."),
+        ),
+        Column("safety_critical", "bool", example="yes", help=gettext_lazy("yes / no; empty = no.")),
         Column(
             "prerequisites",
             "text",
@@ -77,9 +122,10 @@ COURSE_SHEET = SheetSpec(
         Column(
             "owner_plant",
             "code",
+            example="",
             help=gettext_lazy("Plant code for a plant's own course; empty = a company-wide template."),
         ),
-        Column("active", "bool", help=gettext_lazy("yes / no; empty = yes.")),
+        Column("active", "bool", example="yes", help=gettext_lazy("yes / no; empty = yes.")),
         Column("description", "text", max_length=4000, help=gettext_lazy("Description; may be empty.")),
     ),
     key=("code",),
@@ -90,16 +136,35 @@ REQUIREMENT_SHEET = SheetSpec(
     required=False,
     fallback_first=False,
     columns=(
-        Column("course_code", "code", required=True, aliases=("course",), help=gettext_lazy("Course code.")),
-        Column("scope", "code", required=True, help=gettext_lazy("plant, role or station.")),
+        Column(
+            "course_code",
+            "code",
+            required=True,
+            aliases=("course",),
+            example="BAT-PACK-014",
+            help=gettext_lazy("Course code."),
+        ),
+        Column(
+            "scope",
+            "code",
+            required=True,
+            choices=("plant", "role", "station"),
+            example="station",
+            help=gettext_lazy("plant, role or station."),
+        ),
         Column(
             "plant",
             "code",
             help=gettext_lazy("Plant code: required for plant and station scope; optional for role (role at a plant)."),
         ),
-        Column("role", "text", help=gettext_lazy("Job role code or name (role scope).")),
-        Column("line", "code", help=gettext_lazy("Line code of the station (station scope).")),
-        Column("station", "code", help=gettext_lazy("Station code (station scope); LINE/STATION also accepted.")),
+        Column("role", "text", example="", help=gettext_lazy("Job role code or name (role scope).")),
+        Column("line", "code", example="PACK1", help=gettext_lazy("Line code of the station (station scope).")),
+        Column(
+            "station",
+            "code",
+            example="ST010",
+            help=gettext_lazy("Station code (station scope); LINE/STATION also accepted."),
+        ),
     ),
     key=("course_code", "scope", "plant", "role", "line", "station"),
 )
@@ -143,9 +208,20 @@ class CatalogImporter(Importer):
     def plants(cls, *, user: User) -> QuerySet[Plant]:
         return Plant.objects.filter(is_active=True) if cls.allowed(user=user) else Plant.objects.none()
 
+    @classmethod
+    def template_choices(cls, *, user: User) -> dict[str, list[str]]:
+        plants = list(cls.plants(user=user).order_by("code").values_list("code", flat=True))
+        return {
+            "process_area": list(ProcessArea.objects.values_list("code", flat=True)),
+            "owner_plant": plants,
+            "plant": plants,
+            "role": list(JobRole.objects.order_by("code").values_list("code", flat=True)),
+        }
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
-        course_rows = [r for r in reader.read(COURSE_SHEET, preview) if r.ok]
-        requirement_rows = [r for r in reader.read(REQUIREMENT_SHEET, preview) if r.ok]
+        # Every row, also one with a bad cell: each of its other cells is still checked and reported.
+        course_rows = reader.read(COURSE_SHEET, preview)
+        requirement_rows = reader.read(REQUIREMENT_SHEET, preview)
         if not self.allowed(user=user):
             preview.error("", 0, "", _("Only a company-wide administrator may import the catalog."))
             return lambda: None
@@ -163,22 +239,30 @@ class CatalogImporter(Importer):
             values = self._course_values(row, areas, plants, preview)
             if values is not None:
                 planned.append((row, values, _codes(row.values.get("prerequisites", ""))))
-        file_codes = {row.values["code"] for row, _v, _p in planned}
+        # Codes of every course row (a bad row's too: its code is not also reported unknown where it is named).
+        file_codes = {row.values["code"] for row in course_rows if row.values.get("code")}
         known_codes = file_codes | set(existing)
-        sheet = COURSE_SHEET.name
         graph = {code: set(prereqs) for code, prereqs in existing_prereqs.items() if code not in file_codes}
-        for row, _values, prereqs in planned:
+        for row in course_rows:
+            prereqs = _codes(row.values.get("prerequisites", ""))
             unknown = [p for p in prereqs if p not in known_codes]
             if unknown:
                 preview.error(
-                    sheet, row.row, "prerequisites", _("Unknown course(s): %(codes)s.") % {"codes": ", ".join(unknown)}
+                    row.sheet,
+                    row.row,
+                    "prerequisites",
+                    _("Unknown course(s): %(codes)s.") % {"codes": ", ".join(unknown)},
                 )
-            graph[row.values["code"]] = set(prereqs)
+            if row.values.get("code"):
+                graph[row.values["code"]] = set(prereqs)
         cyclic = _codes_in_cycles(graph)
-        for row, _values, _prereqs in planned:
-            if row.values["code"] in cyclic:
+        for row in course_rows:
+            if row.values.get("code") in cyclic:
                 preview.error(
-                    sheet, row.row, "prerequisites", _("The prerequisites go round in a circle back to this course.")
+                    row.sheet,
+                    row.row,
+                    "prerequisites",
+                    _("The prerequisites go round in a circle back to this course."),
                 )
 
         for row, values, prereqs in planned:
@@ -186,12 +270,12 @@ class CatalogImporter(Importer):
             label = f"{code} {values['title']}"
             course = existing.get(code)
             if course is None:
-                preview.created.append(PreviewRow(sheet, row.row, label))
+                preview.created.append(PreviewRow(row.sheet, row.row, label))
                 continue
             changes = changes_between(course, values)
             if set(prereqs) != existing_prereqs.get(code, set()):
                 changes["prerequisites"] = ["; ".join(sorted(existing_prereqs.get(code, ()))), "; ".join(prereqs)]
-            (preview.updated if changes else preview.unchanged).append(PreviewRow(sheet, row.row, label, changes))
+            (preview.updated if changes else preview.unchanged).append(PreviewRow(row.sheet, row.row, label, changes))
 
         new_requirements = self._plan_requirements(requirement_rows, known_codes, plants, preview)
 
@@ -216,39 +300,55 @@ class CatalogImporter(Importer):
 
     @staticmethod
     def _course_values(row: ParsedRow, areas: dict, plants: dict, preview: Preview) -> dict | None:
-        v = row.values
-        sheet = COURSE_SHEET.name
-        entry = {"code": v["code"], "title": v["title"], "area": v["process_area"], "needs": _needs(v["needs"])}
+        """The course's field values; None when a cell is bad (each one is reported, with its column)."""
+        v, sheet = row.values, row.sheet
+        errors_before = len(preview.errors)
+        needs = _needs(v["needs"]) if v.get("needs") else []
+        if v.get("needs") and (not needs or not set(needs) <= {"theory", "practical"}):
+            preview.error(
+                sheet,
+                row.row,
+                "needs",
+                _("Needs must be theory, practical or theory;practical, not %(value)s.") % {"value": v["needs"]},
+            )
+        mode = _delivery_mode(v.get("delivery_mode", ""))
+        if v.get("delivery_mode") and mode not in DeliveryMode.values:
+            preview.error(
+                sheet,
+                row.row,
+                "delivery_mode",
+                _("Unknown delivery mode %(mode)s (classroom, virtual, on_the_job, elearning).")
+                % {"mode": v["delivery_mode"]},
+            )
+        if v.get("process_area") and v["process_area"] not in areas:
+            preview.error(
+                sheet, row.row, "process_area", _("Unknown process area %(code)s.") % {"code": v["process_area"]}
+            )
+        owner = None
+        if v.get("owner_plant"):
+            owner = plants.get(v["owner_plant"])
+            if owner is None:
+                preview.error(sheet, row.row, "owner_plant", _("Unknown plant %(code)s.") % {"code": v["owner_plant"]})
+        if len(preview.errors) > errors_before or not row.ok:
+            return None
+        entry = {"code": v["code"], "title": v["title"], "area": v["process_area"], "needs": needs}
         optional = {
             "title_zh": v.get("title_zh"),
             "description": v.get("description"),
             "version": v.get("version"),
-            "delivery_mode": _delivery_mode(v.get("delivery_mode", "")),
+            "delivery_mode": mode,
             "duration_hours": v.get("duration_hours"),
             "pass_mark": v.get("pass_mark"),
             "safety_critical": v.get("safety_critical"),
             "active": v.get("active"),
         }
         entry |= {k: value for k, value in optional.items() if value not in (None, "")}
-        validity = v.get("validity_months")
-        if validity is not None and not 1 <= validity <= 600:
-            preview.error(sheet, row.row, "validity_months", _("Validity must be 1-600 months, or empty for never."))
-            return None
-        entry["validity_months"] = validity
-        if entry.get("duration_hours") is not None and not 0 <= entry["duration_hours"] < 10000:
-            preview.error(sheet, row.row, "duration_hours", _("The duration must be between 0 and 9999 hours."))
-            return None
+        entry["validity_months"] = v.get("validity_months")  # its range was checked as a cell
         try:
             values = course_values(entry, areas=areas)
-        except ValidationError as exc:
+        except ValidationError as exc:  # the rules are checked above per column; anything added there shows too
             preview.error(sheet, row.row, "", " ".join(exc.messages))
             return None
-        owner = None
-        if v.get("owner_plant"):
-            owner = plants.get(v["owner_plant"])
-            if owner is None:
-                preview.error(sheet, row.row, "owner_plant", _("Unknown plant %(code)s.") % {"code": v["owner_plant"]})
-                return None
         values["owner_plant"] = owner
         return values
 
@@ -256,30 +356,31 @@ class CatalogImporter(Importer):
     def _plan_requirements(
         rows: list[ParsedRow], known_codes: set[str], plants: dict[str, Plant], preview: Preview
     ) -> list[tuple[str, dict]]:
-        sheet = REQUIREMENT_SHEET.name
         roles = list(JobRole.objects.all())
         lines = {(line.plant_id, line.code): line for line in ProductionLine.objects.all()}
         stations = {(s.line_id, s.code): s for s in Station.objects.all()}
         existing = set(Requirement.objects.values_list("course__code", "scope", "plant_id", "role_id", "station_id"))
         planned: list[tuple[str, dict]] = []
         for row in rows:
-            v = row.values
+            # Every row, also one with a bad cell: its other cells are still checked.
+            v, sheet = row.values, row.sheet
             errors_before = len(preview.errors)
-            code = v["course_code"]
-            if code not in known_codes:
+            code = v.get("course_code")
+            if code and code not in known_codes:
                 preview.error(sheet, row.row, "course_code", _("Unknown course %(code)s.") % {"code": code})
-            scope = SCOPE_WORDS.get(v["scope"].lower())
-            if scope is None:
-                preview.error(sheet, row.row, "scope", _("The scope must be plant, role or station."))
-                continue
             row_plant = None
             if v.get("plant"):
                 row_plant = plants.get(v["plant"])
                 if row_plant is None:
                     preview.error(sheet, row.row, "plant", _("Unknown plant %(code)s.") % {"code": v["plant"]})
+            scope = SCOPE_WORDS.get(v["scope"].lower()) if v.get("scope") else None
+            if v.get("scope") and scope is None:
+                preview.error(sheet, row.row, "scope", _("The scope must be plant, role or station."))
+            if scope is None:
+                continue
             fields: dict = {"scope": scope, "plant": None, "role": None, "station": None}
             if scope == RequirementScope.PLANT:
-                if not v.get("plant"):
+                if not row.has("plant"):
                     preview.error(sheet, row.row, "plant", _("A plant-wide requirement needs a plant."))
                 if v.get("role") or v.get("station"):
                     preview.error(sheet, row.row, "scope", _("A plant-wide requirement names no role or station."))
@@ -288,7 +389,7 @@ class CatalogImporter(Importer):
                 from employees.imports import _role_from
 
                 role = _role_from(v.get("role", ""), roles) if v.get("role") else None
-                if role is None:
+                if role is None and "role" not in row.bad:
                     preview.error(sheet, row.row, "role", _("Unknown job role %(role)s.") % {"role": v.get("role", "")})
                 if v.get("station"):
                     preview.error(sheet, row.row, "station", _("A role requirement names no station."))
@@ -308,7 +409,7 @@ class CatalogImporter(Importer):
                         % {"station": f"{v.get('plant', '')}/{line_code}/{station_code}"},
                     )
                 fields["station"] = station
-            if len(preview.errors) > errors_before:
+            if len(preview.errors) > errors_before or not row.ok:
                 continue
             key = (
                 code,
@@ -321,9 +422,9 @@ class CatalogImporter(Importer):
                 str(getattr(fields[k], "code", "")) for k in ("plant", "role", "station") if fields[k] is not None
             )
             if key in existing:
-                preview.unchanged.append(PreviewRow(sheet, row.row, label))
+                preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
             else:
-                preview.created.append(PreviewRow(sheet, row.row, label))
+                preview.created.append(PreviewRow(row.sheet, row.row, label))
                 planned.append((code, fields))
                 existing.add(key)  # the same requirement again (e.g. L1/S1 and line L1, station S1) adds nothing
         return planned

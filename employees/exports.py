@@ -4,7 +4,12 @@ Written with openpyxl's write-only mode, employees read in chunks: memory stays
 flat whatever the plant's size. Certification states come from the Certification
 rows and the one validity rule (assessments/validity.py), as everywhere else.
 The Roster sheet's first columns are the employee import's columns, so an
-exported roster imports back unchanged.
+exported roster imports back unchanged (the import reads a role's name and a
+status's name in any language as well as their codes).
+
+The workbook is written in the language active when it is made (the requester's:
+a background export runs in the language stored on its job): role and status
+names, course titles, process areas, the legend.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from certtrack.spreadsheets import (
 )
 from courses.models import Course
 from courses.selectors import required_course_ids_by_employee
-from employees.models import Employee, EmployeeStatus, Plant, ProductionLine
+from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine
 
 CHUNK = 500
 EXPIRING_DAYS = 90
@@ -40,6 +45,7 @@ EXPIRING_DAYS = 90
 FILL_VALID = PatternFill("solid", fgColor="C6EFCE")
 FILL_EXPIRING = PatternFill("solid", fgColor="FFEB9C")
 FILL_EXPIRED = PatternFill("solid", fgColor="FFC7CE")
+FILL_REVOKED = PatternFill("solid", fgColor="CCC0DA")
 FILL_MISSING = PatternFill("solid", fgColor="D9D9D9")
 TITLE_FONT = Font(bold=True, size=13)
 
@@ -88,6 +94,7 @@ class CertificationDates(NamedTuple):
     course_id: int
     certified_on: datetime.date | None
     expires_on: datetime.date | None
+    revoked_on: datetime.date | None = None
 
     def is_valid_on(self, on_date: datetime.date) -> bool:
         return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
@@ -100,7 +107,10 @@ class MatrixCell:
 
 
 def matrix_cell(certification: Certification | CertificationDates | None, *, on_date: datetime.date) -> MatrixCell:
-    """The expiry date, "no expiry", "expired" or "missing", with its legend colour."""
+    """The expiry date, "no expiry", "expired", "revoked" or "missing", with its legend colour.
+
+    Revoked as Certification.status_on says it: a revocation with no certification since.
+    """
     if certification is not None and certification.is_valid_on(on_date):
         if certification.expires_on is None:
             return MatrixCell(_("no expiry"), FILL_VALID)
@@ -118,6 +128,13 @@ def matrix_cell(certification: Certification | CertificationDates | None, *, on_
         and on_date >= certification.expires_on
     ):
         return MatrixCell(_("expired"), FILL_EXPIRED)
+    if (
+        certification is not None
+        and certification.revoked_on is not None
+        and certification.revoked_on <= on_date
+        and certification.certified_on is None
+    ):
+        return MatrixCell(_("revoked"), FILL_REVOKED)
     return MatrixCell(_("missing"), FILL_MISSING)
 
 
@@ -190,6 +207,7 @@ def roster_workbook_write(
         Course.objects.filter(id__in=course_ids).select_related("process_area", "owner_plant").order_by("code")
     )
     scope = f"{plant.code} {plant.name}" + (f" / {line.code} {line.name}" if line else "")
+    roles = JobRole.objects.in_bulk()  # a few rows: their names in the workbook's language
 
     book = new_workbook()
     roster = new_sheet(book, "Roster", widths=(14, 28, 7, 8, 10, 8, 7, 12, 10, 10, 13, 7, 9, 12), freeze="C2")
@@ -214,6 +232,7 @@ def roster_workbook_write(
             text_cell(matrix, _("no expiry"), fill=FILL_VALID),
             text_cell(matrix, _("expiring within %(days)s days") % {"days": EXPIRING_DAYS}, fill=FILL_EXPIRING),
             text_cell(matrix, _("expired"), fill=FILL_EXPIRED),
+            text_cell(matrix, _("revoked"), fill=FILL_REVOKED),
             text_cell(matrix, _("missing"), fill=FILL_MISSING),
             text_cell(matrix, _("blank: not required; active employees only")),
         ]
@@ -224,10 +243,10 @@ def roster_workbook_write(
     for start in range(0, len(employees), CHUNK):
         chunk = employees[start : start + CHUNK]
         by_employee: dict[int, dict[int, CertificationDates]] = {e.id: {} for e in chunk}
-        for employee_id, course_id, certified_on, expires_on in _certification_dates(
+        for employee_id, course_id, certified_on, expires_on, revoked_on in _certification_dates(
             [e.id for e in chunk], on_date=on_date, as_stored=on_date == today
         ):
-            by_employee[employee_id][course_id] = CertificationDates(course_id, certified_on, expires_on)
+            by_employee[employee_id][course_id] = CertificationDates(course_id, certified_on, expires_on, revoked_on)
         for employee in chunk:
             certifications = by_employee[employee.id]
             required_ids = required[employee.id]
@@ -238,7 +257,7 @@ def roster_workbook_write(
             ]
             qualification = Qualification(required=len(required_ids), valid=len(valid))
             next_expiry = min((c.expires_on for c in valid if c.expires_on is not None), default=None)
-            roster.append(_roster_row(roster, employee, qualification, next_expiry))
+            roster.append(_roster_row(roster, employee, roles[employee.role_id], qualification, next_expiry))
             if employee.status != EmployeeStatus.ACTIVE:
                 continue
             row = [
@@ -266,7 +285,9 @@ def roster_workbook_write(
             progress(min(start + CHUNK, len(employees)), len(employees))
 
     expiring_sheet.append(header_row(expiring_sheet, EXPIRING_HEADERS))
-    expiring_courses = Course.objects.only("code", "title").in_bulk({course_id for _d, _e, course_id, _r in expiring})
+    expiring_courses = Course.objects.only("code", "title", "title_zh").in_bulk(
+        {course_id for _d, _e, course_id, _r in expiring}
+    )
     expiring = [(d, e, expiring_courses[c], r) for d, e, c, r in expiring]
     expiring.sort(key=lambda item: (item[0], item[1].employee_no, item[2].code))
     for expires_on, employee, course, is_required in expiring:
@@ -277,7 +298,7 @@ def roster_workbook_write(
                 text_cell(expiring_sheet, employee.line_code),
                 text_cell(expiring_sheet, employee.station_code),
                 text_cell(expiring_sheet, course.code),
-                text_cell(expiring_sheet, course.title),
+                text_cell(expiring_sheet, course.display_title),
                 value_cell(expiring_sheet, expires_on),
                 value_cell(expiring_sheet, (expires_on - on_date).days),
                 text_cell(expiring_sheet, _("yes") if is_required else _("no")),
@@ -289,8 +310,8 @@ def roster_workbook_write(
         course_sheet.append(
             [
                 text_cell(course_sheet, course.code),
-                text_cell(course_sheet, course.title),
-                text_cell(course_sheet, course.process_area.name),
+                text_cell(course_sheet, course.display_title),
+                text_cell(course_sheet, course.process_area.display_name),
                 text_cell(course_sheet, course.version),
                 text_cell(course_sheet, course.get_delivery_mode_display()),
                 text_cell(course_sheet, ";".join(course.needed_kinds)),
@@ -318,8 +339,8 @@ def roster_workbook_write(
 
 def _certification_dates(
     employee_ids: list[int], *, on_date: datetime.date, as_stored: bool
-) -> list[tuple[int, int, datetime.date | None, datetime.date | None]]:
-    """(employee, course, certified_on, expires_on) as of D of the employees' certifications.
+) -> list[tuple[int, int, datetime.date | None, datetime.date | None, datetime.date | None]]:
+    """(employee, course, certified_on, expires_on, revoked_on) as of D of the employees' certifications.
 
     On the plant's today the stored rows are that state (they describe every result, none is dated
     later); any other date is computed from the results dated on or before it, as the API does.
@@ -327,13 +348,19 @@ def _certification_dates(
     # order_by(): the model's default ordering joins employee and course only to sort.
     rows = Certification.objects.filter(employee_id__in=employee_ids).order_by()
     if as_stored:
-        return list(rows.values_list("employee_id", "course_id", "certified_on", "expires_on"))
+        return list(rows.values_list("employee_id", "course_id", "certified_on", "expires_on", "revoked_on"))
     states = certifications_as_of(pairs=rows.values_list("employee_id", "course_id"), on_date=on_date)
-    return [(s.employee_id, s.course_id, s.certified_on, s.expires_on) for s in states.values() if s.attempts]
+    return [
+        (s.employee_id, s.course_id, s.certified_on, s.expires_on, s.revoked_on) for s in states.values() if s.attempts
+    ]
 
 
 def _roster_row(
-    sheet: object, employee: RosterEmployee, qualification: Qualification, next_expiry: datetime.date | None
+    sheet: object,
+    employee: RosterEmployee,
+    role: JobRole,
+    qualification: Qualification,
+    next_expiry: datetime.date | None,
 ) -> list:
     return [
         text_cell(sheet, employee.employee_no),
@@ -341,10 +368,10 @@ def _roster_row(
         text_cell(sheet, employee.plant_code),
         text_cell(sheet, employee.line_code),
         text_cell(sheet, employee.station_code),
-        text_cell(sheet, employee.role_code),
+        text_cell(sheet, role.display_name),
         text_cell(sheet, employee.shift),
         value_cell(sheet, employee.hire_date),
-        text_cell(sheet, employee.status),
+        text_cell(sheet, EmployeeStatus(employee.status).label),
         text_cell(sheet, _("yes") if qualification.qualified else _("no")) if employee.is_active else None,
         value_cell(sheet, qualification.completion, number_format=PERCENT_FORMAT),
         value_cell(sheet, qualification.valid),

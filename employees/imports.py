@@ -7,12 +7,13 @@ there are no errors, inside import_run's transaction).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from certtrack.spreadsheets import (
@@ -26,11 +27,14 @@ from certtrack.spreadsheets import (
     WorkbookReader,
     changes_between,
 )
+from certtrack.translatable import gettext as _
 from employees.exports import ROSTER_COMPUTED_HEADERS
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
 from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 
 CHUNK = 1000
+# The shift codes a plant runs by default (DOMAIN.md): offered in the template's drop-down with those in use.
+DEFAULT_SHIFTS = ("A", "B", "C")
 
 
 def allowed_plant_ids(*, user: User, capability: Iterable[str], plant: Plant | None) -> frozenset[int] | None:
@@ -65,23 +69,66 @@ class _AdminImporter(Importer):
 ORGANISATION_SHEET = SheetSpec(
     name="Organisation",
     columns=(
-        Column("plant", "code", required=True, help=gettext_lazy("Plant code, e.g. SY (the plant must exist).")),
-        Column("line_code", "code", required=True, max_length=16, help=gettext_lazy("Line code, unique in the plant.")),
-        Column("line_name", "text", required=True, max_length=120, help=gettext_lazy("Line name.")),
-        Column("process_area", "code", help=gettext_lazy("Process area code of the line (e.g. PACK); may be empty.")),
-        Column("shifts", "int", help=gettext_lazy("Number of shifts, 1-5; empty = 3.")),
-        Column("sop_date", "date", help=gettext_lazy("Start of mass production (a date); may be empty.")),
-        Column("target_readiness_pct", "int", help=gettext_lazy("Target readiness at SOP, 0-100; empty = 100.")),
+        Column(
+            "plant",
+            "code",
+            required=True,
+            example="SY",
+            help=gettext_lazy("Plant code, e.g. SY (the plant must exist)."),
+        ),
+        Column(
+            "line_code",
+            "code",
+            required=True,
+            max_length=16,
+            example="PACK1",
+            help=gettext_lazy("Line code, unique in the plant."),
+        ),
+        Column(
+            "line_name", "text", required=True, max_length=120, example="Pack line 1", help=gettext_lazy("Line name.")
+        ),
+        Column(
+            "process_area",
+            "code",
+            example="PACK",
+            help=gettext_lazy("Process area code of the line (e.g. PACK); may be empty."),
+        ),
+        Column(
+            "shifts", "int", min_value=1, max_value=5, example=3, help=gettext_lazy("Number of shifts, 1-5; empty = 3.")
+        ),
+        Column(
+            "sop_date",
+            "date",
+            example=datetime.date(2027, 3, 1),
+            help=gettext_lazy("Start of mass production (a date); may be empty."),
+        ),
+        Column(
+            "target_readiness_pct",
+            "int",
+            min_value=0,
+            max_value=100,
+            example=95,
+            help=gettext_lazy("Target readiness at SOP, 0-100; empty = 100."),
+        ),
         Column(
             "station_code",
             "code",
             max_length=16,
+            example="ST010",
             help=gettext_lazy("Station code, unique in the line; empty for a row that only describes the line."),
         ),
-        Column("station_name", "text", max_length=120, help=gettext_lazy("Station name (needed with a code).")),
+        Column(
+            "station_name",
+            "text",
+            max_length=120,
+            example="Module stacking",
+            help=gettext_lazy("Station name (needed with a code)."),
+        ),
         Column(
             "coverage_target",
             "int",
+            min_value=0,
+            max_value=1000,
             help=gettext_lazy("Qualified operators the station needs; empty = the line's number of shifts."),
         ),
     ),
@@ -101,6 +148,15 @@ class OrganisationImporter(_AdminImporter):
     title = gettext_lazy("Organisation: lines and stations")
     sheets = (ORGANISATION_SHEET,)
 
+    @classmethod
+    def template_choices(cls, *, user: User) -> dict[str, list[str]]:
+        from courses.models import ProcessArea
+
+        return {
+            "plant": list(cls.plants(user=user).order_by("code").values_list("code", flat=True)),
+            "process_area": list(ProcessArea.objects.values_list("code", flat=True)),
+        }
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
         from courses.models import ProcessArea
 
@@ -112,20 +168,18 @@ class OrganisationImporter(_AdminImporter):
         areas = {a.code: a for a in ProcessArea.objects.all()}
         lines = {(line.plant_id, line.code): line for line in ProductionLine.objects.all()}
         stations = {(s.line_id, s.code): s for s in Station.objects.all()}
-        sheet = ORGANISATION_SHEET.name
         line_values: dict[tuple[str, str], tuple[int, dict]] = {}  # first row and values per line
         planned: list[tuple[ParsedRow, Plant, dict, dict | None]] = []
         for row in rows:
-            if not row.ok:
-                continue
-            v = row.values
-            row_plant = plants.get(v["plant"])
-            if row_plant is None or (plant is not None and row_plant != plant):
+            # Every cell of every row is checked, also in a row with a bad cell already: the preview lists them all.
+            v, sheet = row.values, row.sheet
+            row_plant = plants.get(v["plant"]) if v.get("plant") else None
+            if v.get("plant") and (row_plant is None or (plant is not None and row_plant != plant)):
                 preview.error(sheet, row.row, "plant", _plant_error(v["plant"], plant))
-                continue
+                row_plant = None
             values = self._line_values(v, areas, preview, sheet, row.row)
-            station_values = self._station_values(v, preview, sheet, row.row)
-            if values is None or station_values is False:
+            station_values = self._station_values(row, preview)
+            if not row.ok or row_plant is None or values is None or station_values is False:
                 continue
             key = (row_plant.code, v["line_code"])
             first = line_values.setdefault(key, (row.row, values))
@@ -148,16 +202,16 @@ class OrganisationImporter(_AdminImporter):
             first_time = (row_plant.id, v["line_code"]) not in line_seen
             line_seen.add((row_plant.id, v["line_code"]))
             if line is None:
-                preview.created.append(PreviewRow(sheet, row.row, label))
+                preview.created.append(PreviewRow(row.sheet, row.row, label))
                 continue
             changes = changes_between(line, values) if first_time else {}
             station = stations.get((line.id, v["station_code"])) if station_values is not None else None
             if station_values is not None and station is None:
-                preview.created.append(PreviewRow(sheet, row.row, label, changes))
+                preview.created.append(PreviewRow(row.sheet, row.row, label, changes))
                 continue
             if station is not None:
                 changes |= {f"station {k}": c for k, c in changes_between(station, station_values).items()}
-            (preview.updated if changes else preview.unchanged).append(PreviewRow(sheet, row.row, label, changes))
+            (preview.updated if changes else preview.unchanged).append(PreviewRow(row.sheet, row.row, label, changes))
 
         def apply() -> None:
             from assessments.services import readiness_mark
@@ -187,7 +241,7 @@ class OrganisationImporter(_AdminImporter):
 
     @staticmethod
     def _line_values(v: dict, areas: dict, preview: Preview, sheet: str, row: int) -> dict | None:
-        ok = True
+        """The line's values; None when the area is unknown. Shifts and target were range-checked as cells."""
         area = None
         if v.get("process_area"):
             area = areas.get(v["process_area"])
@@ -195,19 +249,11 @@ class OrganisationImporter(_AdminImporter):
                 preview.error(
                     sheet, row, "process_area", _("Unknown process area %(code)s.") % {"code": v["process_area"]}
                 )
-                ok = False
+                return None
         shifts = v.get("shifts") if v.get("shifts") is not None else 3
-        if not 1 <= shifts <= 5:
-            preview.error(sheet, row, "shifts", _("Shifts must be between 1 and 5."))
-            ok = False
         target = v.get("target_readiness_pct") if v.get("target_readiness_pct") is not None else 100
-        if not 0 <= target <= 100:
-            preview.error(sheet, row, "target_readiness_pct", _("The target must be between 0 and 100."))
-            ok = False
-        if not ok:
-            return None
         return {
-            "name": v["line_name"],
+            "name": v.get("line_name", ""),
             "process_area": area,
             "shifts": shifts,
             "sop_date": v.get("sop_date"),
@@ -215,21 +261,18 @@ class OrganisationImporter(_AdminImporter):
         }
 
     @staticmethod
-    def _station_values(v: dict, preview: Preview, sheet: str, row: int) -> dict | None | bool:
+    def _station_values(row: ParsedRow, preview: Preview) -> dict | None | bool:
         """The station's values, None for a line-only row, False when invalid."""
-        if not v.get("station_code"):
-            if v.get("station_name") or v.get("coverage_target") is not None:
-                preview.error(sheet, row, "station_code", _("A station needs a code."))
+        v = row.values
+        if not row.has("station_code"):
+            if row.has("station_name") or row.has("coverage_target"):
+                preview.error(row.sheet, row.row, "station_code", _("A station needs a code."))
                 return False
             return None
-        if not v.get("station_name"):
-            preview.error(sheet, row, "station_name", _("A station needs a name."))
+        if not row.has("station_name"):
+            preview.error(row.sheet, row.row, "station_name", _("A station needs a name."))
             return False
-        target = v.get("coverage_target")
-        if target is not None and not 0 <= target <= 1000:
-            preview.error(sheet, row, "coverage_target", _("The coverage target must be between 0 and 1000."))
-            return False
-        return {"name": v["station_name"], "coverage_target": target}
+        return {"name": v.get("station_name"), "coverage_target": v.get("coverage_target")}
 
 
 # --- Employees ----------------------------------------------------------------------------------------
@@ -245,12 +288,17 @@ EMPLOYEE_SHEET = SheetSpec(
             required=True,
             max_length=32,
             aliases=("employee_number", "number", "no"),
+            example="SY-000123",
             help=gettext_lazy("Employee number, unique company-wide (full-width digits are folded to ASCII)."),
         ),
-        Column("name", "text", required=True, max_length=120, help=gettext_lazy("Full name.")),
+        Column("name", "text", required=True, max_length=120, example="Liu Jianguo", help=gettext_lazy("Full name.")),
         Column("plant", "code", required=True, help=gettext_lazy("Plant code, e.g. SY.")),
-        Column("line", "code", help=gettext_lazy("Line code at the plant; empty for plant-wide staff.")),
-        Column("station", "code", help=gettext_lazy("Primary station code on the line; may be empty.")),
+        Column(
+            "line", "code", example="PACK1", help=gettext_lazy("Line code at the plant; empty for plant-wide staff.")
+        ),
+        Column(
+            "station", "code", example="ST010", help=gettext_lazy("Primary station code on the line; may be empty.")
+        ),
         Column(
             "role",
             "text",
@@ -263,9 +311,16 @@ EMPLOYEE_SHEET = SheetSpec(
             "hire_date",
             "date",
             required=True,
+            example=datetime.date(2026, 3, 1),
             help=gettext_lazy("Hire date: an Excel date, YYYY-MM-DD, YYYY/MM/DD, DD.MM.YYYY or YYYY年M月D日."),
         ),
-        Column("status", "text", help=gettext_lazy("active, on_leave or left; empty = active.")),
+        Column(
+            "status",
+            "text",
+            choices=tuple(EmployeeStatus.values),
+            example=EmployeeStatus.ACTIVE.value,
+            help=gettext_lazy("active, on_leave or left; empty = active."),
+        ),
     ),
     key=("employee_no",),
 )
@@ -274,11 +329,17 @@ EMPLOYEE_FIELDS = ("name", "plant", "line", "station", "role", "shift", "hire_da
 
 
 def _status_from(text: str) -> str | None:
+    """A status from its code or its name in any language: an exported roster (names in its reader's language)
+    imports back whatever the importer's language."""
     if not text:
         return EmployeeStatus.ACTIVE
     wanted = text.strip().lower().replace(" ", "_").replace("-", "_")
     for value, label in EmployeeStatus.choices:
-        if wanted in (value, str(label).lower().replace(" ", "_")):
+        names = {value}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.add(str(label).lower().replace(" ", "_"))
+        if wanted in names:
             return value
     return None
 
@@ -299,41 +360,41 @@ class EmployeeImporter(Importer):
         return plants_for_user(user=user, capability=Capability.HR_EXCEL)
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
-        rows = [r for r in reader.read(EMPLOYEE_SHEET, preview) if r.ok]
+        rows = reader.read(EMPLOYEE_SHEET, preview)
         allowed = allowed_plant_ids(user=user, capability=Capability.HR_EXCEL, plant=plant)
         plants = {p.code: p for p in Plant.objects.all()}
         lines = {(line.plant_id, line.code): line for line in ProductionLine.objects.all()}
         stations = {(s.line_id, s.code): s for s in Station.objects.all()}
         roles = list(JobRole.objects.all())
-        existing = _employees_by_number([r.values["employee_no"] for r in rows])
-        sheet = EMPLOYEE_SHEET.name
+        existing = _employees_by_number([r.values["employee_no"] for r in rows if r.values.get("employee_no")])
         to_create: list[Employee] = []
         to_update: list[tuple[Employee, dict]] = []
         for row in rows:
-            values = self._values(row, plants, lines, stations, roles, allowed, plant, preview, sheet)
-            if values is None:
-                continue
-            number = row.values["employee_no"]
-            employee = existing.get(number)
-            label = f"{number} {values['name']}"
-            if employee is None:
-                to_create.append(Employee(employee_no=number, **values))
-                preview.created.append(PreviewRow(sheet, row.row, label))
-                continue
-            if allowed is not None and employee.plant_id not in allowed:
+            # Every cell of every row is checked, also in a row with a bad cell already: the preview lists them all.
+            values = self._values(row, plants, lines, stations, roles, allowed, plant, preview)
+            number = row.values.get("employee_no")
+            employee = existing.get(number) if number else None
+            if employee is not None and allowed is not None and employee.plant_id not in allowed:
                 preview.error(
-                    sheet,
+                    row.sheet,
                     row.row,
                     "employee_no",
                     _("Employee %(no)s belongs to a plant you may not import for.") % {"no": number},
                 )
                 continue
+            if values is None or not row.ok:
+                continue
+            label = f"{number} {values['name']}"
+            if employee is None:
+                to_create.append(Employee(employee_no=number, **values))
+                preview.created.append(PreviewRow(row.sheet, row.row, label))
+                continue
             changes = changes_between(employee, values)
             if changes:
                 to_update.append((employee, values))
-                preview.updated.append(PreviewRow(sheet, row.row, label, changes))
+                preview.updated.append(PreviewRow(row.sheet, row.row, label, changes))
             else:
-                preview.unchanged.append(PreviewRow(sheet, row.row, label))
+                preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
 
         def apply() -> None:
             from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
@@ -384,16 +445,16 @@ class EmployeeImporter(Importer):
         allowed: frozenset[int] | None,
         plant: Plant | None,
         preview: Preview,
-        sheet: str,
     ) -> dict[str, Any] | None:
-        v = row.values
+        """The employee's field values; None when a cell is bad (each one is reported)."""
+        v, sheet = row.values, row.sheet
         errors_before = len(preview.errors)
-        row_plant = plants.get(v["plant"])
-        if row_plant is None or (allowed is not None and row_plant.id not in allowed):
+        row_plant = plants.get(v["plant"]) if v.get("plant") else None
+        if v.get("plant") and (row_plant is None or (allowed is not None and row_plant.id not in allowed)):
             preview.error(sheet, row.row, "plant", _plant_error(v["plant"], plant))
-            return None
+            row_plant = None
         line = station = None
-        if v.get("line"):
+        if v.get("line") and row_plant is not None:
             line = lines.get((row_plant.id, v["line"]))
             if line is None:
                 preview.error(
@@ -403,7 +464,7 @@ class EmployeeImporter(Importer):
                     _("Unknown line %(line)s at plant %(plant)s.") % {"line": v["line"], "plant": row_plant.code},
                 )
         if v.get("station"):
-            if not v.get("line"):
+            if not row.has("line"):
                 preview.error(sheet, row.row, "station", _("A station needs its line."))
             elif line is not None:
                 station = stations.get((line.id, v["station"]))
@@ -415,18 +476,18 @@ class EmployeeImporter(Importer):
                         _("Unknown station %(station)s on line %(line)s.")
                         % {"station": v["station"], "line": line.code},
                     )
-        role = _role_from(v["role"], roles)
-        if role is None:
+        role = _role_from(v["role"], roles) if v.get("role") else None
+        if v.get("role") and role is None:
             preview.error(sheet, row.row, "role", _("Unknown job role %(role)s.") % {"role": v["role"]})
-        status = _status_from(v.get("status", ""))
-        if status is None:
+        status = _status_from(v.get("status", "")) if "status" not in row.bad else None
+        if status is None and "status" not in row.bad:
             preview.error(
                 sheet,
                 row.row,
                 "status",
                 _("Unknown status %(status)s (active, on_leave, left).") % {"status": v["status"]},
             )
-        if len(preview.errors) > errors_before:
+        if len(preview.errors) > errors_before or not row.ok or row_plant is None:
             return None
         return {
             "name": v["name"],
@@ -437,6 +498,18 @@ class EmployeeImporter(Importer):
             "shift": v.get("shift", ""),
             "hire_date": v["hire_date"],
             "status": status,
+        }
+
+    @classmethod
+    def template_choices(cls, *, user: User) -> dict[str, list[str]]:
+        plants = cls.plants(user=user) if user is not None else Plant.objects.filter(is_active=True)
+        shifts = set(
+            Employee.objects.filter(plant__in=plants).exclude(shift="").values_list("shift", flat=True).distinct()
+        )
+        return {
+            "plant": list(plants.order_by("code").values_list("code", flat=True)),
+            "role": list(JobRole.objects.order_by("code").values_list("code", flat=True)),
+            "shift": sorted(shifts | set(DEFAULT_SHIFTS)),
         }
 
 

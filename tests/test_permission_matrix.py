@@ -69,6 +69,8 @@ MATRIX: dict[str, Entry] = {
     # A previewed import with errors: its requester is sent back to the job page, everyone else gets 404.
     "hr:job_confirm": Entry(outcomes({"hr"}), kwargs=lambda w: {"pk": _hr_import_job(w).pk}, method="post"),
     "hr:job_download": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_export_job(w).pk}),
+    # The error list of a previewed import: its requester and admins only (issue #14, item 16).
+    "hr:job-errors": Entry(outcomes({"hr", "admin"}), kwargs=lambda w: {"pk": _hr_import_job(w).pk}),
     # The trainer's pages (issue #3). Pages without an object answer 403 to roles without the capability;
     # objects of another plant, or outside the user's capability there, answer 404.
     "trainer-home": Entry(outcomes({"trainer", "admin", "trainer_de"}, denied=FORBIDDEN)),
@@ -111,6 +113,13 @@ MATRIX: dict[str, Entry] = {
     "dashboard_plant": Entry(outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY"}),
     "dashboard_line": Entry(
         outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
+    ),
+    # The list behind each count, and its workbook (issue #14, item 15): scoped as the plant dashboard.
+    "dashboard-drilldown": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "kind": "gaps"}
+    ),
+    "dashboard-drilldown-export": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "kind": "stations"}
     ),
     # The read-only JSON API answers 401 (JSON) to anonymous requests instead of a login redirect.
     "api_plants": Entry(outcomes(set(SIGNED_IN), anonymous=UNAUTHORISED)),
@@ -162,6 +171,11 @@ def _hr_import_job(world: dict):  # noqa: ANN202
         defaults={
             "status": "previewed",
             "counts": {"errors": 1},
+            "preview": {
+                "kind": "employees",
+                "counts": {"errors": 1},
+                "errors": [{"sheet": "Employees", "row": 2, "column": "name", "message": "a value is required"}],
+            },
             "created_at": timezone.now(),
             "expires_at": timezone.now() + dt.timedelta(hours=1),
         },

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
+from django.urls import reverse
 from django.utils import formats
 
 from assessments.models import StationCoverage
@@ -22,10 +25,26 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
-def coverage_class(coverage: StationCoverage) -> str:
+def coverage_class(coverage: StationCoverage) -> str:  # or any row with qualified, target, covered, single_point
     """Heat-map colour of a station: red nobody, amber short of target or a single point of failure, green covered."""
     if coverage.qualified == 0 and coverage.target > 0:
         return "text-bg-danger"
     if not coverage.covered or coverage.single_point:
         return "text-bg-warning"
     return "text-bg-success"
+
+
+@register.simple_tag(takes_context=True)
+def figure_url(
+    context: template.Context, kind: str, line: str = "", course: str = "", station: str = "", export: bool = False
+) -> str:
+    """The list behind a count of the page: its kind for the page's plant, this scope and the page's date.
+
+    The date goes into the link only when the page is computed for a date other than the roll-up's, so
+    links of the (cached) roll-up page stay the same whatever day it is.
+    """
+    query = {name: value for name, value in (("line", line), ("course", course), ("station", station)) if value}
+    if context.get("computed"):
+        query["date"] = context["on_date"].isoformat()
+    url = reverse("dashboard-drilldown-export" if export else "dashboard-drilldown", args=[context["plant"].code, kind])
+    return f"{url}?{urlencode(query)}" if query else url

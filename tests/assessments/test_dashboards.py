@@ -41,7 +41,8 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
     assert "66.7%" in plant_page, plant_page.split("plant-readiness")[1][:300]
     assert "Figures for 2026-06-30, as of" in plant_page
     assert 'data-station="S1"' in line_page
-    assert '<div class="count">2 / 2</div>' in line_page.split('data-station="S1"')[1]  # S1: A and C, covered
+    s1_count = line_page.split('data-station="S1"')[1].split('<div class="count">')[1].split("</div>")[0]
+    assert s1_count.endswith(">2 / 2</a>")  # S1: A and C, covered; the count links to who they are
     s2_tile = line_page.split('data-station="S2"')[1].split("</div> </div>")[0]
     assert "1 / 2" in s2_tile
     assert "Not covered" in s2_tile

@@ -104,9 +104,17 @@ def test_it_reports_every_bad_row_and_writes_nothing(tmp_path, org, hr, hire) ->
 
     assert not preview.committed
     assert Employee.objects.count() == before
-    errors = {(e.row, e.column) for e in preview.errors}
-    # Row 5's bad date stops that row before its role and status are looked up.
-    assert errors == {(3, "line"), (4, "station"), (5, "hire_date"), (6, "employee_no"), (7, "plant"), (8, "name")}
+    # Every bad cell of every row, in reading order: row 5's bad date does not hide its role and status.
+    assert [(e.row, e.column) for e in preview.errors] == [
+        (3, "line"),
+        (4, "station"),
+        (5, "role"),
+        (5, "hire_date"),
+        (5, "status"),
+        (6, "employee_no"),
+        (7, "plant"),
+        (8, "name"),
+    ]
     messages = " ".join(str(e) for e in preview.errors)
     assert "Unknown line L9 at plant SY" in messages
     assert "Unknown station S1 on line L2" in messages

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from certtrack.spreadsheets import importer_for, template_write
+from certtrack.spreadsheet_tables import template_write
+from certtrack.spreadsheets import importer_for
 from employees.exports import roster_workbook_write
 from tests.hr.test_roster_export import D, plant_data  # noqa: F401 - the fixture
 
@@ -72,4 +73,8 @@ def test_libreoffice_reads_every_import_template(tmp_path, kind) -> None:  # noq
 
     for spec in importer.sheets:
         assert sheets[spec.name][0] == [c.key for c in spec.columns]
-    assert sheets["Help"][0] == ["Sheet", "Column", "Required", "Meaning"]
+    assert sheets["Help"][2] == ["Sheet", "Column", "Required", "Meaning", "Values"]
+    for spec in importer.sheets:  # the example row, typed as LibreOffice reads it
+        example = sheets[f"{spec.name} (example)"]
+        assert example[0] == [c.key for c in spec.columns]
+        assert example[1][0]

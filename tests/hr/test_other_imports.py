@@ -198,8 +198,13 @@ def test_catalog_import_refuses_cycles_and_unknown_codes(tmp_path, org, admin_us
     messages = [str(e) for e in preview.errors]
     assert "Courses row 2 [prerequisites]: The prerequisites go round in a circle back to this course." in messages
     assert "Courses row 3 [prerequisites]: The prerequisites go round in a circle back to this course." in messages
-    assert any("row 4" in m and "unknown process area" in m for m in messages)
-    assert any("row 5" in m and "needs must be theory and/or practical" in m for m in messages)
+    assert "Courses row 4 [process_area]: Unknown process area XX." in messages
+    assert "Courses row 4 [prerequisites]: Unknown course(s): Z-9." in messages
+    assert (
+        "Courses row 5 [delivery_mode]: Unknown delivery mode teleport (classroom, virtual, on_the_job, elearning)."
+        in messages
+    )
+    assert "Courses row 5 [needs]: Needs must be theory, practical or theory;practical, not dance." in messages
     assert Course.objects.count() == 0
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from assessments import services
 from certtrack.spreadsheets import import_run
-from employees.exports import FILL_EXPIRED, FILL_EXPIRING, FILL_MISSING, FILL_VALID, roster_workbook_write
+from employees.exports import (
+    FILL_EXPIRED,
+    FILL_EXPIRING,
+    FILL_MISSING,
+    FILL_REVOKED,
+    FILL_VALID,
+    roster_workbook_write,
+)
 from employees.models import Employee
 from tests import factories
 from tests.hr.helpers import all_cells, open_back
@@ -105,7 +113,7 @@ def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) ->
 
     assert matrix.freeze_panes == "C4"
     assert matrix.auto_filter.ref == "A3:G6"
-    assert [c.value for c in matrix[3]] == [
+    assert [c.value for c in matrix[3] if c.value is not None] == [
         "Employee no",
         "Name",
         "Line",
@@ -125,8 +133,17 @@ def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) ->
     c_hv = cells["C"][6]
     assert (c_hv.value, c_hv.fill.fgColor.rgb[-6:]) == (dt.datetime(2026, 10, 1), FILL_EXPIRING.fgColor.rgb[-6:])
     legend = [c.value for c in matrix[2]]
-    assert legend[:6] == ["Legend:", "valid until (date)", "no expiry", "expiring within 90 days", "expired", "missing"]
+    assert legend[:7] == [
+        "Legend:",
+        "valid until (date)",
+        "no expiry",
+        "expiring within 90 days",
+        "expired",
+        "revoked",
+        "missing",
+    ]
     assert matrix["E2"].fill.fgColor.rgb[-6:] == FILL_EXPIRED.fgColor.rgb[-6:]
+    assert matrix["F2"].fill.fgColor.rgb[-6:] == FILL_REVOKED.fgColor.rgb[-6:]
     assert matrix.column_dimensions["B"].width == 28
 
     later = open_back(_export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 10, 1)))["Matrix"]
@@ -201,3 +218,55 @@ def test_an_expiring_certification_outside_the_required_set_is_listed_as_not_req
 
     expiring = [[cell.value for cell in row] for row in book["Expiring"].iter_rows()]
     assert expiring[1:] == [["C", "@Cy", "L1", "S2", "EHS-009", "Fire watch", dt.datetime(2026, 7, 30), 30, "no"]]
+
+
+def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_data, manager) -> None:  # noqa: ANN001
+    """Revoked, not "missing": the person held it and lost it (issue #14, item 17)."""
+    from assessments.models import Certification
+
+    a_p1 = Certification.objects.get(employee__employee_no="A", course__code="BAT-PACK-001")
+    services.certification_revoke(certification=a_p1, actor=manager, reason="quality incident")
+    today = plant_data["SY"].local_today()
+
+    matrix = open_back(_export(tmp_path, plant_data["SY"], on_date=today))["Matrix"]
+
+    cells = {row[0].value: row for row in matrix.iter_rows(min_row=4)}
+    assert (cells["A"][4].value, cells["A"][4].fill.fgColor.rgb[-6:]) == ("revoked", FILL_REVOKED.fgColor.rgb[-6:])
+    assert cells["B"][6].value == "missing"  # B never held HV-001: still missing
+
+
+def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -> None:  # noqa: ANN001
+    """Role and status names (not codes), course titles and process areas in the workbook's language; the
+    roster still imports back unchanged, whatever language the import runs in (issue #14, items 4 and 17)."""
+    from courses.models import Course, ProcessArea
+    from employees.models import JobRole
+
+    JobRole.objects.filter(code="OP").update(name="Operator", name_zh="操作员")
+    ProcessArea.objects.filter(code="PACK").update(name_zh="电池包装配")
+    Course.objects.filter(code="HV-001").update(title="High-voltage safety", title_zh="高压安全")
+    Employee.objects.filter(employee_no="C").update(role=JobRole.objects.get(code="OP"))
+    english = open_back(_export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 7, 3)))
+    with translation.override("zh-hans"):
+        path = _export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 7, 3))
+    chinese = open_back(path)
+
+    def column(book, sheet, header):  # noqa: ANN001, ANN202
+        rows = [[c.value for c in row] for row in book[sheet].iter_rows()]
+        index = rows[0].index(header)
+        return [row[index] for row in rows[1:]]
+
+    assert column(english, "Roster", "Status") == ["Active", "Active", "Active", "Left"]
+    assert column(chinese, "Roster", "Status") == ["在职", "在职", "在职", "已离职"]
+    assert column(chinese, "Roster", "Role")[2] == "操作员"
+    assert column(english, "Roster", "Role")[2] == "Operator"
+    assert column(chinese, "Expiring", "Title") == ["高压安全"]
+    assert column(english, "Expiring", "Title") == ["High-voltage safety"]
+    assert "高压安全" in column(chinese, "Courses", "Title")
+    assert set(column(chinese, "Courses", "Process area")) == {"电池包装配"}
+    assert chinese["Matrix"]["G5"].value == "缺失"  # B lacks HV-001
+
+    before = list(Employee.objects.order_by("id").values())
+    preview = import_run(kind="employees", path=path, user=hr, plant=plant_data["SY"], commit=True, filename="r.xlsx")
+    assert preview.ok, preview.as_text()
+    assert preview.counts()["unchanged"] == 4
+    assert list(Employee.objects.order_by("id").values()) == before

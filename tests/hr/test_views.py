@@ -126,7 +126,7 @@ def test_the_template_holds_the_headers(client, hr, staff) -> None:  # noqa: ANN
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert [c.value for c in book["Employees"][1]] == EMPLOYEE_HEADERS
     assert book["Employees"].freeze_panes == "A2"
-    assert book.sheetnames == ["Employees", "Help"]
+    assert book.sheetnames == ["Employees", "Employees (example)", "Help", "Lists"]
 
 
 def test_upload_preview_confirm_imports_once(client, hr, staff, tmp_path) -> None:  # noqa: ANN001
@@ -223,3 +223,35 @@ def test_expired_jobs_and_their_files_are_purged(
     SpreadsheetJob.objects.update(expires_at=timezone.now())
     assert spreadsheet_jobs_purge() == 1
     assert not path.exists() and SpreadsheetJob.objects.count() == 0
+
+
+def test_a_background_export_is_written_in_its_requesters_language(client, hr, staff, settings) -> None:  # noqa: ANN001
+    from django.utils import translation
+
+    from certtrack import services
+
+    settings.EXPORT_ASYNC_THRESHOLD = 0
+    client.force_login(hr)
+    client.cookies["django_language"] = "zh-hans"
+    with translation.override("zh-hans"):
+        job = services.export_job_create(plant=staff["SY"], line=None, requester=hr)
+    assert job.language == "zh-hans"
+
+    with translation.override("en"):  # a worker runs in no one's language
+        services.export_job_run(job=job)
+
+    download = client.get(reverse("hr:job_download", args=[job.pk]))
+    roster = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))["Roster"]
+    assert roster["I2"].value == "在职"
+
+
+@pytest.mark.parametrize(("persona", "offers_admin_imports"), [("hr", False), ("admin_user", True), ("trainer", False)])
+def test_the_home_card_offers_only_the_imports_the_viewer_may_run(
+    client, staff, persona, offers_admin_imports, request
+) -> None:  # noqa: ANN001, E501
+    page = _client(client, request.getfixturevalue(persona)).get(reverse("home")).content.decode()
+    card = page.split("bi-file-earmark-spreadsheet")[1].split("</div></div></div>")[0]
+    assert ("organisation" in card) == offers_admin_imports
+    assert ("catalog" in card) == offers_admin_imports
+    if persona == "hr":
+        assert "import staff lists and results" in card

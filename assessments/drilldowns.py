@@ -1,0 +1,515 @@
+"""The rows behind each figure of the readiness dashboards (the drill-down lists), and their workbook.
+
+A list holds exactly the rows its figure counts, so its length is the figure the dashboard shows,
+scoped as the dashboards are (a plant, optionally one line; a course for the pair lists, a station
+for the station lists):
+
+    headcount, qualified, not-qualified        active employees (qualified: every required course valid)
+    gaps                                       required (employee, course) pairs not valid on D
+    expiring-30, expiring-60, expiring-90      valid required pairs expiring within N days after D
+    stations, stations-not-covered,            active stations (all; short of their target; with exactly
+    single-points                              one qualified person), each with the people qualified for it
+
+On the roll-up's date the lists read the roll-up tables: a constant number of queries whatever the
+plant's size (tests/assessments/test_dashboard_drilldowns.py locks them). On any other date they come
+from the roll-up SQL computed for that date (rollup.*_compute), exactly as the figures of the readiness
+API and of the dashboards on that date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assessments import rollup
+from assessments.models import (
+    Assessment,
+    Certification,
+    CertificationStatus,
+    CourseReadiness,
+    EmployeeReadiness,
+    StationCoverage,
+    StationQualification,
+)
+from certtrack.spreadsheet_tables import Table
+from courses.models import Course
+from employees.models import Employee, JobRole, Plant, ProductionLine, Station
+
+
+class Kind(StrEnum):
+    HEADCOUNT = "headcount"
+    QUALIFIED = "qualified"
+    NOT_QUALIFIED = "not-qualified"
+    GAPS = "gaps"
+    EXPIRING_30 = "expiring-30"
+    EXPIRING_60 = "expiring-60"
+    EXPIRING_90 = "expiring-90"
+    STATIONS = "stations"
+    STATIONS_NOT_COVERED = "stations-not-covered"
+    SINGLE_POINTS = "single-points"
+
+    @property
+    def label(self) -> str:
+        return str(TITLES[self])
+
+    @property
+    def expiring_days(self) -> int | None:
+        return int(self.value.rsplit("-", 1)[1]) if self.value.startswith("expiring-") else None
+
+
+TITLES = {
+    Kind.HEADCOUNT: gettext_lazy("Active employees"),
+    Kind.QUALIFIED: gettext_lazy("Qualified employees"),
+    Kind.NOT_QUALIFIED: gettext_lazy("Employees not qualified"),
+    Kind.GAPS: gettext_lazy("Gaps: required certifications not held"),
+    Kind.EXPIRING_30: gettext_lazy("Certifications expiring within 30 days"),
+    Kind.EXPIRING_60: gettext_lazy("Certifications expiring within 60 days"),
+    Kind.EXPIRING_90: gettext_lazy("Certifications expiring within 90 days"),
+    Kind.STATIONS: gettext_lazy("Stations and who is qualified for them"),
+    Kind.STATIONS_NOT_COVERED: gettext_lazy("Stations not covered"),
+    Kind.SINGLE_POINTS: gettext_lazy("Single points of failure"),
+}
+PERSON_KINDS = frozenset({Kind.HEADCOUNT, Kind.QUALIFIED, Kind.NOT_QUALIFIED})
+PAIR_KINDS = frozenset({Kind.GAPS, Kind.EXPIRING_30, Kind.EXPIRING_60, Kind.EXPIRING_90})
+STATION_KINDS = frozenset({Kind.STATIONS, Kind.STATIONS_NOT_COVERED, Kind.SINGLE_POINTS})
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    employee_no: str
+    name: str
+    line: str
+    station: str
+    role: str
+    valid: int
+    required: int
+    next_expiry: datetime.date | None
+
+    @property
+    def qualified(self) -> bool:
+        return self.valid == self.required
+
+    @property
+    def completion(self) -> float:
+        return 1.0 if self.required == 0 else self.valid / self.required
+
+
+@dataclass(frozen=True)
+class PairRow:
+    employee_no: str
+    name: str
+    line: str
+    station: str
+    course_code: str
+    course_title: str
+    status: str  # a CertificationStatus: why a gap is one; "expiring" for the expiring lists
+    expires_on: datetime.date | None  # a gap: when it expired (if it did); expiring: when it will
+    days_left: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(CertificationStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class StationListRow(rollup.Coverage):
+    line: str
+    station: str
+    station_name: str
+    qualified: int
+    target: int
+    people: tuple[tuple[str, str], ...] = ()  # (employee number, name) of those qualified
+
+
+@dataclass
+class Drilldown:
+    kind: Kind
+    plant: Plant
+    on_date: datetime.date
+    computed: bool  # False: the roll-up tables of its date; True: computed for on_date
+    line: ProductionLine | None = None
+    course: Course | None = None
+    station: Station | None = None
+    rows: list = field(default_factory=list)
+
+    @property
+    def family(self) -> str:
+        return "people" if self.kind in PERSON_KINDS else "pairs" if self.kind in PAIR_KINDS else "stations"
+
+
+def drilldown(
+    *,
+    kind: Kind,
+    plant: Plant,
+    on_date: datetime.date,
+    computed: bool,
+    line: ProductionLine | None = None,
+    course: Course | None = None,
+    station: Station | None = None,
+) -> Drilldown:
+    """The rows behind the figure `kind` on D: computed for D, or read from the roll-up tables (D is their date)."""
+    result = Drilldown(
+        kind=kind,
+        plant=plant,
+        on_date=on_date,
+        computed=computed,
+        line=line,
+        course=course,
+        station=station,
+    )
+    if kind in PERSON_KINDS:
+        result.rows = _people(result)
+    elif kind in PAIR_KINDS:
+        result.rows = _pairs(result)
+    else:
+        result.rows = _stations(result)
+    return result
+
+
+# --- Employees ------------------------------------------------------------------------------------
+
+
+def _people(d: Drilldown) -> list[PersonRow]:
+    roles = {pk: role.display_name for pk, role in JobRole.objects.in_bulk().items()}
+    if not d.computed:
+        rows = EmployeeReadiness.objects.filter(plant=d.plant)
+        if d.line is not None:
+            rows = rows.filter(line=d.line)
+        if d.kind != Kind.HEADCOUNT:
+            rows = rows.filter(qualified=d.kind == Kind.QUALIFIED)
+        return [
+            PersonRow(no, name, line or "", station or "", roles.get(role_id, ""), valid, required, expiry)
+            for no, name, line, station, role_id, valid, required, expiry in rows.order_by(
+                "employee__employee_no"
+            ).values_list(
+                "employee__employee_no",
+                "employee__name",
+                "line__code",
+                "station__code",
+                "employee__role_id",
+                "valid_count",
+                "required_count",
+                "next_expiry",
+            )
+        ]
+    people = _employees(d.plant)
+    rows = []
+    for figures in rollup.employee_figures_compute(plant_id=d.plant.id, on_date=d.on_date):
+        if d.line is not None and figures.line_id != d.line.id:
+            continue
+        if d.kind != Kind.HEADCOUNT and figures.qualified != (d.kind == Kind.QUALIFIED):
+            continue
+        no, name, line, station, role_id = people[figures.employee_id]
+        rows.append(
+            PersonRow(
+                no,
+                name,
+                line,
+                station,
+                roles.get(role_id, ""),
+                figures.valid_count,
+                figures.required_count,
+                figures.next_expiry,
+            )
+        )
+    return sorted(rows, key=lambda row: row.employee_no)
+
+
+def _employees(plant: Plant) -> dict[int, tuple[str, str, str, str, int]]:
+    """id: (number, name, line code, station code, role id) of the plant's employees, in one query."""
+    return {
+        pk: (no, name, line or "", station or "", role_id)
+        for pk, no, name, line, station, role_id in Employee.objects.filter(plant=plant)
+        .order_by()
+        .values_list("id", "employee_no", "name", "line__code", "station__code", "role_id")
+    }
+
+
+# --- Required (employee, course) pairs ---------------------------------------------------------------
+
+
+def _pairs(d: Drilldown) -> list[PairRow]:
+    gaps = d.kind == Kind.GAPS
+    until = None if gaps else d.on_date + datetime.timedelta(days=d.kind.expiring_days)
+    if not d.computed:
+        stored = CourseReadiness.objects.filter(plant=d.plant, is_valid=not gaps)
+        if until is not None:
+            stored = stored.filter(expires_on__lte=until)
+        if d.line is not None:
+            stored = stored.filter(line=d.line)
+        if d.course is not None:
+            stored = stored.filter(course=d.course)
+        found = [
+            (employee_id, course_id, expires_on, (no, name, line or "", station or ""))
+            for employee_id, course_id, expires_on, no, name, line, station in stored.order_by().values_list(
+                "employee_id",
+                "course_id",
+                "expires_on",
+                "employee__employee_no",
+                "employee__name",
+                "line__code",
+                "employee__station__code",
+            )
+        ]
+    else:
+        people = _employees(d.plant)
+        line_code = d.line.code if d.line is not None else None
+        found = [
+            (pair.employee_id, pair.course_id, pair.expires_on, people[pair.employee_id][:4])
+            for pair in rollup.required_pairs_compute(plant_id=d.plant.id, on_date=d.on_date)
+            if pair.is_valid != gaps
+            and (until is None or (pair.expires_on is not None and pair.expires_on <= until))
+            and (line_code is None or people[pair.employee_id][2] == line_code)
+            and (d.course is None or pair.course_id == d.course.id)
+        ]
+    courses = Course.objects.in_bulk({course_id for _e, course_id, _x, _p in found})
+    statuses = _gap_statuses(d.plant, found, d.on_date) if gaps else {}
+    rows = []
+    for employee_id, course_id, expires_on, (no, name, line, station) in found:
+        course = courses[course_id]
+        rows.append(
+            PairRow(
+                employee_no=no,
+                name=name,
+                line=line,
+                station=station,
+                course_code=course.code,
+                course_title=course.display_title,
+                status=statuses.get((employee_id, course_id), CertificationStatus.EXPIRING),
+                expires_on=expires_on,
+                days_left=None if gaps or expires_on is None else (expires_on - d.on_date).days,
+            )
+        )
+    if gaps:
+        return sorted(rows, key=lambda row: (row.employee_no, row.course_code))
+    return sorted(rows, key=lambda row: (row.expires_on, row.employee_no, row.course_code))
+
+
+def _gap_statuses(plant: Plant, found: Iterable[tuple], on_date: datetime.date) -> dict[tuple[int, int], str]:
+    """Why each gap is one on D, as the employee page words it: expired, revoked (and not passed again since),
+    in progress (attempted, never certified) or missing (never attempted). Two queries for the plant."""
+    found = list(found)
+    course_ids = {course_id for _e, course_id, _x, _p in found}
+    revoked = set(
+        Certification.objects.filter(
+            employee__plant=plant, course_id__in=course_ids, revoked_on__isnull=False, revoked_on__lte=on_date
+        ).values_list("employee_id", "course_id")
+    )
+    attempted = set(
+        Assessment.objects.filter(
+            employee__plant=plant, course_id__in=course_ids, voided_at__isnull=True, assessed_on__lte=on_date
+        )
+        .order_by()
+        .values_list("employee_id", "course_id")
+        .distinct()
+    )
+    statuses = {}
+    for employee_id, course_id, expires_on, _person in found:
+        key = (employee_id, course_id)
+        if expires_on is not None:
+            statuses[key] = CertificationStatus.EXPIRED
+        elif key in revoked:
+            statuses[key] = CertificationStatus.REVOKED
+        elif key in attempted:
+            statuses[key] = CertificationStatus.IN_PROGRESS
+        else:
+            statuses[key] = CertificationStatus.MISSING
+    return statuses
+
+
+# --- Stations ----------------------------------------------------------------------------------------
+
+
+def _stations(d: Drilldown) -> list[StationListRow]:
+    wanted = {
+        Kind.STATIONS: lambda c: True,
+        Kind.STATIONS_NOT_COVERED: lambda c: not c.covered,
+        Kind.SINGLE_POINTS: lambda c: c.single_point,
+    }[d.kind]
+    people: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if not d.computed:
+        stored = StationCoverage.objects.filter(plant=d.plant)
+        if d.line is not None:
+            stored = stored.filter(line=d.line)
+        if d.station is not None:
+            stored = stored.filter(station=d.station)
+        if d.kind == Kind.STATIONS_NOT_COVERED:
+            stored = stored.filter(covered=False)
+        elif d.kind == Kind.SINGLE_POINTS:
+            stored = stored.filter(single_point=True)
+        coverage = list(stored.select_related("station", "line"))
+        for station_id, no, name in (
+            StationQualification.objects.filter(plant=d.plant, station_id__in=[c.station_id for c in coverage])
+            .order_by("employee__employee_no")
+            .values_list("station_id", "employee__employee_no", "employee__name")
+        ):
+            people[station_id].append((no, name))
+        rows = [
+            StationListRow(
+                c.line.code, c.station.code, c.station.name, c.qualified, c.target, tuple(people[c.station_id])
+            )
+            for c in coverage
+        ]
+    else:
+        stations = {s.id: s for s in Station.objects.filter(line__plant=d.plant).select_related("line")}
+        figures = [
+            f
+            for f in rollup.station_figures_compute(plant_id=d.plant.id, on_date=d.on_date)
+            if wanted(f)
+            and (d.line is None or f.line_id == d.line.id)
+            and (d.station is None or f.station_id == d.station.id)
+        ]
+        if figures:
+            names = _employees(d.plant)
+            for employee_id, station_id in rollup.station_qualifications_compute(
+                plant_id=d.plant.id, on_date=d.on_date
+            ):
+                people[station_id].append(names[employee_id][:2])
+        rows = [
+            StationListRow(
+                stations[f.station_id].line.code,
+                stations[f.station_id].code,
+                stations[f.station_id].name,
+                f.qualified,
+                f.target,
+                tuple(sorted(people[f.station_id])),
+            )
+            for f in figures
+        ]
+    return sorted(rows, key=lambda row: (row.line, row.station))
+
+
+# --- The workbook --------------------------------------------------------------------------------------
+
+
+def tables(d: Drilldown) -> list[Table]:
+    """The list as the workbook's sheets: the rows, then what they are (plant, scope, date, source)."""
+    if d.family == "people":
+        table = Table(
+            title=_("Employees"),
+            headers=[
+                _("Employee no"),
+                _("Name"),
+                _("Line"),
+                _("Station"),
+                _("Job role"),
+                _("Qualified"),
+                _("Valid"),
+                _("Required"),
+                _("Completion %"),
+                _("Next expiry"),
+            ],
+            rows=[
+                [
+                    r.employee_no,
+                    r.name,
+                    r.line,
+                    r.station,
+                    r.role,
+                    _("yes") if r.qualified else _("no"),
+                    r.valid,
+                    r.required,
+                    round(r.completion * 100, 1),
+                    r.next_expiry,
+                ]
+                for r in d.rows
+            ],
+            widths=(14, 28, 8, 10, 18, 10, 7, 9, 13, 12),
+        )
+    elif d.kind == Kind.GAPS:
+        table = Table(
+            title=_("Gaps"),
+            headers=[
+                _("Employee no"),
+                _("Name"),
+                _("Line"),
+                _("Station"),
+                _("Course"),
+                _("Title"),
+                _("State"),
+                _("Expired on"),
+            ],
+            rows=[
+                [r.employee_no, r.name, r.line, r.station, r.course_code, r.course_title, r.status_label, r.expires_on]
+                for r in d.rows
+            ],
+            widths=(14, 28, 8, 10, 14, 40, 14, 12),
+        )
+    elif d.family == "pairs":
+        table = Table(
+            title=_("Expiring"),
+            headers=[
+                _("Employee no"),
+                _("Name"),
+                _("Line"),
+                _("Station"),
+                _("Course"),
+                _("Title"),
+                _("Expires on"),
+                _("Days left"),
+            ],
+            rows=[
+                [r.employee_no, r.name, r.line, r.station, r.course_code, r.course_title, r.expires_on, r.days_left]
+                for r in d.rows
+            ],
+            widths=(14, 28, 8, 10, 14, 40, 12, 10),
+        )
+    else:
+        table = Table(
+            title=_("Stations"),
+            headers=[
+                _("Line"),
+                _("Station"),
+                _("Name"),
+                _("Qualified"),
+                _("Target"),
+                _("Covered"),
+                _("Single point of failure"),
+                _("Qualified people"),
+            ],
+            rows=[
+                [
+                    r.line,
+                    r.station,
+                    r.station_name,
+                    r.qualified,
+                    r.target,
+                    _("yes") if r.covered else _("no"),
+                    _("yes") if r.single_point else _("no"),
+                    "; ".join(f"{no} {name}" for no, name in r.people),
+                ]
+                for r in d.rows
+            ],
+            widths=(8, 10, 28, 10, 8, 10, 12, 60),
+        )
+    about = Table(
+        title=_("About"),
+        headers=[_("Item"), _("Value")],
+        rows=[
+            [_("List"), d.kind.label],
+            [_("Plant"), f"{d.plant.code} {d.plant.name}"],
+            [_("Line"), f"{d.line.code} {d.line.name}" if d.line else _("all")],
+            *([[_("Course"), f"{d.course.code} {d.course.display_title}"]] if d.course else []),
+            *([[_("Station"), f"{d.station.code} {d.station.name}"]] if d.station else []),
+            [_("Figures for"), d.on_date],
+            [_("Source"), _("computed for this date from the recorded results") if d.computed else _("roll-up")],
+            [_("Rows"), len(d.rows)],
+        ],
+        widths=(16, 60),
+    )
+    return [table, about]
+
+
+def filename(d: Drilldown) -> str:
+    scope = "-".join(
+        part
+        for part in (d.plant.code, d.line and d.line.code, d.course and d.course.code, d.station and d.station.code)
+        if part
+    )
+    return f"{d.kind.value}-{scope}-{d.on_date.isoformat()}.xlsx"
