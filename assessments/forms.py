@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import AuditAction, TrainingSession
+from assessments.models import Assessment, AuditAction, TrainingSession
 from certtrack import forms as fields
 from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import courses_authorised_for
@@ -127,7 +128,12 @@ class GridHeaderForm(forms.Form):
 
 
 class GridRowForm(forms.Form):
-    """One attendee's row, with exactly the inputs the course needs."""
+    """One attendee's row, with exactly the inputs the course needs.
+
+    A kind already recorded in this session (not voided) has no input: the row shows that result,
+    read-only, with its void link; voiding it frees the input again. A row whose every kind is
+    recorded is closed: it has no inputs at all.
+    """
 
     score = forms.IntegerField(
         label=_("Theory score"),
@@ -149,17 +155,45 @@ class GridRowForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control grid-input", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args: object, employee: Employee, course: Course, **kwargs: object) -> None:
+    KIND_FIELDS = {AssessmentKind.THEORY: ("score",), AssessmentKind.PRACTICAL: ("practical", "checklist_notes")}
+
+    def __init__(
+        self,
+        *args: object,
+        employee: Employee,
+        course: Course,
+        recorded: Sequence[Assessment] = (),
+        **kwargs: object,
+    ) -> None:
         kwargs.setdefault("prefix", f"row-{employee.id}")
         super().__init__(*args, **kwargs)
         self.employee = employee
         self.course = course
-        if not course.needs_theory:
-            del self.fields["score"]
-        if not course.needs_practical:
-            del self.fields["practical"]
-            del self.fields["checklist_notes"]
+        # Results of this session for this person, voided ones included (shown struck through), oldest first.
+        self.recorded = list(recorded)
+        self.recorded_kinds = {a.kind for a in self.recorded if not a.is_voided}
+        self.removed_kinds = {kind for kind in self.KIND_FIELDS if kind not in course.needed_kinds}
+        self.removed_kinds |= self.recorded_kinds
+        for kind in self.removed_kinds:
+            for name in self.KIND_FIELDS[kind]:
+                self.fields.pop(name, None)
+        if self.is_closed:
+            del self.fields["notes"]
         self.service_errors: list[str] = []
+        self.refused_kinds: set[str] = set()
+
+    @property
+    def is_closed(self) -> bool:
+        """Every kind the course needs is recorded in this session: nothing left to enter."""
+        return set(self.course.needed_kinds) <= self.recorded_kinds
+
+    @property
+    def recorded_theory(self) -> list[Assessment]:
+        return [a for a in self.recorded if a.kind == AssessmentKind.THEORY and not a.is_voided]
+
+    @property
+    def recorded_practical(self) -> list[Assessment]:
+        return [a for a in self.recorded if a.kind == AssessmentKind.PRACTICAL and not a.is_voided]
 
     @property
     def is_blank(self) -> bool:
@@ -173,6 +207,15 @@ class GridRowForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # A page opened before these results were saved (another tab, another device) still sends inputs
+        # for them: refuse rather than drop what was typed, or record a second result of the kind.
+        for kind in sorted(self.recorded_kinds):
+            if any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.KIND_FIELDS[kind]):
+                self.add_error(
+                    None,
+                    _("%(kind)s: a result was saved in this session meanwhile (see above); void it to enter another.")
+                    % {"kind": AssessmentKind(kind).label},
+                )
         has_text = any(cleaned.get(name) for name in ("notes", "checklist_notes"))
         if has_text and cleaned.get("score") is None and not cleaned.get("practical"):
             raise forms.ValidationError(_("Enter a result, or clear the notes of this row."))
@@ -180,11 +223,10 @@ class GridRowForm(forms.Form):
 
     @property
     def outcome(self) -> str:
-        """pass, fail, partial or "" from what was entered, against the course's pass mark (no-JS fallback)."""
-        data = getattr(self, "cleaned_data", None)
-        if data is None:
-            return ""
-        outcomes = []
+        """pass, fail, partial or "" from what was recorded in this session and what was entered, against the
+        course's pass mark (the no-JS fallback of the live outcome)."""
+        data = getattr(self, "cleaned_data", None) or {}
+        outcomes = [a.passed for a in self.recorded if not a.is_voided]
         if "score" in self.fields and data.get("score") is not None:
             outcomes.append(data["score"] >= self.course.pass_mark)
         if "practical" in self.fields and data.get("practical"):
@@ -193,7 +235,7 @@ class GridRowForm(forms.Form):
             return ""
         if not all(outcomes):
             return FAIL
-        return PASS if len(outcomes) == len(self.course.needed_kinds) else "partial"
+        return PASS if len(outcomes) >= len(self.course.needed_kinds) else "partial"
 
     @property
     def all_errors(self) -> list[str]:

@@ -262,6 +262,135 @@ class BatchRejected(Exception):
         return "; ".join(f"row {i + 1}: {' '.join(msgs)}" for i, msgs in sorted(self.errors.items()))
 
 
+class Refusal(str):
+    """One reason a row was refused. It reads as its message; `code` names the rule, so a caller can
+    place it (the grid shows a refused date once, on its date field, instead of on every row)."""
+
+    __slots__ = ("code",)
+
+    def __new__(cls, message: str, code: str) -> Refusal:
+        refusal = super().__new__(cls, message)
+        refusal.code = code
+        return refusal
+
+    def __getnewargs__(self) -> tuple[str, str]:  # copy and pickle (a message stored for the next page)
+        return str(self), self.code
+
+
+# Rules whose answer depends on the assessment date.
+DATE_RULES = frozenset({"future_date", "before_hire", "unauthorised", "prerequisite", "duplicate"})
+
+# Rows of one query's IN list at most (SQLite's bound parameters; PostgreSQL plans long lists poorly).
+QUERY_CHUNK = 2000
+
+
+def _passes(row: ResultInput) -> bool:
+    """Whether the row records a pass (a theory score against the course's pass mark)."""
+    if row.kind == AssessmentKind.THEORY:
+        return row.score is not None and row.score >= row.course.pass_mark
+    return bool(row.passed)
+
+
+def _result_key(
+    employee_id: int, course_id: int, kind: str, assessed_on: datetime.date, score: int | None, passed: bool | None
+) -> tuple:
+    """What makes two results the same: employee, course, kind, date and the result (score or pass/fail)."""
+    return (employee_id, course_id, kind, assessed_on, score if kind == AssessmentKind.THEORY else passed)
+
+
+def assessments_duplicates(*, rows: Sequence[ResultInput]) -> dict[int, str]:
+    """Rows that would record a result twice, with the message that says so: the same employee, course,
+    kind, date and result (score for theory, pass/fail for practical) as a non-voided recorded result,
+    or as an earlier row of the batch. Every entry path refuses them through assessments_validate; the
+    Excel import skips them (a file imported twice changes nothing).
+    """
+    if not rows:
+        return {}
+    recorded: set[tuple] = set()
+    employee_ids = sorted({r.employee.id for r in rows})
+    course_ids = {r.course.id for r in rows}
+    dates = {r.assessed_on for r in rows}
+    for start in range(0, len(employee_ids), QUERY_CHUNK):
+        for values in (
+            Assessment.objects.filter(
+                employee_id__in=employee_ids[start : start + QUERY_CHUNK],
+                course_id__in=course_ids,
+                assessed_on__in=dates,
+                voided_at__isnull=True,
+            )
+            .values_list("employee_id", "course_id", "kind", "assessed_on", "score", "passed")
+            .order_by()
+        ):
+            recorded.add(_result_key(*values))
+    duplicates = {}
+    for index, row in enumerate(rows):
+        key = _result_key(row.employee.id, row.course.id, row.kind, row.assessed_on, row.score, row.passed)
+        if key in recorded:
+            duplicates[index] = _("already recorded")
+        recorded.add(key)
+    return duplicates
+
+
+def assessments_revocation_notices(*, rows: Sequence[ResultInput]) -> dict[int, str]:
+    """Passes that leave a revoked certification revoked, keyed by the first such row of each (employee,
+    course): a revocation cancels every pass dated on or before it, so a restoring pass must be dated
+    after it (DOMAIN.md). A pass dated on the revocation day is recorded but restores nothing; the
+    trainer is told so, with the date. Said only when the certification stays revoked with every
+    recorded pass and every pass of the batch counted (one pass of each needed kind after the date).
+    """
+    passing = [(index, row) for index, row in enumerate(rows) if _passes(row)]
+    if not passing:
+        return {}
+    revoked = {
+        (employee_id, course_id): revoked_on
+        for employee_id, course_id, revoked_on in Certification.objects.filter(
+            employee_id__in={r.employee.id for _i, r in passing},
+            course_id__in={r.course.id for _i, r in passing},
+            revoked_on__isnull=False,
+        ).values_list("employee_id", "course_id", "revoked_on")
+    }
+    candidates = [
+        (index, row)
+        for index, row in passing
+        if row.assessed_on <= revoked.get((row.employee.id, row.course.id), datetime.date.min)
+    ]
+    if not candidates:
+        return {}
+    keys = {(row.employee.id, row.course.id) for _i, row in candidates}
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    for employee_id, course_id, kind, assessed_on in (
+        Assessment.objects.filter(
+            employee_id__in={e for e, _c in keys},
+            course_id__in={c for _e, c in keys},
+            passed=True,
+            voided_at__isnull=True,
+        )
+        .values_list("employee_id", "course_id", "kind", "assessed_on")
+        .order_by()
+    ):
+        passes[(employee_id, course_id)].append((kind, assessed_on))
+    for _index, row in passing:
+        passes[(row.employee.id, row.course.id)].append((row.kind, row.assessed_on))
+    notices: dict[int, str] = {}
+    for index, row in candidates:
+        key = (row.employee.id, row.course.id)
+        if key not in keys:
+            continue
+        keys.discard(key)
+        state = validity.certification_state(
+            needed_kinds=row.course.needed_kinds,
+            validity_months=row.course.validity_months,
+            passes=passes[key],
+            revoked_on=revoked[key],
+        )
+        if not state.complete:
+            notices[index] = _(
+                "%(employee)s's certification in %(course)s stays revoked: it was revoked on %(date)s, and "
+                "a pass restores it only when dated after the revocation."
+            ) % {"employee": row.employee.employee_no, "course": row.course.code, "date": revoked[key].isoformat()}
+    return notices
+
+
 def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
     """For each row index, the prerequisites of its course not valid for its employee on its date."""
     through = Course.prerequisites.through
@@ -311,9 +440,13 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
 
 def assessments_validate(
     *, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser, session: TrainingSession | None = None
-) -> dict[int, list[str]]:
+) -> dict[int, list[Refusal]]:
     """Check every rule of DOMAIN.md for every row; a constant number of queries for the batch."""
-    errors: dict[int, list[str]] = defaultdict(list)
+    errors: dict[int, list[Refusal]] = defaultdict(list)
+
+    def refuse(index: int, message: str, code: str) -> None:
+        errors[index].append(Refusal(message, code))
+
     authorisations = authorisations_by_key(
         assessor_ids={r.assessor.id for r in rows},
         course_ids={r.course.id for r in rows},
@@ -323,9 +456,11 @@ def assessments_validate(
     for index, row in enumerate(rows):
         employee, course = row.employee, row.course
         if session is not None and (course.id != session.course_id or employee.plant_id != session.plant_id):
-            errors[index].append(
+            refuse(
+                index,
                 _("This result does not belong to the session (%(course)s at %(plant)s).")
-                % {"course": session.course.code, "plant": session.plant.code}
+                % {"course": session.course.code, "plant": session.plant.code},
+                "session",
             )
         if employee.plant_id not in plant_today:
             plant_today[employee.plant_id] = employee.plant.local_today()
@@ -334,38 +469,46 @@ def assessments_validate(
             can(user=recorded_by, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id)
             or can(user=recorded_by, capability=Capability.IMPORT_RESULTS, plant_id=employee.plant_id)
         ):
-            errors[index].append(_("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code})
+            refuse(
+                index, _("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code}, "forbidden"
+            )
         if employee.status != EmployeeStatus.ACTIVE:
-            errors[index].append(
+            refuse(
+                index,
                 _("%(employee)s is not active (%(status)s).")
-                % {"employee": employee.employee_no, "status": employee.get_status_display()}
+                % {"employee": employee.employee_no, "status": employee.get_status_display()},
+                "inactive",
             )
         if not course.is_active:
-            errors[index].append(_("Course %(course)s is not active.") % {"course": course.code})
+            refuse(index, _("Course %(course)s is not active.") % {"course": course.code}, "course")
         elif course.owner_plant_id not in (None, employee.plant_id):
-            errors[index].append(_("Course %(course)s belongs to another plant.") % {"course": course.code})
+            refuse(index, _("Course %(course)s belongs to another plant.") % {"course": course.code}, "course")
         if row.kind not in course.needed_kinds:
-            errors[index].append(
+            refuse(
+                index,
                 _("Course %(course)s does not use a %(kind)s assessment.")
                 % {
                     "course": course.code,
                     "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind,
-                }
+                },
+                "kind",
             )
         if row.assessed_on > today:
-            errors[index].append(_("The assessment date may not be in the future."))
+            refuse(index, _("The assessment date may not be in the future."), "future_date")
         elif row.assessed_on < employee.hire_date:
-            errors[index].append(
+            refuse(
+                index,
                 _("The assessment date is before the hire date (%(hire_date)s).")
-                % {"hire_date": employee.hire_date.isoformat()}
+                % {"hire_date": employee.hire_date.isoformat()},
+                "before_hire",
             )
         if row.kind == AssessmentKind.THEORY:
             if row.score is None:
-                errors[index].append(_("A theory test needs a score."))
+                refuse(index, _("A theory test needs a score."), "score")
             elif not 0 <= row.score <= 100:
-                errors[index].append(_("The score must be between 0 and 100."))
+                refuse(index, _("The score must be between 0 and 100."), "score")
         elif row.kind == AssessmentKind.PRACTICAL and row.passed is None:
-            errors[index].append(_("A practical evaluation needs pass or fail."))
+            refuse(index, _("A practical evaluation needs pass or fail."), "outcome")
         if not is_authorised(
             authorisations,
             assessor_id=row.assessor.id,
@@ -373,16 +516,32 @@ def assessments_validate(
             plant_id=employee.plant_id,
             on_date=min(row.assessed_on, today),
         ):
-            errors[index].append(
+            refuse(
+                index,
                 _("%(assessor)s is not authorised to assess %(course)s at plant %(plant)s.")
-                % {"assessor": row.assessor.get_username(), "course": course.code, "plant": employee.plant.code}
+                % {"assessor": row.assessor.get_username(), "course": course.code, "plant": employee.plant.code},
+                "unauthorised",
             )
     for index, missing in _prerequisite_gaps(rows).items():
-        errors[index].append(
+        refuse(
+            index,
             _("Prerequisite not valid on %(date)s: %(courses)s.")
-            % {"date": rows[index].assessed_on.isoformat(), "courses": ", ".join(c.code for c in missing)}
+            % {"date": rows[index].assessed_on.isoformat(), "courses": ", ".join(c.code for c in missing)},
+            "prerequisite",
         )
+    for index, message in assessments_duplicates(rows=rows).items():
+        refuse(index, message, "duplicate")
     return dict(errors)
+
+
+class Recorded(list):
+    """What assessments_record wrote (Assessment rows, in the order of the input rows), and `notices`:
+    what the person recording should be told although nothing was wrong (a pass that leaves a
+    certification revoked)."""
+
+    def __init__(self, assessments: Iterable[Assessment] = (), *, notices: Sequence[str] = ()) -> None:
+        super().__init__(assessments)
+        self.notices = list(notices)
 
 
 def assessments_record(
@@ -392,15 +551,19 @@ def assessments_record(
     source: str = AssessmentSource.WEB,
     session: TrainingSession | None = None,
     ip_address: str | None = None,
-) -> list[Assessment]:
-    """Record results all or nothing. Raises BatchRejected with every row's reasons."""
+) -> Recorded:
+    """Record results all or nothing. Raises BatchRejected with every row's reasons.
+
+    Returns the assessments, with the notices the person recording should see (Recorded.notices).
+    """
     if not rows:
-        return []
+        return Recorded()
     errors = assessments_validate(rows=rows, recorded_by=recorded_by, session=session)
     if errors:
         raise BatchRejected(errors=errors)
     now = timezone.now()
     with transaction.atomic():
+        notices = assessments_revocation_notices(rows=rows)
         keys = {(r.employee.id, r.course.id) for r in rows}
         prior_attempts = {
             (e, c, k): n
@@ -463,7 +626,7 @@ def assessments_record(
             ]
         )
         readiness_mark_courses(pairs=[(r.employee, r.course.id) for r in rows], reason="assessment")
-    return assessments
+    return Recorded(assessments, notices=[notices[i] for i in sorted(notices)])
 
 
 def _audit_summary(assessment: Assessment) -> str:
@@ -550,6 +713,12 @@ class RecordedOnce:
     assessments: list[Assessment]
     duplicate: bool
     redirect_to: str
+    notices: tuple[str, ...] = ()
+
+
+def submitted_form_redirect(*, form_key: uuid.UUID) -> str | None:
+    """Where the first submit of this form key was sent, if its results were recorded; None for a new key."""
+    return SubmittedForm.objects.filter(key=form_key).values_list("redirect_to", flat=True).first()
 
 
 def assessments_record_once(
@@ -567,9 +736,9 @@ def assessments_record_once(
     same key. A second, concurrent submit blocks on the unique key until the first
     commits, then fails the insert and is answered as a duplicate.
     """
-    previous = SubmittedForm.objects.filter(key=form_key).first()
+    previous = submitted_form_redirect(form_key=form_key)
     if previous is not None:
-        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
+        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous)
     try:
         with transaction.atomic():
             SubmittedForm.objects.create(key=form_key, user=recorded_by, redirect_to=redirect_to[:255])
@@ -579,7 +748,9 @@ def assessments_record_once(
         if previous is None:
             raise
         return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
-    return RecordedOnce(assessments=assessments, duplicate=False, redirect_to=redirect_to)
+    return RecordedOnce(
+        assessments=assessments, duplicate=False, redirect_to=redirect_to, notices=tuple(assessments.notices)
+    )
 
 
 # --- Training sessions ---------------------------------------------------------------

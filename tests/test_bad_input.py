@@ -71,7 +71,7 @@ OBJECT_POSTS = {
         lambda w: {"employee_no": w["employee"].employee_no},
         ["course", "kind", "assessed_on", "score", "practical", "checklist_notes", "notes", "form_key"],
     ),
-    "assessment-void": (lambda w: {"pk": w["assessment"].pk}, ["reason"]),
+    "assessment-void": (lambda w: {"pk": w["assessment"].pk}, ["reason", "next"]),
     "certification-revoke": (lambda w: {"pk": w["certification"].pk}, ["reason"]),
 }
 
