@@ -118,6 +118,57 @@ def _log_in(page, live_server) -> None:  # noqa: ANN001
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
+# Where the sticky save bar overlaps a row's selected practical button, and what is drawn there.
+OVERLAP = """() => {
+  const bar = document.querySelector(".grid-actions");
+  const box = bar.getBoundingClientRect();
+  const y = box.top + box.height / 2;
+  const label = Array.from(document.querySelectorAll(".grid-practical label")).find((l) => {
+    const r = l.getBoundingClientRect();
+    const radio = document.getElementById(l.htmlFor);
+    return r.top < y && r.bottom > y && radio.checked && radio.value !== "";
+  });
+  if (!label) { return null; }
+  const r = label.getBoundingClientRect();
+  const x = r.left + r.width / 2;
+  const button = document.getElementById("save-results").getBoundingClientRect();
+  return {
+    label: label.textContent.trim(),
+    onTop: document.elementFromPoint(x, y).closest(".grid-actions") !== null,
+    button: document.elementFromPoint(button.left + button.width / 2, button.top + button.height / 2).id
+      || document.elementFromPoint(button.left + button.width / 2, button.top + button.height / 2).closest("button").id,
+  };
+}"""
+
+
+def test_it_draws_the_sticky_save_bar_over_a_selected_result(live_server, browser, trainer, hv_course, team) -> None:
+    """Issue #14 item 17: a selected Pass/Fail button (z-index 1 in its button group) showed through the bar."""
+    session = factories.TrainingSessionFactory(
+        course=hv_course, plant=team[0].plant, trainer=trainer, held_on=team[0].plant.local_today()
+    )
+    session.attendees.set(team)
+    page = browser.new_page(viewport={"width": 1024, "height": 600})
+    _log_in(page, live_server)
+    page.goto(live_server.url + reverse("session-results", args=[session.pk]))
+
+    # Select the fourth row's Pass, then scroll so that it sits under the middle of the bar (selecting
+    # focuses the radio, which may scroll the page itself).
+    page.evaluate(
+        """() => {
+          const pass = document.querySelectorAll(".grid-practical label.btn-outline-success")[3];
+          pass.click();
+          const bar = document.querySelector(".grid-actions").getBoundingClientRect();
+          const r = pass.getBoundingClientRect();
+          // "instant": Bootstrap makes scrolling smooth, which would measure the page mid-scroll.
+          window.scrollBy({top: (r.top + r.height / 2) - (bar.top + bar.height / 2), behavior: "instant"});
+        }"""
+    )
+    overlap = page.evaluate(OVERLAP)
+    page.screenshot(path=f"{SCREENSHOTS}/grid-save-bar-over-selected.png")
+
+    assert overlap == {"label": "Pass", "onTop": True, "button": "save-results"}
+
+
 def test_it_reopens_a_grid_with_recorded_rows_read_only(live_server, browser, trainer, hv_course, team) -> None:
     """Issue #14 item 9 in the browser: recorded kinds have no input, count in the live outcome, are stepped
     over by Enter, and are voided from the grid, which frees the input again."""
