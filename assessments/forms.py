@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Sequence
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AuditAction, TrainingSession
 from certtrack import forms as fields
-from courses.models import AssessmentKind, Course, DeliveryMode
+from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
 from employees.selectors import Capability, plant_ids_for_user, plants_for_user
@@ -241,6 +242,42 @@ class GridRowForm(forms.Form):
     def all_errors(self) -> list[str]:
         messages = [str(m) for field_errors in self.errors.values() for m in field_errors]
         return messages + self.service_errors
+
+
+class TrainerChoiceField(fields.ModelChoiceField):
+    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class SessionEditForm(forms.Form):
+    """A session's date, location, delivery mode and trainer (course and plant stay).
+
+    The trainer list offers who holds an authorisation for the course at the plant (and the current
+    trainer); whether it holds on the chosen date is the service's rule (training_session_update).
+    """
+
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    delivery_mode = forms.ChoiceField(label=_("Delivery mode"), choices=DeliveryMode.choices)
+    trainer = TrainerChoiceField(queryset=None, label=_("Trainer"), empty_label=None)
+
+    def __init__(self, *args: object, session: TrainingSession, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "held_on": session.held_on,
+                "location": session.location,
+                "delivery_mode": session.delivery_mode,
+                "trainer": session.trainer_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        authorised = TrainerAuthorisation.objects.filter(course_id=session.course_id, plant_id=session.plant_id)
+        self.fields["trainer"].queryset = (
+            get_user_model()
+            .objects.filter(Q(is_active=True, pk__in=authorised.values("user_id")) | Q(pk=session.trainer_id))
+            .order_by("username")
+        )
 
 
 class SingleResultForm(forms.Form):

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import validity
 from assessments.models import (
@@ -36,7 +37,7 @@ from assessments.models import (
     TrainingSession,
 )
 from certtrack.queue import enqueue_on_commit
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import authorisations_by_key, is_authorised
 from employees.models import Employee, EmployeeStatus, Plant
 from employees.selectors import Capability, can
@@ -462,6 +463,8 @@ def assessments_validate(
                 % {"course": session.course.code, "plant": session.plant.code},
                 "session",
             )
+        if session is not None and session.is_cancelled:
+            refuse(index, _("This session was cancelled: it takes no results."), "cancelled")
         if employee.plant_id not in plant_today:
             plant_today[employee.plant_id] = employee.plant.local_today()
         today = plant_today[employee.plant_id]
@@ -563,6 +566,13 @@ def assessments_record(
         raise BatchRejected(errors=errors)
     now = timezone.now()
     with transaction.atomic():
+        if session is not None:
+            # The session's row lock orders this save against training_session_cancel: a session
+            # cancelled while the grid was open takes no results, and a cancel waits for this save.
+            locked = TrainingSession.objects.select_for_update().filter(pk=session.pk)
+            if locked.values_list("cancelled_at", flat=True).first() is not None:
+                message = _("This session was cancelled: it takes no results.")
+                raise BatchRejected(errors={i: [Refusal(message, "cancelled")] for i in range(len(rows))})
         notices = assessments_revocation_notices(rows=rows)
         keys = {(r.employee.id, r.course.id) for r in rows}
         prior_attempts = {
@@ -805,8 +815,165 @@ def training_session_create(
     return session
 
 
+def training_session_ensure_open(*, session: TrainingSession) -> None:
+    """Refuse any change to a cancelled session (attendees, results, edits): it stays as it was cancelled."""
+    if session.is_cancelled:
+        raise ValidationError(
+            _("This session was cancelled on %(date)s: it takes no more changes.")
+            % {"date": timezone.localtime(session.cancelled_at).date().isoformat()},
+            code="cancelled",
+        )
+
+
+def _trainer_label(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def training_session_update(
+    *,
+    session: TrainingSession,
+    actor: AbstractBaseUser,
+    held_on: datetime.date,
+    location: str,
+    delivery_mode: str,
+    trainer: AbstractBaseUser,
+    ip_address: str | None = None,
+) -> TrainingSession:
+    """Change a session's date, location, delivery mode or trainer; course and plant stay.
+
+    The trainer (a new one, or the same one on a new date) must be a trainer at the plant, authorised
+    for the course there on the session's date. Recorded results keep their own dates, so a session
+    with results may not move after its first (non-voided) result: the training came before its
+    assessments. Nothing changed: no write and no audit event. Raises ValidationError per field.
+    """
+    if not can(user=actor, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": session.plant.code})
+    location = (location or "").strip()
+    with transaction.atomic():
+        # Locked: a concurrent cancel or a results save sees this change whole, or not at all.
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        training_session_ensure_open(session=session)
+        course, plant = session.course, session.plant
+        before = {
+            "held_on": session.held_on.isoformat(),
+            "location": session.location,
+            "delivery_mode": session.delivery_mode,
+            "trainer": _trainer_label(session.trainer),
+        }
+        after = {
+            "held_on": held_on.isoformat(),
+            "location": location,
+            "delivery_mode": delivery_mode,
+            "trainer": _trainer_label(trainer),
+        }
+        changed = [name for name in before if before[name] != after[name]]
+        if not changed:
+            return session
+        errors: dict[str, list[str]] = defaultdict(list)
+        if delivery_mode not in DeliveryMode.values:
+            errors["delivery_mode"].append(_("Choose a delivery mode."))
+        if "trainer" in changed or "held_on" in changed:
+            authorisations = authorisations_by_key(
+                assessor_ids=[trainer.pk], course_ids=[course.id], plant_ids=[plant.id]
+            )
+            if not can(user=trainer, capability=Capability.RECORD_RESULTS, plant_id=plant.id) or not is_authorised(
+                authorisations, assessor_id=trainer.pk, course_id=course.id, plant_id=plant.id, on_date=held_on
+            ):
+                errors["trainer"].append(
+                    _("%(trainer)s is not authorised to assess %(course)s at plant %(plant)s on %(date)s.")
+                    % {
+                        "trainer": trainer.get_username(),
+                        "course": course.code,
+                        "plant": plant.code,
+                        "date": held_on.isoformat(),
+                    }
+                )
+        if "held_on" in changed:
+            first_result = (
+                session.assessments.filter(voided_at__isnull=True)
+                .order_by("assessed_on")
+                .values_list("assessed_on", flat=True)
+                .first()
+            )
+            if first_result is not None and held_on > first_result:
+                errors["held_on"].append(
+                    _(
+                        "Results of this session are dated from %(date)s: the session may not move after its "
+                        "first result (results keep their own dates)."
+                    )
+                    % {"date": first_result.isoformat()}
+                )
+        if errors:
+            raise ValidationError(dict(errors))
+        session.held_on = held_on
+        session.location = location
+        session.delivery_mode = delivery_mode
+        session.trainer = trainer
+        session.save(update_fields=["held_on", "location", "delivery_mode", "trainer"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.SESSION_CHANGED,
+            summary=f"{course.code} {plant.code} session {session.pk}: "
+            + ", ".join(f"{name} {before[name] or '-'} -> {after[name] or '-'}" for name in changed),
+            plant_id=plant.id,
+            course_id=course.id,
+            obj=session,
+            changes={
+                "before": {name: before[name] for name in changed},
+                "after": {name: after[name] for name in changed},
+            },
+            ip_address=ip_address,
+        )
+    return session
+
+
+def training_session_cancel(
+    *, session: TrainingSession, actor: AbstractBaseUser, reason: str, ip_address: str | None = None
+) -> TrainingSession:
+    """Cancel a session that has no (non-voided) results, with a reason; it stays on record as cancelled.
+
+    Results are never deleted, so a session whose results stand is not cancelled: void them first.
+    """
+    if not can(user=actor, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": session.plant.code})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for cancelling the session."), code="reason_required")
+    with transaction.atomic():
+        # The lock orders this against a results save of the same session (assessments_record).
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        training_session_ensure_open(session=session)
+        results = session.assessments.filter(voided_at__isnull=True).count()
+        if results:
+            raise ValidationError(
+                ngettext(
+                    "This session has %(count)d recorded result: void it first, or keep the session.",
+                    "This session has %(count)d recorded results: void them first, or keep the session.",
+                    results,
+                )
+                % {"count": results},
+                code="has_results",
+            )
+        session.cancelled_at = timezone.now()
+        session.cancelled_by = actor
+        session.cancel_reason = reason
+        session.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.SESSION_CANCELLED,
+            summary=f"{session.course.code} {session.held_on.isoformat()} {session.plant.code} cancelled: {reason}",
+            plant_id=session.plant_id,
+            course_id=session.course_id,
+            obj=session,
+            changes={"reason": reason, "held_on": session.held_on.isoformat()},
+            ip_address=ip_address,
+        )
+    return session
+
+
 def training_session_attendees_add(*, session: TrainingSession, employees: Iterable[Employee]) -> int:
     """Add the session plant's active employees among `employees`; returns how many were new."""
+    training_session_ensure_open(session=session)
     through = TrainingSession.attendees.through
     wanted = {e.id for e in employees if e.plant_id == session.plant_id and e.status == EmployeeStatus.ACTIVE}
     present = set(through.objects.filter(trainingsession_id=session.id).values_list("employee_id", flat=True))
@@ -817,6 +984,7 @@ def training_session_attendees_add(*, session: TrainingSession, employees: Itera
 
 def training_session_attendee_remove(*, session: TrainingSession, employee: Employee) -> None:
     """Take someone off the list, unless results were already recorded for them in this session."""
+    training_session_ensure_open(session=session)
     if session.assessments.filter(employee=employee).exists():
         raise ValidationError(
             _("%(employee)s already has results in this session; void them first.") % {"employee": employee.employee_no}

@@ -61,8 +61,8 @@ def _place_refusals(
     inputs: list[services.ResultInput],
     date_usable: bool,
 ) -> None:
-    """Put each rule's refusal where the trainer fixes it: the date's once, on the header; the others on
-    their row (a refused result also marks its own input)."""
+    """Put each rule's refusal where the trainer fixes it: the date's and the session's once, on the
+    header; the others on their row (a refused result also marks its own input)."""
     placed = set()
     for index, reasons in sorted(refusals.items()):
         row = owner[index]
@@ -70,9 +70,9 @@ def _place_refusals(
             code = getattr(reason, "code", "")
             if not date_usable and code in services.DATE_RULES:
                 continue  # checked again once the date is given: no answer from a date nobody chose
-            if code == "future_date":
+            if code in ("future_date", "cancelled"):
                 if code not in placed:
-                    header.add_error("assessed_on", reason)
+                    header.add_error("assessed_on" if code == "future_date" else None, reason)
                     placed.add(code)
                 continue
             if code == "duplicate":
@@ -91,6 +91,9 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(
         selectors.sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk
     )
+    if session.is_cancelled:
+        messages.error(request, _("This session was cancelled: it takes no results."))
+        return redirect("session-detail", pk=session.pk)
     course = session.course
     attendees = list(session.attendees.select_related("plant", "line", "station", "role").order_by("employee_no"))
     recorded = selectors.session_results(session=session)
