@@ -573,6 +573,11 @@ def assessments_record(
             if locked.values_list("cancelled_at", flat=True).first() is not None:
                 message = _("This session was cancelled: it takes no results.")
                 raise BatchRejected(errors={i: [Refusal(message, "cancelled")] for i in range(len(rows))})
+            # Two saves of one session at once (two tablets, two tabs) pass validation together; the lock
+            # lets them in one at a time, and the second sees what the first recorded.
+            duplicates = assessments_duplicates(rows=rows)
+            if duplicates:
+                raise BatchRejected(errors={i: [Refusal(m, "duplicate")] for i, m in duplicates.items()})
         notices = assessments_revocation_notices(rows=rows)
         keys = {(r.employee.id, r.course.id) for r in rows}
         prior_attempts = {

@@ -8,9 +8,12 @@ the import skips such rows with the same words, from the same rule.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 import uuid
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 
 from assessments import services
@@ -177,3 +180,41 @@ def test_it_records_the_same_result_in_another_course(team, hv_course, trainer, 
     services.assessments_record(rows=[result(team[0], other, "theory", today, trainer, score=85)], recorded_by=trainer)
 
     assert Assessment.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_records_once_when_two_saves_of_a_session_race(team, hv_course, trainer, plant_sy, today) -> None:
+    """Two tablets save the same grid at the same moment: both pass validation; the session's row lock lets
+    the second in only after the first committed, and it then finds the result recorded."""
+    session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
+    rows = [result(team[0], hv_course, "theory", today, trainer, score=85)]
+    outcome = {}
+
+    def second_save() -> None:
+        try:
+            services.assessments_record(rows=rows, recorded_by=trainer, session=session)
+            outcome["second"] = "recorded"
+        except services.BatchRejected as rejected:
+            outcome["second"] = rejected.errors
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        services.assessments_record(rows=rows, recorded_by=trainer, session=session)  # holds the session's lock
+        thread = threading.Thread(target=second_save)
+        thread.start()
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:  # until the second save, validated, waits for the lock
+            while time.monotonic() < deadline:
+                # pg_locks, not pg_stat_activity: the latter is a snapshot kept for the whole transaction.
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the second save never waited for the session's lock")
+    thread.join(timeout=10)
+
+    assert outcome["second"] == {0: ["already recorded"]}
+    assert Assessment.objects.count() == 1
