@@ -281,8 +281,9 @@ class Refusal(str):
 # Rules whose answer depends on the assessment date.
 DATE_RULES = frozenset({"future_date", "before_hire", "unauthorised", "prerequisite", "duplicate"})
 
-# Rows of one query's IN list at most (SQLite's bound parameters; PostgreSQL plans long lists poorly).
-QUERY_CHUNK = 2000
+# Employees per query at most when a batch is checked against the recorded results (an import of thousands
+# of rows): long IN lists meet SQLite's bound-parameter limit, and the results import read them so before.
+QUERY_CHUNK = 1000
 
 
 def _passes(row: ResultInput) -> bool:

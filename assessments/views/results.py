@@ -170,7 +170,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
             "header": header,
             "grid": rows,
             "problems": problems,
-            "voidable": [a for results in recorded.values() for a in results if a.voidable],
+            "voidable": [a for results in recorded.values() for a in results if getattr(a, "voidable", False)],
         },
         status=200,
     )

@@ -88,6 +88,20 @@ def test_it_refuses_the_second_of_two_identical_rows_of_one_batch(team, hv_cours
     assert _refusal(rows, trainer) == {2: ["already recorded"]}
 
 
+def test_it_finds_duplicates_across_query_chunks(team, hv_course, trainer, today, monkeypatch) -> None:
+    """A large import is checked a chunk of employees at a time: none is missed at a chunk's edge."""
+    services.assessments_record(
+        rows=[result(e, hv_course, "theory", today, trainer, score=85) for e in team[:5]], recorded_by=trainer
+    )
+    monkeypatch.setattr(services, "QUERY_CHUNK", 2)
+
+    duplicates = services.assessments_duplicates(
+        rows=[result(e, hv_course, "theory", today, trainer, score=85) for e in team[:7]]
+    )
+
+    assert sorted(duplicates) == [0, 1, 2, 3, 4]
+
+
 def test_it_records_again_what_was_voided(team, hv_course, trainer, today) -> None:
     first = services.assessment_record(
         row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer
