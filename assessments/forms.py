@@ -8,19 +8,20 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import AuditAction, CertificationStatus, TrainingSession
+from assessments.models import Assessment, AuditAction, CertificationStatus, TrainingSession
 from assessments.selectors import GAP_ORDER
 from certtrack import forms as fields
-from courses.models import AssessmentKind, Course, DeliveryMode
+from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
 from employees.selectors import (
@@ -251,7 +252,12 @@ class GridHeaderForm(forms.Form):
 
 
 class GridRowForm(forms.Form):
-    """One attendee's row, with exactly the inputs the course needs."""
+    """One attendee's row, with exactly the inputs the course needs.
+
+    A kind already recorded in this session (not voided) has no input: the row shows that result,
+    read-only, with its void link; voiding it frees the input again. A row whose every kind is
+    recorded is closed: it has no inputs at all.
+    """
 
     score = forms.IntegerField(
         label=_("Theory score"),
@@ -273,17 +279,45 @@ class GridRowForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control grid-input", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args: object, employee: Employee, course: Course, **kwargs: object) -> None:
+    KIND_FIELDS = {AssessmentKind.THEORY: ("score",), AssessmentKind.PRACTICAL: ("practical", "checklist_notes")}
+
+    def __init__(
+        self,
+        *args: object,
+        employee: Employee,
+        course: Course,
+        recorded: Sequence[Assessment] = (),
+        **kwargs: object,
+    ) -> None:
         kwargs.setdefault("prefix", f"row-{employee.id}")
         super().__init__(*args, **kwargs)
         self.employee = employee
         self.course = course
-        if not course.needs_theory:
-            del self.fields["score"]
-        if not course.needs_practical:
-            del self.fields["practical"]
-            del self.fields["checklist_notes"]
+        # Results of this session for this person, voided ones included (shown struck through), oldest first.
+        self.recorded = list(recorded)
+        self.recorded_kinds = {a.kind for a in self.recorded if not a.is_voided}
+        self.removed_kinds = {kind for kind in self.KIND_FIELDS if kind not in course.needed_kinds}
+        self.removed_kinds |= self.recorded_kinds
+        for kind in self.removed_kinds:
+            for name in self.KIND_FIELDS[kind]:
+                self.fields.pop(name, None)
+        if self.is_closed:
+            del self.fields["notes"]
         self.service_errors: list[str] = []
+        self.refused_kinds: set[str] = set()
+
+    @property
+    def is_closed(self) -> bool:
+        """Every kind the course needs is recorded in this session: nothing left to enter."""
+        return set(self.course.needed_kinds) <= self.recorded_kinds
+
+    @property
+    def recorded_theory(self) -> list[Assessment]:
+        return [a for a in self.recorded if a.kind == AssessmentKind.THEORY and not a.is_voided]
+
+    @property
+    def recorded_practical(self) -> list[Assessment]:
+        return [a for a in self.recorded if a.kind == AssessmentKind.PRACTICAL and not a.is_voided]
 
     @property
     def is_blank(self) -> bool:
@@ -297,6 +331,15 @@ class GridRowForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # A page opened before these results were saved (another tab, another device) still sends inputs
+        # for them: refuse rather than drop what was typed, or record a second result of the kind.
+        for kind in sorted(self.recorded_kinds):
+            if any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.KIND_FIELDS[kind]):
+                self.add_error(
+                    None,
+                    _("%(kind)s: a result was saved in this session meanwhile (see above); void it to enter another.")
+                    % {"kind": AssessmentKind(kind).label},
+                )
         has_text = any(cleaned.get(name) for name in ("notes", "checklist_notes"))
         if has_text and cleaned.get("score") is None and not cleaned.get("practical"):
             raise forms.ValidationError(_("Enter a result, or clear the notes of this row."))
@@ -304,11 +347,10 @@ class GridRowForm(forms.Form):
 
     @property
     def outcome(self) -> str:
-        """pass, fail, partial or "" from what was entered, against the course's pass mark (no-JS fallback)."""
-        data = getattr(self, "cleaned_data", None)
-        if data is None:
-            return ""
-        outcomes = []
+        """pass, fail, partial or "" from what was recorded in this session and what was entered, against the
+        course's pass mark (the no-JS fallback of the live outcome)."""
+        data = getattr(self, "cleaned_data", None) or {}
+        outcomes = [a.passed for a in self.recorded if not a.is_voided]
         if "score" in self.fields and data.get("score") is not None:
             outcomes.append(data["score"] >= self.course.pass_mark)
         if "practical" in self.fields and data.get("practical"):
@@ -317,12 +359,48 @@ class GridRowForm(forms.Form):
             return ""
         if not all(outcomes):
             return FAIL
-        return PASS if len(outcomes) == len(self.course.needed_kinds) else "partial"
+        return PASS if len(outcomes) >= len(self.course.needed_kinds) else "partial"
 
     @property
     def all_errors(self) -> list[str]:
         messages = [str(m) for field_errors in self.errors.values() for m in field_errors]
         return messages + self.service_errors
+
+
+class TrainerChoiceField(fields.ModelChoiceField):
+    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class SessionEditForm(forms.Form):
+    """A session's date, location, delivery mode and trainer (course and plant stay).
+
+    The trainer list offers who holds an authorisation for the course at the plant (and the current
+    trainer); whether it holds on the chosen date is the service's rule (training_session_update).
+    """
+
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    delivery_mode = forms.ChoiceField(label=_("Delivery mode"), choices=DeliveryMode.choices)
+    trainer = TrainerChoiceField(queryset=None, label=_("Trainer"), empty_label=None)
+
+    def __init__(self, *args: object, session: TrainingSession, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "held_on": session.held_on,
+                "location": session.location,
+                "delivery_mode": session.delivery_mode,
+                "trainer": session.trainer_id,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        authorised = TrainerAuthorisation.objects.filter(course_id=session.course_id, plant_id=session.plant_id)
+        self.fields["trainer"].queryset = (
+            get_user_model()
+            .objects.filter(Q(is_active=True, pk__in=authorised.values("user_id")) | Q(pk=session.trainer_id))
+            .order_by("username")
+        )
 
 
 class SingleResultForm(forms.Form):

@@ -15,8 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from assessments.models import Assessment, AssessmentSource
-from assessments.services import ResultInput, assessments_record, assessments_validate
+from assessments.models import AssessmentSource
+from assessments.services import (
+    ResultInput,
+    assessments_duplicates,
+    assessments_record,
+    assessments_revocation_notices,
+    assessments_validate,
+)
 from certtrack.spreadsheets import Column, Importer, Preview, PreviewRow, SheetSpec, User, WorkbookReader
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
@@ -148,8 +154,6 @@ class ResultImporter(Importer):
             u.get_username(): u
             for u in get_user_model().objects.filter(**{f"{get_user_model().USERNAME_FIELD}__in": usernames})
         }
-        recorded = _recorded_keys(employees.values(), courses.values())
-
         inputs: list[ResultInput] = []
         input_rows: list[tuple[str, int, str]] = []
         for row in rows:
@@ -174,11 +178,6 @@ class ResultImporter(Importer):
                 preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
             if len(preview.errors) > errors_before or not row.ok:
                 continue
-            label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
-            result = v.get("score") if kind == AssessmentKind.THEORY else v.get("passed")
-            if (employee.id, course.id, kind, v["assessed_on"], result) in recorded:
-                preview.skipped.append(PreviewRow(sheet, row.row, label, note=_("already recorded")))
-                continue
             inputs.append(
                 ResultInput(
                     employee=employee,
@@ -191,7 +190,17 @@ class ResultImporter(Importer):
                     notes=v.get("notes", ""),
                 )
             )
+            label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
             input_rows.append((sheet, row.row, label))
+
+        # A result already recorded is skipped, not refused: importing the same file again changes nothing.
+        # The rule (and its words) is the services', the one every entry path is held to.
+        duplicates = assessments_duplicates(rows=inputs)
+        for index, note in duplicates.items():
+            sheet, row_number, label = input_rows[index]
+            preview.skipped.append(PreviewRow(sheet, row_number, label, note=note))
+        inputs = [r for i, r in enumerate(inputs) if i not in duplicates]
+        input_rows = [r for i, r in enumerate(input_rows) if i not in duplicates]
 
         refused = assessments_validate(rows=inputs, recorded_by=user) if inputs else {}
         for index, (sheet, row_number, label) in enumerate(input_rows):
@@ -199,26 +208,15 @@ class ResultImporter(Importer):
                 preview.error(sheet, row_number, service_message_column(message), message)
             if index not in refused:
                 preview.created.append(PreviewRow(sheet, row_number, label))
+        if inputs and not refused:
+            for index, notice in assessments_revocation_notices(rows=inputs).items():
+                notice_sheet, notice_row, _label = input_rows[index]
+                preview.warnings.append(
+                    _("%(sheet)s row %(row)d: %(message)s")
+                    % {"sheet": notice_sheet, "row": notice_row, "message": notice}
+                )
 
         def apply() -> None:
             assessments_record(rows=inputs, recorded_by=user, source=AssessmentSource.IMPORT)
 
         return apply
-
-
-def _recorded_keys(employees: object, courses: object) -> set[tuple]:
-    """(employee, course, kind, date, score-or-passed) of every non-voided result of these people and courses."""
-    employee_ids = [e.id for e in employees]
-    course_ids = [c.id for c in courses]
-    keys = set()
-    for start in range(0, len(employee_ids), CHUNK):
-        for employee_id, course_id, kind, assessed_on, score, passed in (
-            Assessment.objects.filter(
-                employee_id__in=employee_ids[start : start + CHUNK], course_id__in=course_ids, voided_at__isnull=True
-            )
-            .values_list("employee_id", "course_id", "kind", "assessed_on", "score", "passed")
-            .order_by()
-        ):
-            result = score if kind == AssessmentKind.THEORY else passed
-            keys.add((employee_id, course_id, kind, assessed_on, result))
-    return keys

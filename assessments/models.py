@@ -37,11 +37,29 @@ class TrainingSession(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A cancelled session stays on record (who, when, why) but takes no attendees or results.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
 
     class Meta:
         ordering = ["-held_on", "-id"]
         verbose_name = _("training session")
         verbose_name_plural = _("training sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancel_reason="")
+                | Q(cancelled_at__isnull=False) & ~Q(cancel_reason=""),
+                name="session_cancel_has_reason",
+            ),
+        ]
         indexes = [
             models.Index(fields=["plant", "held_on"], name="session_plant_date"),
             models.Index(fields=["trainer", "held_on"], name="session_trainer_date"),
@@ -49,6 +67,10 @@ class TrainingSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.code} {self.held_on:%Y-%m-%d} {self.plant.code}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class AssessmentSource(models.TextChoices):

@@ -253,7 +253,11 @@ def trainer_sessions(*, user: AbstractBaseUser, days_back: int = 60, limit: int 
     )
     recent, upcoming = [], []
     for session in sessions:
-        (upcoming if session.held_on > session.plant.local_today() else recent).append(session)
+        if session.held_on > session.plant.local_today():
+            if not session.is_cancelled:  # a cancelled session is not coming up; it stays on its page and the list
+                upcoming.append(session)
+        else:
+            recent.append(session)
     return TrainerSessions(recent=list(reversed(recent))[:limit], upcoming=upcoming[:limit])
 
 

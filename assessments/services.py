@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from assessments import validity
 from assessments.audit_messages import audit_message
@@ -39,8 +40,9 @@ from assessments.models import (
 from certtrack.queue import enqueue_on_commit
 
 # Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
+from certtrack.translatable import Translatable
 from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import authorisations_by_key, is_authorised
 from employees.models import Employee, EmployeeStatus, Plant
 from employees.selectors import Capability, can
@@ -285,6 +287,147 @@ class BatchRejected(Exception):
         return "; ".join(f"row {i + 1}: {' '.join(msgs)}" for i, msgs in sorted(self.errors.items()))
 
 
+class Refusal(Translatable):
+    """One reason a row was refused. It reads as its message; `code` names the rule, so a caller can
+    place it (the grid shows a refused date once, on its date field, instead of on every row).
+
+    A Translatable: it keeps its msgid and parameters, so an import preview stores it as a code and
+    shows it again in its reader's language (certtrack.translatable), and the import names its column.
+    """
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> Refusal:
+        if isinstance(message, Translatable):
+            refusal = super().__new__(cls, message.msgid, message.params)
+        else:
+            refusal = super().__new__(cls, str(message))
+        refusal.code = code
+        return refusal
+
+    def __reduce__(self) -> tuple:  # copy and pickle (a message stored for the next page) keep the rule too
+        return (_refusal, (self.msgid, self.params, self.code))
+
+
+def _refusal(msgid: str, params: dict | None, code: str) -> Refusal:
+    return Refusal(Translatable(msgid, params), code)
+
+
+# Rules whose answer depends on the assessment date.
+DATE_RULES = frozenset({"future_date", "before_hire", "unauthorised", "prerequisite", "duplicate"})
+
+# Employees per query at most when a batch is checked against the recorded results (an import of thousands
+# of rows): long IN lists meet SQLite's bound-parameter limit, and the results import read them so before.
+QUERY_CHUNK = 1000
+
+
+def _passes(row: ResultInput) -> bool:
+    """Whether the row records a pass (a theory score against the course's pass mark)."""
+    if row.kind == AssessmentKind.THEORY:
+        return row.score is not None and row.score >= row.course.pass_mark
+    return bool(row.passed)
+
+
+def _result_key(
+    employee_id: int, course_id: int, kind: str, assessed_on: datetime.date, score: int | None, passed: bool | None
+) -> tuple:
+    """What makes two results the same: employee, course, kind, date and the result (score or pass/fail)."""
+    return (employee_id, course_id, kind, assessed_on, score if kind == AssessmentKind.THEORY else passed)
+
+
+def assessments_duplicates(*, rows: Sequence[ResultInput]) -> dict[int, str]:
+    """Rows that would record a result twice, with the message that says so: the same employee, course,
+    kind, date and result (score for theory, pass/fail for practical) as a non-voided recorded result,
+    or as an earlier row of the batch. Every entry path refuses them through assessments_validate; the
+    Excel import skips them (a file imported twice changes nothing).
+    """
+    if not rows:
+        return {}
+    recorded: set[tuple] = set()
+    employee_ids = sorted({r.employee.id for r in rows})
+    course_ids = {r.course.id for r in rows}
+    dates = {r.assessed_on for r in rows}
+    for start in range(0, len(employee_ids), QUERY_CHUNK):
+        for values in (
+            Assessment.objects.filter(
+                employee_id__in=employee_ids[start : start + QUERY_CHUNK],
+                course_id__in=course_ids,
+                assessed_on__in=dates,
+                voided_at__isnull=True,
+            )
+            .values_list("employee_id", "course_id", "kind", "assessed_on", "score", "passed")
+            .order_by()
+        ):
+            recorded.add(_result_key(*values))
+    duplicates = {}
+    for index, row in enumerate(rows):
+        key = _result_key(row.employee.id, row.course.id, row.kind, row.assessed_on, row.score, row.passed)
+        if key in recorded:
+            duplicates[index] = _("already recorded")
+        recorded.add(key)
+    return duplicates
+
+
+def assessments_revocation_notices(*, rows: Sequence[ResultInput]) -> dict[int, str]:
+    """Passes that leave a revoked certification revoked, keyed by the first such row of each (employee,
+    course): a revocation cancels every pass dated on or before it, so a restoring pass must be dated
+    after it (DOMAIN.md). A pass dated on the revocation day is recorded but restores nothing; the
+    trainer is told so, with the date. Said only when the certification stays revoked with every
+    recorded pass and every pass of the batch counted (one pass of each needed kind after the date).
+    """
+    passing = [(index, row) for index, row in enumerate(rows) if _passes(row)]
+    if not passing:
+        return {}
+    revoked = {
+        (employee_id, course_id): revoked_on
+        for employee_id, course_id, revoked_on in Certification.objects.filter(
+            employee_id__in={r.employee.id for _i, r in passing},
+            course_id__in={r.course.id for _i, r in passing},
+            revoked_on__isnull=False,
+        ).values_list("employee_id", "course_id", "revoked_on")
+    }
+    candidates = [
+        (index, row)
+        for index, row in passing
+        if row.assessed_on <= revoked.get((row.employee.id, row.course.id), datetime.date.min)
+    ]
+    if not candidates:
+        return {}
+    keys = {(row.employee.id, row.course.id) for _i, row in candidates}
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    for employee_id, course_id, kind, assessed_on in (
+        Assessment.objects.filter(
+            employee_id__in={e for e, _c in keys},
+            course_id__in={c for _e, c in keys},
+            passed=True,
+            voided_at__isnull=True,
+        )
+        .values_list("employee_id", "course_id", "kind", "assessed_on")
+        .order_by()
+    ):
+        passes[(employee_id, course_id)].append((kind, assessed_on))
+    for _index, row in passing:
+        passes[(row.employee.id, row.course.id)].append((row.kind, row.assessed_on))
+    notices: dict[int, str] = {}
+    for index, row in candidates:
+        key = (row.employee.id, row.course.id)
+        if key not in keys:
+            continue
+        keys.discard(key)
+        state = validity.certification_state(
+            needed_kinds=row.course.needed_kinds,
+            validity_months=row.course.validity_months,
+            passes=passes[key],
+            revoked_on=revoked[key],
+        )
+        if not state.complete:
+            notices[index] = _(
+                "%(employee)s's certification in %(course)s stays revoked: it was revoked on %(date)s, and "
+                "a pass restores it only when dated after the revocation."
+            ) % {"employee": row.employee.employee_no, "course": row.course.code, "date": revoked[key].isoformat()}
+    return notices
+
+
 def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
     """For each row index, the prerequisites of its course not valid for its employee on its date."""
     through = Course.prerequisites.through
@@ -334,9 +477,13 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
 
 def assessments_validate(
     *, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser, session: TrainingSession | None = None
-) -> dict[int, list[str]]:
+) -> dict[int, list[Refusal]]:
     """Check every rule of DOMAIN.md for every row; a constant number of queries for the batch."""
-    errors: dict[int, list[str]] = defaultdict(list)
+    errors: dict[int, list[Refusal]] = defaultdict(list)
+
+    def refuse(index: int, message: str, code: str) -> None:
+        errors[index].append(Refusal(message, code))
+
     authorisations = authorisations_by_key(
         assessor_ids={r.assessor.id for r in rows},
         course_ids={r.course.id for r in rows},
@@ -346,10 +493,14 @@ def assessments_validate(
     for index, row in enumerate(rows):
         employee, course = row.employee, row.course
         if session is not None and (course.id != session.course_id or employee.plant_id != session.plant_id):
-            errors[index].append(
+            refuse(
+                index,
                 _("This result does not belong to the session (%(course)s at %(plant)s).")
-                % {"course": session.course.code, "plant": session.plant.code}
+                % {"course": session.course.code, "plant": session.plant.code},
+                "session",
             )
+        if session is not None and session.is_cancelled:
+            refuse(index, _("This session was cancelled: it takes no results."), "cancelled")
         if employee.plant_id not in plant_today:
             plant_today[employee.plant_id] = employee.plant.local_today()
         today = plant_today[employee.plant_id]
@@ -357,38 +508,46 @@ def assessments_validate(
             can(user=recorded_by, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id)
             or can(user=recorded_by, capability=Capability.IMPORT_RESULTS, plant_id=employee.plant_id)
         ):
-            errors[index].append(_("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code})
+            refuse(
+                index, _("You may not record results at plant %(plant)s.") % {"plant": employee.plant.code}, "forbidden"
+            )
         if employee.status != EmployeeStatus.ACTIVE:
-            errors[index].append(
+            refuse(
+                index,
                 _("%(employee)s is not active (%(status)s).")
-                % {"employee": employee.employee_no, "status": employee.get_status_display()}
+                % {"employee": employee.employee_no, "status": employee.get_status_display()},
+                "inactive",
             )
         if not course.is_active:
-            errors[index].append(_("Course %(course)s is not active.") % {"course": course.code})
+            refuse(index, _("Course %(course)s is not active.") % {"course": course.code}, "course")
         elif course.owner_plant_id not in (None, employee.plant_id):
-            errors[index].append(_("Course %(course)s belongs to another plant.") % {"course": course.code})
+            refuse(index, _("Course %(course)s belongs to another plant.") % {"course": course.code}, "course")
         if row.kind not in course.needed_kinds:
-            errors[index].append(
+            refuse(
+                index,
                 _("Course %(course)s does not use a %(kind)s assessment.")
                 % {
                     "course": course.code,
                     "kind": AssessmentKind(row.kind).label if row.kind in AssessmentKind.values else row.kind,
-                }
+                },
+                "kind",
             )
         if row.assessed_on > today:
-            errors[index].append(_("The assessment date may not be in the future."))
+            refuse(index, _("The assessment date may not be in the future."), "future_date")
         elif row.assessed_on < employee.hire_date:
-            errors[index].append(
+            refuse(
+                index,
                 _("The assessment date is before the hire date (%(hire_date)s).")
-                % {"hire_date": employee.hire_date.isoformat()}
+                % {"hire_date": employee.hire_date.isoformat()},
+                "before_hire",
             )
         if row.kind == AssessmentKind.THEORY:
             if row.score is None:
-                errors[index].append(_("A theory test needs a score."))
+                refuse(index, _("A theory test needs a score."), "score")
             elif not 0 <= row.score <= 100:
-                errors[index].append(_("The score must be between 0 and 100."))
+                refuse(index, _("The score must be between 0 and 100."), "score")
         elif row.kind == AssessmentKind.PRACTICAL and row.passed is None:
-            errors[index].append(_("A practical evaluation needs pass or fail."))
+            refuse(index, _("A practical evaluation needs pass or fail."), "outcome")
         if not is_authorised(
             authorisations,
             assessor_id=row.assessor.id,
@@ -396,16 +555,32 @@ def assessments_validate(
             plant_id=employee.plant_id,
             on_date=min(row.assessed_on, today),
         ):
-            errors[index].append(
+            refuse(
+                index,
                 _("%(assessor)s is not authorised to assess %(course)s at plant %(plant)s.")
-                % {"assessor": row.assessor.get_username(), "course": course.code, "plant": employee.plant.code}
+                % {"assessor": row.assessor.get_username(), "course": course.code, "plant": employee.plant.code},
+                "unauthorised",
             )
     for index, missing in _prerequisite_gaps(rows).items():
-        errors[index].append(
+        refuse(
+            index,
             _("Prerequisite not valid on %(date)s: %(courses)s.")
-            % {"date": rows[index].assessed_on.isoformat(), "courses": ", ".join(c.code for c in missing)}
+            % {"date": rows[index].assessed_on.isoformat(), "courses": ", ".join(c.code for c in missing)},
+            "prerequisite",
         )
+    for index, message in assessments_duplicates(rows=rows).items():
+        refuse(index, message, "duplicate")
     return dict(errors)
+
+
+class Recorded(list):
+    """What assessments_record wrote (Assessment rows, in the order of the input rows), and `notices`:
+    what the person recording should be told although nothing was wrong (a pass that leaves a
+    certification revoked)."""
+
+    def __init__(self, assessments: Iterable[Assessment] = (), *, notices: Sequence[str] = ()) -> None:
+        super().__init__(assessments)
+        self.notices = list(notices)
 
 
 def assessments_record(
@@ -415,15 +590,31 @@ def assessments_record(
     source: str = AssessmentSource.WEB,
     session: TrainingSession | None = None,
     ip_address: str | None = None,
-) -> list[Assessment]:
-    """Record results all or nothing. Raises BatchRejected with every row's reasons."""
+) -> Recorded:
+    """Record results all or nothing. Raises BatchRejected with every row's reasons.
+
+    Returns the assessments, with the notices the person recording should see (Recorded.notices).
+    """
     if not rows:
-        return []
+        return Recorded()
     errors = assessments_validate(rows=rows, recorded_by=recorded_by, session=session)
     if errors:
         raise BatchRejected(errors=errors)
     now = timezone.now()
     with transaction.atomic():
+        if session is not None:
+            # The session's row lock orders this save against training_session_cancel: a session
+            # cancelled while the grid was open takes no results, and a cancel waits for this save.
+            locked = TrainingSession.objects.select_for_update().filter(pk=session.pk)
+            if locked.values_list("cancelled_at", flat=True).first() is not None:
+                message = _("This session was cancelled: it takes no results.")
+                raise BatchRejected(errors={i: [Refusal(message, "cancelled")] for i in range(len(rows))})
+            # Two saves of one session at once (two tablets, two tabs) pass validation together; the lock
+            # lets them in one at a time, and the second sees what the first recorded.
+            duplicates = assessments_duplicates(rows=rows)
+            if duplicates:
+                raise BatchRejected(errors={i: [Refusal(m, "duplicate")] for i, m in duplicates.items()})
+        notices = assessments_revocation_notices(rows=rows)
         keys = {(r.employee.id, r.course.id) for r in rows}
         prior_attempts = {
             (e, c, k): n
@@ -486,7 +677,7 @@ def assessments_record(
             ]
         )
         readiness_mark_courses(pairs=[(r.employee, r.course.id) for r in rows], reason="assessment")
-    return assessments
+    return Recorded(assessments, notices=[notices[i] for i in sorted(notices)])
 
 
 def _audit_params(assessment: Assessment) -> dict:
@@ -575,6 +766,12 @@ class RecordedOnce:
     assessments: list[Assessment]
     duplicate: bool
     redirect_to: str
+    notices: tuple[str, ...] = ()
+
+
+def submitted_form_redirect(*, form_key: uuid.UUID) -> str | None:
+    """Where the first submit of this form key was sent, if its results were recorded; None for a new key."""
+    return SubmittedForm.objects.filter(key=form_key).values_list("redirect_to", flat=True).first()
 
 
 def assessments_record_once(
@@ -592,9 +789,9 @@ def assessments_record_once(
     same key. A second, concurrent submit blocks on the unique key until the first
     commits, then fails the insert and is answered as a duplicate.
     """
-    previous = SubmittedForm.objects.filter(key=form_key).first()
+    previous = submitted_form_redirect(form_key=form_key)
     if previous is not None:
-        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
+        return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous)
     try:
         with transaction.atomic():
             SubmittedForm.objects.create(key=form_key, user=recorded_by, redirect_to=redirect_to[:255])
@@ -604,7 +801,9 @@ def assessments_record_once(
         if previous is None:
             raise
         return RecordedOnce(assessments=[], duplicate=True, redirect_to=previous.redirect_to)
-    return RecordedOnce(assessments=assessments, duplicate=False, redirect_to=redirect_to)
+    return RecordedOnce(
+        assessments=assessments, duplicate=False, redirect_to=redirect_to, notices=tuple(assessments.notices)
+    )
 
 
 # --- Training sessions ---------------------------------------------------------------
@@ -672,6 +871,161 @@ def training_session_create(
     return session
 
 
+def training_session_ensure_open(*, session: TrainingSession) -> None:
+    """Refuse any change to a cancelled session (attendees, results, edits): it stays as it was cancelled."""
+    if session.is_cancelled:
+        raise ValidationError(
+            _("This session was cancelled on %(date)s: it takes no more changes.")
+            % {"date": timezone.localtime(session.cancelled_at).date().isoformat()},
+            code="cancelled",
+        )
+
+
+def _trainer_label(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def training_session_update(
+    *,
+    session: TrainingSession,
+    actor: AbstractBaseUser,
+    held_on: datetime.date,
+    location: str,
+    delivery_mode: str,
+    trainer: AbstractBaseUser,
+    ip_address: str | None = None,
+) -> TrainingSession:
+    """Change a session's date, location, delivery mode or trainer; course and plant stay.
+
+    The trainer (a new one, or the same one on a new date) must be a trainer at the plant, authorised
+    for the course there on the session's date. Recorded results keep their own dates, so a session
+    with results may not move after its first (non-voided) result: the training came before its
+    assessments. Nothing changed: no write and no audit event. Raises ValidationError per field.
+    """
+    if not can(user=actor, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": session.plant.code})
+    location = (location or "").strip()
+    with transaction.atomic():
+        # Locked: a concurrent cancel or a results save sees this change whole, or not at all.
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        training_session_ensure_open(session=session)
+        course, plant = session.course, session.plant
+        before = {
+            "held_on": session.held_on.isoformat(),
+            "location": session.location,
+            "delivery_mode": session.delivery_mode,
+            "trainer": _trainer_label(session.trainer),
+        }
+        after = {
+            "held_on": held_on.isoformat(),
+            "location": location,
+            "delivery_mode": delivery_mode,
+            "trainer": _trainer_label(trainer),
+        }
+        changed = [name for name in before if before[name] != after[name]]
+        if not changed:
+            return session
+        errors: dict[str, list[str]] = defaultdict(list)
+        if delivery_mode not in DeliveryMode.values:
+            errors["delivery_mode"].append(_("Choose a delivery mode."))
+        if "trainer" in changed or "held_on" in changed:
+            authorisations = authorisations_by_key(
+                assessor_ids=[trainer.pk], course_ids=[course.id], plant_ids=[plant.id]
+            )
+            if not can(user=trainer, capability=Capability.RECORD_RESULTS, plant_id=plant.id) or not is_authorised(
+                authorisations, assessor_id=trainer.pk, course_id=course.id, plant_id=plant.id, on_date=held_on
+            ):
+                errors["trainer"].append(
+                    _("%(trainer)s is not authorised to assess %(course)s at plant %(plant)s on %(date)s.")
+                    % {
+                        "trainer": trainer.get_username(),
+                        "course": course.code,
+                        "plant": plant.code,
+                        "date": held_on.isoformat(),
+                    }
+                )
+        if "held_on" in changed:
+            first_result = (
+                session.assessments.filter(voided_at__isnull=True)
+                .order_by("assessed_on")
+                .values_list("assessed_on", flat=True)
+                .first()
+            )
+            if first_result is not None and held_on > first_result:
+                errors["held_on"].append(
+                    _(
+                        "Results of this session are dated from %(date)s: the session may not move after its "
+                        "first result (results keep their own dates)."
+                    )
+                    % {"date": first_result.isoformat()}
+                )
+        if errors:
+            raise ValidationError(dict(errors))
+        session.held_on = held_on
+        session.location = location
+        session.delivery_mode = delivery_mode
+        session.trainer = trainer
+        session.save(update_fields=["held_on", "location", "delivery_mode", "trainer"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.SESSION_CHANGED,
+            params=_session_params(session, fields=changed),
+            plant_id=plant.id,
+            course_id=course.id,
+            obj=session,
+            changes={
+                "before": {name: before[name] for name in changed},
+                "after": {name: after[name] for name in changed},
+            },
+            ip_address=ip_address,
+        )
+    return session
+
+
+def training_session_cancel(
+    *, session: TrainingSession, actor: AbstractBaseUser, reason: str, ip_address: str | None = None
+) -> TrainingSession:
+    """Cancel a session that has no (non-voided) results, with a reason; it stays on record as cancelled.
+
+    Results are never deleted, so a session whose results stand is not cancelled: void them first.
+    """
+    if not can(user=actor, capability=Capability.RECORD_RESULTS, plant_id=session.plant_id):
+        raise ValidationError(_("You may not run sessions at plant %(plant)s.") % {"plant": session.plant.code})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for cancelling the session."), code="reason_required")
+    with transaction.atomic():
+        # The lock orders this against a results save of the same session (assessments_record).
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        training_session_ensure_open(session=session)
+        results = session.assessments.filter(voided_at__isnull=True).count()
+        if results:
+            raise ValidationError(
+                ngettext(
+                    "This session has %(count)d recorded result: void it first, or keep the session.",
+                    "This session has %(count)d recorded results: void them first, or keep the session.",
+                    results,
+                )
+                % {"count": results},
+                code="has_results",
+            )
+        session.cancelled_at = timezone.now()
+        session.cancelled_by = actor
+        session.cancel_reason = reason
+        session.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.SESSION_CANCELLED,
+            params=_session_params(session, reason=reason),
+            plant_id=session.plant_id,
+            course_id=session.course_id,
+            obj=session,
+            changes={"reason": reason, "held_on": session.held_on.isoformat()},
+            ip_address=ip_address,
+        )
+    return session
+
+
 class AttendeeRefusal(enum.StrEnum):
     """Why someone named for a session was not added."""
 
@@ -729,6 +1083,7 @@ def training_session_attendees_add(
     One audit event names the employee numbers added, in the same transaction (none when nobody was added).
     """
     _check_may_run(session=session, actor=actor)
+    training_session_ensure_open(session=session)
     through = TrainingSession.attendees.through
     named = list({e.id: e for e in employees}.values())
     with transaction.atomic():
@@ -781,6 +1136,7 @@ def training_session_attendee_remove(
 ) -> None:
     """Take someone off the list, unless results were already recorded for them in this session; audited."""
     _check_may_run(session=session, actor=actor)
+    training_session_ensure_open(session=session)
     with transaction.atomic():
         _session_lock(session)
         if session.assessments.filter(employee=employee).exists():

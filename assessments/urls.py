@@ -12,6 +12,8 @@ urlpatterns = [
     path("sessions/", sessions.session_list, name="session-list"),
     path("sessions/new/", sessions.session_create, name="session-create"),
     path("sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/edit/", sessions.session_edit, name="session-edit"),
+    path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
     path("sessions/<int:pk>/attendees/add/", sessions.session_attendees_add, name="session-attendees-add"),
     path(
         "sessions/<int:pk>/attendees/<str:employee_no>/remove/",

@@ -201,14 +201,19 @@ def grid_save(report: Report, *, quick: bool) -> None:
         .order_by("code")
         .first()
     )
+    # Nobody twice, and nobody with a result of the course today (an earlier run on this database): the
+    # service refuses a result recorded twice (same person, course, kind, date and outcome).
     employees = list(
-        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today).select_related("plant")
+        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today)
+        .exclude(assessments__course=course, assessments__assessed_on=today)
+        .select_related("plant")
     )
     rng = random.Random(7)
     iterations = 5 if quick else 20
     service_ms, bare_ms = [], []
-    for _ in range(iterations):
-        batch = rng.sample(employees, 40)
+    people = rng.sample(employees, 40 * iterations)
+    for iteration in range(iterations):
+        batch = people[40 * iteration : 40 * (iteration + 1)]
         rows = [
             ResultInput(
                 employee=e,
@@ -495,6 +500,7 @@ def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, in
                 plant=plant, status="active", hire_date__lte=_today(plant), station_id__in=by_station
             )
             .exclude(id__in=used)
+            .exclude(assessments__assessed_on=_today(plant))  # an earlier run's pass would be a duplicate
             .select_related("plant")
             .order_by("id")[:2000]
         )

@@ -92,6 +92,15 @@ MATRIX: dict[str, Entry] = {
         # Put the attendee back before each request, so every persona meets the same session.
         data=lambda w: (w["session"].attendees.add(w["employee"]), {})[1],
     ),
+    # Editing and cancelling a session: the trainer's pages (trainers and admins of the session's plant).
+    "session-edit": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}),
+    # An empty reason is refused on the page itself: nothing is cancelled, so every persona meets the same session.
+    "session-cancel": Entry(
+        outcomes({"trainer", "admin"}),
+        kwargs=lambda w: {"pk": w["session"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
     "session-results": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"pk": w["session"].pk}),
     "result-create": Entry(outcomes({"trainer", "admin"}), kwargs=lambda w: {"employee_no": w["employee"].employee_no}),
     # An empty reason is refused with a message and a redirect to the employee page: nothing changes.

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -52,27 +53,78 @@ def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.Res
     return inputs
 
 
+def _place_refusals(
+    refusals: dict[int, list[str]],
+    *,
+    header: GridHeaderForm,
+    owner: list[GridRowForm],
+    inputs: list[services.ResultInput],
+    date_usable: bool,
+) -> None:
+    """Put each rule's refusal where the trainer fixes it: the date's and the session's once, on the
+    header; the others on their row (a refused result also marks its own input)."""
+    placed = set()
+    for index, reasons in sorted(refusals.items()):
+        row = owner[index]
+        for reason in reasons:
+            code = getattr(reason, "code", "")
+            if not date_usable and code in services.DATE_RULES:
+                continue  # checked again once the date is given: no answer from a date nobody chose
+            if code in ("future_date", "cancelled"):
+                if code not in placed:
+                    header.add_error("assessed_on" if code == "future_date" else None, reason)
+                    placed.add(code)
+                continue
+            if code == "duplicate":
+                row.refused_kinds.add(inputs[index].kind)
+            if reason not in row.service_errors:
+                row.service_errors.append(reason)
+
+
 @login_required
 def session_results(request: HttpRequest, pk: int) -> HttpResponse:
-    """The results grid: one row per attendee; saving is all or nothing, and at most once per form key."""
+    """The results grid: one row per attendee; saving is all or nothing, and at most once per form key.
+
+    A refused save answers every problem at once: the form errors of every row and, for every result
+    that could be read, the service's rules (a row with a typo does not hide another row's refusal).
+    """
     session = get_object_or_404(
         selectors.sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk
     )
+    if session.is_cancelled:
+        messages.error(request, _("This session was cancelled: it takes no results."))
+        return redirect("session-detail", pk=session.pk)
     course = session.course
     attendees = list(session.attendees.select_related("plant", "line", "station", "role").order_by("employee_no"))
+    recorded = selectors.session_results(session=session)
+    for employee in attendees:
+        for assessment in recorded.get(employee.id, []):
+            assessment.employee = employee  # can_void reads its plant: no query per result
+            assessment.voidable = services.can_void(assessment=assessment, user=request.user)
     data = request.POST if request.method == "POST" else None
     header = GridHeaderForm(data, initial={"assessed_on": session.held_on})
-    rows = [GridRowForm(data, employee=employee, course=course) for employee in attendees]
+    rows = [
+        GridRowForm(data, employee=employee, course=course, recorded=recorded.get(employee.id, []))
+        for employee in attendees
+    ]
     problems = 0
     if request.method == "POST":
-        valid = header.is_valid() & all([row.is_valid() for row in rows])  # noqa: C419 - validate every row
-        if valid:
-            filled = [row for row in rows if not row.is_blank]
-            inputs, owner = [], []
-            for row in filled:
-                for result in _row_inputs(row, assessed_on=header.cleaned_data["assessed_on"], assessor=request.user):
-                    inputs.append(result)
-                    owner.append(row)
+        header_ok = header.is_valid()
+        # A resubmit of a saved grid (double click, refresh, back): its rows are recorded by now, so answer
+        # it as the repeat it is before the rows would refuse their already recorded kinds.
+        saved_to = header_ok and services.submitted_form_redirect(form_key=header.cleaned_data["form_key"])
+        if saved_to:
+            messages.info(request, _("These results were already saved; nothing was recorded twice."))
+            return redirect(saved_to)
+        rows_ok = all([row.is_valid() for row in rows])  # noqa: C419 - validate every row
+        assessed_on = header.cleaned_data.get("assessed_on")
+        filled = [row for row in rows if not row.is_closed and not row.is_blank]
+        inputs, owner = [], []
+        for row in filled:
+            for result in _row_inputs(row, assessed_on=assessed_on or session.held_on, assessor=request.user):
+                inputs.append(result)
+                owner.append(row)
+        if header_ok and rows_ok:
             if not inputs:
                 messages.warning(request, _("No results were entered: nothing was recorded."))
                 return redirect("session-results", pk=session.pk)
@@ -87,14 +139,12 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                     ip_address=client_ip(request),
                 )
             except services.BatchRejected as rejected:
-                for index, reasons in rejected.errors.items():
-                    for reason in reasons:
-                        if reason not in owner[index].service_errors:
-                            owner[index].service_errors.append(reason)
+                _place_refusals(rejected.errors, header=header, owner=owner, inputs=inputs, date_usable=True)
             else:
                 if outcome.duplicate:
                     messages.info(request, _("These results were already saved; nothing was recorded twice."))
                 else:
+                    blank = sum(1 for row in rows if not row.is_closed) - len(filled)
                     messages.success(
                         request,
                         ngettext(
@@ -102,11 +152,15 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                             "%(rows)d rows recorded (%(results)d results); %(blank)d blank rows left out.",
                             len(filled),
                         )
-                        % {"rows": len(filled), "results": len(outcome.assessments), "blank": len(rows) - len(filled)},
+                        % {"rows": len(filled), "results": len(outcome.assessments), "blank": blank},
                     )
+                    for notice in outcome.notices:
+                        messages.warning(request, notice)
                 return redirect(outcome.redirect_to)
+        elif inputs:
+            refusals = services.assessments_validate(rows=inputs, recorded_by=request.user, session=session)
+            _place_refusals(refusals, header=header, owner=owner, inputs=inputs, date_usable=assessed_on is not None)
         problems = sum(1 for row in rows if row.all_errors) + int(bool(header.errors))
-    recorded = selectors.session_results(session=session)
     return render(
         request,
         "assessments/session_results.html",
@@ -114,8 +168,9 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "course": course,
             "header": header,
-            "grid": [(row, recorded.get(row.employee.id, [])) for row in rows],
+            "grid": rows,
             "problems": problems,
+            "voidable": [a for results in recorded.values() for a in results if getattr(a, "voidable", False)],
         },
         status=200,
     )
@@ -152,7 +207,8 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 )
             except services.BatchRejected as rejected:
                 for reason in rejected.errors.get(0, []):
-                    form.add_error(None, reason)
+                    on_date = getattr(reason, "code", "") in ("future_date", "before_hire")
+                    form.add_error("assessed_on" if on_date else None, reason)
             else:
                 if outcome.duplicate:
                     messages.info(request, _("This result was already saved; nothing was recorded twice."))
@@ -167,6 +223,8 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                             "outcome": _("pass") if assessment.passed else _("fail"),
                         },
                     )
+                    for notice in outcome.notices:
+                        messages.warning(request, notice)
                 return redirect(outcome.redirect_to)
     else:
         initial = {"assessed_on": employee.plant.local_today()}
@@ -201,6 +259,12 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Entry voided: %(entry)s.") % {"entry": assessment})
+    # The grid voids in place and comes back to itself; only a path of this site is followed.
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("employee-detail", employee_no=assessment.employee.employee_no)
 
 

@@ -1,4 +1,4 @@
-"""Training sessions: list, create, detail, attendees."""
+"""Training sessions: list, create, detail, attendees, edit and cancel."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import services
-from assessments.forms import AttendeesAddForm, SessionCreateForm
+from assessments.forms import AttendeesAddForm, ReasonForm, SessionCreateForm, SessionEditForm
 from assessments.models import TrainingSession
 from assessments.selectors import gaps_matching, session_results, sessions_for_user, trainer_gaps
 from certtrack.forms import MAX_ID
@@ -184,3 +184,59 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
     else:
         messages.success(request, _("%(employee)s removed from the session.") % {"employee": employee})
     return redirect("session-detail", pk=session.pk)
+
+
+def _open_session_or_back(request: HttpRequest, pk: int) -> tuple[TrainingSession, HttpResponse | None]:
+    """The session, for someone who may run sessions at its plant (404 otherwise), or a way back to its
+    page when it was cancelled: a cancelled session takes no more changes."""
+    session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
+    try:
+        services.training_session_ensure_open(session=session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return session, redirect("session-detail", pk=session.pk)
+    return session, None
+
+
+@login_required
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the date, location, delivery mode or trainer of a session."""
+    session, back = _open_session_or_back(request, pk)
+    if back is not None:
+        return back
+    form = SessionEditForm(request.POST if request.method == "POST" else None, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_session_update(
+                session=session, actor=request.user, **form.cleaned_data, ip_address=client_ip(request)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.has_changed():
+                messages.success(request, _("Session changed."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("session-detail", pk=session.pk)
+    return render(request, "assessments/session_edit.html", {"session": session, "form": form})
+
+
+@login_required
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a session without results, with a reason (a page that asks for it, then the cancel)."""
+    session, back = _open_session_or_back(request, pk)
+    if back is not None:
+        return back
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_session_cancel(
+                session=session, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Session cancelled."))
+            return redirect("session-detail", pk=session.pk)
+    results = session.assessments.filter(voided_at__isnull=True).count()
+    return render(request, "assessments/session_cancel.html", {"session": session, "form": form, "results": results})

@@ -8,6 +8,8 @@
   var passMark = parseInt(grid.dataset.passMark, 10);
   var needed = parseInt(grid.dataset.needed, 10);
   var rows = Array.prototype.slice.call(grid.querySelectorAll("tbody tr[data-row]"));
+  // Rows with something left to enter (a row whose every kind is recorded has no inputs).
+  var openRows = rows.filter(function (row) { return !!row.querySelector("[data-col]"); });
   var counter = document.querySelector("[data-filled-count]");
   var BADGES = ["text-bg-success", "text-bg-danger", "text-bg-secondary", "text-bg-warning"];
 
@@ -29,6 +31,10 @@
     }
     var practical = row.querySelector("input[data-col=practical]:checked");
     if (practical && practical.value) { outcomes.push(practical.value === "pass"); }
+    // Kinds already recorded in this session count towards the row's outcome (they have no input).
+    (row.dataset.recorded || "").split(" ").forEach(function (value) {
+      if (value) { outcomes.push(value === "pass"); }
+    });
     var badge = row.querySelector("[data-outcome]");
     var text = "";
     var css = "";
@@ -40,14 +46,14 @@
     if (css) { badge.classList.add(css); }
     badge.textContent = text;
     row.dataset.filled = Array.prototype.some.call(
-      row.querySelectorAll("input[type=text]"), function (input) { return input.value.trim() !== ""; }
+      row.querySelectorAll("input[type=text][data-col]"), function (input) { return input.value.trim() !== ""; }
     ) || !!(practical && practical.value) ? "1" : "";
   }
 
   function updateCounter() {
     if (!counter) { return; }
-    var filled = rows.filter(function (row) { return row.dataset.filled === "1"; }).length;
-    counter.textContent = counter.dataset.template.replace("%(filled)s", filled).replace("%(total)s", rows.length);
+    var filled = openRows.filter(function (row) { return row.dataset.filled === "1"; }).length;
+    counter.textContent = counter.dataset.template.replace("%(filled)s", filled).replace("%(total)s", openRows.length);
   }
 
   function focusCell(row, column) {
@@ -81,7 +87,10 @@
     // Enter never submits half a grid by accident: it moves to the same cell one row down
     // (like Tab moves across), and from the last row to the save button.
     event.preventDefault();
-    var next = rows[rows.indexOf(row) + (event.shiftKey ? -1 : 1)];
+    // Rows where this column is already recorded are stepped over.
+    var step = event.shiftKey ? -1 : 1;
+    var next = rows[rows.indexOf(row) + step];
+    while (next && !next.querySelector("[data-col=" + target.dataset.col + "]")) { next = rows[rows.indexOf(next) + step]; }
     if (next) { focusCell(next, target.dataset.col); } else if (!event.shiftKey) { document.getElementById("save-results").focus(); }
   });
 
@@ -106,9 +115,10 @@
   updateCounter();
   var firstError = grid.querySelector("tr.table-danger[data-row]");
   if (firstError) {
-    var cell = firstError.querySelector(".is-invalid") || firstError.querySelector("input[type=text]");
+    var cell = firstError.querySelector("input.is-invalid") || firstError.querySelector("input[type=text][data-col]") || firstError.querySelector("[data-col]");
     if (cell) { cell.focus(); }
-  } else if (rows.length) {
-    focusCell(rows[0], grid.querySelector("[data-col=score]") ? "score" : "practical");
+  } else {
+    var first = grid.querySelector("[data-col=score]") || grid.querySelector("[data-col=practical]");
+    if (first) { focusCell(first.closest("tr[data-row]"), first.dataset.col); }
   }
 })();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -9,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments import services
 from assessments.models import Assessment, Certification, SubmittedForm
 from tests import factories
+from tests.assessments.helpers import certify, result
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +99,8 @@ def test_it_saves_nothing_and_keeps_every_value_when_one_row_is_invalid(client, 
     assert 'value="130"' in content and 'value="85"' in content and 'value="92"' in content
     assert 'value="typo?"' in content
     assert f'value="{key}"' in content  # the same key: the corrected form is still one submission
-    assert '<tr data-row class="table-danger" id="grid-row-SY002">' in content
-    assert '<tr data-row class="" id="grid-row-SY001">' in content
+    assert '<tr data-row class="table-danger" id="grid-row-SY002"' in content
+    assert '<tr data-row class="" id="grid-row-SY001"' in content
 
     corrected = client.post(_url(session), _payload(session, {**entries, team[1]: ("100", "pass", "")}, key=key))
 
@@ -208,3 +211,172 @@ def test_it_sends_anonymous_users_to_log_in(client, session) -> None:
 
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+# --- Reopening a grid (issue #14 item 9) ------------------------------------------------------
+
+
+def test_it_shows_rows_recorded_in_this_session_as_recorded_and_records_nothing_twice(
+    client, trainer, session, team
+) -> None:
+    client.force_login(trainer)
+    client.post(_url(session), _payload(session, {team[0]: ("85", "pass", ""), team[1]: ("90", "", "")}))
+    assert Assessment.objects.filter(session=session).count() == 3
+
+    reopened = client.get(_url(session)).content.decode()
+
+    # SY001 has both kinds: no input left; SY002 has its theory: only the practical is open.
+    assert reopened.count('data-col="score"') == 8
+    assert reopened.count('data-col="practical"') == 27
+    assert f'name="row-{team[0].id}-score"' not in reopened
+    assert f'name="row-{team[0].id}-practical"' not in reopened
+    assert f'name="row-{team[1].id}-score"' not in reopened
+    assert f'name="row-{team[1].id}-practical"' in reopened
+    assert reopened.count("data-closed") == 1
+    assert reopened.count('data-recorded-kind="theory"') == 2
+    assert reopened.count('data-recorded-kind="practical"') == 1
+    assert reopened.count('form="void-') == 6  # the trainer may void their own: a reason and a button each
+
+    # The same entry sent again from a fresh form (the reported bug: "1 row recorded (2 results)" again).
+    again = client.post(_url(session), _payload(session, {team[0]: ("85", "pass", "")}))
+
+    assert again.status_code == 200
+    assert "a result was saved in this session meanwhile" in again.content.decode()
+    assert Assessment.objects.filter(session=session).count() == 3
+
+
+def test_it_frees_a_voided_result_and_voids_from_the_grid(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+    client.post(_url(session), _payload(session, {team[0]: ("58", "pass", "")}))
+    theory = Assessment.objects.get(employee=team[0], kind="theory")
+
+    voided = client.post(
+        reverse("assessment-void", args=[theory.pk]), {"reason": "typed 58 for 85", "next": _url(session)}
+    )
+
+    assert voided.status_code == 302 and voided["Location"] == _url(session)
+    page = client.get(_url(session)).content.decode()
+    assert f'name="row-{team[0].id}-score"' in page  # the theory is open again
+    assert f'name="row-{team[0].id}-practical"' not in page
+    recorded = client.post(_url(session), _payload(session, {team[0]: ("85", "", "")}), follow=True)
+    assert "1 row recorded (1 results); 9 blank rows left out." in recorded.content.decode()
+    assert sorted(Assessment.objects.filter(session=session, voided_at__isnull=True).values_list("kind", "score")) == [
+        ("practical", None),
+        ("theory", 85),
+    ]
+
+
+def test_it_follows_only_a_path_of_this_site_after_a_void(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+    client.post(_url(session), _payload(session, {team[0]: ("58", "", "")}))
+    theory = Assessment.objects.get(employee=team[0])
+
+    response = client.post(
+        reverse("assessment-void", args=[theory.pk]), {"reason": "wrong", "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == reverse("employee-detail", args=[team[0].employee_no])
+
+
+def test_it_refuses_an_identical_result_recorded_elsewhere_with_the_imports_words(
+    client, trainer, session, team, hv_course
+) -> None:
+    services.assessment_record(
+        row=result(team[0], hv_course, "theory", session.held_on, trainer, score=85), recorded_by=trainer
+    )
+    client.force_login(trainer)
+
+    response = client.post(_url(session), _payload(session, {team[0]: ("85", "pass", "")}))
+
+    content = response.content.decode()
+    assert "already recorded" in content
+    assert f'id="id_row-{team[0].id}-score" value="85"' in content
+    assert "grid-score is-invalid" in content  # the refused input itself is marked
+    assert Assessment.objects.count() == 1
+
+
+# --- Every problem in one save (issue #14 item 10) ---------------------------------------------
+
+
+def test_it_answers_every_problem_of_every_row_in_one_save(client, trainer, session, team) -> None:
+    team[3].status = "left"
+    team[3].save()
+    client.force_login(trainer)
+    entries = {
+        team[0]: ("", "", "absent"),  # a form error: notes without a result
+        team[1]: ("85", "pass", ""),  # fine
+        team[3]: ("90", "", ""),  # a rule: not active
+        team[4]: ("130", "", ""),  # a rule: score out of range
+    }
+
+    response = client.post(_url(session), _payload(session, entries))
+
+    content = response.content.decode()
+    assert "Enter a result, or clear the notes of this row." in content
+    assert "SY004 is not active (Left)." in content
+    assert "The score must be between 0 and 100." in content
+    assert "Nothing was saved: 3 rows have problems." in content
+    assert '<tr data-row class="" id="grid-row-SY002"' in content
+    assert Assessment.objects.count() == 0
+
+
+def test_it_marks_a_future_date_once_on_the_date_field(client, trainer, session, team, today) -> None:
+    client.force_login(trainer)
+    payload = _payload(session, {team[0]: ("85", "pass", ""), team[1]: ("90", "", ""), team[2]: ("", "fail", "")})
+    payload["assessed_on"] = (today + dt.timedelta(days=1)).isoformat()
+
+    response = client.post(_url(session), payload)
+
+    content = response.content.decode()
+    assert content.count("The assessment date may not be in the future.") == 1
+    assert '<div class="invalid-feedback">The assessment date may not be in the future.</div>' in content
+    assert "table-danger" not in content.split('id="results-grid"')[1]  # no row is blamed for the date
+    assert "Nothing was saved: 1 row has a problem." in content
+    assert Assessment.objects.count() == 0
+
+
+def test_it_answers_a_future_date_and_a_row_problem_together(client, trainer, session, team, today) -> None:
+    client.force_login(trainer)
+    payload = _payload(session, {team[0]: ("", "", "absent"), team[1]: ("130", "", "")})
+    payload["assessed_on"] = (today + dt.timedelta(days=3)).isoformat()
+
+    content = client.post(_url(session), payload).content.decode()
+
+    assert content.count("The assessment date may not be in the future.") == 1
+    assert "Enter a result, or clear the notes of this row." in content
+    assert "The score must be between 0 and 100." in content
+
+
+def test_it_still_checks_the_rows_without_a_date(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+    payload = _payload(session, {team[0]: ("130", "", "")})
+    payload["assessed_on"] = ""
+
+    content = client.post(_url(session), payload).content.decode()
+
+    assert "This field is required." in content
+    assert "The score must be between 0 and 100." in content
+    assert Assessment.objects.count() == 0
+
+
+# --- A pass that leaves a revocation standing (issue #14 item 11) ---------------------------------
+
+
+def test_it_warns_that_a_same_day_pass_leaves_a_revoked_certification_revoked(
+    client, trainer, manager, session, team, hv_course, today
+) -> None:
+    certify(team[0], hv_course, today - dt.timedelta(days=30), trainer)
+    services.certification_revoke(
+        certification=Certification.objects.get(employee=team[0], course=hv_course), actor=manager, reason="Q-17"
+    )
+    client.force_login(trainer)
+
+    response = client.post(_url(session), _payload(session, {team[0]: ("95", "pass", "")}), follow=True)
+
+    content = response.content.decode()
+    assert "1 row recorded (2 results); 9 blank rows left out." in content
+    assert (
+        f"SY001&#x27;s certification in HV-001 stays revoked: it was revoked on {today.isoformat()}, and a pass "
+        "restores it only when dated after the revocation." in content
+    )
+    assert Certification.objects.get(employee=team[0], course=hv_course).certified_on is None
