@@ -200,7 +200,7 @@ def test_it_cancels_a_session_only_once_its_results_are_voided(session, trainer,
     assert session.is_cancelled
 
 
-def test_a_cancelled_session_takes_no_results_attendees_or_edits(session, trainer, team, hv_course, today) -> None:
+def test_it_refuses_on_a_cancelled_session_any_results_attendees_or_edits(session, trainer, team, hv_course, today) -> None:
     _update(session, trainer, held_on=today)
     services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     session.refresh_from_db()
@@ -210,9 +210,9 @@ def test_a_cancelled_session_takes_no_results_attendees_or_edits(session, traine
             rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
         )
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendees_add(session=session, employees=[team[5]])
+        services.training_session_attendees_add(session=session, employees=[team[5]], actor=trainer)
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendee_remove(session=session, employee=team[0])
+        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
     with pytest.raises(ValidationError, match="This session was cancelled on"):
         _update(session, trainer, location="Hall B")
 
@@ -221,7 +221,7 @@ def test_a_cancelled_session_takes_no_results_attendees_or_edits(session, traine
     assert session.attendees.count() == 3
 
 
-def test_a_save_that_started_before_the_cancel_records_nothing(session, trainer, team, hv_course, today) -> None:
+def test_it_records_nothing_from_a_save_that_started_before_the_cancel(session, trainer, team, hv_course, today) -> None:
     """The grid was open (its session object loaded) when someone else cancelled the session."""
     _update(session, trainer, held_on=today)
     stale = TrainingSession.objects.get(pk=session.pk)
@@ -356,7 +356,7 @@ def test_it_says_why_a_session_with_results_is_not_cancelled(client, session, tr
     assert not session.is_cancelled
 
 
-def test_a_cancelled_session_sends_its_pages_back_with_the_reason(client, session, trainer, team) -> None:
+def test_it_sends_the_pages_of_a_cancelled_session_back_with_the_reason(client, session, trainer, team) -> None:
     services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     client.force_login(trainer)
 
