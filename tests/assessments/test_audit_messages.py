@@ -16,13 +16,6 @@ from assessments.audit_messages import audit_message, audit_summary_render
 from assessments.models import AuditAction, AuditEvent
 from certtrack.services import roster_export_write
 from tests.assessments.helpers import result
-from tests.pending_catalog import pending_translations
-
-
-@pytest.fixture(autouse=True)
-def _chinese_strings():  # noqa: ANN202
-    with pending_translations("i18n"):
-        yield
 
 
 def _zh(event: AuditEvent) -> str:
