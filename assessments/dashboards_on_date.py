@@ -13,7 +13,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from assessments import rollup
+from assessments import rollup, validity
 from assessments.dashboards import (
     TREND_DAYS,
     BlockingCourse,
@@ -64,7 +64,7 @@ class EmployeeRow:
 
     @property
     def completion(self) -> float:
-        return 1.0 if self.required_count == 0 else self.valid_count / self.required_count
+        return validity.completion(valid=self.valid_count, required=self.required_count)
 
 
 def _trend_history(plant: Plant, on_date: datetime.date) -> dict[int, list[tuple[datetime.date, float | None]]]:

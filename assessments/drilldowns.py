@@ -27,7 +27,7 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments import rollup
+from assessments import rollup, validity
 from assessments.models import (
     Assessment,
     Certification,
@@ -97,7 +97,7 @@ class PersonRow:
 
     @property
     def completion(self) -> float:
-        return 1.0 if self.required == 0 else self.valid / self.required
+        return validity.completion(valid=self.valid, required=self.required)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from assessments import validity
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -1099,7 +1100,7 @@ class EmployeeFigures:
 
     @property
     def completion(self) -> float:
-        return 1.0 if self.required_count == 0 else self.valid_count / self.required_count
+        return validity.completion(valid=self.valid_count, required=self.required_count)
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ class Qualification:
     @property
     def completion(self) -> float:
         """valid / required; 1.0 for an empty required set (DOMAIN.md)."""
-        return 1.0 if self.required == 0 else self.valid / self.required
+        return validity.completion(valid=self.valid, required=self.required)
 
 
 def employee_requirements(*, employee: Employee, on_date: datetime.date) -> list[RequirementRow]:

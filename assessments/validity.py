@@ -132,3 +132,8 @@ def expires_within(
     if expires_on is None or not is_valid_on(certified_on=certified_on, expires_on=expires_on, on_date=on_date):
         return False
     return expires_on <= on_date + datetime.timedelta(days=days)
+
+
+def completion(*, valid: int, required: int) -> float:
+    """Met required courses / required courses; 1.0 for an empty required set (DOMAIN.md "Completion")."""
+    return 1.0 if required == 0 else valid / required
