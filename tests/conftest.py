@@ -129,6 +129,19 @@ def _celery_eager_unless_marked(request: pytest.FixtureRequest, settings) -> Non
     app.conf.task_always_eager = saved
 
 
+@pytest.fixture
+def browser():  # noqa: ANN201
+    """Headless Chromium (tests/browser.py), closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
 # --- Plants and personas ---------------------------------------------------------
 
 

@@ -4,37 +4,13 @@ plan a session for them, and find exactly them on the new session's list."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.urls import reverse
 
 from tests import factories
+from tests.browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = os.environ.get("CERTTRACK_SCREENSHOTS", "/tmp")  # noqa: S108 - screenshots to look at
-
-
-@pytest.fixture
-def browser():  # noqa: ANN201
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def test_it_adds_the_ticked_people_of_a_search(live_server, browser, trainer, hv_course, team) -> None:

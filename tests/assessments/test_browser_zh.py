@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from assessments.models import Assessment, TrainingSession
 from tests import factories
-from tests.assessments.test_browser_grid import browser  # noqa: F401 - the Chromium fixture
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from assessments import rollup
 from tests.assessments.conftest import D1
-
-SCREENSHOTS = Path(tempfile.gettempdir())  # look at them after a run: desktop and tablet
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
 
 def _is_error(message) -> bool:  # noqa: ANN001

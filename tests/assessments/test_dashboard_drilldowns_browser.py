@@ -10,7 +10,8 @@ from django.conf import settings
 
 from assessments import rollup
 from tests.assessments.conftest import D1
-from tests.assessments.test_dashboard_browser import CHROMIUM_ARGS, SCREENSHOTS, _is_error
+from tests.assessments.test_dashboard_browser import _is_error
+from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
 
 @pytest.mark.chromium

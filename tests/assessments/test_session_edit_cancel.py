@@ -200,7 +200,7 @@ def test_it_cancels_a_session_only_once_its_results_are_voided(session, trainer,
     assert session.is_cancelled
 
 
-def test_it_refuses_on_a_cancelled_session_any_results_attendees_or_edits(session, trainer, team, hv_course, today) -> None:
+def test_it_refuses_results_attendees_and_edits_once_cancelled(session, trainer, team, hv_course, today) -> None:
     _update(session, trainer, held_on=today)
     services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     session.refresh_from_db()
@@ -221,7 +221,7 @@ def test_it_refuses_on_a_cancelled_session_any_results_attendees_or_edits(sessio
     assert session.attendees.count() == 3
 
 
-def test_it_records_nothing_from_a_save_that_started_before_the_cancel(session, trainer, team, hv_course, today) -> None:
+def test_it_records_nothing_from_a_save_begun_before_the_cancel(session, trainer, team, hv_course, today) -> None:
     """The grid was open (its session object loaded) when someone else cancelled the session."""
     _update(session, trainer, held_on=today)
     stale = TrainingSession.objects.get(pk=session.pk)

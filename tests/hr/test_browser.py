@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.browser import CHROMIUM_ARGS as ARGS
+from tests.browser import SCREENSHOTS as SHOTS
 from tests.hr.helpers import EMPLOYEE_HEADERS, make_xlsx
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(tempfile.gettempdir())
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def test_hr_uploads_a_file_and_sees_every_error_before_anything_is_written(live_server, org, hr, tmp_path) -> None:  # noqa: ANN001
