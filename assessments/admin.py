@@ -19,8 +19,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
-    list_display = ["course", "plant", "held_on", "location", "delivery_mode", "trainer"]
+class TrainingSessionAdmin(ReadOnlyAdmin):
+    # Read-only: sessions are created, changed and cancelled on the trainer's pages, through the services
+    # that check the trainer's authorisation and the session's results and write the audit event.
+    list_display = ["course", "plant", "held_on", "location", "delivery_mode", "trainer", "cancelled_at"]
     list_filter = ["plant", "delivery_mode"]
     search_fields = ["course__code", "location", "trainer__username"]
     date_hierarchy = "held_on"

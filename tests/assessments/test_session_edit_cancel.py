@@ -384,3 +384,16 @@ def test_it_answers_404_to_people_who_do_not_run_sessions_there(request, client,
     assert (edit.status_code, cancel.status_code) == (404, 404)
     session.refresh_from_db()
     assert (session.location, session.is_cancelled) == ("Training room 2", False)
+
+
+def test_it_keeps_the_admin_from_changing_a_session_behind_the_services(client, admin_user, session) -> None:
+    """The admin shows sessions read-only: a change there would skip the trainer checks and the audit event."""
+    client.force_login(admin_user)
+    url = reverse("admin:assessments_trainingsession_change", args=[session.pk])
+
+    assert client.get(url).status_code == 200  # viewable
+    response = client.post(url, {"location": "Moved", "cancel_reason": "by the back door"})
+
+    assert response.status_code == 403
+    session.refresh_from_db()
+    assert (session.location, session.cancel_reason, session.cancelled_at) == ("Training room 2", "", None)
