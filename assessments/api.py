@@ -21,13 +21,12 @@ from django.views.decorators.csrf import csrf_exempt
 from assessments import dashboards, rollup
 from assessments.selectors import CertificationAsOf, employee_other_certifications_as_of, employee_requirements
 from assessments.tokens import api_token_user
+from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from courses.models import Course
 from employees.models import Employee, Plant
 from employees.selectors import Capability, employee_get_for_user, plant_get_for_user, plants_for_user
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-EARLIEST_DATE = datetime.date(1970, 1, 1)
-LATEST_DATE = datetime.date(2199, 12, 31)
 
 
 class BadRequest(Exception):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Assessment, AuditAction, CertificationStatus, TrainingSession
 from assessments.selectors import GAP_ORDER
 from certtrack import forms as fields
+from certtrack.names import user_name
 from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation
 from courses.selectors import courses_authorised_for
 from employees.models import Employee, EmployeeStatus, Station
@@ -369,7 +370,7 @@ class GridRowForm(forms.Form):
 
 class TrainerChoiceField(fields.ModelChoiceField):
     def label_from_instance(self, obj: AbstractBaseUser) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return user_name(obj)
 
 
 class SessionEditForm(forms.Form):

@@ -38,6 +38,7 @@ from assessments.models import (
     TrainingSession,
 )
 from certtrack.queue import enqueue_on_commit
+from certtrack.times import in_zone
 
 # Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
 from certtrack.translatable import Translatable
@@ -876,7 +877,7 @@ def training_session_ensure_open(*, session: TrainingSession) -> None:
     if session.is_cancelled:
         raise ValidationError(
             _("This session was cancelled on %(date)s: it takes no more changes.")
-            % {"date": timezone.localtime(session.cancelled_at).date().isoformat()},
+            % {"date": in_zone(session.cancelled_at, session.plant).date().isoformat()},  # the plant's day
             code="cancelled",
         )
 
@@ -1063,7 +1064,13 @@ def _session_lock(session: TrainingSession) -> None:
     would break the (session, employee) unique pair; removing a person while their results are being
     checked has the same race. Serialising the attendee writes of one session on its row removes both.
     """
-    list(TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("pk", flat=True))
+    cancelled_at = (
+        TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list("cancelled_at", flat=True).first()
+    )
+    # A cancel may have committed between the caller's read of the session and this lock.
+    if cancelled_at is not None:
+        session.cancelled_at = cancelled_at
+        training_session_ensure_open(session=session)
 
 
 def _check_may_run(*, session: TrainingSession, actor: AbstractBaseUser) -> None:
@@ -1139,7 +1146,7 @@ def training_session_attendee_remove(
     training_session_ensure_open(session=session)
     with transaction.atomic():
         _session_lock(session)
-        if session.assessments.filter(employee=employee).exists():
+        if session.assessments.filter(employee=employee, voided_at__isnull=True).exists():
             raise ValidationError(
                 _("%(employee)s already has results in this session; void them first.")
                 % {"employee": employee.employee_no}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Primary keys are 64-bit; a larger number must be "not a valid choice", not a database overflow (a 500).
 MAX_ID = 2**63 - 1
@@ -36,6 +39,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 # --- Dates ----------------------------------------------------------------------------------------
 
 ISO_DATE = "%Y-%m-%d"
+# Every date certtrack accepts, in forms and the API: expiry windows and validity add days and months
+# to it, and a filter adds a day and a time zone, so it stays far from date.min and date.max.
+EARLIEST_DATE = datetime.date(1970, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
 
 
 class DateInput(forms.DateInput):
@@ -61,6 +68,20 @@ class DateInput(forms.DateInput):
 
 
 class DateField(forms.DateField):
-    """A date field shown as a browser date picker (see DateInput)."""
+    """A date field shown as a browser date picker (see DateInput), between EARLIEST_DATE and LATEST_DATE."""
 
     widget = DateInput
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("min", EARLIEST_DATE.isoformat())
+        self.widget.attrs.setdefault("max", LATEST_DATE.isoformat())
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValidationError(
+                _("Enter a date between %(earliest)s and %(latest)s."),
+                code="out_of_range",
+                params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from assessments.forms import AuditFilterForm
@@ -36,7 +36,16 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit log as an Excel workbook, in the requester's language and zone (named in the
     time column's header): column widths, frozen header, autofilter; text cells never become formulas."""
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # Never the whole log for a filter that could not be read: say what is wrong instead.
+        reasons = [
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}".lstrip(": ")
+            for name, errors in form.errors.items()
+        ]
+        return HttpResponseBadRequest(
+            "\n".join(str(reason) for reason in reasons), content_type="text/plain; charset=utf-8"
+        )
+    filters = form.cleaned_data if form.is_bound else {}
     zone = viewer_zone(request.user)
     events = audit_events_for_user(user=request.user, filters=filters, zone=zone)
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -83,3 +83,20 @@ def test_it_exports_the_filtered_log_as_text_never_formulas(client, auditor, eve
     assert summary.value == '=HYPERLINK("http://evil")'
     assert summary.data_type == "s"
     assert rows[0][6].value == "SY-1"
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"), [("0001-01-01", ""), ("", "9999-12-31"), ("1969-12-31", "2200-01-01")]
+)
+def test_it_refuses_dates_out_of_range_with_a_message(client, auditor, events, date_from, date_to) -> None:  # noqa: ANN001, ARG001
+    """Dates near date.min and date.max overflowed a day or a time zone away: a 500 on the page and the export."""
+    client.force_login(auditor)
+    params = {"date_from": date_from, "date_to": date_to}
+
+    page = client.get(reverse("audit-log"), params)
+    export = client.get(reverse("audit-export"), params)
+
+    assert page.status_code == 200
+    assert "Enter a date between 1970-01-01 and 2199-12-31." in page.content.decode()
+    assert export.status_code == 400  # never the whole log for a filter it could not read
+    assert "Enter a date between 1970-01-01 and 2199-12-31." in export.content.decode()

@@ -397,3 +397,49 @@ def test_it_keeps_the_admin_from_changing_a_session_behind_the_services(client, 
     assert response.status_code == 403
     session.refresh_from_db()
     assert (session.location, session.cancel_reason, session.cancelled_at) == ("Training room 2", "", None)
+
+
+def test_it_refuses_attendee_changes_when_the_cancel_lands_after_the_caller_read_the_session(
+    session, trainer, team
+) -> None:
+    """The caller's copy predates the cancel (another tablet cancelled in between): the lock re-reads it."""
+    stale = TrainingSession.objects.get(pk=session.pk)
+    services.training_session_cancel(session=session, actor=trainer, reason="room flooded")
+
+    with pytest.raises(ValidationError, match="This session was cancelled on"):
+        services.training_session_attendees_add(session=stale, employees=[team[5]], actor=trainer)
+    with pytest.raises(ValidationError, match="This session was cancelled on"):
+        services.training_session_attendee_remove(session=stale, employee=team[0], actor=trainer)
+
+    assert sorted(session.attendees.values_list("pk", flat=True)) == sorted(e.pk for e in team[:3])
+    assert not AuditEvent.objects.filter(
+        action__in=[AuditAction.SESSION_ATTENDEES_ADDED, AuditAction.SESSION_ATTENDEE_REMOVED]
+    ).exists()
+
+
+def test_it_takes_someone_off_once_their_results_in_the_session_are_voided(
+    session, trainer, team, hv_course, today
+) -> None:
+    _update(session, trainer, held_on=today)
+    recorded = services.assessments_record(
+        rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
+    )[0]
+    with pytest.raises(ValidationError, match="already has results in this session"):
+        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+
+    services.assessment_void(assessment=recorded, actor=trainer, reason="wrong person")
+    services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+
+    assert team[0] not in session.attendees.all()
+
+
+def test_it_names_who_cancelled_family_name_first_and_when_in_the_plant_zone(client, session, trainer) -> None:
+    trainer.first_name, trainer.last_name = "建国", "刘"
+    trainer.save()
+    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    client.force_login(trainer)
+
+    page = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+
+    assert "Cancelled by 刘建国 on " in page
+    assert "(Asia/Shanghai)." in page
