@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from assessments import rollup, validity
 from assessments.models import (
@@ -401,7 +401,7 @@ def tables(d: Drilldown) -> list[Table]:
                 _("Job role"),
                 _("Qualified"),
                 _("Valid"),
-                _("Required"),
+                pgettext("count of required courses", "Required"),
                 _("Completion %"),
                 _("Next expiry"),
             ],
@@ -466,7 +466,7 @@ def tables(d: Drilldown) -> list[Table]:
             headers=[
                 _("Line"),
                 _("Station"),
-                _("Name"),
+                pgettext("a station's name", "Name"),
                 _("Qualified"),
                 _("Target"),
                 _("Covered"),

@@ -18,16 +18,17 @@ from employees.selectors import Capability
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Shown in the viewer's zone (certtrack.times.viewer_zone), named in the header; the date filters are its days."""
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
     zone = viewer_zone(request.user)
-    events = audit_events_for_user(user=request.user, filters=filters, zone=zone)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    filtered = not form.is_bound or form.is_valid()
+    events = audit_events_for_user(user=request.user, filters=form.cleaned_data if form.is_bound else {}, zone=zone)
+    # A filter that could not be read lists nothing (its error says why), never the whole log.
+    page = Paginator(events if filtered else events.none(), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "assessments/audit/log.html",
-        {"form": form, "page": page, "query": query.urlencode(), "zone": zone},
+        {"form": form, "page": page, "query": query.urlencode(), "zone": zone, "filtered": filtered},
     )
 
 

@@ -98,5 +98,7 @@ def test_it_refuses_dates_out_of_range_with_a_message(client, auditor, events, d
 
     assert page.status_code == 200
     assert "Enter a date between 1970-01-01 and 2199-12-31." in page.content.decode()
+    assert list(page.context["page"]) == []  # nothing listed for a filter it could not read, not the whole log
+    assert reverse("audit-export") not in page.content.decode()
     assert export.status_code == 400  # never the whole log for a filter it could not read
     assert "Enter a date between 1970-01-01 and 2199-12-31." in export.content.decode()
