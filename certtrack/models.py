@@ -100,20 +100,30 @@ class ClaimState(models.TextChoices):
     UNSENT = "unsent", _("Not sent yet")
     SENT = "sent", _("Sent again")
     RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    GIVEN_UP = "given_up", _("Given up")
 
 
 class TaskClaim(models.Model):
-    """A Celery task the broker alone could lose; certtrack.claims sweeps these rows every minute.
+    """A piece of work that the broker alone could lose; certtrack.claims sweeps these rows every minute.
 
+    One row per piece of work, found by origin_id (the id of its first message): the sweep's resends
+    and Celery's retries carry it in a header, and a killed message that Redis hands back after its
+    visibility timeout has it as its own id. task_id is the message that runs the work now (or is
+    awaited to).
     - running: a worker runs it and refreshes heartbeat_at. A worker killed outright (OOM kill,
       host reboot) leaves its message unacknowledged in Redis for the whole visibility timeout;
       its row stops beating instead, and the sweep sends the work again within minutes.
-    - sent: the sweep sent it again; the row waits for a worker to start that message (it carries
-      the count of resumes, so a task that kills its worker every time is given up).
+    - sent: the sweep sent it again (or Celery retries it); the first message of the work to start
+      takes the row over. It carries the count of resumes, so a task that kills its worker every
+      time is given up.
     - unsent: a web process could not reach the broker; the sweep sends it.
-    The row is deleted when the task ends, whatever the outcome (retries are Celery's business).
+    - done, given_up: kept for a day (certtrack.claims.KEEP_SETTLED) when the work was resumed, so
+      that its killed messages, which come back after the visibility timeout, return without running.
+    The row of work that was never resumed is deleted when the task ends, whatever the outcome.
     """
 
+    origin_id = models.CharField(_("first message"), max_length=64, unique=True)
     task_id = models.CharField(_("task id"), max_length=64, unique=True)
     task_name = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list, blank=True)

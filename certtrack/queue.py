@@ -98,6 +98,7 @@ def _keep_for_later(
         now = timezone.now()
         try:
             TaskClaim.objects.create(
+                origin_id=task_id,
                 task_id=task_id,
                 task_name=task_name,
                 args=list(args),

@@ -1,6 +1,8 @@
 """A whole worker killed (SIGKILL, as an OOM kill or a reboot does) in the middle of a plant's roll-up:
 its claim stops beating, the sweep sends the work again, a fresh worker finishes it within seconds,
-not after the broker's visibility timeout.
+not after the broker's visibility timeout. And when Redis hands the killed message back, after that
+timeout, it returns without running the work again. A pool child killed alone (the OOM killer's usual
+pick) has its message requeued at once: that message returns too, and the sweep resumes the work.
 
 The test starts its own workers (python -m tests.assessments.slow_worker) on the test database and on
 REDIS_URL, consuming only a queue of their own: a worker already running there (CI's, on the default
@@ -59,6 +61,19 @@ def _remove_queue(queue: str) -> None:
         if json.loads(payload)[-1] == queue:  # [message, exchange, routing key]
             client.hdel("unacked", tag)
             client.zrem("unacked_index", tag)
+    client.close()
+
+
+def _age_unacked(task_id: str) -> None:
+    """Make the broker see the killed message as delivered long ago (past the visibility timeout)."""
+    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    tags = [
+        tag
+        for tag, payload in client.hgetall("unacked").items()
+        if json.loads(payload)[0]["headers"]["id"] == task_id  # [message, exchange, routing key]
+    ]
+    assert len(tags) == 1, "the killed message waits, unacknowledged, in the broker"
+    client.zadd("unacked_index", {tags[0]: 0})
     client.close()
 
 
@@ -131,7 +146,7 @@ def test_it_resumes_a_roll_up_killed_with_its_whole_worker_within_seconds(
     pausing = tmp_path / "pausing"
     first = workers(pause_seconds=600, marker=pausing)
 
-    readiness_recompute_plant.apply_async(args=[plant_sy.id], queue=workers.queue)
+    original = readiness_recompute_plant.apply_async(args=[plant_sy.id], queue=workers.queue).id
     _wait_for(pausing.exists, seconds=90, what="the worker to start the roll-up")
     claim = TaskClaim.objects.get()
     assert (claim.task_name, claim.args, claim.state) == (
@@ -150,7 +165,7 @@ def test_it_resumes_a_roll_up_killed_with_its_whole_worker_within_seconds(
     assert not LineSnapshot.objects.filter(line=line).exists()
     assert not ReadinessState.objects.filter(plant=plant_sy, full_computed_at__isnull=False).exists()
 
-    workers()  # a fresh worker; the killed message stays invisible in Redis for the visibility timeout
+    second = workers()  # a fresh worker; the killed message stays invisible in Redis for the visibility timeout
     settings.TASK_CLAIM_STALE_SECONDS = 3
     # What beat's every-minute sweep does: once the heartbeat is stale, the work is sent again, once.
     _wait_for(lambda: claims_sweep() == 1, seconds=30, what="the sweep to find the stale claim")
@@ -164,6 +179,59 @@ def test_it_resumes_a_roll_up_killed_with_its_whole_worker_within_seconds(
     )
     resumed_after = time.monotonic() - killed
     assert ReadinessState.objects.get(plant=plant_sy).on_date == today
-    _wait_for(lambda: not TaskClaim.objects.exists(), seconds=10, what="the claim to be released")
+    # Done, and kept so: the killed message is still out there.
+    _wait_for(lambda: TaskClaim.objects.get().state == ClaimState.DONE, seconds=10, what="the claim to be done")
     visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert resumed_after < 150 < visibility_timeout / 10
+
+    # The visibility timeout passes: the next worker to start hands the killed message back. (The second
+    # is stopped first, so that the message comes back to the worker whose runs this test watches.)
+    os.killpg(second.pid, signal.SIGTERM)
+    second.wait(timeout=30)
+    _age_unacked(original)
+    computed_at = ReadinessState.objects.get(plant=plant_sy).full_computed_at
+    rerun = tmp_path / "rerun"
+    workers(pause_seconds=0.1, marker=rerun)
+    log = tmp_path / "worker-2.log"  # the fixture's third worker
+    _wait_for(
+        lambda: log.exists() and f"[{original}] succeeded" in log.read_text(),
+        seconds=60,
+        what="the killed message to come back and return",
+    )
+    assert f"message {original} of assessments.tasks.readiness_recompute_plant" in log.read_text()
+    assert not rerun.exists()  # the roll-up did not run again
+    assert ReadinessState.objects.get(plant=plant_sy).full_computed_at == computed_at
+    assert TaskClaim.objects.get().state == ClaimState.DONE
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_roll_up_whose_pool_child_was_killed_is_resumed_by_the_sweep_not_looped_by_its_requeued_message(
+    workers, plant_sy, tmp_path, settings
+) -> None:  # noqa: ANN001
+    """The OOM killer takes the biggest process, the pool child: Celery requeues its message at once
+    (reject_on_worker_lost). That message finds the claim still beating and returns without running
+    (work that kills its worker every time would loop there, uncounted); the sweep resumes the work,
+    counted, once the claim is stale."""
+    factories.EmployeeFactory(employee_no="K0", plant=plant_sy)
+    pausing = tmp_path / "pausing"
+    workers(pause_seconds=600, marker=pausing)
+    message = readiness_recompute_plant.apply_async(args=[plant_sy.id], queue=workers.queue).id
+    _wait_for(pausing.exists, seconds=90, what="the worker to start the roll-up")
+    claim = TaskClaim.objects.get()
+    child = int(claim.worker.rpartition(" pid ")[2])
+
+    pausing.unlink()
+    os.kill(child, signal.SIGKILL)
+    log = tmp_path / "worker-0.log"
+    _wait_for(lambda: f"[{message}] succeeded" in log.read_text(), seconds=60, what="the requeued message to return")
+    assert "WorkerLostError" in log.read_text()
+    assert not pausing.exists()  # it did not run the roll-up
+    assert TaskClaim.objects.get().resumes == 0
+
+    settings.TASK_CLAIM_STALE_SECONDS = 3
+    _wait_for(lambda: claims_sweep() == 1, seconds=30, what="the sweep to find the stale claim")
+    _wait_for(pausing.exists, seconds=60, what="the resumed roll-up")
+    claim = TaskClaim.objects.get()
+    assert (claim.state, claim.resumes, claim.origin_id) == (ClaimState.RUNNING, 1, message)
