@@ -175,6 +175,7 @@ class RequirementRow:
     course: Course
     certification: Certification | None  # the stored row (today's state: revocation details, the revoke form)
     state: CertificationAsOf  # as of the date asked
+    revocations: tuple[CertificationRevocation, ...] = ()  # every revocation on record, newest first
 
     @property
     def status(self) -> str:
@@ -214,8 +215,18 @@ def employee_requirements(*, employee: Employee, on_date: datetime.date) -> list
     courses = Course.objects.filter(id__in=course_ids).select_related("process_area").order_by("code")
     certifications = {c.course_id: c for c in Certification.objects.filter(employee=employee, course_id__in=course_ids)}
     states = certifications_as_of(pairs=[(employee.id, c) for c in course_ids], on_date=on_date)
+    revocations: dict[int, list[CertificationRevocation]] = defaultdict(list)
+    for revocation in CertificationRevocation.objects.filter(
+        employee=employee, course_id__in=course_ids
+    ).select_related("revoked_by"):  # newest first (the model's ordering)
+        revocations[revocation.course_id].append(revocation)
     return [
-        RequirementRow(course=c, certification=certifications.get(c.id), state=states[(employee.id, c.id)])
+        RequirementRow(
+            course=c,
+            certification=certifications.get(c.id),
+            state=states[(employee.id, c.id)],
+            revocations=tuple(revocations[c.id]),
+        )
         for c in courses
     ]
 

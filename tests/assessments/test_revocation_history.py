@@ -161,6 +161,17 @@ def test_a_double_submit_revokes_once(plant_sy, line_sy, hv_course, trainer, man
     assert AuditEvent.objects.filter(action=AuditAction.CERTIFICATION_REVOKED).count() == 1
 
 
+def test_the_employee_page_lists_every_revocation(revoked_twice, client, manager) -> None:  # noqa: ANN001
+    client.force_login(manager)
+
+    page = client.get("/employees/SY001/").content.decode()
+
+    row = page.split('data-course="HV-001"')[1].split("</tr>")[0]
+    assert row.count("data-revocation") == 2
+    assert row.index("Revoked 2026-06-01") < row.index("Revoked 2026-03-01")
+    assert "lock-out not applied" in row and "weld inspection skipped" in row
+
+
 @pytest.mark.parametrize(
     ("on_date", "in_force"),
     [
