@@ -30,13 +30,13 @@ from django.utils.translation import gettext_lazy, pgettext
 from assessments import rollup, validity
 from assessments.models import (
     Assessment,
-    Certification,
     CertificationStatus,
     CourseReadiness,
     EmployeeReadiness,
     StationCoverage,
     StationQualification,
 )
+from assessments.selectors import revocations_as_of
 from certtrack.spreadsheet_tables import Table
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station
@@ -293,14 +293,13 @@ def _pairs(d: Drilldown) -> list[PairRow]:
 
 def _gap_statuses(plant: Plant, found: Iterable[tuple], on_date: datetime.date) -> dict[tuple[int, int], str]:
     """Why each gap is one on D, as the employee page words it: expired, revoked (and not passed again since),
-    in progress (attempted, never certified) or missing (never attempted). Two queries for the plant."""
+    in progress (attempted, never certified) or missing (never attempted). Two queries for the plant.
+
+    Revoked on D: a revocation is in force on D (the revocation history, as the figures' SQL reads it),
+    not the certification's latest revocation, which may be dated after D."""
     found = list(found)
     course_ids = {course_id for _e, course_id, _x, _p in found}
-    revoked = set(
-        Certification.objects.filter(
-            employee__plant=plant, course_id__in=course_ids, revoked_on__isnull=False, revoked_on__lte=on_date
-        ).values_list("employee_id", "course_id")
-    )
+    revoked = revocations_as_of(on_date=on_date, plant_id=plant.id, course_ids=course_ids)
     attempted = set(
         Assessment.objects.filter(
             employee__plant=plant, course_id__in=course_ids, voided_at__isnull=True, assessed_on__lte=on_date

@@ -195,6 +195,8 @@ class Certification(models.Model):
     certified_on = models.DateField(_("certified on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The latest revocation (today's state, applied by certifications_refresh); every revocation, with
+    # its date, is a CertificationRevocation row, which a date in the past reads.
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -218,13 +220,6 @@ class Certification(models.Model):
         indexes = [
             models.Index(fields=["course", "expires_on"], name="certification_course_expiry"),
             models.Index(fields=["expires_on"], name="certification_expiry"),
-            # The roll-up joins revocations to every passing result it reads: a partial index keeps
-            # that join to the (few) revoked rows instead of one lookup per result (BENCHMARKS.md §1).
-            models.Index(
-                fields=["employee", "course", "revoked_on"],
-                condition=models.Q(revoked_on__isnull=False),
-                name="certification_revoked",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -245,6 +240,53 @@ class Certification(models.Model):
                 expiring_days=expiring_days,
             )
         )
+
+
+class CertificationRevocation(models.Model):
+    """One revocation of employee E's certification in course C, kept for good: the history a date reads.
+
+    Certification.revoked_* hold the latest one (today's state, which certifications_refresh applies);
+    a date D applies the latest revocation dated on or before D (selectors.revocations_as_of and the
+    roll-up's SQL twin), since it cancels every pass an earlier one cancelled. Written by
+    services.certification_revoke only; append-only (DB triggers on PostgreSQL, migration 0013).
+    """
+
+    # No index of its own on employee: certification_revocation_one_a_day (employee, course, revoked_on) serves it.
+    employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.PROTECT,
+        related_name="certification_revocations",
+        verbose_name=_("employee"),
+        db_index=False,
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, related_name="+", verbose_name=_("course"), db_index=False
+    )
+    revoked_on = models.DateField(_("revoked on"))
+    revoked_at = models.DateTimeField(_("revoked at"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    reason = models.TextField(_("revocation reason"))
+
+    class Meta:
+        ordering = ["-revoked_on", "-id"]
+        verbose_name = _("certification revocation")
+        verbose_name_plural = _("certification revocations")
+        constraints = [
+            # A revocation needs a valid certification that day, and it leaves none: one a day at most.
+            models.UniqueConstraint(
+                fields=["employee", "course", "revoked_on"], name="certification_revocation_one_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.course_id} {self.revoked_on:%Y-%m-%d}"
 
 
 class AuditAction(models.TextChoices):

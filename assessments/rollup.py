@@ -18,10 +18,12 @@ The pipeline, per plant and date D:
 Two sources of validity, one definition of each figure:
 - The current tables (D = the plant's today) read Certification, the stored state of
   every (employee, course) that assessments.services refreshes in the same transaction
-  as every result, void and revocation (validity.certification_state over all results).
-  Results are never dated in the future, so on today it equals the raw evaluation.
+  as every result, void and revocation (validity.certification_state over all results,
+  with the certification's latest revocation, which is the one in force today).
+  Results and revocations are never dated in the future, so on today it equals the raw evaluation.
 - Any other date (past snapshots, the API's ?date=) evaluates raw assessments dated on
-  or before D: VALIDITY_CTES below, the SQL twin of certification_state.
+  or before D and the revocation history (CertificationRevocation) up to D: VALIDITY_CTES
+  below, the SQL twin of certification_state.
 Both feed CTEs of the same names (ecs, held) into the same er/cov/line/plant CTEs.
 
 Writing: on PostgreSQL a roll-up writes only the rows whose figures changed (_sync:
@@ -117,14 +119,17 @@ pairs AS (
     GROUP BY p.employee_id, p.course_id
 )"""
 
-# validity.certification_state in SQL. A revocation dated R <= D cancels passes dated <= R.
-# Only revoked certifications are joined (partial index certification_revoked): joining every
-# certification cost one index lookup per passing result read, a third of a full roll-up.
+# validity.certification_state in SQL. The revocation in force on D, R (the latest dated on or before D:
+# selectors.revocations_as_of, from the revocation history; a certification's own revoked_on is only its
+# latest, which may be dated after D while an earlier one applies), cancels passes dated <= R.
+# Only the (few) revoked pairs are joined: joining every certification cost one index lookup per passing
+# result read, a third of a full roll-up.
 VALIDITY_CTES = """
 revoked AS (
-    SELECT cert.employee_id, cert.course_id, cert.revoked_on
-    FROM assessments_certification cert
-    WHERE cert.revoked_on IS NOT NULL AND cert.revoked_on <= %(on_date)s
+    SELECT rv.employee_id, rv.course_id, MAX(rv.revoked_on) AS revoked_on
+    FROM assessments_certificationrevocation rv
+    WHERE rv.revoked_on <= %(on_date)s
+    GROUP BY rv.employee_id, rv.course_id
 ),
 passes AS (
     SELECT a.employee_id, a.course_id,

@@ -1,9 +1,9 @@
 """Reads of assessments and certifications for pages, exports and the API.
 
 Per-person figures on a date D come from certifications_as_of(): the assessments dated on or
-before D and the revocations dated on or before D, through the one validity rule
-(validity.certification_state), as the roll-up's on-the-fly SQL does for any date. The
-plant-wide figures of dashboards come from the roll-up tables (rollup.py).
+before D and the revocation in force on D (the latest dated on or before it), through the one
+validity rule (validity.certification_state), as the roll-up's on-the-fly SQL does for any date.
+The plant-wide figures of dashboards come from the roll-up tables (rollup.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from assessments import validity
-from assessments.models import Assessment, AuditEvent, Certification, CertificationStatus, TrainingSession
+from assessments.models import (
+    Assessment,
+    AuditEvent,
+    Certification,
+    CertificationRevocation,
+    CertificationStatus,
+    TrainingSession,
+)
 from certtrack.names import user_name
 from certtrack.times import in_zone, viewer_zone, zone_name
 from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
@@ -28,12 +35,59 @@ from courses.selectors import required_course_ids_by_employee
 from employees.models import Employee, EmployeeStatus
 from employees.selectors import Capability, plant_ids_for_user, scope_to_plants
 
+# --- Revocations as of a date ---------------------------------------------------------
+
+
+def revocations_as_of(
+    *,
+    on_date: datetime.date,
+    employee_ids: Iterable[int] | None = None,
+    course_ids: Iterable[int] | None = None,
+    plant_id: int | None = None,
+) -> dict[tuple[int, int], datetime.date]:
+    """{(employee_id, course_id): the revocation in force on D}, the latest dated on or before D
+    (validity.revocation_in_force), for the given employees, courses and/or plant. One query.
+
+    Certification.revoked_on holds only the latest revocation, which answers for today; a past D
+    reads the history (CertificationRevocation). The roll-up's SQL twin is rollup.VALIDITY_CTES' `revoked`.
+    """
+    rows = CertificationRevocation.objects.filter(revoked_on__lte=on_date)
+    if employee_ids is not None:
+        rows = rows.filter(employee_id__in=set(employee_ids))
+    if course_ids is not None:
+        rows = rows.filter(course_id__in=set(course_ids))
+    if plant_id is not None:
+        rows = rows.filter(employee__plant_id=plant_id)
+    return {
+        (employee_id, course_id): revoked_on
+        for employee_id, course_id, revoked_on in rows.order_by()
+        .values("employee_id", "course_id")
+        .annotate(revoked_on=Max("revoked_on"))
+        .values_list("employee_id", "course_id", "revoked_on")
+    }
+
+
+def revocation_dates(
+    *, employee_ids: Iterable[int], course_ids: Iterable[int]
+) -> dict[tuple[int, int], list[datetime.date]]:
+    """{(employee_id, course_id): every revocation date}, for readers of several dates at once (a batch of
+    results dated differently): each picks its date's with validity.revocation_in_force. One query."""
+    dates: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
+    for employee_id, course_id, revoked_on in (
+        CertificationRevocation.objects.filter(employee_id__in=set(employee_ids), course_id__in=set(course_ids))
+        .order_by()
+        .values_list("employee_id", "course_id", "revoked_on")
+    ):
+        dates[(employee_id, course_id)].append(revoked_on)
+    return dates
+
+
 # --- Certifications as of a date ------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CertificationAsOf:
-    """Employee E in course C as of D: only results and a revocation dated on or before D count."""
+    """Employee E in course C as of D: only results dated on or before D and the revocation in force on D count."""
 
     employee_id: int
     course_id: int
@@ -41,7 +95,7 @@ class CertificationAsOf:
     status: str
     certified_on: datetime.date | None
     expires_on: datetime.date | None
-    revoked_on: datetime.date | None  # only a revocation dated on or before D
+    revoked_on: datetime.date | None  # the revocation in force on D: the latest dated on or before it
     attempts: int  # non-voided results dated on or before D
 
     @property
@@ -60,8 +114,9 @@ def certifications_as_of(
 
     The stored Certification row describes every result recorded, so it answers for the plant's
     today but not for a past D (a pass after D, a revocation after D). Here every date gets the
-    roll-up's answer: passing, non-voided results dated on or before D, a revocation only from its
-    date (validity.certification_state with on_date=D). Three queries whatever the number of pairs.
+    roll-up's answer: passing, non-voided results dated on or before D, the revocation in force on D
+    (revocations_as_of: the latest dated on or before it), through validity.certification_state with
+    on_date=D. Three queries whatever the number of pairs.
     """
     pairs = set(pairs)
     if not pairs:
@@ -81,14 +136,7 @@ def certifications_as_of(
         attempts[(employee_id, course_id)] += 1
         if passed:
             passes[(employee_id, course_id)].append((kind, assessed_on))
-    revoked = {
-        (employee_id, course_id): revoked_on
-        for employee_id, course_id, revoked_on in Certification.objects.filter(
-            employee_id__in=employee_ids, course_id__in=course_ids, revoked_on__lte=on_date
-        )
-        .order_by()
-        .values_list("employee_id", "course_id", "revoked_on")
-    }
+    revoked = revocations_as_of(on_date=on_date, employee_ids=employee_ids, course_ids=course_ids)
     states = {}
     for key in pairs:
         course = courses[key[1]]
@@ -127,6 +175,7 @@ class RequirementRow:
     course: Course
     certification: Certification | None  # the stored row (today's state: revocation details, the revoke form)
     state: CertificationAsOf  # as of the date asked
+    revocations: tuple[CertificationRevocation, ...] = ()  # every revocation on record, newest first
 
     @property
     def status(self) -> str:
@@ -166,8 +215,18 @@ def employee_requirements(*, employee: Employee, on_date: datetime.date) -> list
     courses = Course.objects.filter(id__in=course_ids).select_related("process_area").order_by("code")
     certifications = {c.course_id: c for c in Certification.objects.filter(employee=employee, course_id__in=course_ids)}
     states = certifications_as_of(pairs=[(employee.id, c) for c in course_ids], on_date=on_date)
+    revocations: dict[int, list[CertificationRevocation]] = defaultdict(list)
+    for revocation in CertificationRevocation.objects.filter(
+        employee=employee, course_id__in=course_ids
+    ).select_related("revoked_by"):  # newest first (the model's ordering)
+        revocations[revocation.course_id].append(revocation)
     return [
-        RequirementRow(course=c, certification=certifications.get(c.id), state=states[(employee.id, c.id)])
+        RequirementRow(
+            course=c,
+            certification=certifications.get(c.id),
+            state=states[(employee.id, c.id)],
+            revocations=tuple(revocations[c.id]),
+        )
         for c in courses
     ]
 

@@ -33,10 +33,12 @@ from assessments.models import (
     AuditAction,
     AuditEvent,
     Certification,
+    CertificationRevocation,
     ReadinessMark,
     SubmittedForm,
     TrainingSession,
 )
+from assessments.selectors import revocation_dates
 from certtrack.queue import enqueue_on_commit
 from certtrack.times import in_zone
 
@@ -221,7 +223,11 @@ def certification_revoke(
     reason: str,
     ip_address: str | None = None,
 ) -> Certification:
-    """Revoke a certification (e.g. after a quality incident) until a new pass dated after today."""
+    """Revoke a certification (e.g. after a quality incident) until a new pass dated after today.
+
+    The revocation is added to the history (CertificationRevocation), which a past date reads, and
+    becomes the certification's current one (its revoked_* fields), which today's state applies.
+    """
     employee = certification.employee
     if not can(user=actor, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id):
         raise ValidationError(_("Only a plant manager or an admin may revoke certifications."), code="forbidden")
@@ -229,12 +235,25 @@ def certification_revoke(
     if not reason:
         raise ValidationError(_("Give a reason for the revocation."), code="reason_required")
     today = employee.plant.local_today()
+    not_valid = ValidationError(_("This certification is not valid today; there is nothing to revoke."), code="invalid")
     if not certification.is_valid_on(today):
-        raise ValidationError(_("This certification is not valid today; there is nothing to revoke."), code="invalid")
+        raise not_valid
     with transaction.atomic():
         certification = Certification.objects.select_for_update().get(pk=certification.pk)
+        # Checked again under the lock: a double submit read the row before the first revocation committed.
+        if not certification.is_valid_on(today):
+            raise not_valid
+        now = timezone.now()
+        CertificationRevocation.objects.create(
+            employee_id=certification.employee_id,
+            course_id=certification.course_id,
+            revoked_on=today,
+            revoked_at=now,
+            revoked_by=actor,
+            reason=reason,
+        )
         certification.revoked_on = today
-        certification.revoked_at = timezone.now()
+        certification.revoked_at = now
         certification.revoked_by = actor
         certification.revoke_reason = reason
         certification.save(update_fields=["revoked_on", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
@@ -451,12 +470,8 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
         .order_by()
     ):
         passes[(employee_id, course_id)].append((kind, assessed_on))
-    revoked = {
-        (e, c): r
-        for e, c, r in Certification.objects.filter(
-            employee_id__in=employee_ids, course_id__in=needed_ids, revoked_on__isnull=False
-        ).values_list("employee_id", "course_id", "revoked_on")
-    }
+    # Each row's date applies the revocation in force on it, not the certification's latest one.
+    revocations = revocation_dates(employee_ids=employee_ids, course_ids=needed_ids)
     gaps: dict[int, list[Course]] = {}
     for index, row in enumerate(rows):
         missing = []
@@ -466,7 +481,9 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
                 needed_kinds=prereq.needed_kinds,
                 validity_months=prereq.validity_months,
                 passes=passes[(row.employee.id, prereq_id)],
-                revoked_on=revoked.get((row.employee.id, prereq_id)),
+                revoked_on=validity.revocation_in_force(
+                    revocations.get((row.employee.id, prereq_id), ()), row.assessed_on
+                ),
                 on_date=row.assessed_on,
             )
             if not state.valid:

@@ -79,6 +79,14 @@ def certification_state(
     return CertificationState(latest_pass=latest, certified_on=certified_on, expires_on=expires_on, valid=valid)
 
 
+def revocation_in_force(revocations: Iterable[datetime.date], on_date: datetime.date) -> datetime.date | None:
+    """Of a certification's revocation dates, the one certification_state applies on D: the latest dated on
+    or before D. It cancels every pass an earlier revocation cancelled (and those after it, up to its date),
+    so the earlier ones change nothing on D; a revocation dated after D does not apply yet.
+    """
+    return max((revoked_on for revoked_on in revocations if revoked_on <= on_date), default=None)
+
+
 # The states of a certification on D (CertificationStatus's values; models.py imports this module, not back).
 VALID = "valid"
 EXPIRING = "expiring"

@@ -5,8 +5,8 @@ date D straight from raw assessments, requirements and revocations, in one
 statement, with the rules of DOMAIN.md: an employee's required set is plant-wide
 ∪ role (company-wide or at the plant) ∪ primary-station courses (active courses
 only); a certification is valid on D when every needed kind has a passing,
-non-voided result dated on or before D (and after a revocation dated on or
-before D), and D is before min(latest pass per kind) + validity months.
+non-voided result dated on or before D (and after the latest revocation dated
+on or before D), and D is before min(latest pass per kind) + validity months.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ required AS (
     FROM active e JOIN courses_requirement r ON r.scope = 'station' AND r.station_id = e.station_id
 ),
 revoked AS (
-    SELECT employee_id, course_id, revoked_on
-    FROM assessments_certification
-    WHERE revoked_on IS NOT NULL AND revoked_on <= %(on_date)s
+    SELECT employee_id, course_id, max(revoked_on) AS revoked_on
+    FROM assessments_certificationrevocation
+    WHERE revoked_on <= %(on_date)s
+    GROUP BY employee_id, course_id
 ),
 latest_passes AS (
     SELECT a.employee_id, a.course_id,

@@ -22,6 +22,7 @@ from assessments.models import (
     AuditAction,
     AuditEvent,
     Certification,
+    CertificationRevocation,
     TrainingSession,
 )
 from assessments.services import certifications_refresh
@@ -342,6 +343,15 @@ def _revocations_write(
     for revocation in plan.revocations:
         revoked_at = datetime.datetime.combine(revocation.revoked_on, datetime.time(10, 30), tzinfo=plant.tz)
         certification = Certification.objects.get(employee_id=revocation.employee_id, course_id=revocation.course_id)
+        # As services.certification_revoke: the history a past date reads, and the certification's current one.
+        CertificationRevocation.objects.create(
+            employee_id=revocation.employee_id,
+            course_id=revocation.course_id,
+            revoked_on=revocation.revoked_on,
+            revoked_at=revoked_at,
+            revoked_by=manager,
+            reason=revocation.reason,
+        )
         certification.revoked_on = revocation.revoked_on
         certification.revoked_at = revoked_at
         certification.revoked_by = manager

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, AuditAction, AuditEvent
+from assessments.models import Assessment, AuditAction, AuditEvent, CertificationRevocation
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -56,3 +56,21 @@ def test_it_refuses_to_update_or_delete_audit_events() -> None:
         AuditEvent.objects.filter(pk=event.pk).delete()
     event.refresh_from_db()
     assert event.summary == "original"
+
+
+def test_it_refuses_to_update_or_delete_a_revocation() -> None:
+    assessment = _assessment()
+    revocation = CertificationRevocation.objects.create(
+        employee=assessment.employee,
+        course=assessment.course,
+        revoked_on=dt.date(2026, 3, 1),
+        revoked_at=timezone.now(),
+        revoked_by=assessment.assessor,
+        reason="quality incident",
+    )
+    with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
+        CertificationRevocation.objects.filter(pk=revocation.pk).update(revoked_on=dt.date(2026, 6, 1))
+    with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
+        CertificationRevocation.objects.filter(pk=revocation.pk).delete()
+    revocation.refresh_from_db()
+    assert revocation.revoked_on == dt.date(2026, 3, 1)

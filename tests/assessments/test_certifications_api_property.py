@@ -1,9 +1,11 @@
 """Property test: the certifications API and the readiness API agree on every date (issue #14, item 1).
 
 On random plants, requirements, results and revocations (the generators of
-test_rollup_property.py), for the scenario's date, the plant's today and dates around them,
-the per-person answers of /api/v1/employees/<no>/certifications?date=D add up to the figures
-of /api/v1/plants/<code>/readiness?date=D: headcount, qualified, gaps and expiring 30/60/90.
+test_rollup_property.py; certifications revoked, restored and revoked again), for the scenario's
+date, the plant's today and dates around them, the per-person answers of
+/api/v1/employees/<no>/certifications?date=D equal validity.certification_state's (with the
+revocation in force on D) and add up to the figures of /api/v1/plants/<code>/readiness?date=D:
+headcount, qualified, gaps and expiring 30/60/90.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 from employees.models import Employee, Plant
 from tests import factories
-from tests.assessments.test_rollup_property import SETTINGS, Scenario, _build, _today, scenarios
+from tests.assessments.test_rollup_property import SETTINGS, Scenario, _build, _expected, _today, scenarios
 
 
 @st.composite
@@ -35,6 +37,16 @@ def renewed_scenarios(draw: st.DrawFn) -> Scenario:
         )
     for employee, course, _kind, on, _passed, _voided in draw(st.lists(st.sampled_from(passes), max_size=2)):
         scenario.revocations.append((employee, course, on + dt.timedelta(days=draw(st.integers(0, 200)))))
+    # Revoked after a pass, restored by a pass of each kind dated after that, revoked again: a date between
+    # must apply the first revocation (and the restore), not the certification's latest one.
+    for employee, course, _kind, on, _passed, _voided in draw(st.lists(st.sampled_from(passes), max_size=2)):
+        revoked_on = on + dt.timedelta(days=draw(st.integers(0, 200)))
+        restored_on = revoked_on + dt.timedelta(days=draw(st.integers(1, 60)))
+        scenario.results += [(employee, course, kind, restored_on, True, False) for kind in ("theory", "practical")]
+        scenario.revocations += [
+            (employee, course, revoked_on),
+            (employee, course, restored_on + dt.timedelta(days=draw(st.integers(0, 120)))),
+        ]
     return scenario
 
 
@@ -76,6 +88,24 @@ def _person_figures(client: Client, employee_no: str, on_date: dt.date) -> tuple
         on_date=dt.date(2025, 6, 30),
     )
 )
+# Issue #14 item 1's review: a certification revoked twice (pass 01-10, revoked 03-01, pass 03-10
+# restores it, revoked again 06-01) is revoked on 03-05, valid on 03-20 and revoked on 06-02.
+@example(
+    scenario=Scenario(
+        courses=[("both", None, True)],
+        lines=[(1, [None])],
+        requirements=[("plant", 0, 0)],
+        employees=[(0, 0, 0, "active", 0)],
+        results=[
+            (0, 0, "theory", dt.date(2026, 1, 10), True, False),
+            (0, 0, "practical", dt.date(2026, 1, 10), True, False),
+            (0, 0, "theory", dt.date(2026, 3, 10), True, False),
+            (0, 0, "practical", dt.date(2026, 3, 10), True, False),
+        ],
+        revocations=[(0, 0, dt.date(2026, 3, 1)), (0, 0, dt.date(2026, 6, 1))],
+        on_date=dt.date(2026, 3, 5),
+    )
+)
 def test_it_agrees_with_the_readiness_api_on_every_date(scenario: Scenario) -> None:
     with transaction.atomic():
         objects = _build(scenario)
@@ -92,6 +122,10 @@ def test_it_agrees_with_the_readiness_api_on_every_date(scenario: Scenario) -> N
         for on_date in sorted(dates):
             readiness = client.get(f"/api/v1/plants/{plant.code}/readiness?date={on_date.isoformat()}").json()
             people = [_person_figures(client, e.employee_no, on_date) for e in active]
+            # Each person as validity.certification_state has it, with the revocation in force on D: both
+            # APIs reading one wrong revocation would still agree with each other.
+            expected = _expected(plant, on_date)["employees"]
+            assert people == [expected[e.id] for e in active], on_date
             assert {
                 "headcount": len(people),
                 "qualified": sum(required == valid for required, valid, *_rest in people),

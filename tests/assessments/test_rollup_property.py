@@ -1,9 +1,10 @@
 """Property tests: the roll-up SQL equals a pure-Python evaluation with validity.certification_state,
 and an incremental roll-up equals a full one, on random plants, requirements and results.
 
-Both sources of validity are checked: raw results on any date (plant_figures_compute, past
-snapshots), and the Certification rows the current tables read on the plant's today, which is
-on or after every result (results are never dated in the future).
+Both sources of validity are checked: raw results and the revocation history on any date
+(plant_figures_compute, past snapshots), and the Certification rows the current tables read on
+the plant's today, which is on or after every result and revocation (neither is dated in the
+future). Certifications are revoked, restored by a later pass and revoked again.
 
 Dates cluster on month ends (Jan 31 + 1 month = Feb 28, leap days) where SQL month
 arithmetic goes wrong first.
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assessments import rollup, services
 from assessments.models import (
     Assessment,
     Certification,
+    CertificationRevocation,
     CourseReadiness,
     EmployeeReadiness,
     LineSnapshot,
@@ -33,7 +35,7 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
-from assessments.validity import certification_state
+from assessments.validity import certification_state, revocation_in_force
 from courses.models import Course, Requirement
 from courses.selectors import required_course_ids_by_employee
 from employees.models import Employee, Plant, Station
@@ -133,6 +135,28 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         if employees
         else []
     )
+    # Revoked, restored by passes of both kinds dated after it (or on its day: no restore), revoked again.
+    cycles = (
+        draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, len(employees) - 1),
+                    st.integers(0, n_courses - 1),
+                    dates,
+                    st.integers(0, 60),
+                    st.integers(0, 120),
+                ),
+                max_size=2,
+            )
+        )
+        if employees
+        else []
+    )
+    for employee, course, revoked_on, restore_after, again_after in cycles:
+        restored_on = revoked_on + dt.timedelta(days=restore_after)
+        revocations.append((employee, course, revoked_on))
+        results += [(employee, course, kind, restored_on, True, False) for kind in ("theory", "practical")]
+        revocations.append((employee, course, restored_on + dt.timedelta(days=again_after)))
     return Scenario(courses, lines, requirements, employees, results, revocations, draw(dates))
 
 
@@ -211,9 +235,24 @@ def _build(scenario: Scenario) -> dict:
             for e, c, kind, on, passed, voided in scenario.results
         ]
     )
+    # Every revocation in the history; the certification keeps the latest (as certification_revoke does).
+    revoked: dict[tuple[int, int], set[dt.date]] = defaultdict(set)
     for e, c, revoked_on in scenario.revocations:
+        revoked[(e, c)].add(revoked_on)  # one a day at most
+    for (e, c), days in revoked.items():
+        CertificationRevocation.objects.bulk_create(
+            CertificationRevocation(
+                employee=employees[e],
+                course=courses[c],
+                revoked_on=day,
+                revoked_at=now,
+                revoked_by=assessor,
+                reason="x",
+            )
+            for day in days
+        )
         Certification.objects.update_or_create(
-            employee=employees[e], course=courses[c], defaults={"revoked_on": revoked_on}
+            employee=employees[e], course=courses[c], defaults={"revoked_on": max(days), "revoke_reason": "x"}
         )
     # As the services do with every result, void and revocation.
     services.certifications_refresh(
@@ -231,7 +270,9 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
         "employee_id", "course_id", "kind", "assessed_on"
     ):
         passes[(e, c)].append((kind, on))
-    revoked = {(e, c): r for e, c, r in Certification.objects.values_list("employee_id", "course_id", "revoked_on")}
+    revocations = defaultdict(list)
+    for e, c, r in CertificationRevocation.objects.values_list("employee_id", "course_id", "revoked_on"):
+        revocations[(e, c)].append(r)
 
     def state(employee_id: int, course_id: int):  # noqa: ANN202
         course = courses[course_id]
@@ -239,7 +280,7 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
             needed_kinds=course.needed_kinds,
             validity_months=course.validity_months,
             passes=passes[(employee_id, course_id)],
-            revoked_on=revoked.get((employee_id, course_id)),
+            revoked_on=revocation_in_force(revocations[(employee_id, course_id)], on_date),
             on_date=on_date,
         )
 
@@ -287,9 +328,28 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
     }
 
 
+# Revoked twice (issue #14 item 1's review): pass 01-10, revoked 03-01, pass 03-10 restores it, revoked
+# again 06-01. On 03-05 the first revocation is in force: the certification is revoked, not valid.
+REVOKED_TWICE = Scenario(
+    courses=[("both", None, True)],
+    lines=[(1, [None])],
+    requirements=[("plant", 0, 0)],
+    employees=[(0, 0, 0, "active", 0)],
+    results=[
+        (0, 0, "theory", dt.date(2026, 1, 10), True, False),
+        (0, 0, "practical", dt.date(2026, 1, 10), True, False),
+        (0, 0, "theory", dt.date(2026, 3, 10), True, False),
+        (0, 0, "practical", dt.date(2026, 3, 10), True, False),
+    ],
+    revocations=[(0, 0, dt.date(2026, 3, 1)), (0, 0, dt.date(2026, 6, 1))],
+    on_date=dt.date(2026, 3, 5),
+)
+
+
 @pytest.mark.django_db
 @SETTINGS
 @given(scenario=scenarios())
+@example(scenario=REVOKED_TWICE)
 def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -> None:
     with transaction.atomic():
         objects = _build(scenario)

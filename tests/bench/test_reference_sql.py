@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assessments import validity
-from assessments.models import Assessment, Certification
+from assessments.models import Assessment, Certification, CertificationRevocation
 from bench.reference import line_readiness
 from certtrack.scale_data import ScaleSpec, generate_scale_data
 from courses.models import Course
@@ -38,12 +38,9 @@ def _python_figures(on_date: datetime.date) -> dict[tuple[int, int | None, bool]
         passed=True, voided_at__isnull=True
     ).values_list("employee_id", "course_id", "kind", "assessed_on"):
         passes[(employee_id, course_id)].append((kind, assessed_on))
-    revoked = {
-        (e, c): r
-        for e, c, r in Certification.objects.filter(revoked_on__isnull=False).values_list(
-            "employee_id", "course_id", "revoked_on"
-        )
-    }
+    revocations: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
+    for e, c, r in CertificationRevocation.objects.values_list("employee_id", "course_id", "revoked_on"):
+        revocations[(e, c)].append(r)
 
     def valid(employee_id: int, course_id: int) -> bool:
         course = courses[course_id]
@@ -51,7 +48,7 @@ def _python_figures(on_date: datetime.date) -> dict[tuple[int, int | None, bool]
             needed_kinds=course.needed_kinds,
             validity_months=course.validity_months,
             passes=passes[(employee_id, course_id)],
-            revoked_on=revoked.get((employee_id, course_id)),
+            revoked_on=validity.revocation_in_force(revocations[(employee_id, course_id)], on_date),
             on_date=on_date,
         ).valid
 
@@ -73,8 +70,18 @@ def test_it_agrees_with_the_domain_code_on_a_generated_dataset(admin_user) -> No
         spec=ScaleSpec(plants=2, employees=300, courses=205, assessments=9000, seed=5, today=today),
         progress=lambda _message: None,
     )
-    # A revocation (not produced by the generator) must count the same way in both.
+    # Revocations (not produced by the generator) must count the same way in both: one certification
+    # revoked twice, each date applying the revocation in force on it (the latest on or before it).
     revoked = Certification.objects.filter(certified_on__isnull=False, expires_on__isnull=True).first()
+    for days_before in (250, 10):
+        CertificationRevocation.objects.create(
+            employee_id=revoked.employee_id,
+            course_id=revoked.course_id,
+            revoked_on=today - datetime.timedelta(days=days_before),
+            revoked_at=timezone.now(),
+            revoked_by=admin_user,
+            reason="quality incident",
+        )
     Certification.objects.filter(pk=revoked.pk).update(
         revoked_on=today - datetime.timedelta(days=10), revoked_at=timezone.now(), revoked_by=admin_user
     )
