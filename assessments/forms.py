@@ -226,7 +226,8 @@ class AttendeesAddForm(forms.Form):
 
 
 class GapFilterForm(forms.Form):
-    """Filters of "who needs me" on the trainer's home: one of the trainer's courses, one state."""
+    """Filters of "who needs me" on the trainer's home: one of the trainer's courses, one of their plants
+    (offered only to a trainer of several: a session is planned at one plant), one state."""
 
     course = fields.ModelChoiceField(
         queryset=Course.objects.none(),
@@ -235,11 +236,24 @@ class GapFilterForm(forms.Form):
         empty_label=_("All my courses"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    plant = fields.ModelChoiceField(
+        queryset=None,
+        label=_("Plant"),
+        required=False,
+        empty_label=_("All my plants"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     status = forms.ChoiceField(label=_("State"), required=False, widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args: object, user: AbstractBaseUser, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
+        plants = plants_for_user(user=user, capability=Capability.RECORD_RESULTS).order_by("code")
+        self.several_plants = plants.count() > 1
+        if self.several_plants:
+            self.fields["plant"].queryset = plants
+        else:
+            del self.fields["plant"]
         self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
         self.fields["status"].choices = [
             ("", _("Every state")),

@@ -17,13 +17,23 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import AssessmentSource
 from assessments.services import (
+    BatchRejected,
     ResultInput,
     assessments_duplicates,
     assessments_record,
     assessments_revocation_notices,
     assessments_validate,
 )
-from certtrack.spreadsheets import Column, Importer, Preview, PreviewRow, SheetSpec, User, WorkbookReader
+from certtrack.spreadsheets import (
+    Column,
+    Importer,
+    Preview,
+    PreviewRow,
+    SheetSpec,
+    SpreadsheetRejected,
+    User,
+    WorkbookReader,
+)
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from employees.imports import CHUNK, allowed_plant_ids
@@ -217,6 +227,25 @@ class ResultImporter(Importer):
                 )
 
         def apply() -> None:
-            assessments_record(rows=inputs, recorded_by=user, source=AssessmentSource.IMPORT)
+            try:
+                assessments_record(rows=inputs, recorded_by=user, source=AssessmentSource.IMPORT)
+            except BatchRejected as rejected:
+                # Recorded by someone else between this plan's checks and the insert (assessments_record asks
+                # again under the employees' locks): imports write all or nothing, so nothing is written, every
+                # row is reported, and the file uploaded again skips what is now recorded.
+                for index, messages in sorted(rejected.errors.items()):
+                    sheet, row_number, _label = input_rows[index]
+                    for message in messages:
+                        preview.error(sheet, row_number, service_message_column(message), message)
+                preview.created.clear()
+                codes = {getattr(m, "code", "") for messages in rejected.errors.values() for m in messages}
+                raise SpreadsheetRejected(
+                    _(
+                        "Nothing was imported: some of its results were recorded by someone else while it ran. "
+                        "Upload the file again: results already recorded are skipped."
+                    )
+                    if "duplicate" in codes
+                    else _("Nothing was imported: the rows no longer pass the checks (see below).")
+                ) from None
 
         return apply

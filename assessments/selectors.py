@@ -353,21 +353,28 @@ class GapRow:
 
 
 def trainer_gaps(
-    *, user: AbstractBaseUser, within_days: int = 30, course_ids: Iterable[int] | None = None
+    *,
+    user: AbstractBaseUser,
+    within_days: int = 30,
+    course_ids: Iterable[int] | None = None,
+    plant_ids: Iterable[int] | None = None,
 ) -> list[GapRow]:
     """Active employees of the trainer's plants whose REQUIRED certification in a course the trainer may
     assess there is missing (or in progress, revoked), expired, or expiring within `within_days`
-    (`course_ids`: only these of the trainer's courses).
+    (`course_ids`: only these of the trainer's courses; `plant_ids`: only these of the trainer's plants,
+    e.g. the one plant a session is planned at).
 
     Set-based: a fixed number of queries whatever the headcount; D is each plant's local today.
     """
-    plant_ids = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
+    allowed = plant_ids_for_user(user=user, capability=Capability.RECORD_RESULTS)
     today_utc = timezone.now().date()
     authorisations = TrainerAuthorisation.objects.filter(user=user, course__is_active=True).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gte=today_utc)
     )
+    if allowed is not None:
+        authorisations = authorisations.filter(plant_id__in=allowed)
     if plant_ids is not None:
-        authorisations = authorisations.filter(plant_id__in=plant_ids)
+        authorisations = authorisations.filter(plant_id__in=set(plant_ids))
     if course_ids is not None:
         authorisations = authorisations.filter(course_id__in=set(course_ids))
     authorised = set(authorisations.values_list("course_id", "plant_id"))
@@ -437,9 +444,17 @@ def trainer_gaps(
     return gaps
 
 
-def gaps_matching(gaps: Iterable[GapRow], *, course_id: int | None = None, status: str = "") -> list[GapRow]:
-    """The rows of trainer_gaps() of one course and/or one state, in their order."""
-    return [g for g in gaps if (course_id is None or g.course.id == course_id) and (not status or g.status == status)]
+def gaps_matching(
+    gaps: Iterable[GapRow], *, course_id: int | None = None, plant_id: int | None = None, status: str = ""
+) -> list[GapRow]:
+    """The rows of trainer_gaps() of one course, one plant and/or one state, in their order."""
+    return [
+        g
+        for g in gaps
+        if (course_id is None or g.course.id == course_id)
+        and (plant_id is None or g.employee.plant_id == plant_id)
+        and (not status or g.status == status)
+    ]
 
 
 def audit_events_for_user(

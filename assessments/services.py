@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -358,8 +358,10 @@ def _result_key(
 def assessments_duplicates(*, rows: Sequence[ResultInput]) -> dict[int, str]:
     """Rows that would record a result twice, with the message that says so: the same employee, course,
     kind, date and result (score for theory, pass/fail for practical) as a non-voided recorded result,
-    or as an earlier row of the batch. Every entry path refuses them through assessments_validate; the
-    Excel import skips them (a file imported twice changes nothing).
+    or as an earlier row of the batch. Every entry path refuses them through assessments_validate, and
+    assessments_record asks again under the employees' row locks just before it inserts (a result saved
+    meanwhile by another tab, tablet or import); the Excel import skips them at preview (a file imported
+    twice changes nothing).
     """
     if not rows:
         return {}
@@ -609,7 +611,8 @@ def assessments_record(
     session: TrainingSession | None = None,
     ip_address: str | None = None,
 ) -> Recorded:
-    """Record results all or nothing. Raises BatchRejected with every row's reasons.
+    """Record results all or nothing. Raises BatchRejected with every row's reasons (validation first;
+    then, under the employees' row locks, an exact duplicate recorded meanwhile by another save).
 
     Returns the assessments, with the notices the person recording should see (Recorded.notices).
     """
@@ -627,11 +630,13 @@ def assessments_record(
             if locked.values_list("cancelled_at", flat=True).first() is not None:
                 message = _("This session was cancelled: it takes no results.")
                 raise BatchRejected(errors={i: [Refusal(message, "cancelled")] for i in range(len(rows))})
-            # Two saves of one session at once (two tablets, two tabs) pass validation together; the lock
-            # lets them in one at a time, and the second sees what the first recorded.
-            duplicates = assessments_duplicates(rows=rows)
-            if duplicates:
-                raise BatchRejected(errors={i: [Refusal(m, "duplicate")] for i, m in duplicates.items()})
+        # Two saves of the same result at once (two tablets on one session, two tabs of the single-result
+        # form, an import confirmed while a result is typed in) both pass validation; the employees' row
+        # locks let them in one at a time, and the second sees what the first recorded.
+        _employees_lock(employee_ids={r.employee.id for r in rows})
+        duplicates = assessments_duplicates(rows=rows)
+        if duplicates:
+            raise BatchRejected(errors={i: [Refusal(m, "duplicate")] for i, m in duplicates.items()})
         notices = assessments_revocation_notices(rows=rows)
         keys = {(r.employee.id, r.course.id) for r in rows}
         prior_attempts = {
@@ -696,6 +701,25 @@ def assessments_record(
         )
         readiness_mark_courses(pairs=[(r.employee, r.course.id) for r in rows], reason="assessment")
     return Recorded(assessments, notices=[notices[i] for i in sorted(notices)])
+
+
+def _employees_lock(*, employee_ids: Iterable[int]) -> None:
+    """Lock the employees' rows until the transaction ends, in id order (two batches sharing people
+    cannot deadlock), a chunk at a time. FOR NO KEY UPDATE: it serialises savers of results, yet lets
+    other writers insert rows that merely point at the employee (audit events, readiness marks), so a
+    transaction that holds a certification's lock and writes its audit row never waits on this one.
+    SQLite has no row locks: its transaction (BEGIN IMMEDIATE, settings) already lets one writer in.
+    """
+    if not connection.features.has_select_for_update:
+        return
+    ids = sorted(set(employee_ids))
+    for start in range(0, len(ids), QUERY_CHUNK):
+        list(
+            Employee.objects.select_for_update(no_key=True)
+            .filter(id__in=ids[start : start + QUERY_CHUNK])
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
 
 
 def _audit_params(assessment: Assessment) -> dict:

@@ -21,23 +21,28 @@ GAPS_PER_PAGE = 50
 def trainer_home(request: HttpRequest) -> HttpResponse:
     plant_ids = plant_ids_for_user(user=request.user, capability=Capability.RECORD_RESULTS)
     gaps = trainer_gaps(user=request.user, within_days=30)
-    by_course: dict[int, Counter] = {}
-    courses = {}
+    # A session is held at one plant: the summary counts, and plans, per course and plant.
+    by_course_plant: dict[tuple[int, int], Counter] = {}
+    rows = {}
     for gap in gaps:
-        by_course.setdefault(gap.course.id, Counter())[gap.status] += 1
-        courses[gap.course.id] = gap.course
+        key = (gap.course.id, gap.employee.plant_id)
+        by_course_plant.setdefault(key, Counter())[gap.status] += 1
+        rows[key] = {"course": gap.course, "plant": gap.employee.plant}
     gap_summary = sorted(
-        (
-            {"course": courses[cid], "counts": counts, "total": sum(counts.values())}
-            for cid, counts in by_course.items()
-        ),
-        key=lambda row: (-row["total"], row["course"].code),
+        ({**rows[key], "counts": counts, "total": sum(counts.values())} for key, counts in by_course_plant.items()),
+        key=lambda row: (-row["total"], row["course"].code, row["plant"].code),
     )
     filter_form = GapFilterForm(request.GET or None, user=request.user)
-    course, status = None, ""
+    course, plant, status = None, None, ""
     if filter_form.is_valid():
         course, status = filter_form.cleaned_data["course"], filter_form.cleaned_data["status"]
-    shown = gaps_matching(gaps, course_id=course.id if course else None, status=status)
+        plant = filter_form.cleaned_data.get("plant")
+    shown = gaps_matching(
+        gaps, course_id=course.id if course else None, plant_id=plant.id if plant else None, status=status
+    )
+    # The plant a session for the people shown would be held at: the one chosen, or the only one they are of.
+    shown_plants = {gap.employee.plant for gap in shown}
+    plan_plant = plant or (next(iter(shown_plants)) if len(shown_plants) == 1 else None)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,9 +53,11 @@ def trainer_home(request: HttpRequest) -> HttpResponse:
             "sessions": trainer_sessions(user=request.user),
             "gap_count": len(gaps),
             "gap_summary": gap_summary,
+            "several_plants": filter_form.several_plants,
             "filter_form": filter_form,
             "filter_course": course,
             "filter_status": status,
+            "plan_plant": plan_plant,
             "gaps_shown": len(shown),
             "page": Paginator(shown, GAPS_PER_PAGE).get_page(request.GET.get("page")),
             "query": query.urlencode(),

@@ -78,20 +78,38 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 
 def _session_initial(request: HttpRequest) -> dict:
-    """A new session's first values: today at the user's only plant, and what "who needs me" carried over:
-    ?course=<id> with the ticked people (&attendee=<id>...), or all of its people (&who_needs_me=1[&status=])."""
-    plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS)[:2])
-    initial: dict = {"held_on": plants[0].local_today() if plants else None}
-    if len(plants) == 1:
-        initial["plant"] = plants[0]
+    """A new session's first values: what "who needs me" carried over, ?course=<id>&plant=<id> with the
+    ticked people (&attendee=<id>...) or all of that course's people at that plant (&who_needs_me=1[&status=]);
+    the date is the plant's today. A session is held at one plant: without a plant (a trainer of several,
+    an older link), people of several plants are not carried over, and the trainer is told why."""
+    plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS).order_by("code"))
+    wanted = request.GET.get("plant", "")
+    plant = next((p for p in plants if wanted.isdigit() and p.pk == int(wanted)), None)
+    if plant is None and len(plants) == 1:
+        plant = plants[0]
+    initial: dict = {"held_on": (plant or plants[0]).local_today() if plants else None}
+    if plant is not None:
+        initial["plant"] = plant.pk
     course_id = request.GET.get("course", "")
     if not course_id.isdigit() or int(course_id) > MAX_ID:
         return initial
     initial["course"] = int(course_id)
     if request.GET.get("who_needs_me"):
         gaps = gaps_matching(
-            trainer_gaps(user=request.user, course_ids=[int(course_id)]), status=request.GET.get("status", "")
+            trainer_gaps(
+                user=request.user, course_ids=[int(course_id)], plant_ids=[plant.pk] if plant is not None else None
+            ),
+            status=request.GET.get("status", ""),
         )
+        if len({gap.employee.plant_id for gap in gaps}) > 1:
+            messages.warning(
+                request,
+                _(
+                    "People at several plants need this course, and a session is held at one plant: plan it "
+                    'from that plant\'s row of "Who needs me" on your home page.'
+                ),
+            )
+            gaps = []
         initial["attendees"] = [gap.employee.id for gap in gaps]
     else:
         initial["attendees"] = request.GET.getlist("attendee")  # the form keeps the user's active employees only
