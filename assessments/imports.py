@@ -3,6 +3,9 @@
 Every row becomes a ResultInput and goes through assessments_validate, so the
 trainer rules (authorisation, prerequisites, dates, kinds) apply row by row
 exactly as in the browser; the write is assessments_record (all or nothing).
+A row with a bad cell cannot go through them all (they need a whole row), but
+every rule whose cells are good still speaks: the cells' own checks (the score's
+range), the look-ups, and the date rules of the services (assessment_date_refusals).
 A result already recorded is reported as a duplicate and skipped, never doubled.
 """
 
@@ -18,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from assessments.models import AssessmentSource
 from assessments.services import (
     ResultInput,
+    assessment_date_refusals,
     assessments_duplicates,
     assessments_record,
     assessments_revocation_notices,
@@ -156,6 +160,7 @@ class ResultImporter(Importer):
         }
         inputs: list[ResultInput] = []
         input_rows: list[tuple[str, int, str]] = []
+        plant_today: dict[int, datetime.date] = {}
         for row in rows:
             v, sheet = row.values, row.sheet
             errors_before = len(preview.errors)
@@ -177,6 +182,16 @@ class ResultImporter(Importer):
             if kind == AssessmentKind.PRACTICAL and row.has("score") and not row.has("passed"):
                 preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
             if len(preview.errors) > errors_before or not row.ok:
+                # The row cannot go through every rule (they need a whole row); the rules of its date, which
+                # need only the employee, still apply: the preview lists every problem of the row at once.
+                if employee is not None and "assessed_on" not in row.bad:
+                    if employee.plant_id not in plant_today:
+                        plant_today[employee.plant_id] = employee.plant.local_today()
+                    today = plant_today[employee.plant_id]
+                    for message in assessment_date_refusals(
+                        employee=employee, assessed_on=v["assessed_on"], today=today
+                    ):
+                        preview.error(sheet, row.row, service_message_column(message), message)
                 continue
             inputs.append(
                 ResultInput(
