@@ -205,7 +205,13 @@ class ResultImporter(Importer):
                     notes=v.get("notes", ""),
                 )
             )
-            label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
+            # Stored as its code, shown in the reader's language: the kind is a word ("Theory test", "理论考试").
+            label = _("%(employee)s %(course)s %(kind)s %(date)s") % {
+                "employee": employee.employee_no,
+                "course": course.code,
+                "kind": AssessmentKind(kind).label,
+                "date": v["assessed_on"].isoformat(),
+            }
             input_rows.append((sheet, row.row, label))
 
         # A result already recorded is skipped, not refused: importing the same file again changes nothing.

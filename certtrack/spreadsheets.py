@@ -388,7 +388,7 @@ class ParsedRow:
 class PreviewRow:
     sheet: str
     row: int
-    label: str
+    label: str  # codes and numbers; a Translatable where it holds words (a result's kind): stored as its code
     changes: dict[str, list[str]] = field(default_factory=dict)
     note: str = ""
 
@@ -396,14 +396,14 @@ class PreviewRow:
         return {
             "sheet": self.sheet,
             "row": self.row,
-            "label": self.label,
+            "label": as_data(self.label) if isinstance(self.label, Translatable) else self.label,
             "changes": self.changes,
             "note": as_data(self.note) if self.note else "",
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> PreviewRow:
-        return cls(**{**data, "note": from_data(data.get("note", ""))})
+        return cls(**{**data, "label": from_data(data.get("label", "")), "note": from_data(data.get("note", ""))})
 
 
 # Entries kept per list in a stored preview; the counts are always complete. Errors are kept further

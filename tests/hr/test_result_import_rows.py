@@ -1,13 +1,19 @@
 """The results import reports every problem of every row (issue #14, item 16): a row with a bad cell is
-still held to the rules that need only its good cells (the date rules of the services, the score's range)."""
+still held to the rules that need only its good cells (the date rules of the services, the score's range);
+a preview row reads in the language of whoever reads it (item 5)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from assessments import services
+from certtrack.models import SpreadsheetJob
 from certtrack.spreadsheets import import_run
+from employees.models import Employee
 from tests import factories
 from tests.hr.helpers import RESULT_HEADERS, make_xlsx
 
@@ -97,3 +103,43 @@ def test_a_whole_row_is_still_held_to_the_date_rules_once(tmp_path, org, trainer
     errors = _errors(tmp_path, trainer, [["E1", "HV-001", "theory", future, 90, None, "", ""]], plant=org["SY"])
 
     assert errors == [(2, "assessed_on", "The assessment date may not be in the future.")]
+
+
+def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, trainer, course) -> None:  # noqa: ANN001
+    """The preview's row label names the kind; a stored preview shows it in the language of whoever reads it."""
+    employee = Employee.objects.get(employee_no="E1")
+    on = dt.date(2026, 1, 10)
+    services.assessments_record(
+        rows=[
+            services.ResultInput(
+                employee=employee, course=course, kind="theory", assessed_on=on, assessor=trainer, score=90
+            )
+        ],
+        recorded_by=trainer,
+    )
+    path = make_xlsx(
+        tmp_path / "results.xlsx",
+        {
+            "Results": [
+                RESULT_HEADERS,
+                ["E1", "HV-001", "theory", on, 90, None, "", ""],
+                ["E1", "HV-001", "practical", on, None, "yes", "", ""],
+            ]
+        },
+    )
+    client.force_login(trainer)
+    client.cookies["django_language"] = "zh-hans"  # uploaded by someone working in Chinese
+    client.post(
+        reverse("hr:import_upload", args=["results"]),
+        {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
+    )
+    job = SpreadsheetJob.objects.get()
+
+    page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
+    assert "E1 HV-001 理论考试 2026-01-10" in page  # skipped: already recorded
+    assert "E1 HV-001 实操评估 2026-01-10" in page  # to create
+
+    client.cookies["django_language"] = "en"  # the same stored preview, read in English
+    page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
+    assert "E1 HV-001 Theory test 2026-01-10" in page
+    assert "E1 HV-001 Practical evaluation 2026-01-10" in page
