@@ -30,7 +30,8 @@ from assessments.services import (
 from certtrack.spreadsheets import Column, Importer, Preview, PreviewRow, SheetSpec, User, WorkbookReader
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
-from employees.imports import CHUNK, allowed_plant_ids
+from courses.selectors import courses_authorised_for, courses_available_to_plant
+from employees.imports import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
 from employees.models import Employee, Plant
 from employees.selectors import Capability, plant_ids_for_user, plants_for_user
 
@@ -42,7 +43,7 @@ RESULT_SHEET = SheetSpec(
             "code",
             required=True,
             aliases=("employee_number",),
-            example="SY-000123",
+            example=EXAMPLE_EMPLOYEE_NO,
             help=gettext_lazy("Employee number."),
         ),
         Column(
@@ -132,6 +133,26 @@ class ResultImporter(Importer):
     @classmethod
     def plants(cls, *, user: User) -> QuerySet[Plant]:
         return plants_for_user(user=user, capability=Capability.IMPORT_RESULTS)
+
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
+        # A made-up person (the employee template's example, so the two examples go together) and a course the
+        # user may assess at the plant, a theory test where there is one (the example row shows a score).
+        courses = courses_available_to_plant(plant=plant)
+        if user is not None and courses_authorised_for(user=user, plant_ids=[plant.id]).exists():
+            courses = courses.filter(id__in=courses_authorised_for(user=user, plant_ids=[plant.id]).values("id"))
+        course = courses.order_by("-needs_theory", "code").first()
+        sheet = RESULT_SHEET.name
+        examples: dict[tuple[str, str], object] = {(sheet, "employee_no"): example_employee_no(plant=plant)}
+        if course is not None:
+            examples[(sheet, "course_code")] = course.code
+            if not course.needs_theory:
+                examples |= {
+                    (sheet, "kind"): AssessmentKind.PRACTICAL.value,
+                    (sheet, "score"): None,
+                    (sheet, "passed"): "yes",
+                }
+        return examples
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
         # Every row, also one with a bad cell: its other cells are still looked up and reported.

@@ -93,9 +93,12 @@ def imports(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The template, its example row fitted to a plant of the user: ?plant=<code>, else their first."""
     importer = _importer_or_404(kind, request)
+    plants = importer.plants(user=request.user).order_by("code")
+    plant = get_object_or_404(plants, code=request.GET["plant"]) if request.GET.get("plant") else plants.first()
     handle = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    template_write(importer, handle, user=request.user)
+    template_write(importer, handle, user=request.user, plant=plant)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"certtrack-{kind}-template.xlsx", content_type=XLSX)
 

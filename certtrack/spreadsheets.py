@@ -729,6 +729,14 @@ class Importer:
         """
         return {}
 
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Any) -> dict[tuple[str, str], object]:
+        """The template's example rows for the plant it is downloaded for ((sheet, column key): value), over the
+        columns' own examples: the plant's real codes (line, station, course...) where a row must name them, and made-up
+        keys nobody holds where a row creates or updates by key (an employee number, a line), so that copying
+        the example can never overwrite a real person or line."""
+        return {}
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Any | None, preview: Preview) -> Callable[[], None]:
         raise NotImplementedError
 
@@ -739,6 +747,17 @@ IMPORTERS: dict[str, str] = {
     "catalog": "courses.imports.CatalogImporter",
     "results": "assessments.imports.ResultImporter",
 }
+
+
+def unused_code(base: str, taken: Iterable[str]) -> str:
+    """`base`, or base2, base3... : the first that is not taken (a made-up key for a template's example row)."""
+    taken = set(taken)
+    number = 1
+    code = base
+    while code in taken:
+        number += 1
+        code = f"{base}{number}"
+    return code
 
 
 def importer_for(kind: str) -> type[Importer]:
