@@ -3,6 +3,9 @@
 Every row becomes a ResultInput and goes through assessments_validate, so the
 trainer rules (authorisation, prerequisites, dates, kinds) apply row by row
 exactly as in the browser; the write is assessments_record (all or nothing).
+A row with a bad cell cannot go through them all (they need a whole row), but
+every rule whose cells are good still speaks: the cells' own checks (the score's
+range), the look-ups, and the date rules of the services (assessment_date_refusals).
 A result already recorded is reported as a duplicate and skipped, never doubled.
 """
 
@@ -19,6 +22,7 @@ from assessments.models import AssessmentSource
 from assessments.services import (
     BatchRejected,
     ResultInput,
+    assessment_date_refusals,
     assessments_duplicates,
     assessments_record,
     assessments_revocation_notices,
@@ -36,7 +40,8 @@ from certtrack.spreadsheets import (
 )
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
-from employees.imports import CHUNK, allowed_plant_ids
+from courses.selectors import courses_authorised_for, courses_available_to_plant
+from employees.imports import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
 from employees.models import Employee, Plant
 from employees.selectors import Capability, plant_ids_for_user, plants_for_user
 
@@ -48,7 +53,7 @@ RESULT_SHEET = SheetSpec(
             "code",
             required=True,
             aliases=("employee_number",),
-            example="SY-000123",
+            example=EXAMPLE_EMPLOYEE_NO,
             help=gettext_lazy("Employee number."),
         ),
         Column(
@@ -139,6 +144,26 @@ class ResultImporter(Importer):
     def plants(cls, *, user: User) -> QuerySet[Plant]:
         return plants_for_user(user=user, capability=Capability.IMPORT_RESULTS)
 
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
+        # A made-up person (the employee template's example, so the two examples go together) and a course the
+        # user may assess at the plant, a theory test where there is one (the example row shows a score).
+        courses = courses_available_to_plant(plant=plant)
+        if user is not None and courses_authorised_for(user=user, plant_ids=[plant.id]).exists():
+            courses = courses.filter(id__in=courses_authorised_for(user=user, plant_ids=[plant.id]).values("id"))
+        course = courses.order_by("-needs_theory", "code").first()
+        sheet = RESULT_SHEET.name
+        examples: dict[tuple[str, str], object] = {(sheet, "employee_no"): example_employee_no(plant=plant)}
+        if course is not None:
+            examples[(sheet, "course_code")] = course.code
+            if not course.needs_theory:
+                examples |= {
+                    (sheet, "kind"): AssessmentKind.PRACTICAL.value,
+                    (sheet, "score"): None,
+                    (sheet, "passed"): "yes",
+                }
+        return examples
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
         # Every row, also one with a bad cell: its other cells are still looked up and reported.
         rows = reader.read(RESULT_SHEET, preview)
@@ -166,6 +191,7 @@ class ResultImporter(Importer):
         }
         inputs: list[ResultInput] = []
         input_rows: list[tuple[str, int, str]] = []
+        plant_today: dict[int, datetime.date] = {}
         for row in rows:
             v, sheet = row.values, row.sheet
             errors_before = len(preview.errors)
@@ -187,6 +213,16 @@ class ResultImporter(Importer):
             if kind == AssessmentKind.PRACTICAL and row.has("score") and not row.has("passed"):
                 preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
             if len(preview.errors) > errors_before or not row.ok:
+                # The row cannot go through every rule (they need a whole row); the rules of its date, which
+                # need only the employee, still apply: the preview lists every problem of the row at once.
+                if employee is not None and "assessed_on" not in row.bad:
+                    if employee.plant_id not in plant_today:
+                        plant_today[employee.plant_id] = employee.plant.local_today()
+                    today = plant_today[employee.plant_id]
+                    for message in assessment_date_refusals(
+                        employee=employee, assessed_on=v["assessed_on"], today=today
+                    ):
+                        preview.error(sheet, row.row, service_message_column(message), message)
                 continue
             inputs.append(
                 ResultInput(
@@ -200,7 +236,13 @@ class ResultImporter(Importer):
                     notes=v.get("notes", ""),
                 )
             )
-            label = f"{employee.employee_no} {course.code} {kind} {v['assessed_on'].isoformat()}"
+            # Stored as its code, shown in the reader's language: the kind is a word ("Theory test", "理论考试").
+            label = _("%(employee)s %(course)s %(kind)s %(date)s") % {
+                "employee": employee.employee_no,
+                "course": course.code,
+                "kind": AssessmentKind(kind).label,
+                "date": v["assessed_on"].isoformat(),
+            }
             input_rows.append((sheet, row.row, label))
 
         # A result already recorded is skipped, not refused: importing the same file again changes nothing.

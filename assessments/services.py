@@ -495,6 +495,28 @@ def _prerequisite_gaps(rows: Sequence[ResultInput]) -> dict[int, list[Course]]:
     return gaps
 
 
+def assessment_date_refusals(
+    *, employee: Employee, assessed_on: datetime.date, today: datetime.date | None = None
+) -> list[Refusal]:
+    """The rules of an assessment's date, which need nothing of the row but its employee: not after the
+    plant-local today of the employee's plant (`today`, read once per plant by a caller of many rows),
+    not before the hire date. assessments_validate holds every row to them; the results import also
+    holds a row with bad cells to them, so its preview lists every problem of every row.
+    """
+    today = employee.plant.local_today() if today is None else today
+    if assessed_on > today:
+        return [Refusal(_("The assessment date may not be in the future."), "future_date")]
+    if assessed_on < employee.hire_date:
+        return [
+            Refusal(
+                _("The assessment date is before the hire date (%(hire_date)s).")
+                % {"hire_date": employee.hire_date.isoformat()},
+                "before_hire",
+            )
+        ]
+    return []
+
+
 def assessments_validate(
     *, rows: Sequence[ResultInput], recorded_by: AbstractBaseUser, session: TrainingSession | None = None
 ) -> dict[int, list[Refusal]]:
@@ -552,15 +574,8 @@ def assessments_validate(
                 },
                 "kind",
             )
-        if row.assessed_on > today:
-            refuse(index, _("The assessment date may not be in the future."), "future_date")
-        elif row.assessed_on < employee.hire_date:
-            refuse(
-                index,
-                _("The assessment date is before the hire date (%(hire_date)s).")
-                % {"hire_date": employee.hire_date.isoformat()},
-                "before_hire",
-            )
+        for refusal in assessment_date_refusals(employee=employee, assessed_on=row.assessed_on, today=today):
+            errors[index].append(refusal)
         if row.kind == AssessmentKind.THEORY:
             if row.score is None:
                 refuse(index, _("A theory test needs a score."), "score")

@@ -22,6 +22,11 @@ class ImportUploadForm(forms.Form):
             self.fields["plant"].required = False
             self.fields["plant"].empty_label = _("Every plant named in the file")
             self.fields["plant"].help_text = _("Choose a plant to refuse rows of any other plant.")
+        else:
+            plants = list(self.fields["plant"].queryset[:2])
+            if len(plants) == 1:  # the user's only plant: chosen already, as a new session's is
+                self.fields["plant"].initial = plants[0]
+                self.fields["plant"].empty_label = None
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]

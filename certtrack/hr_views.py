@@ -63,11 +63,13 @@ def export_roster(request: HttpRequest) -> HttpResponse:
         )
     if services.roster_export_is_large(plant=plant, line=line):
         job = services.export_job_create(plant=plant, line=line, requester=request.user)
-        services.job_enqueue("certtrack.tasks.spreadsheet_export_run", job)
+        services.job_enqueue("certtrack.tasks.spreadsheet_export_run", job, client_ip(request))
         return redirect("hr:job", pk=job.pk)
     # Spooled to disk past 10 MB: a big workbook never sits whole in the web process's memory.
     handle = tempfile.SpooledTemporaryFile(max_size=10 * 1024 * 1024, suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    services.roster_export_write(plant=plant, line=line, requester=request.user, target=handle)
+    services.roster_export_write(
+        plant=plant, line=line, requester=request.user, target=handle, ip_address=client_ip(request)
+    )
     handle.seek(0)
     return FileResponse(
         handle, as_attachment=True, filename=services.export_filename(plant=plant, line=line), content_type=XLSX
@@ -91,9 +93,12 @@ def imports(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The template, its example row fitted to a plant of the user: ?plant=<code>, else their first."""
     importer = _importer_or_404(kind, request)
+    plants = importer.plants(user=request.user).order_by("code")
+    plant = get_object_or_404(plants, code=request.GET["plant"]) if request.GET.get("plant") else plants.first()
     handle = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    template_write(importer, handle, user=request.user)
+    template_write(importer, handle, user=request.user, plant=plant)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"certtrack-{kind}-template.xlsx", content_type=XLSX)
 

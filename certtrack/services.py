@@ -136,8 +136,9 @@ def roster_export_write(
     requester: AbstractBaseUser | None,
     target: object,
     progress: Callable[[int, int], None] | None = None,
+    ip_address: str | None = None,
 ) -> int:
-    """Write the roster workbook and leave an audit event (who exported which plant's people)."""
+    """Write the roster workbook and leave an audit event (who exported which plant's people, from where)."""
     from assessments.models import AuditAction
     from assessments.services import audit_event_create
     from employees.exports import roster_workbook_write
@@ -149,6 +150,7 @@ def roster_export_write(
         params={"plant": plant.code, "line": line.code if line else None, "count": count},
         plant_id=plant.pk,
         changes={"kind": "roster", "line": line.code if line else None, "employees": count},
+        ip_address=ip_address,
     )
     return count
 
@@ -172,7 +174,7 @@ def export_job_create(*, plant: Plant, line: ProductionLine | None, requester: A
     )
 
 
-def export_job_run(*, job: SpreadsheetJob) -> SpreadsheetJob:
+def export_job_run(*, job: SpreadsheetJob, ip_address: str | None = None) -> SpreadsheetJob:
     claimed = SpreadsheetJob.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(status=JobStatus.RUNNING)
     if not claimed:
         return job  # another worker has it (acks_late redelivery)
@@ -188,6 +190,7 @@ def export_job_run(*, job: SpreadsheetJob) -> SpreadsheetJob:
             requester=job.requester,
             target=handle,
             progress=_progress_saver(job.pk, 0),
+            ip_address=ip_address,
         )
         handle.seek(0)
         job.file.save("export.xlsx", File(handle), save=False)

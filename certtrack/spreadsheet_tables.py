@@ -5,6 +5,11 @@ frozen, and a drop-down list on every column with a closed list of values: kinds
 roles, yes / no, delivery modes, scopes, plants, process areas), then "<sheet> (example)" with the
 same headers and one filled row, a Help sheet and a hidden Lists sheet holding the drop-downs.
 
+The example row is made up and fits the plant the template is downloaded for: the plant's own line,
+station, role and course codes, and a key nobody holds where a row creates or updates by key (an
+employee number in the plant's format such as SY-999999, a line EXAMPLE), so copying it never
+overwrites a real person, line or course.
+
 The example row sits on its own sheet on purpose: the reader reads sheets by name, so the
 example is never imported, and a user who types their rows under it, or forgets to delete it,
 cannot import a made-up person or result by mistake. Importing the untouched template reads an
@@ -54,9 +59,13 @@ def example_sheet_name(spec: SheetSpec) -> str:
     return str(_("%(sheet)s (example)") % {"sheet": spec.name})[:31]
 
 
-def template_write(importer: type[Importer], target: IO[bytes] | Path, *, user: User = None) -> None:
-    """The downloadable template of an import kind (see the module docstring). Small: a normal workbook."""
+def template_write(importer: type[Importer], target: IO[bytes] | Path, *, user: User = None, plant: Any = None) -> None:
+    """The downloadable template of an import kind (see the module docstring). Small: a normal workbook.
+
+    With a plant, the example row is the plant's (Importer.template_examples): its own codes, made-up keys.
+    """
     lists = importer.template_choices(user=user)
+    examples = importer.template_examples(user=user, plant=plant) if plant is not None else {}
     book = openpyxl.Workbook()
     book.remove(book.active)
     data_sheets = [book.create_sheet(spec.name) for spec in importer.sheets]
@@ -87,7 +96,7 @@ def template_write(importer: type[Importer], target: IO[bytes] | Path, *, user: 
         for index, column in enumerate(spec.columns, start=1):
             values = lists.get(column.key)
             value = values[0] if values and column.example is None else column.example
-            _typed(example.cell(row=2, column=index), value)
+            _typed(example.cell(row=2, column=index), examples.get((spec.name, column.key), value))
 
     _help(help_sheet, importer, lists)
     book.save(target)

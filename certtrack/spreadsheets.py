@@ -388,7 +388,7 @@ class ParsedRow:
 class PreviewRow:
     sheet: str
     row: int
-    label: str
+    label: str  # codes and numbers; a Translatable where it holds words (a result's kind): stored as its code
     changes: dict[str, list[str]] = field(default_factory=dict)
     note: str = ""
 
@@ -396,14 +396,14 @@ class PreviewRow:
         return {
             "sheet": self.sheet,
             "row": self.row,
-            "label": self.label,
+            "label": as_data(self.label) if isinstance(self.label, Translatable) else self.label,
             "changes": self.changes,
             "note": as_data(self.note) if self.note else "",
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> PreviewRow:
-        return cls(**{**data, "note": from_data(data.get("note", ""))})
+        return cls(**{**data, "label": from_data(data.get("label", "")), "note": from_data(data.get("note", ""))})
 
 
 # Entries kept per list in a stored preview; the counts are always complete. Errors are kept further
@@ -729,6 +729,14 @@ class Importer:
         """
         return {}
 
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Any) -> dict[tuple[str, str], object]:
+        """The template's example rows for the plant it is downloaded for ((sheet, column key): value), over the
+        columns' own examples: the plant's real codes (line, station, course...) where a row must name them, and made-up
+        keys nobody holds where a row creates or updates by key (an employee number, a line), so that copying
+        the example can never overwrite a real person or line."""
+        return {}
+
     def plan(self, reader: WorkbookReader, *, user: User, plant: Any | None, preview: Preview) -> Callable[[], None]:
         raise NotImplementedError
 
@@ -739,6 +747,17 @@ IMPORTERS: dict[str, str] = {
     "catalog": "courses.imports.CatalogImporter",
     "results": "assessments.imports.ResultImporter",
 }
+
+
+def unused_code(base: str, taken: Iterable[str]) -> str:
+    """`base`, or base2, base3... : the first that is not taken (a made-up key for a template's example row)."""
+    taken = set(taken)
+    number = 1
+    code = base
+    while code in taken:
+        number += 1
+        code = f"{base}{number}"
+    return code
 
 
 def importer_for(kind: str) -> type[Importer]:

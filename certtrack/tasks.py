@@ -45,12 +45,12 @@ def spreadsheet_import_commit(job_id: int, ip_address: str | None = None) -> Non
 
 
 @shared_task(name="certtrack.tasks.spreadsheet_export_run", ignore_result=True)
-def spreadsheet_export_run(job_id: int) -> None:
+def spreadsheet_export_run(job_id: int, ip_address: str | None = None) -> None:
     job = _job(job_id)
     if job is None:
         return
     try:
-        services.export_job_run(job=job)
+        services.export_job_run(job=job, ip_address=ip_address)
     except Exception:
         logger.exception("export job %s failed", job_id)
         services.job_fail(job_id=job_id, message=_("The export failed. Try again."))

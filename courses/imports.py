@@ -25,6 +25,7 @@ from certtrack.spreadsheets import (
     User,
     WorkbookReader,
     changes_between,
+    unused_code,
 )
 from certtrack.translatable import gettext as _
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
@@ -38,6 +39,9 @@ from courses.services import (
 from employees.models import JobRole, Plant, ProductionLine, Station
 from employees.selectors import is_admin
 
+# The templates' example course: made up, so that copying it never overwrites a real course (see unused_code).
+EXAMPLE_COURSE = "EXAMPLE-001"
+
 COURSE_SHEET = SheetSpec(
     name="Courses",
     columns=(
@@ -46,7 +50,7 @@ COURSE_SHEET = SheetSpec(
             "code",
             required=True,
             max_length=24,
-            example="BAT-PACK-014",
+            example=EXAMPLE_COURSE,
             help=gettext_lazy("Course code, e.g. BAT-PACK-014."),
         ),
         Column(
@@ -54,14 +58,14 @@ COURSE_SHEET = SheetSpec(
             "text",
             required=True,
             max_length=200,
-            example="Pack lid torque sequence",
+            example="Example course",
             help=gettext_lazy("Title (English)."),
         ),
         Column(
             "title_zh",
             "text",
             max_length=200,
-            example="电池包上盖拧紧顺序",
+            example="示例课程",
             help=gettext_lazy("Title (Chinese); may be empty."),
         ),
         Column(
@@ -141,7 +145,7 @@ REQUIREMENT_SHEET = SheetSpec(
             "code",
             required=True,
             aliases=("course",),
-            example="BAT-PACK-014",
+            example=EXAMPLE_COURSE,
             help=gettext_lazy("Course code."),
         ),
         Column(
@@ -162,7 +166,7 @@ REQUIREMENT_SHEET = SheetSpec(
         Column(
             "station",
             "code",
-            example="ST010",
+            example="S010",
             help=gettext_lazy("Station code (station scope); LINE/STATION also accepted."),
         ),
     ),
@@ -217,6 +221,33 @@ class CatalogImporter(Importer):
             "plant": plants,
             "role": list(JobRole.objects.order_by("code").values_list("code", flat=True)),
         }
+
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
+        # A new course (a real code would be overwritten) required at the plant's first real station.
+        from employees.imports import example_station
+
+        code = unused_code(
+            EXAMPLE_COURSE, Course.objects.filter(code__startswith=EXAMPLE_COURSE).values_list("code", flat=True)
+        )
+        station = example_station(plant=plant)
+        examples: dict[tuple[str, str], object] = {
+            (COURSE_SHEET.name, "code"): code,
+            (REQUIREMENT_SHEET.name, "course_code"): code,
+            (REQUIREMENT_SHEET.name, "plant"): plant.code,
+        }
+        if station is not None:
+            examples |= {
+                (REQUIREMENT_SHEET.name, "line"): station.line.code,
+                (REQUIREMENT_SHEET.name, "station"): station.code,
+            }
+        else:
+            examples |= {
+                (REQUIREMENT_SHEET.name, "scope"): RequirementScope.PLANT.value,
+                (REQUIREMENT_SHEET.name, "line"): "",
+                (REQUIREMENT_SHEET.name, "station"): "",
+            }
+        return examples
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
         # Every row, also one with a bad cell: each of its other cells is still checked and reported.

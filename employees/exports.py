@@ -9,7 +9,9 @@ status's name in any language as well as their codes).
 
 The workbook is written in the language active when it is made (the requester's:
 a background export runs in the language stored on its job): role and status
-names, course titles, process areas, the legend.
+names, course titles, process areas, the assessments a course needs, the legend,
+and the headers of the Matrix, Expiring and Courses sheets. The Roster's headers
+stay English in every language: they are the employee import's columns.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from openpyxl.styles import Font, PatternFill
 
 from assessments import validity
@@ -35,7 +38,7 @@ from certtrack.spreadsheets import (
     text_cell,
     value_cell,
 )
-from courses.models import Course
+from courses.models import AssessmentKind, Course
 from courses.selectors import required_course_ids_by_employee
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine
 
@@ -49,6 +52,7 @@ FILL_REVOKED = PatternFill("solid", fgColor="CCC0DA")
 FILL_MISSING = PatternFill("solid", fgColor="D9D9D9")
 TITLE_FONT = Font(bold=True, size=13)
 
+# The Roster's headers stay English whatever the workbook's language: they are the employee import's columns.
 ROSTER_HEADERS = (
     "Employee no",
     "Name",
@@ -67,20 +71,33 @@ ROSTER_HEADERS = (
 )
 # The Roster's computed columns: the employee import ignores them without a warning.
 ROSTER_COMPUTED_HEADERS = ("qualified", "completion", "valid", "required", "next_expiry")
-MATRIX_FIXED_HEADERS = ("Employee no", "Name", "Line", "Station")
+# The other sheets are read, not imported: their headers are in the workbook's language.
+MATRIX_FIXED_HEADERS = (
+    gettext_lazy("Employee no"),
+    gettext_lazy("Name"),
+    gettext_lazy("Line"),
+    gettext_lazy("Station"),
+)
 MATRIX_HEADER_ROW = 3
-EXPIRING_HEADERS = ("Employee no", "Name", "Line", "Station", "Course", "Title", "Expires on", "Days left", "Required")
+EXPIRING_HEADERS = (
+    *MATRIX_FIXED_HEADERS,
+    gettext_lazy("Course"),
+    gettext_lazy("Title"),
+    gettext_lazy("Expires on"),
+    gettext_lazy("Days left"),
+    pgettext_lazy("the course is required of the employee", "Required"),
+)
 COURSE_HEADERS = (
-    "Code",
-    "Title",
-    "Process area",
-    "Version",
-    "Delivery mode",
-    "Needs",
-    "Pass mark",
-    "Validity (months)",
-    "Safety-critical",
-    "Owner plant",
+    gettext_lazy("Code"),
+    gettext_lazy("Title"),
+    gettext_lazy("Process area"),
+    gettext_lazy("Version"),
+    gettext_lazy("Delivery mode"),
+    gettext_lazy("Needs"),
+    gettext_lazy("Pass mark"),
+    gettext_lazy("Validity (months)"),
+    gettext_lazy("Safety-critical"),
+    gettext_lazy("Owner plant"),
 )
 
 
@@ -314,7 +331,7 @@ def roster_workbook_write(
                 text_cell(course_sheet, course.process_area.display_name),
                 text_cell(course_sheet, course.version),
                 text_cell(course_sheet, course.get_delivery_mode_display()),
-                text_cell(course_sheet, ";".join(course.needed_kinds)),
+                text_cell(course_sheet, " + ".join(str(AssessmentKind(k).label) for k in course.needed_kinds)),
                 value_cell(course_sheet, course.pass_mark if course.needs_theory else None),
                 value_cell(course_sheet, course.validity_months)
                 if course.validity_months

@@ -8,6 +8,7 @@ there are no errors, inside import_run's transaction).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +27,7 @@ from certtrack.spreadsheets import (
     User,
     WorkbookReader,
     changes_between,
+    unused_code,
 )
 from certtrack.translatable import gettext as _
 from employees.exports import ROSTER_COMPUTED_HEADERS
@@ -35,6 +37,33 @@ from employees.selectors import Capability, is_admin, plant_ids_for_user, plants
 CHUNK = 1000
 # The shift codes a plant runs by default (DOMAIN.md): offered in the template's drop-down with those in use.
 DEFAULT_SHIFTS = ("A", "B", "C")
+# Templates' example rows: made up, so that copying one never overwrites a real person or line. Downloaded
+# for a plant, the example takes the plant's own formats and codes instead (example_employee_no, ...).
+EXAMPLE_EMPLOYEE_NO = "EXAMPLE-001"
+EXAMPLE_LINE = "EXAMPLE"
+
+
+def example_employee_no(*, plant: Plant) -> str:
+    """A made-up employee number in the plant's own format that nobody holds (numbers are unique company-wide):
+    the plant's highest number with every digit a 9 (SY-000123 -> SY-999999), the next lower one if taken."""
+    highest = Employee.objects.filter(plant=plant).order_by("-employee_no").values_list("employee_no", flat=True)
+    match = re.fullmatch(r"(.*?)(\d+)", highest.first() or "")
+    if match is None:
+        return f"{plant.code}-{EXAMPLE_EMPLOYEE_NO}"
+    prefix, width = match.group(1), len(match.group(2))
+    candidates = [f"{prefix}{n:0{width}d}" for n in range(10**width - 1, max(10**width - 100, 0), -1)]
+    taken = set(Employee.objects.filter(employee_no__in=candidates).values_list("employee_no", flat=True))
+    return next((c for c in candidates if c not in taken), f"{plant.code}-{EXAMPLE_EMPLOYEE_NO}")
+
+
+def example_station(*, plant: Plant) -> Station | None:
+    """The plant's first active station (by line and station code), its line loaded: a real one to name."""
+    return (
+        Station.objects.filter(line__plant=plant, line__is_active=True, is_active=True)
+        .select_related("line")
+        .order_by("line__code", "code")
+        .first()
+    )
 
 
 def allowed_plant_ids(*, user: User, capability: Iterable[str], plant: Plant | None) -> frozenset[int] | None:
@@ -81,16 +110,20 @@ ORGANISATION_SHEET = SheetSpec(
             "code",
             required=True,
             max_length=16,
-            example="PACK1",
+            example=EXAMPLE_LINE,
             help=gettext_lazy("Line code, unique in the plant."),
         ),
         Column(
-            "line_name", "text", required=True, max_length=120, example="Pack line 1", help=gettext_lazy("Line name.")
+            "line_name",
+            "text",
+            required=True,
+            max_length=120,
+            example=gettext_lazy("Example line"),
+            help=gettext_lazy("Line name."),
         ),
         Column(
             "process_area",
             "code",
-            example="PACK",
             help=gettext_lazy("Process area code of the line (e.g. PACK); may be empty."),
         ),
         Column(
@@ -114,14 +147,14 @@ ORGANISATION_SHEET = SheetSpec(
             "station_code",
             "code",
             max_length=16,
-            example="ST010",
+            example="S010",
             help=gettext_lazy("Station code, unique in the line; empty for a row that only describes the line."),
         ),
         Column(
             "station_name",
             "text",
             max_length=120,
-            example="Module stacking",
+            example=gettext_lazy("Example station"),
             help=gettext_lazy("Station name (needed with a code)."),
         ),
         Column(
@@ -156,6 +189,19 @@ class OrganisationImporter(_AdminImporter):
             "plant": list(cls.plants(user=user).order_by("code").values_list("code", flat=True)),
             "process_area": list(ProcessArea.objects.values_list("code", flat=True)),
         }
+
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
+        # A new line (a real one would be renamed), its first station in the plant's station format.
+        station = example_station(plant=plant)
+        sheet = ORGANISATION_SHEET.name
+        examples: dict[tuple[str, str], object] = {
+            (sheet, "plant"): plant.code,
+            (sheet, "line_code"): unused_code(EXAMPLE_LINE, plant.lines.values_list("code", flat=True)),
+        }
+        if station is not None:
+            examples[(sheet, "station_code")] = station.code
+        return examples
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
         from courses.models import ProcessArea
@@ -288,17 +334,20 @@ EMPLOYEE_SHEET = SheetSpec(
             required=True,
             max_length=32,
             aliases=("employee_number", "number", "no"),
-            example="SY-000123",
+            example=EXAMPLE_EMPLOYEE_NO,
             help=gettext_lazy("Employee number, unique company-wide (full-width digits are folded to ASCII)."),
         ),
-        Column("name", "text", required=True, max_length=120, example="Liu Jianguo", help=gettext_lazy("Full name.")),
+        Column(
+            "name",
+            "text",
+            required=True,
+            max_length=120,
+            example=gettext_lazy("Example employee"),
+            help=gettext_lazy("Full name."),
+        ),
         Column("plant", "code", required=True, help=gettext_lazy("Plant code, e.g. SY.")),
-        Column(
-            "line", "code", example="PACK1", help=gettext_lazy("Line code at the plant; empty for plant-wide staff.")
-        ),
-        Column(
-            "station", "code", example="ST010", help=gettext_lazy("Primary station code on the line; may be empty.")
-        ),
+        Column("line", "code", help=gettext_lazy("Line code at the plant; empty for plant-wide staff.")),
+        Column("station", "code", help=gettext_lazy("Primary station code on the line; may be empty.")),
         Column(
             "role",
             "text",
@@ -510,6 +559,18 @@ class EmployeeImporter(Importer):
             "plant": list(plants.order_by("code").values_list("code", flat=True)),
             "role": list(JobRole.objects.order_by("code").values_list("code", flat=True)),
             "shift": sorted(shifts | set(DEFAULT_SHIFTS)),
+        }
+
+    @classmethod
+    def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
+        # A made-up person (a real number would be overwritten) at the plant's real line and station.
+        station = example_station(plant=plant)
+        sheet = EMPLOYEE_SHEET.name
+        return {
+            (sheet, "employee_no"): example_employee_no(plant=plant),
+            (sheet, "plant"): plant.code,
+            (sheet, "line"): station.line.code if station else "",
+            (sheet, "station"): station.code if station else "",
         }
 
 

@@ -258,7 +258,13 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Entry voided: %(entry)s.") % {"entry": assessment})
+            entry = _("%(employee)s %(course)s %(kind)s %(date)s") % {
+                "employee": assessment.employee.employee_no,
+                "course": assessment.course.code,
+                "kind": assessment.get_kind_display(),  # a word in the reader's language, not the code
+                "date": assessment.assessed_on.isoformat(),
+            }
+            messages.success(request, _("Entry voided: %(entry)s.") % {"entry": entry})
     # The grid voids in place and comes back to itself; only a path of this site is followed.
     back = request.POST.get("next", "")
     if back.startswith("/") and url_has_allowed_host_and_scheme(

@@ -346,7 +346,18 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
     assert _drop_downs(book, "Employees (example)") == lists
     assert book["Employees"].max_row == 1  # nothing to import until the user types rows
     example = [c.value for c in book["Employees (example)"][2]]
-    assert example == ["SY-000123", "Liu Jianguo", "SY", "PACK1", "ST010", "OP", "A", dt.datetime(2026, 3, 1), "active"]
+    # Made up (SY has no numbers yet to take the format from), at SY's first real station (issue #14, item 16).
+    assert example == [
+        "SY-EXAMPLE-001",
+        "Example employee",
+        "SY",
+        "L1",
+        "S1",
+        "OP",
+        "A",
+        dt.datetime(2026, 3, 1),
+        "active",
+    ]
     assert book["Employees (example)"]["H2"].is_date
     assert "never imported" in book["Help"]["A1"].value
 
@@ -402,17 +413,16 @@ def test_importing_the_untouched_template_imports_nothing_and_says_why(tmp_path,
 
 
 def test_the_example_row_copied_onto_the_sheet_imports(tmp_path, org, hr) -> None:  # noqa: ANN001
-    """The example's values are real ones where the database has them (plant, role): with the organisation's
-    line and station codes typed in, the example row imports."""
+    """The example's values are the plant's where a row names something (plant, line, station, role) and made
+    up where it creates by key (the number): copied as it is, the example row imports a new, made-up person."""
     path = tmp_path / "employees.xlsx"
-    template_write(importer_for("employees"), path, user=hr)
+    template_write(importer_for("employees"), path, user=hr, plant=org["SY"])
     book = openpyxl.load_workbook(path)
-    example = [c.value for c in book["Employees (example)"][2]]
-    example[3:5] = ["L1", "S1"]
-    book["Employees"].append(example)
+    book["Employees"].append([c.value for c in book["Employees (example)"][2]])
     book.save(path)
 
     preview = _run("employees", path, hr, org["SY"], commit=True)
 
     assert preview.committed, preview.as_text()
-    assert Employee.objects.get(employee_no="SY-000123").station == org["S1"]
+    assert preview.counts()["created"] == 1
+    assert Employee.objects.get(employee_no="SY-EXAMPLE-001").station == org["S1"]

@@ -103,7 +103,7 @@ def test_it_writes_the_four_sheets_with_real_values_and_types(tmp_path, plant_da
 
     courses = [[c.value for c in row] for row in book["Courses"].iter_rows()]
     assert [r[0] for r in courses[1:]] == ["BAT-PACK-001", "BAT-PACK-002", "HV-001"]
-    assert courses[3][5:8] == ["theory;practical", 80, 12]
+    assert courses[3][5:8] == ["Theory test + Practical evaluation", 80, 12]
     assert courses[1][7] == "no expiry"
 
 
@@ -259,10 +259,10 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
     assert column(chinese, "Roster", "Status") == ["在职", "在职", "在职", "已离职"]
     assert column(chinese, "Roster", "Role")[2] == "操作员"
     assert column(english, "Roster", "Role")[2] == "Operator"
-    assert column(chinese, "Expiring", "Title") == ["高压安全"]
+    assert column(chinese, "Expiring", "名称") == ["高压安全"]
     assert column(english, "Expiring", "Title") == ["High-voltage safety"]
-    assert "高压安全" in column(chinese, "Courses", "Title")
-    assert set(column(chinese, "Courses", "Process area")) == {"电池包装配"}
+    assert "高压安全" in column(chinese, "Courses", "名称")
+    assert set(column(chinese, "Courses", "工艺领域")) == {"电池包装配"}
     assert chinese["Matrix"]["G5"].value == "缺失"  # B lacks HV-001
 
     before = list(Employee.objects.order_by("id").values())
@@ -270,3 +270,42 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
     assert preview.ok, preview.as_text()
     assert preview.counts()["unchanged"] == 4
     assert list(Employee.objects.order_by("id").values()) == before
+
+
+def test_the_read_only_sheets_head_their_columns_in_the_workbooks_language(tmp_path, plant_data) -> None:  # noqa: ANN001
+    """Matrix, Expiring and Courses headers and a course's needs in Chinese; the Roster keeps the import's columns
+    (issue #14, item 11)."""
+    with translation.override("zh-hans"):
+        book = open_back(_export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 7, 3)))
+
+    def headers(sheet: str, row: int = 1) -> list:
+        return [c.value for c in book[sheet][row] if c.value is not None]
+
+    assert headers("Roster")[:9] == [
+        "Employee no",
+        "Name",
+        "Plant",
+        "Line",
+        "Station",
+        "Role",
+        "Shift",
+        "Hire date",
+        "Status",
+    ]
+    assert headers("Matrix", 3) == ["员工编号", "姓名", "产线", "工位", "BAT-PACK-001", "BAT-PACK-002", "HV-001"]
+    assert headers("Expiring") == ["员工编号", "姓名", "产线", "工位", "课程", "名称", "到期日期", "剩余天数", "必修"]
+    assert headers("Courses") == [
+        "代码",
+        "名称",
+        "工艺领域",
+        "版本",
+        "授课方式",
+        "所需评估",
+        "及格分",
+        "有效期（月）",
+        "安全关键",
+        "所属工厂",
+    ]
+    needs = {row[0].value: row[5].value for row in book["Courses"].iter_rows(min_row=2)}
+    assert needs == {"BAT-PACK-001": "实操评估", "BAT-PACK-002": "实操评估", "HV-001": "理论考试 + 实操评估"}
+    assert [c.value for c in book["Expiring"][2]][-1] == "是"

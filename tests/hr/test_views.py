@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -255,3 +256,44 @@ def test_the_home_card_offers_only_the_imports_the_viewer_may_run(
     assert ("catalog" in card) == offers_admin_imports
     if persona == "hr":
         assert "import staff lists and results" in card
+
+
+# --- Small things HR met (issue #14) ---------------------------------------------------------------
+
+
+def _plant_select(page: str) -> str:
+    return re.search(r'<select name="plant".*?</select>', page, re.S).group(0)
+
+
+@pytest.mark.parametrize(("persona", "kind"), [("hr", "employees"), ("trainer", "results")])
+def test_the_upload_form_chooses_the_only_plant_of_its_user(client, staff, persona, kind, request) -> None:  # noqa: ANN001
+    user = request.getfixturevalue(persona)
+
+    select = _plant_select(_client(client, user).get(reverse("hr:import_upload", args=[kind])).content.decode())
+
+    assert re.findall(r"<option[^>]*>", select) == ['<option value="SY" selected>']
+
+
+def test_the_upload_form_lets_a_user_of_several_plants_choose(client, admin_user, staff) -> None:  # noqa: ANN001
+    page = _client(client, admin_user).get(reverse("hr:import_upload", args=["employees"])).content.decode()
+
+    assert re.findall(r"<option[^>]*>", _plant_select(page)) == [
+        '<option value="" selected>',
+        '<option value="DE">',
+        '<option value="SY">',
+    ]
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["download", "background-job"])
+def test_the_export_audit_event_records_the_address(
+    client, hr, staff, settings, background, django_capture_on_commit_callbacks
+) -> None:  # noqa: ANN001
+    from assessments.models import AuditAction, AuditEvent
+
+    settings.EXPORT_ASYNC_THRESHOLD = 0 if background else 10_000
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _client(client, hr).get(reverse("hr:export_roster"), {"plant": "SY"}, REMOTE_ADDR="10.20.30.40")
+
+    assert response.status_code == (302 if background else 200)
+    event = AuditEvent.objects.get(action=AuditAction.EXPORT_CREATED)
+    assert (event.actor, event.plant_id, event.ip_address) == (hr, staff["SY"].id, "10.20.30.40")
