@@ -79,7 +79,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 def _session_initial(request: HttpRequest) -> dict:
     """A new session's first values: what "who needs me" carried over, ?course=<id>&plant=<id> with the
-    ticked people (&attendee=<id>...) or all of that course's people at that plant (&who_needs_me=1[&status=]);
+    ticked people (&attendee=<id>...) or all of that course's people at that plant not booked on an upcoming
+    session of it yet (&who_needs_me=1[&status=]);
     the date is the plant's today. A session is held at one plant: without a plant (a trainer of several,
     an older link), people of several plants are not carried over, and the trainer is told why."""
     plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS).order_by("code"))
@@ -100,6 +101,7 @@ def _session_initial(request: HttpRequest) -> dict:
                 user=request.user, course_ids=[int(course_id)], plant_ids=[plant.pk] if plant is not None else None
             ),
             status=request.GET.get("status", ""),
+            booked=False,  # people already booked on an upcoming session of the course are not booked twice
         )
         if len({gap.employee.plant_id for gap in gaps}) > 1:
             messages.warning(
