@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import services
@@ -154,7 +155,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     form = AttendeesAddForm(request.POST, session=session)
-    if not form.is_valid():
+    if not form.is_valid() or form.asks_to_pick:  # a name matching several people: list them to tick, add nobody
         return _session_page(request, session, add_form=form)
     try:
         outcome = services.training_session_attendees_add(
@@ -176,11 +177,14 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("q", _("Nobody added. %(reasons)s") % {"reasons": _not_added_text(not_added)})
         return _session_page(request, session, add_form=form)
     already = sum(1 for refused in outcome.refused if refused.reason == services.AttendeeRefusal.ATTENDING)
-    messages.success(
-        request,
-        _("%(added)d attendee(s) added (%(already)d already on the list).")
-        % {"added": len(outcome.added), "already": already},
-    )
+    added = len(outcome.added)
+    text = ngettext("%(count)d attendee added.", "%(count)d attendees added.", added) % {"count": added}
+    if already:
+        text += " " + (
+            ngettext("%(count)d was already on the list.", "%(count)d were already on the list.", already)
+            % {"count": already}
+        )
+    messages.success(request, text)
     if not_added:
         messages.warning(request, _not_added_text(not_added))
     return redirect("session-detail", pk=session.pk)
