@@ -247,7 +247,10 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cancel a session without results, with a reason (a page that asks for it, then the cancel)."""
+    """Cancel a session without results, with a reason (a page that asks for it, then the cancel).
+
+    A session with results is not cancelled: its page says so once, with the way back, and offers no cancel.
+    """
     session, back = _open_session_or_back(request, pk)
     if back is not None:
         return back
@@ -258,7 +261,8 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            if getattr(error, "code", None) != "has_results":  # the page says that one, from the count below
+                form.add_error(None, error)
         else:
             messages.success(request, _("Session cancelled."))
             return redirect("session-detail", pk=session.pk)
