@@ -137,6 +137,9 @@ class AttendeesAddForm(forms.Form):
     matched on its own, case-insensitively: the view adds the valid ones and lists each other one with its
     reason; or a name (or part of a number) to search the plant's active roster. Ticked people are added
     whatever the box holds: a name search there is the search that listed them, not a new request.
+
+    A name matching several people is no error: the form is valid, adds nobody, and `asks_to_pick` tells the
+    view to show the people listed (`matches`, with `matches_note`) to tick.
     """
 
     q = forms.CharField(
@@ -160,6 +163,7 @@ class AttendeesAddForm(forms.Form):
         )
         self.fields["pick"].queryset = self.roster
         self.matches: QuerySet[Employee] | None = None
+        self.matches_note = ""
         self.typed: list[Employee] = []  # named by number in the box: each one not added is listed
         self.unknown_numbers: list[str] = []
 
@@ -195,10 +199,15 @@ class AttendeesAddForm(forms.Form):
                 self.unknown_numbers = [typed for t, typed in tokens.items() if t not in by_number]
             elif not picked:
                 self._search(query, found, tokens=list(tokens.values()))
-        if not (found or self.typed or self.unknown_numbers or self.errors):
+        if not (found or self.typed or self.unknown_numbers or self.errors or self.asks_to_pick):
             raise forms.ValidationError(_("Enter an employee number or name, or choose a line or a station."))
         cleaned["employees"] = found + self.typed
         return cleaned
+
+    @property
+    def asks_to_pick(self) -> bool:
+        """A name matched several people: they are listed to tick, and nobody is added yet."""
+        return self.matches is not None
 
     @staticmethod
     def _is_number_list(query: str, tokens: dict[str, str], by_number: dict[str, Employee]) -> bool:
@@ -218,7 +227,7 @@ class AttendeesAddForm(forms.Form):
             found += list(matches)
         elif count > 1:
             self.matches = matches.select_related("line", "station").order_by("employee_no")[:SEARCH_LIMIT]
-            self.add_error("q", _("%(count)d employees match “%(q)s”: pick them below.") % {"count": count, "q": query})
+            self.matches_note = _("%(count)d employees match “%(q)s”: pick them below.") % {"count": count, "q": query}
         elif len(tokens) == 1 and _has_digit(tokens[0]):
             self.unknown_numbers = tokens  # one number matching nobody, not even in part
         else:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -346,10 +346,48 @@ class GapRow:
     status: str
     expires_on: datetime.date | None
     attempts: int
+    booked: TrainingSession | None = None  # the earliest upcoming session of the course they attend (sessions_booked)
 
     @property
     def status_label(self) -> str:
         return CertificationStatus(self.status).label
+
+
+def sessions_booked(
+    *, employee_ids: Iterable[int] | QuerySet[Employee], course_ids: Iterable[int]
+) -> dict[tuple[int, int], TrainingSession]:
+    """{(employee_id, course_id): the earliest upcoming session of the course the employee attends}, at their
+    plant: not cancelled, held on the plant's today or later, and with no result of theirs recorded in it yet
+    (someone who failed this morning's session is not booked by it any more). One query.
+
+    `employee_ids` may be a queryset of employees: it is then a subquery, whatever the headcount.
+    """
+    # No plant's today is before UTC's yesterday: the database keeps the nearly right rows, Python the exact ones.
+    earliest = timezone.now().date() - datetime.timedelta(days=1)
+    assessed = Assessment.objects.filter(
+        session_id=OuterRef("trainingsession_id"), employee_id=OuterRef("employee_id"), voided_at__isnull=True
+    )
+    attendances = (
+        TrainingSession.attendees.through.objects.filter(
+            employee_id__in=employee_ids,
+            trainingsession__course_id__in=set(course_ids),
+            trainingsession__plant_id=F("employee__plant_id"),
+            trainingsession__cancelled_at__isnull=True,
+            trainingsession__held_on__gte=earliest,
+        )
+        .exclude(Exists(assessed))
+        .select_related("trainingsession__plant")
+        .order_by("trainingsession__held_on", "trainingsession_id")
+    )
+    plant_today: dict[int, datetime.date] = {}
+    booked: dict[tuple[int, int], TrainingSession] = {}
+    for attendance in attendances:
+        session = attendance.trainingsession
+        if session.plant_id not in plant_today:
+            plant_today[session.plant_id] = session.plant.local_today()
+        if session.held_on >= plant_today[session.plant_id]:
+            booked.setdefault((attendance.employee_id, session.course_id), session)
+    return booked
 
 
 def trainer_gaps(
@@ -362,7 +400,8 @@ def trainer_gaps(
     """Active employees of the trainer's plants whose REQUIRED certification in a course the trainer may
     assess there is missing (or in progress, revoked), expired, or expiring within `within_days`
     (`course_ids`: only these of the trainer's courses; `plant_ids`: only these of the trainer's plants,
-    e.g. the one plant a session is planned at).
+    e.g. the one plant a session is planned at). One row per (employee, course): a gap, not a person.
+    Each row names the upcoming session the person is already booked on for that course, if any.
 
     Set-based: a fixed number of queries whatever the headcount; D is each plant's local today.
     """
@@ -413,6 +452,7 @@ def trainer_gaps(
         for c in Certification.objects.filter(employee__in=roster, course_id__in=course_ids)
     }
     courses = Course.objects.in_bulk(course_ids)
+    booked = sessions_booked(employee_ids=roster, course_ids=course_ids)
     plant_today: dict[int, datetime.date] = {}
     gaps = []
     for employee in employees:
@@ -436,6 +476,7 @@ def trainer_gaps(
                     status=status,
                     expires_on=certification.expires_on if certification else None,
                     attempts=certification.attempts if certification else 0,
+                    booked=booked.get((employee.id, course_id)),
                 )
             )
     gaps.sort(
@@ -445,15 +486,22 @@ def trainer_gaps(
 
 
 def gaps_matching(
-    gaps: Iterable[GapRow], *, course_id: int | None = None, plant_id: int | None = None, status: str = ""
+    gaps: Iterable[GapRow],
+    *,
+    course_id: int | None = None,
+    plant_id: int | None = None,
+    status: str = "",
+    booked: bool | None = None,
 ) -> list[GapRow]:
-    """The rows of trainer_gaps() of one course, one plant and/or one state, in their order."""
+    """The rows of trainer_gaps() of one course, one plant and/or one state, in their order; `booked`:
+    only the people already booked on an upcoming session of the course (True) or only the others (False)."""
     return [
         g
         for g in gaps
         if (course_id is None or g.course.id == course_id)
         and (plant_id is None or g.employee.plant_id == plant_id)
         and (not status or g.status == status)
+        and (booked is None or (g.booked is not None) == booked)
     ]
 
 

@@ -21,15 +21,27 @@ GAPS_PER_PAGE = 50
 def trainer_home(request: HttpRequest) -> HttpResponse:
     plant_ids = plant_ids_for_user(user=request.user, capability=Capability.RECORD_RESULTS)
     gaps = trainer_gaps(user=request.user, within_days=30)
-    # A session is held at one plant: the summary counts, and plans, per course and plant.
+    # A session is held at one plant: the summary counts, and plans, per course and plant. A row of it
+    # counts people (one gap per person and course); those already booked on a session are not planned again.
     by_course_plant: dict[tuple[int, int], Counter] = {}
+    booked: Counter = Counter()
     rows = {}
     for gap in gaps:
         key = (gap.course.id, gap.employee.plant_id)
         by_course_plant.setdefault(key, Counter())[gap.status] += 1
+        booked[key] += gap.booked is not None
         rows[key] = {"course": gap.course, "plant": gap.employee.plant}
     gap_summary = sorted(
-        ({**rows[key], "counts": counts, "total": sum(counts.values())} for key, counts in by_course_plant.items()),
+        (
+            {
+                **rows[key],
+                "counts": counts,
+                "total": sum(counts.values()),
+                "booked": booked[key],
+                "to_plan": sum(counts.values()) - booked[key],
+            }
+            for key, counts in by_course_plant.items()
+        ),
         key=lambda row: (-row["total"], row["course"].code, row["plant"].code),
     )
     filter_form = GapFilterForm(request.GET or None, user=request.user)
@@ -52,6 +64,7 @@ def trainer_home(request: HttpRequest) -> HttpResponse:
             "authorisations": authorisations_for_user(user=request.user, plant_ids=plant_ids),
             "sessions": trainer_sessions(user=request.user),
             "gap_count": len(gaps),
+            "people_count": len({gap.employee.id for gap in gaps}),
             "gap_summary": gap_summary,
             "several_plants": filter_form.several_plants,
             "filter_form": filter_form,
@@ -59,6 +72,8 @@ def trainer_home(request: HttpRequest) -> HttpResponse:
             "filter_status": status,
             "plan_plant": plan_plant,
             "gaps_shown": len(shown),
+            "people_shown": len({gap.employee.id for gap in shown}),
+            "to_plan_shown": sum(1 for gap in shown if gap.booked is None),
             "page": Paginator(shown, GAPS_PER_PAGE).get_page(request.GET.get("page")),
             "query": query.urlencode(),
         },

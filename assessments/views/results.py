@@ -160,7 +160,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         elif inputs:
             refusals = services.assessments_validate(rows=inputs, recorded_by=request.user, session=session)
             _place_refusals(refusals, header=header, owner=owner, inputs=inputs, date_usable=assessed_on is not None)
-        problems = sum(1 for row in rows if row.all_errors) + int(bool(header.errors))
+        problems = sum(1 for row in rows if row.all_errors)  # rows only: the page says the date's problem apart
     return render(
         request,
         "assessments/session_results.html",

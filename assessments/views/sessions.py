@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import services
@@ -79,7 +80,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 def _session_initial(request: HttpRequest) -> dict:
     """A new session's first values: what "who needs me" carried over, ?course=<id>&plant=<id> with the
-    ticked people (&attendee=<id>...) or all of that course's people at that plant (&who_needs_me=1[&status=]);
+    ticked people (&attendee=<id>...) or all of that course's people at that plant not booked on an upcoming
+    session of it yet (&who_needs_me=1[&status=]);
     the date is the plant's today. A session is held at one plant: without a plant (a trainer of several,
     an older link), people of several plants are not carried over, and the trainer is told why."""
     plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS).order_by("code"))
@@ -100,6 +102,7 @@ def _session_initial(request: HttpRequest) -> dict:
                 user=request.user, course_ids=[int(course_id)], plant_ids=[plant.pk] if plant is not None else None
             ),
             status=request.GET.get("status", ""),
+            booked=False,  # people already booked on an upcoming session of the course are not booked twice
         )
         if len({gap.employee.plant_id for gap in gaps}) > 1:
             messages.warning(
@@ -152,7 +155,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     form = AttendeesAddForm(request.POST, session=session)
-    if not form.is_valid():
+    if not form.is_valid() or form.asks_to_pick:  # a name matching several people: list them to tick, add nobody
         return _session_page(request, session, add_form=form)
     try:
         outcome = services.training_session_attendees_add(
@@ -174,11 +177,14 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("q", _("Nobody added. %(reasons)s") % {"reasons": _not_added_text(not_added)})
         return _session_page(request, session, add_form=form)
     already = sum(1 for refused in outcome.refused if refused.reason == services.AttendeeRefusal.ATTENDING)
-    messages.success(
-        request,
-        _("%(added)d attendee(s) added (%(already)d already on the list).")
-        % {"added": len(outcome.added), "already": already},
-    )
+    added = len(outcome.added)
+    text = ngettext("%(count)d attendee added.", "%(count)d attendees added.", added) % {"count": added}
+    if already:
+        text += " " + (
+            ngettext("%(count)d was already on the list.", "%(count)d were already on the list.", already)
+            % {"count": already}
+        )
+    messages.success(request, text)
     if not_added:
         messages.warning(request, _not_added_text(not_added))
     return redirect("session-detail", pk=session.pk)
@@ -241,7 +247,10 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cancel a session without results, with a reason (a page that asks for it, then the cancel)."""
+    """Cancel a session without results, with a reason (a page that asks for it, then the cancel).
+
+    A session with results is not cancelled: its page says so once, with the way back, and offers no cancel.
+    """
     session, back = _open_session_or_back(request, pk)
     if back is not None:
         return back
@@ -252,7 +261,8 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            if getattr(error, "code", None) != "has_results":  # the page says that one, from the count below
+                form.add_error(None, error)
         else:
             messages.success(request, _("Session cancelled."))
             return redirect("session-detail", pk=session.pk)

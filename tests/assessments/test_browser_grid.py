@@ -34,7 +34,7 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.click("button:has-text('Create session')")
     page.select_option("select[name=line]", value=str(line_sy.pk))
     page.click("button:has-text('Add')")
-    expect(page.get_by_text("10 attendee(s) added")).to_be_visible()
+    expect(page.get_by_text("10 attendees added.")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/session-detail.png", full_page=True)
 
     # Fill the grid with the keyboard: scores down the column with Enter, practicals with P / F.

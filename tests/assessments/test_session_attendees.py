@@ -40,7 +40,7 @@ def test_it_adds_the_ticked_people_while_the_search_is_still_in_the_box(client, 
     response = _add(client, session, q="Operator", pick=[team[4].pk, team[5].pk])
 
     assert _attending(session) == ["SY005", "SY006"]
-    assert "2 attendee(s) added (0 already on the list)." in response.content.decode()
+    assert "2 attendees added." in response.content.decode()
 
 
 def test_it_adds_the_ticked_people_and_the_numbers_in_the_box(client, trainer, session, team) -> None:
@@ -82,7 +82,7 @@ def test_it_matches_numbers_case_insensitively(client, trainer, session, plant_s
     response = _add(client, session, q="sy-000101 Sy-000102")
 
     assert _attending(session) == ["SY-000101", "SY-000102"]
-    assert "2 attendee(s) added (0 already on the list)." in response.content.decode()
+    assert "2 attendees added." in response.content.decode()
 
 
 def test_it_splits_a_paste_from_excel_on_every_separator(client, trainer, session, team) -> None:
@@ -130,7 +130,7 @@ def test_it_adds_the_valid_numbers_and_lists_each_other_one(client, trainer, ses
 
     assert _attending(session) == ["SY001", "SY002", "SY003"]
     content = response.content.decode()
-    assert "2 attendee(s) added (1 already on the list)." in content
+    assert "2 attendees added. 1 was already on the list." in content
     assert (
         "Not added: SY-00O002: unknown employee number; DE001: employee of another plant; "
         "SY010: not active (Left); SY003: already attending."
@@ -239,3 +239,55 @@ def test_it_refuses_to_remove_someone_not_on_the_list(session, team, trainer) ->
         services.training_session_attendee_remove(session=session, employee=team[3], actor=trainer)
 
     assert not AuditEvent.objects.exists()
+
+
+# --- The trainer's words: a list to tick is no error, and no zero is mentioned ---------------------
+
+
+def test_it_lists_the_people_a_name_matches_as_a_list_to_tick_not_an_error(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+
+    response = _add(client, session, q="Operator")
+
+    content = response.content.decode()
+    add_form = content.split('action="/sessions/')[1].split("</form>")[0]
+    assert response.status_code == 200
+    assert "is-invalid" not in add_form and "invalid-feedback" not in add_form and "alert-danger" not in add_form
+    assert (
+        '<p class="small text-body-secondary mb-2" data-matches>10 employees match “Operator”: pick them below.</p>'
+    ) in add_form
+    assert add_form.count('name="pick"') == 10
+    assert 'name="q" id="id_q" value="Operator"' in add_form
+    assert _attending(session) == []
+    assert not AuditEvent.objects.filter(action=AuditAction.SESSION_ATTENDEES_ADDED).exists()
+
+
+def test_it_still_marks_a_name_matching_nobody_as_an_error(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+
+    content = _add(client, session, q="Nobody by this name").content.decode()
+
+    assert "is-invalid" in content
+    error = "No active employee of this plant matches “Nobody by this name”."
+    assert f'<div class="invalid-feedback">{error}</div>' in content
+
+
+@pytest.mark.parametrize(
+    ("already", "expected"),
+    [
+        (0, "1 attendee added."),
+        (1, "1 attendee added. 1 was already on the list."),
+        (2, "1 attendee added. 2 were already on the list."),
+    ],
+)
+def test_it_says_how_many_were_added_and_mentions_those_already_there_only_when_there_are_some(
+    client, trainer, session, team, line_sy, already, expected
+) -> None:
+    session.attendees.set(team[1 : 1 + already])
+    client.force_login(trainer)
+
+    response = _add(client, session, q=" ".join(e.employee_no for e in team[: 1 + already]))
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages[0] == expected
+    assert _attending(session) == [e.employee_no for e in team[: 1 + already]]

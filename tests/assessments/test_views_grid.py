@@ -331,7 +331,42 @@ def test_it_marks_a_future_date_once_on_the_date_field(client, trainer, session,
     assert content.count("The assessment date may not be in the future.") == 1
     assert '<div class="invalid-feedback">The assessment date may not be in the future.</div>' in content
     assert "table-danger" not in content.split('id="results-grid"')[1]  # no row is blamed for the date
-    assert "Nothing was saved: 1 row has a problem." in content
+    assert "Nothing was saved: the assessment date has a problem. Correct it and save again." in content
+    assert "row has a problem" not in content  # the date is not counted as a row
+    assert Assessment.objects.count() == 0
+
+
+def test_it_counts_the_rows_with_problems_and_says_the_dates_apart(client, trainer, session, team, today) -> None:
+    team[3].status = "left"
+    team[3].save()
+    client.force_login(trainer)
+    payload = _payload(session, {team[0]: ("85", "pass", ""), team[3]: ("90", "", "")})
+    payload["assessed_on"] = (today + dt.timedelta(days=1)).isoformat()
+
+    response = client.post(_url(session), payload)
+
+    content = response.content.decode()
+    banner = content.split('id="grid-refused">')[1].split("</div>")[0]
+    assert "Nothing was saved: 1 row has a problem, and so has the assessment date. Correct them and save again." in (
+        " ".join(banner.split())
+    )
+    assert "2 rows" not in banner
+    assert content.split('id="results-grid"')[1].count('class="table-danger"') == 1  # the one refused row
+    assert "SY004 is not active (Left)." in content
+    assert content.count("The assessment date may not be in the future.") == 1
+    assert Assessment.objects.count() == 0
+
+
+def test_it_blames_no_row_when_only_the_form_itself_is_refused(client, trainer, session, team) -> None:
+    client.force_login(trainer)
+    payload = _payload(session, {team[0]: ("85", "pass", "")})
+    payload["form_key"] = "not-a-key"
+
+    content = client.post(_url(session), payload).content.decode()
+
+    assert "Nothing was saved: see the problem above the grid." in content
+    assert "The form expired; please enter the results again." in content
+    assert "row has a problem" not in content
     assert Assessment.objects.count() == 0
 
 

@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from assessments import services
 from assessments.models import AuditAction, AuditEvent, TrainingSession
 from tests import factories
-from tests.assessments.helpers import certify
+from tests.assessments.helpers import certify, result
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +200,142 @@ def test_it_refuses_people_of_the_trainers_other_plant(client, trainer, hv_cours
     assert "attendees" in left.context["form"].errors  # not an active employee: not a choice at all
     assert not TrainingSession.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+# --- People already booked on an upcoming session ----------------------------------------------
+
+
+@pytest.fixture
+def bookings(trainer, hv_course, team, plant_sy, today):  # noqa: ANN001, ANN201
+    """SY001 and SY002 booked in a week, SY006 today; SY003 only on a cancelled session, SY004 only on a past
+    one, SY005 on an upcoming session of another course, SY007 assessed (failed) in today's session."""
+    sessions = {}
+    for name, held_on, people in (
+        ("next_week", today + dt.timedelta(days=7), team[0:2]),
+        ("today", today, [team[5], team[6]]),
+        ("cancelled", today + dt.timedelta(days=3), [team[2]]),
+        ("past", today - dt.timedelta(days=2), [team[3]]),
+    ):
+        sessions[name] = factories.TrainingSessionFactory(
+            course=hv_course, plant=plant_sy, trainer=trainer, held_on=held_on
+        )
+        sessions[name].attendees.set(people)
+    TrainingSession.objects.filter(pk=sessions["cancelled"].pk).update(
+        cancelled_at=timezone.now(), cancel_reason="trainer ill"
+    )
+    other = factories.TrainingSessionFactory(plant=plant_sy, trainer=trainer, held_on=today + dt.timedelta(days=2))
+    other.attendees.set([team[4]])
+    services.assessments_record(
+        rows=[result(team[6], hv_course, "theory", today, trainer, score=40)],
+        recorded_by=trainer,
+        session=sessions["today"],
+    )
+    return sessions
+
+
+def _row(content: str, employee_no: str) -> str:
+    return content.split(f'data-employee="{employee_no}"')[1].split("</tr>")[0]
+
+
+def test_it_shows_who_is_booked_already_with_a_link_to_the_session(client, trainer, hv_course, bookings) -> None:
+    client.force_login(trainer)
+
+    response = _home(client, course=hv_course.pk)
+
+    content = response.content.decode()
+    week, today = bookings["next_week"], bookings["today"]
+    for employee_no, session in (("SY001", week), ("SY002", week), ("SY006", today)):
+        link = f'<a href="{reverse("session-detail", args=[session.pk])}">booked: {session.held_on:%Y-%m-%d}</a>'
+        assert link in _row(content, employee_no)
+    for employee_no in ("SY003", "SY004", "SY005", "SY007", "SY008"):
+        assert "booked:" not in _row(content, employee_no)
+    assert content.count('name="attendee"') == 10  # the booked can still be ticked by hand
+
+
+def test_it_plans_for_all_shown_only_the_people_not_booked(client, trainer, hv_course, bookings, team) -> None:
+    client.force_login(trainer)
+
+    content = _home(client, course=hv_course.pk).content.decode()
+    everyone = _home(client).content.decode()
+    form = client.get(reverse("session-create"), {"course": hv_course.pk, "who_needs_me": 1}).context["form"]
+
+    assert "Plan a session for the 7 people shown who are not booked yet" in content
+    assert "Plan a session for all 10 people shown" not in content
+    assert "Plan a session for these 7 people" in everyone
+    assert "3 booked already" in everyone
+    booked = {team[0].pk, team[1].pk, team[5].pk}
+    assert sorted(form.initial["attendees"]) == sorted(e.pk for e in team if e.pk not in booked)
+
+
+def test_it_offers_no_plan_for_all_when_everyone_shown_is_booked(client, trainer, hv_course, team, today) -> None:
+    session = factories.TrainingSessionFactory(
+        course=hv_course, plant=team[0].plant, trainer=trainer, held_on=today + dt.timedelta(days=1)
+    )
+    session.attendees.set(team)
+    client.force_login(trainer)
+
+    content = _home(client).content.decode()
+    filtered = _home(client, course=hv_course.pk).content.decode()
+
+    assert "Plan a session for these" not in content and "10 booked already" in content
+    assert "Plan a session for all" not in filtered and "people shown who are not booked" not in filtered
+    assert "Plan a session for the ticked people" in filtered
+
+
+def test_it_shows_bookings_in_a_constant_number_of_queries(
+    client, trainer, hv_course, team, plant_sy, today, django_assert_num_queries
+) -> None:
+    first = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
+    first.attendees.set(team[:1])
+    client.force_login(trainer)
+    _home(client)  # the first request after the login saves the session too
+    # The request's session and user (2), the trainer's plants (1), trainer_gaps (7: authorisations,
+    # requirements, roster, required sets, certifications, courses, and one for the bookings), the filter form
+    # (3: plants, the course chosen, the course list), the sessions (1), the authorisations (1).
+    with django_assert_num_queries(15):
+        _home(client, course=hv_course.pk)
+
+    for n in range(3):
+        later = factories.TrainingSessionFactory(
+            course=hv_course, plant=plant_sy, trainer=trainer, held_on=today + dt.timedelta(days=n + 1)
+        )
+        later.attendees.set(team[n * 3 : n * 3 + 3])
+    factories.EmployeeFactory.create_batch(20, plant=plant_sy)
+    with django_assert_num_queries(15):
+        content = _home(client, course=hv_course.pk).content.decode()
+    assert content.count("booked:") == 9
+
+
+# --- Counts say what they count ----------------------------------------------------------------
+
+
+def test_it_counts_gaps_and_people_apart(client, trainer, hv_course, ehs_at_s1, team) -> None:
+    client.force_login(trainer)
+
+    response = _home(client)
+    filtered = _home(client, course=ehs_at_s1.pk).content.decode()
+
+    header = response.content.decode().split('id="who-needs-me"')[1].split("</h2>")[0]
+    assert "15 gaps" in header and "10 people" in header  # ten HV-001 and five EHS-001: ten people
+    summary = response.content.decode().split("<summary>")[1].split("</summary>")[0]
+    assert " ".join(summary.split()) == "Show 15 gaps (10 people)"
+    assert (response.context["gap_count"], response.context["people_count"]) == (15, 10)
+    shown = " ".join(filtered.split("<summary>")[1].split("</summary>")[0].split())
+    assert shown == "Show 5 of 15 gaps (5 people)"
+    assert "Show 15 people" not in response.content.decode()
+
+
+def test_it_says_expired_or_revoked_and_the_state_of_each_row(client, trainer, manager, hv_course, team, today) -> None:
+    certify(team[0], hv_course, today - dt.timedelta(days=400), trainer)  # SY001 expired
+    certify(team[1], hv_course, today - dt.timedelta(days=10), trainer)
+    services.certification_revoke(
+        certification=team[1].certifications.get(course=hv_course), actor=manager, reason="quality incident"
+    )
+    client.force_login(trainer)
+
+    content = _home(client, course=hv_course.pk).content.decode()
+
+    summary = content.split('id="who-needs-me"')[1].split("<thead>")[1].split("</thead>")[0]
+    assert ">Expired or revoked<" in summary
+    assert content.split('data-course="HV-001"')[1].split("</tr>")[0].count('<td class="text-end">2</td>') == 1
+    assert ">Expired<" in _row(content, "SY001") and ">Revoked<" in _row(content, "SY002")
