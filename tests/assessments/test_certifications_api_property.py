@@ -20,7 +20,15 @@ from hypothesis import strategies as st
 
 from employees.models import Employee, Plant
 from tests import factories
-from tests.assessments.test_rollup_property import SETTINGS, Scenario, _build, _expected, _today, scenarios
+from tests.assessments.test_rollup_property import (
+    REVOKED_TWICE,
+    SETTINGS,
+    Scenario,
+    _build,
+    _expected,
+    _today,
+    scenarios,
+)
 
 
 @st.composite
@@ -90,22 +98,7 @@ def _person_figures(client: Client, employee_no: str, on_date: dt.date) -> tuple
 )
 # Issue #14 item 1's review: a certification revoked twice (pass 01-10, revoked 03-01, pass 03-10
 # restores it, revoked again 06-01) is revoked on 03-05, valid on 03-20 and revoked on 06-02.
-@example(
-    scenario=Scenario(
-        courses=[("both", None, True)],
-        lines=[(1, [None])],
-        requirements=[("plant", 0, 0)],
-        employees=[(0, 0, 0, "active", 0)],
-        results=[
-            (0, 0, "theory", dt.date(2026, 1, 10), True, False),
-            (0, 0, "practical", dt.date(2026, 1, 10), True, False),
-            (0, 0, "theory", dt.date(2026, 3, 10), True, False),
-            (0, 0, "practical", dt.date(2026, 3, 10), True, False),
-        ],
-        revocations=[(0, 0, dt.date(2026, 3, 1)), (0, 0, dt.date(2026, 6, 1))],
-        on_date=dt.date(2026, 3, 5),
-    )
-)
+@example(scenario=REVOKED_TWICE)
 def test_it_agrees_with_the_readiness_api_on_every_date(scenario: Scenario) -> None:
     with transaction.atomic():
         objects = _build(scenario)
