@@ -84,7 +84,7 @@ class SessionCreateForm(forms.Form):
             carried = attendees.widget.value_from_datadict(self.data, self.files, self.add_prefix("attendees"))
         else:
             carried = self.initial.get("attendees")
-        carried_ids = {int(v) for v in carried or () if str(v).isdigit() and int(v) <= fields.MAX_ID}
+        carried_ids = {fields.id_param(v) for v in carried or ()} - {None}
         chosen = list(roster.filter(pk__in=carried_ids).order_by("employee_no")) if carried_ids else []
         if not self.is_bound:
             self.initial["attendees"] = [e.pk for e in chosen]

@@ -12,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 MAX_ID = 2**63 - 1
 
 
+def id_param(value: object) -> int | None:
+    """A primary key from a query parameter or a list value: ASCII digits that fit an id, else None.
+
+    Not str.isdigit(): it accepts "²" and other digits that int() refuses (a 500), and any length.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text.isascii() or not text.isdecimal():
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def _fits_an_id(value: object) -> bool:
     try:
         return -MAX_ID <= int(str(value).strip()) <= MAX_ID

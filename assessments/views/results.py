@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments import selectors, services
 from assessments.forms import PASS, GridHeaderForm, GridRowForm, ReasonForm, SingleResultForm
 from assessments.models import Assessment, AssessmentSource, Certification
+from certtrack.forms import id_param
 from certtrack.permissions import client_ip
 from courses.models import AssessmentKind
 from employees.selectors import Capability, employee_get_for_user, scope_to_plants
@@ -228,8 +229,8 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 return redirect(outcome.redirect_to)
     else:
         initial = {"assessed_on": employee.plant.local_today()}
-        if request.GET.get("course", "").isdigit():
-            initial["course"] = int(request.GET["course"])
+        if id_param(request.GET.get("course")) is not None:
+            initial["course"] = id_param(request.GET.get("course"))
         form = SingleResultForm(user=request.user, employee=employee, initial=initial)
     return render(request, "assessments/result_form.html", {"employee": employee, "form": form})
 

@@ -17,7 +17,7 @@ from assessments import services
 from assessments.forms import AttendeesAddForm, ReasonForm, SessionCreateForm, SessionEditForm
 from assessments.models import TrainingSession
 from assessments.selectors import gaps_matching, session_results, sessions_for_user, trainer_gaps
-from certtrack.forms import MAX_ID
+from certtrack.forms import id_param
 from certtrack.permissions import capability_required, client_ip
 from employees.selectors import Capability, can, plants_for_user
 
@@ -86,20 +86,20 @@ def _session_initial(request: HttpRequest) -> dict:
     an older link), people of several plants are not carried over, and the trainer is told why."""
     plants = list(plants_for_user(user=request.user, capability=Capability.RECORD_RESULTS).order_by("code"))
     wanted = request.GET.get("plant", "")
-    plant = next((p for p in plants if wanted.isdigit() and p.pk == int(wanted)), None)
+    plant = next((p for p in plants if p.pk == id_param(wanted)), None)
     if plant is None and len(plants) == 1:
         plant = plants[0]
     initial: dict = {"held_on": (plant or plants[0]).local_today() if plants else None}
     if plant is not None:
         initial["plant"] = plant.pk
-    course_id = request.GET.get("course", "")
-    if not course_id.isdigit() or int(course_id) > MAX_ID:
+    course_id = id_param(request.GET.get("course"))
+    if course_id is None:
         return initial
-    initial["course"] = int(course_id)
+    initial["course"] = course_id
     if request.GET.get("who_needs_me"):
         gaps = gaps_matching(
             trainer_gaps(
-                user=request.user, course_ids=[int(course_id)], plant_ids=[plant.pk] if plant is not None else None
+                user=request.user, course_ids=[course_id], plant_ids=[plant.pk] if plant is not None else None
             ),
             status=request.GET.get("status", ""),
             booked=False,  # people already booked on an upcoming session of the course are not booked twice
