@@ -28,7 +28,13 @@ from assessments.services import (
     assessments_revocation_notices,
     assessments_validate,
 )
-from certtrack.spreadsheets import (
+from certtrack.translatable import gettext as _
+from courses.models import AssessmentKind, Course
+from courses.selectors import courses_authorised_for, courses_available_to_plant
+from employees.imports import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
+from employees.models import Employee, Plant
+from employees.selectors import Capability, plant_ids_for_user, plants_for_user
+from spreadsheets.engine import (
     Column,
     Importer,
     Preview,
@@ -38,12 +44,6 @@ from certtrack.spreadsheets import (
     User,
     WorkbookReader,
 )
-from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind, Course
-from courses.selectors import courses_authorised_for, courses_available_to_plant
-from employees.imports import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
-from employees.models import Employee, Plant
-from employees.selectors import Capability, plant_ids_for_user, plants_for_user
 
 RESULT_SHEET = SheetSpec(
     name="Results",

@@ -853,7 +853,7 @@ print(json.dumps({{"existing": len(existing)}}))
 IMPORT_RUN = """
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from certtrack.spreadsheets import import_run
+from spreadsheets.engine import import_run
 from employees.models import Plant
 from pathlib import Path
 plant = Plant.objects.get(pk={plant_id})
@@ -880,7 +880,7 @@ print(json.dumps({{"preview_ms": preview_ms, "commit_ms": commit_ms, "rss_mb": r
 def employee_import(report: Report, *, quick: bool, env: dict[str, str]) -> None:
     name = "employee import, 10,000 rows, preview + commit"
     try:
-        _feature("certtrack.spreadsheets", "import_run")
+        _feature("spreadsheets.engine", "import_run")
         _feature("employees.imports", "EmployeeImporter")
     except FeatureMissing as missing:
         report.skip("6", name, f"not available yet: {missing}")

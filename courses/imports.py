@@ -15,18 +15,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
-from certtrack.spreadsheets import (
-    Column,
-    Importer,
-    ParsedRow,
-    Preview,
-    PreviewRow,
-    SheetSpec,
-    User,
-    WorkbookReader,
-    changes_between,
-    unused_code,
-)
 from certtrack.translatable import gettext as _
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
 from courses.services import (
@@ -38,6 +26,18 @@ from courses.services import (
 )
 from employees.models import JobRole, Plant, ProductionLine, Station
 from employees.selectors import is_admin
+from spreadsheets.engine import (
+    Column,
+    Importer,
+    ParsedRow,
+    Preview,
+    PreviewRow,
+    SheetSpec,
+    User,
+    WorkbookReader,
+    changes_between,
+    unused_code,
+)
 
 # The templates' example course: made up, so that copying it never overwrites a real course (see unused_code).
 EXAMPLE_COURSE = "EXAMPLE-001"

@@ -17,7 +17,11 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from certtrack.spreadsheets import (
+from certtrack.translatable import gettext as _
+from employees.exports import ROSTER_COMPUTED_HEADERS
+from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
+from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
+from spreadsheets.engine import (
     Column,
     Importer,
     ParsedRow,
@@ -29,10 +33,6 @@ from certtrack.spreadsheets import (
     changes_between,
     unused_code,
 )
-from certtrack.translatable import gettext as _
-from employees.exports import ROSTER_COMPUTED_HEADERS
-from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
-from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 
 CHUNK = 1000
 # The shift codes a plant runs by default (DOMAIN.md): offered in the template's drop-down with those in use.

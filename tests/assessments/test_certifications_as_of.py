@@ -14,7 +14,7 @@ from employees.exports import FILL_VALID, roster_workbook_write
 from employees.models import Plant
 from tests import factories
 from tests.assessments.helpers import certify, result
-from tests.hr.helpers import open_back
+from tests.spreadsheets.helpers import open_back
 
 TODAY = dt.date(2026, 9, 15)
 D = dt.date(2026, 6, 30)
