@@ -24,9 +24,9 @@ from certtrack.models import JobKind
 from certtrack.queue import enqueue_on_commit
 from certtrack.translatable import Translatable, as_data
 from certtrack.translatable import gettext as _
-from employees.exports import roster_workbook_write
 from employees.models import Employee, Plant, ProductionLine
 from spreadsheets import engine
+from spreadsheets.exports.roster import roster_workbook_write
 from spreadsheets.models import JobStatus, SpreadsheetJob
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@
   kept as its code and parameters (certtrack/translatable.py) so a stored preview shows in the
   language of whoever reads it.
 - reader.py: WorkbookReader reads the sheets an importer describes, row by row.
-- importing.py: importers (employees/imports.py, courses/imports.py, assessments/imports.py)
+- importing.py: importers (spreadsheets/importers/: employees.py, courses.py, assessments.py)
   implement plan(); import_run() is the one entry point for the browser, the Celery job and the
   commands.
 - tables.py: import templates and error lists.

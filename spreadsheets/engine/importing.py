@@ -67,10 +67,10 @@ class Importer:
 
 
 IMPORTERS: dict[str, str] = {
-    "organisation": "employees.imports.OrganisationImporter",
-    "employees": "employees.imports.EmployeeImporter",
-    "catalog": "courses.imports.CatalogImporter",
-    "results": "assessments.imports.ResultImporter",
+    "organisation": "spreadsheets.importers.employees.OrganisationImporter",
+    "employees": "spreadsheets.importers.employees.EmployeeImporter",
+    "catalog": "spreadsheets.importers.courses.CatalogImporter",
+    "results": "spreadsheets.importers.assessments.ResultImporter",
 }
 
 

@@ -15,10 +15,11 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
-from assessments import imports, services
+from assessments import services
 from assessments.models import Assessment
 from courses.models import TrainerAuthorisation
 from spreadsheets.engine import import_run
+from spreadsheets.importers import assessments as imports
 from tests.assessments.helpers import result
 from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from employees.exports import roster_workbook_write
 from spreadsheets.engine import importer_for
 from spreadsheets.engine.tables import template_write
+from spreadsheets.exports.roster import roster_workbook_write
 from tests.spreadsheets.test_roster_export import D, plant_data  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.django_db]

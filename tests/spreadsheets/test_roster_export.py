@@ -8,7 +8,9 @@ import pytest
 from django.utils import translation
 
 from assessments import services
-from employees.exports import (
+from employees.models import Employee
+from spreadsheets.engine import import_run
+from spreadsheets.exports.roster import (
     FILL_EXPIRED,
     FILL_EXPIRING,
     FILL_MISSING,
@@ -16,8 +18,6 @@ from employees.exports import (
     FILL_VALID,
     roster_workbook_write,
 )
-from employees.models import Employee
-from spreadsheets.engine import import_run
 from tests import factories
 from tests.spreadsheets.helpers import all_cells, open_back
 

@@ -38,6 +38,7 @@ from spreadsheets.engine import (
     changes_between,
     unused_code,
 )
+from spreadsheets.importers.employees import _role_from, example_station
 
 # The templates' example course: made up, so that copying it never overwrites a real course (see unused_code).
 EXAMPLE_COURSE = "EXAMPLE-001"
@@ -225,8 +226,6 @@ class CatalogImporter(Importer):
     @classmethod
     def template_examples(cls, *, user: User, plant: Plant) -> dict[tuple[str, str], object]:
         # A new course (a real code would be overwritten) required at the plant's first real station.
-        from employees.imports import example_station
-
         code = unused_code(
             EXAMPLE_COURSE, Course.objects.filter(code__startswith=EXAMPLE_COURSE).values_list("code", flat=True)
         )
@@ -417,8 +416,6 @@ class CatalogImporter(Importer):
                     preview.error(sheet, row.row, "scope", _("A plant-wide requirement names no role or station."))
                 fields["plant"] = row_plant
             elif scope == RequirementScope.ROLE:
-                from employees.imports import _role_from
-
                 role = _role_from(v.get("role", ""), roles) if v.get("role") else None
                 if role is None and "role" not in row.bad:
                     preview.error(sheet, row.row, "role", _("Unknown job role %(role)s.") % {"role": v.get("role", "")})

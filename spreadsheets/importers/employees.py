@@ -1,6 +1,6 @@
 """Excel imports of the organisation (lines and stations) and of employees.
 
-Both plug into certtrack.spreadsheets: they read and validate every row, fill
+Both plug into spreadsheets.engine: they read and validate every row, fill
 the preview, and hand back one function that writes it all (called only when
 there are no errors, inside import_run's transaction).
 """
@@ -18,7 +18,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
-from employees.exports import ROSTER_COMPUTED_HEADERS
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
 from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 from spreadsheets.engine import (
@@ -33,6 +32,7 @@ from spreadsheets.engine import (
     changes_between,
     unused_code,
 )
+from spreadsheets.exports.roster import ROSTER_COMPUTED_HEADERS
 
 CHUNK = 1000
 # The shift codes a plant runs by default (DOMAIN.md): offered in the template's drop-down with those in use.
