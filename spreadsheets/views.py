@@ -49,7 +49,7 @@ def _importer_or_404(kind: str, request: HttpRequest) -> type[Importer]:
 def exports(request: HttpRequest) -> HttpResponse:
     plants = plants_for_user(user=request.user, capability=Capability.HR_EXCEL).prefetch_related("lines")
     recent = spreadsheet_jobs_for_user(user=request.user).filter(requester=request.user, kind="export_roster")[:10]
-    return render(request, "hr/exports.html", {"plants": plants, "recent": recent})
+    return render(request, "spreadsheets/exports.html", {"plants": plants, "recent": recent})
 
 
 @login_required
@@ -88,7 +88,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     if not allowed:
         raise PermissionDenied
     recent = spreadsheet_jobs_for_user(user=request.user).filter(requester=request.user).exclude(kind="export_roster")
-    return render(request, "hr/imports.html", {"importers": allowed, "recent": recent[:10]})
+    return render(request, "spreadsheets/imports.html", {"importers": allowed, "recent": recent[:10]})
 
 
 @login_required
@@ -126,7 +126,7 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
             else:
                 services.import_job_preview(job=job)
             return redirect("hr:job", pk=job.pk)
-    return render(request, "hr/import_upload.html", {"form": form, "importer": importer})
+    return render(request, "spreadsheets/import_upload.html", {"form": form, "importer": importer})
 
 
 # --- Jobs ------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     preview = Preview.from_dict(job.preview) if job.preview else None
     return render(
         request,
-        "hr/job.html",
+        "spreadsheets/job.html",
         {
             "job": job,
             "preview": preview,

@@ -102,7 +102,7 @@ RESULT_SHEET = SheetSpec(
 
 # The column each of the trainer rules (assessments.services.assessments_validate) is about, by the code
 # (msgid) of its message: the preview names the column ("score", not "-"). A message not listed here
-# (a rule added later) is shown without a column; tests/hr/test_import_errors.py covers every rule listed.
+# (a rule added later) is shown without a column; tests/spreadsheets/test_import_errors.py covers every rule listed.
 SERVICE_MESSAGE_COLUMNS = {
     "You may not record results at plant %(plant)s.": "employee_no",
     "%(employee)s is not active (%(status)s).": "employee_no",
