@@ -37,7 +37,7 @@ from assessments.models import (
     StationQualification,
 )
 from assessments.selectors import revocations_as_of
-from certtrack.spreadsheet_tables import Table
+from certtrack.xlsx import Table
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station
 

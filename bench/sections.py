@@ -696,7 +696,7 @@ def _plant_near(size: int):  # noqa: ANN202
 
 
 EXPORT_PRODUCT = """
-from employees.exports import roster_workbook_write
+from spreadsheets.exports.roster import roster_workbook_write
 from employees.models import Plant
 plant = Plant.objects.get(pk={plant_id})
 before = rss_mb()
@@ -772,7 +772,7 @@ def _ms_list(results: list[dict]) -> str:
 def roster_export(report: Report, *, quick: bool, env: dict[str, str]) -> None:
     name = "roster + matrix export, 5,000-employee plant"
     try:
-        _feature("employees.exports", "roster_workbook_write")
+        _feature("spreadsheets.exports.roster", "roster_workbook_write")
     except FeatureMissing as missing:
         report.skip("5", name, f"not available yet: {missing}")
         return
@@ -853,7 +853,7 @@ print(json.dumps({{"existing": len(existing)}}))
 IMPORT_RUN = """
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from certtrack.spreadsheets import import_run
+from spreadsheets.engine import import_run
 from employees.models import Plant
 from pathlib import Path
 plant = Plant.objects.get(pk={plant_id})
@@ -880,8 +880,8 @@ print(json.dumps({{"preview_ms": preview_ms, "commit_ms": commit_ms, "rss_mb": r
 def employee_import(report: Report, *, quick: bool, env: dict[str, str]) -> None:
     name = "employee import, 10,000 rows, preview + commit"
     try:
-        _feature("certtrack.spreadsheets", "import_run")
-        _feature("employees.imports", "EmployeeImporter")
+        _feature("spreadsheets.engine", "import_run")
+        _feature("spreadsheets.importers.employees", "EmployeeImporter")
     except FeatureMissing as missing:
         report.skip("6", name, f"not available yet: {missing}")
         return

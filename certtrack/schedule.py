@@ -9,10 +9,4 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    # Expired exports and unconfirmed uploads, with their files (EXPORT_KEEP_HOURS).
-    "spreadsheet-jobs-purge": {
-        "task": "certtrack.tasks.spreadsheet_jobs_purge",
-        "schedule": 3600.0,
-        "options": {"expires": 3300},
-    },
 }

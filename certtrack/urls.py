@@ -18,6 +18,6 @@ urlpatterns = [
     path("", include("employees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
-    path("hr/", include("certtrack.hr_urls")),
+    path("hr/", include("spreadsheets.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -57,7 +57,7 @@ MATRIX: dict[str, Entry] = {
     "set_language": Entry(PUBLIC, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
     "audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
     "audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
-    # HR Excel (certtrack/hr_urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
+    # HR Excel (spreadsheets/urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
     "hr:exports": Entry(outcomes({"hr", "admin", "hr_de"}, denied=FORBIDDEN)),
     "hr:export_roster": Entry(outcomes({"hr", "admin"}), query={"plant": "SY"}),
     "hr:imports": Entry(outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}, denied=FORBIDDEN)),
@@ -153,7 +153,7 @@ def _hr_export_job(world: dict):  # noqa: ANN202
         from django.core.files.base import ContentFile
         from django.utils import timezone
 
-        from certtrack.models import SpreadsheetJob
+        from spreadsheets.models import SpreadsheetJob
 
         job = SpreadsheetJob(
             kind="export_roster",
@@ -171,7 +171,7 @@ def _hr_export_job(world: dict):  # noqa: ANN202
 def _hr_import_job(world: dict):  # noqa: ANN202
     from django.utils import timezone
 
-    from certtrack.models import SpreadsheetJob
+    from spreadsheets.models import SpreadsheetJob
 
     return SpreadsheetJob.objects.get_or_create(
         kind="employees",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from assessments import dashboards, drilldowns
 from assessments.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
 from assessments.views.dashboards import dated_context
-from certtrack.spreadsheet_tables import table_workbook_write
+from certtrack.xlsx import table_workbook_write
 from courses.models import Course
 from employees.models import Station
 from employees.selectors import Capability, lines_for_user, plant_get_for_user

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from assessments import services
 from assessments.audit_messages import audit_message, audit_summary_render
 from assessments.models import AuditAction, AuditEvent
-from certtrack.services import roster_export_write
+from spreadsheets.services import roster_export_write
 from tests.assessments.helpers import result
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from assessments import selectors, services
 from assessments.models import Certification
-from employees.exports import FILL_VALID, roster_workbook_write
 from employees.models import Plant
+from spreadsheets.exports.roster import FILL_VALID, roster_workbook_write
 from tests import factories
 from tests.assessments.helpers import certify, result
-from tests.hr.helpers import open_back
+from tests.spreadsheets.helpers import open_back
 
 TODAY = dt.date(2026, 9, 15)
 D = dt.date(2026, 6, 30)

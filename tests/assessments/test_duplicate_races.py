@@ -15,12 +15,13 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
-from assessments import imports, services
+from assessments import services
 from assessments.models import Assessment
-from certtrack.spreadsheets import import_run
 from courses.models import TrainerAuthorisation
+from spreadsheets.engine import import_run
+from spreadsheets.importers import assessments as imports
 from tests.assessments.helpers import result
-from tests.hr.helpers import RESULT_HEADERS, make_xlsx
+from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,10 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment
-from certtrack.spreadsheets import import_run
+from spreadsheets.engine import import_run
 from tests import factories
 from tests.assessments.helpers import result
-from tests.hr.helpers import RESULT_HEADERS, make_xlsx
+from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
 
 pytestmark = pytest.mark.django_db
 

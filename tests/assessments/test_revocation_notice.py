@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Certification
-from certtrack.spreadsheets import import_run
+from spreadsheets.engine import import_run
 from tests.assessments.helpers import certify, result
-from tests.hr.helpers import RESULT_HEADERS, make_xlsx
+from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
 
 pytestmark = pytest.mark.django_db
 

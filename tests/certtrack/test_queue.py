@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.urls import reverse
 
-from certtrack import claims, queue, services
+from certtrack import claims, queue
 from certtrack.celery import app
-from certtrack.models import ClaimState, JobStatus, SpreadsheetJob, TaskClaim
+from certtrack.models import ClaimState, TaskClaim
+from spreadsheets import services
+from spreadsheets.models import JobStatus, SpreadsheetJob
 from tests import factories
 
 EXPORT = "certtrack.tasks.spreadsheet_export_run"

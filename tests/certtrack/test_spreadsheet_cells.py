@@ -8,7 +8,7 @@ from decimal import Decimal
 import openpyxl
 from openpyxl.styles import Font, PatternFill
 
-from certtrack.spreadsheets import DATE_FORMAT, new_sheet, new_workbook, text_cell, value_cell
+from certtrack.xlsx import DATE_FORMAT, new_sheet, new_workbook, text_cell, value_cell
 
 FILL = PatternFill("solid", fgColor="C6EFCE")
 

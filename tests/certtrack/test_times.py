@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import AuditAction, AuditEvent, ReadinessState
-from certtrack.models import SpreadsheetJob
 from certtrack.times import local_time, viewer_zone, zone_of
+from spreadsheets.models import SpreadsheetJob
 from tests import factories
 
 MOMENT = dt.datetime(2026, 12, 1, 1, 15, 3, tzinfo=dt.UTC)  # 09:15 in Shenyang, 02:15 in Debrecen

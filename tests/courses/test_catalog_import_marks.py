@@ -11,12 +11,12 @@ import pytest
 from assessments import rollup
 from assessments.models import Assessment, ReadinessMark, StationCoverage
 from assessments.services import certifications_refresh
-from certtrack.spreadsheets import import_run
 from courses.models import Course, Requirement
 from courses.services import catalog_load
 from employees.models import Employee
+from spreadsheets.engine import import_run
 from tests import factories
-from tests.hr.helpers import make_xlsx
+from tests.spreadsheets.helpers import make_xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,0 @@
-from __future__ import annotations
-
-from certtrack.management.import_command import ImportCommand
-
-
-class Command(ImportCommand):
-    kind = "organisation"

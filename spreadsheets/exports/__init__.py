@@ -1,0 +1,1 @@
+"""The exports: the roster workbook (roster, skills matrix, expiring, courses)."""
