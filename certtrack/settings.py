@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "employees",
     "courses",
     "assessments",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""Writing a planned history (employees/demo/history.py) to the database, in bulk.
+"""Writing a planned history (devdata/demo/history.py) to the database, in bulk.
 
 Assessments are inserted with bulk_create (source "seed"), with the audit events
 assessments_record would have written, then certifications_refresh() derives
@@ -28,8 +28,8 @@ from assessments.models import (
 from assessments.services import certifications_refresh
 from courses.models import Course, Requirement, RequirementScope
 from courses.selectors import required_course_ids_by_employee
-from employees.demo import data
-from employees.demo.history import (
+from devdata.demo import data
+from devdata.demo.history import (
     CourseInfo,
     HistoryPlan,
     LineRates,
