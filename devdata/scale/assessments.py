@@ -8,16 +8,11 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
-from assessments import validity
 from courses.models import Requirement, RequirementScope
-from devdata.scale.organisation import COPY_BATCH_ROWS, HISTORY_DAYS, CourseInfo, EmployeeRow, PlantPlan, _split
+from devdata.history import SCALE_RULES, CourseInfo, Simulator
+from devdata.scale.organisation import COPY_BATCH_ROWS, HISTORY_DAYS, EmployeeRow, PlantPlan, _split
 
-FIRST_PASS_RATE = 0.85
-RETAKE_PASS_RATE = 0.90
-GIVE_UP_RATE = 0.10
 VOID_RATE = 0.005
-LATE_RENEWAL_RATE = 0.12
-NEVER_RENEWED_RATE = 0.04
 VOID_REASONS = (
     "Entered for the wrong employee",
     "Wrong course selected",
@@ -34,7 +29,7 @@ class AssessmentHistory:
 
     Per employee: the required courses first (onboarding), then cross-training on
     the other stations of the line, then electives, until the employee's share of
-    the plant's total is used up. Each course: attempts until a pass (85% first
+    the plant's total is used up. Each course is simulated by devdata.history (SCALE_RULES: 85% first
     time, 90% on a retake, 10% give up), renewals before expiry (some late, some
     never), 0.5% of entries voided and entered again.
     """
@@ -57,6 +52,9 @@ class AssessmentHistory:
         # Kept per employee so a second pass (spending a plant's leftover) numbers attempts on.
         self.attempts_by_employee: dict[int, dict[tuple[int, str], int]] = {}
         self.buffer: list[str] = []
+        self.employee_id = 0  # the employee being written, and how many of their rows are left
+        self.left = 0
+        self.simulator = Simulator(rng=self.rng, rules=SCALE_RULES)
 
     def _date(self, ordinal: int) -> str:
         text = self.dates.get(ordinal)
@@ -68,29 +66,26 @@ class AssessmentHistory:
         # Results are recorded the same day or a little later, never after "now".
         return self.now if ordinal >= self.today else f"{self._date(ordinal)} {hour:02d}:{hour * 7 % 60:02d}:00+00"
 
-    def _emit(self, employee_id: int, course: CourseInfo, kind: str, ordinal: int, passed: bool, budget: int) -> int:
-        """Write one result (two when a wrong entry is voided first and budget allows); returns rows written."""
+    def _emit(self, course: CourseInfo, kind: str, ordinal: int, score: int | None, passed: bool) -> bool:
+        """Write one result (two when a wrong entry is voided first and the share allows); False: share used up."""
+        left = self.left
+        if left <= 0:
+            return False
         rnd = self.rng.random
-        if kind == "theory":
-            mark = course.pass_mark
-            score = mark + int(rnd() * (101 - mark)) if passed else max(0, mark - 1 - int(rnd() * 30))
-            passed = score >= mark
-            score_text = str(score)
-        else:
-            score_text = r"\N"
+        score_text = r"\N" if score is None else str(score)
         key = (course.id, kind)
         attempt = self.attempts.get(key, 0) + 1
         recorded = self._timestamp(ordinal + int(rnd() * 3), 6 + int(rnd() * 12))
         day = self._date(ordinal)
-        prefix = f"{employee_id}\t{course.id}\t{kind}\t{day}\t"
+        prefix = f"{self.employee_id}\t{course.id}\t{kind}\t{day}\t"
         signed = f"{self.trainer}\t{self.trainer}\t{recorded}\tseed"
-        voided = rnd() < VOID_RATE and budget >= 2
+        voided = rnd() < VOID_RATE and left >= 2
         if voided:
             # A wrong entry (the opposite outcome) voided the next day, then entered again.
             wrong_score, wrong_passed = score_text, not passed
-            if kind == "theory":
-                wrong_score = str(100 - int(score_text))
-                wrong_passed = int(wrong_score) >= course.pass_mark
+            if score is not None:
+                wrong_score = str(100 - score)
+                wrong_passed = 100 - score >= course.pass_mark
             voided_at = self._timestamp(ordinal + 1 + int(rnd() * 3), 9)
             reason = VOID_REASONS[int(rnd() * len(VOID_REASONS))]
             self.buffer.append(
@@ -99,69 +94,34 @@ class AssessmentHistory:
             )
         self.attempts[key] = attempt
         self.buffer.append(f"{prefix}{score_text}\t{'t' if passed else 'f'}\t\t\t{attempt}\t{signed}\t\\N\t\\N\t\n")
-        return 2 if voided else 1
+        self.left = left - (2 if voided else 1)
+        return True
 
-    def _take(self, employee_id: int, course: CourseInfo, kind: str, ordinal: int, budget: int) -> tuple[int, int]:
-        """Attempts of one kind from `ordinal` until a pass; returns (pass ordinal or 0, rows written)."""
-        rnd = self.rng.random
-        rows = 0
-        rate = FIRST_PASS_RATE
-        while ordinal <= self.today and rows < budget:
-            passed = rnd() < rate
-            rows += self._emit(employee_id, course, kind, ordinal, passed, budget - rows)
-            if passed:
-                return ordinal, rows
-            if rnd() < GIVE_UP_RATE:
-                break
-            rate = RETAKE_PASS_RATE
-            ordinal += 3 + int(rnd() * 25)
-        return 0, rows
-
-    def course(self, employee_id: int, course: CourseInfo, ordinal: int, budget: int) -> int:
+    def course(self, course: CourseInfo, ordinal: int) -> int:
         """One course's history from a first attempt on `ordinal`, renewals included; returns rows written."""
-        rnd = self.rng.random
-        written = 0
-        while written < budget and ordinal <= self.today:
-            passes = []
-            if course.needs_theory:
-                passed_on, rows = self._take(employee_id, course, "theory", ordinal, budget - written)
-                written += rows
-                passes.append(passed_on)
-            if course.needs_practical:
-                start = ordinal + int(rnd() * 8)
-                passed_on, rows = self._take(employee_id, course, "practical", start, budget - written)
-                written += rows
-                passes.append(passed_on)
-            if not course.validity_months or 0 in passes or rnd() < NEVER_RENEWED_RATE:
-                break
-            due = validity.add_months(datetime.date.fromordinal(min(passes)), course.validity_months).toordinal()
-            if rnd() < LATE_RENEWAL_RATE:
-                ordinal = due + 1 + int(rnd() * 120)
-            else:
-                ordinal = due - int(rnd() * 45)
-        return written
+        before = self.left
+        self.simulator.course_history(course, ordinal, end=self.today, emit=self._emit)
+        return before - self.left
 
     def employee(self, employee: EmployeeRow, program: list[int], electives: list[int], budget: int) -> int:
         """Write up to `budget` rows for one employee; returns the rows written."""
         rnd = self.rng.random
         self.attempts = self.attempts_by_employee.setdefault(employee.id, {})
+        self.employee_id = employee.id
+        self.left = budget
         start = max(employee.hire_date.toordinal(), self.window_start)
         # Staff hired before the history window were certified in a first campaign over its first year.
         onboarding = 300 if employee.hire_date.toordinal() < self.window_start else 60
         span = max(1, self.today - start + 1)
-        written = 0
         for position, course_id in enumerate(program):
-            if written >= budget:
+            if self.left <= 0:
                 break
-            first = start + int(rnd() * onboarding) + position
-            written += self.course(employee.id, self.courses[course_id], first, budget - written)
+            self.course(self.courses[course_id], start + int(rnd() * onboarding) + position)
         misses = 0
-        while written < budget and misses < 20 and electives:
+        while self.left > 0 and misses < 20 and electives:
             course_id = electives[int(rnd() * len(electives))]
-            rows = self.course(employee.id, self.courses[course_id], start + int(rnd() * span), budget - written)
-            written += rows
-            misses += rows == 0
-        return written
+            misses += self.course(self.courses[course_id], start + int(rnd() * span)) == 0
+        return budget - self.left
 
     def drain(self) -> str:
         text = "".join(self.buffer)

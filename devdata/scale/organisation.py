@@ -19,6 +19,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
 from courses.services import catalog_load
+from devdata.history import CourseInfo, course_infos
 from employees.models import Employee, Plant, PlantMembership, PlantRole, ProductionLine, Station
 
 HISTORY_DAYS = 3 * 365
@@ -120,16 +121,6 @@ def ensure_database_is_empty() -> None:
 
 
 @dataclass
-class CourseInfo:
-    id: int
-    area: str
-    needs_theory: bool
-    needs_practical: bool
-    pass_mark: int
-    validity_months: int | None
-
-
-@dataclass
 class EmployeeRow:
     id: int
     plant_index: int
@@ -197,17 +188,7 @@ def _create_courses(*, spec: ScaleSpec, plants: list[Plant], rng: random.Random)
             )
         )
     Course.objects.bulk_create(new_courses)
-    return {
-        c.id: CourseInfo(
-            id=c.id,
-            area=c.process_area.code,
-            needs_theory=c.needs_theory,
-            needs_practical=c.needs_practical,
-            pass_mark=c.pass_mark,
-            validity_months=c.validity_months,
-        )
-        for c in Course.objects.filter(is_active=True).select_related("process_area")
-    }
+    return course_infos()
 
 
 def _create_users(*, plans: list[PlantPlan], password: str) -> list[str]:
