@@ -30,33 +30,16 @@ from courses.models import Course, Requirement, RequirementScope
 from courses.selectors import required_course_ids_by_employee
 from devdata.demo import data
 from devdata.demo.history import (
-    CourseInfo,
     HistoryPlan,
     LineRates,
     PersonInfo,
     PlannedResult,
     plan_history,
 )
+from devdata.history import course_infos
 from employees.models import Employee, Plant, ProductionLine, Station
 
 BATCH = 1000
-
-
-def course_infos() -> dict[int, CourseInfo]:
-    prerequisites: dict[int, list[int]] = defaultdict(list)
-    for from_id, to_id in Course.prerequisites.through.objects.values_list("from_course_id", "to_course_id"):
-        prerequisites[from_id].append(to_id)
-    return {
-        c.id: CourseInfo(
-            id=c.id,
-            code=c.code,
-            kinds=c.needed_kinds,
-            validity_months=c.validity_months,
-            pass_mark=c.pass_mark,
-            prerequisite_ids=tuple(sorted(prerequisites[c.id])),
-        )
-        for c in Course.objects.filter(is_active=True)
-    }
 
 
 def _people(*, plant: Plant, employees: list[Employee], rng: random.Random) -> list[PersonInfo]:

@@ -31,7 +31,8 @@ from courses.models import Course, ProcessArea, Requirement, RequirementScope, T
 from courses.services import catalog_load
 from devdata.demo import data
 from devdata.demo.history import prerequisite_closure
-from devdata.demo.records import course_infos, history_seed
+from devdata.demo.records import history_seed
+from devdata.history import course_infos
 from employees.models import (
     Employee,
     EmployeeStatus,
