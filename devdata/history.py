@@ -75,9 +75,11 @@ class Rules:
     max_attempts: int | None  # per kind, before giving up for good
     give_up_rate: float  # after each failure
     retake_gap: tuple[int, int]
-    next_kind_rate: float  # the next kind of a course on a later day (else the same day)
+    # independent_kinds: every kind from the course's first day (a practical next_kind_gap days later),
+    # passed or not; else one kind after the other (next_kind_rate: on a later day), stopping at a failed one.
+    independent_kinds: bool
+    next_kind_rate: float
     next_kind_gap: tuple[int, int]
-    next_kind_after_failure: bool  # still sit the next kind when the previous one was never passed
     never_renewed_rate: float
     late_renewal_rate: float
     late_renewal: tuple[int, int]  # days after expiry
@@ -91,9 +93,9 @@ DEMO_RULES = Rules(
     max_attempts=3,
     give_up_rate=0.0,
     retake_gap=(5, 14),
+    independent_kinds=False,
     next_kind_rate=0.3,
     next_kind_gap=(1, 6),
-    next_kind_after_failure=False,
     never_renewed_rate=0.0,  # the demo lets chosen certifications lapse itself (devdata/demo/history.py)
     late_renewal_rate=0.06,
     late_renewal=(3, 45),
@@ -107,9 +109,9 @@ SCALE_RULES = Rules(
     max_attempts=None,
     give_up_rate=0.10,
     retake_gap=(3, 27),
+    independent_kinds=True,
     next_kind_rate=1.0,
     next_kind_gap=(0, 7),
-    next_kind_after_failure=True,
     never_renewed_rate=0.04,
     late_renewal_rate=0.12,
     late_renewal=(1, 120),
@@ -135,7 +137,7 @@ class Simulator:
         low, high = span
         return low + int(self.rng.random() * (high - low + 1))
 
-    def attempt(self, course: CourseInfo, kind: str, *, retake: bool) -> tuple[int | None, bool]:
+    def attempt(self, course: CourseInfo, kind: str, retake: bool) -> tuple[int | None, bool]:
         """(score or None, passed) of one attempt; a theory pass is always a score at or above the mark."""
         rules, rnd = self.rules, self.rng.random
         if kind == THEORY and rules.theory_mean is not None:
@@ -159,20 +161,23 @@ class Simulator:
         may_sit: Callable[[int], bool] | None = None,
     ) -> int | None:
         """Attempts of one kind from `day` until a pass: the day it passed, or None."""
-        rules, snap = self.rules, self.snap
+        # The scale generator runs this millions of times: names are bound once.
+        rules, snap, draw, rnd = self.rules, self.snap, self.attempt, self.rng.random
+        max_attempts, give_up_rate = rules.max_attempts, rules.give_up_rate
+        gap_low, gap_span = rules.retake_gap[0], rules.retake_gap[1] - rules.retake_gap[0] + 1
         if snap is not None:
             day = snap(course, day)
         attempt = 1
         while day <= end and (may_sit is None or may_sit(day)):
-            score, passed = self.attempt(course, kind, retake=attempt > 1)
+            score, passed = draw(course, kind, attempt > 1)
             if not emit(course, kind, day, score, passed):
                 return None
             if passed:
                 return day
-            if attempt == rules.max_attempts or (rules.give_up_rate and self.rng.random() < rules.give_up_rate):
+            if attempt == max_attempts or (give_up_rate and rnd() < give_up_rate):
                 return None
             attempt += 1
-            day += self._days(rules.retake_gap)
+            day += gap_low + int(rnd() * gap_span)
             if snap is not None:
                 day = snap(course, day)
         return None
@@ -191,15 +196,15 @@ class Simulator:
         passed_on: list[int | None] = []
         start = day
         for index, kind in enumerate(course.kinds):
-            if index:
+            if rules.independent_kinds:
+                day = start if kind == THEORY else start + self._days(rules.next_kind_gap)
+            elif index:
                 previous = passed_on[-1]
-                if previous is None and not rules.next_kind_after_failure:
+                if previous is None:
                     break
-                base = start if rules.next_kind_after_failure else previous
-                assert base is not None
-                day = base
-                if rules.next_kind_rate >= 1 or self.rng.random() < rules.next_kind_rate:
-                    day = base + self._days(rules.next_kind_gap)
+                day = previous
+                if self.rng.random() < rules.next_kind_rate:
+                    day = previous + self._days(rules.next_kind_gap)
             passed_on.append(self.take(course, kind, day, end=end, emit=emit, may_sit=may_sit))
         return passed_on
 
@@ -212,10 +217,18 @@ class Simulator:
             return expires_on + self._days(rules.late_renewal)
         return expires_on - self._days(rules.early_renewal)
 
-    def course_history(self, course: CourseInfo, day: int, *, end: int, emit: Emit) -> None:
+    def course_history(
+        self,
+        course: CourseInfo,
+        day: int,
+        *,
+        end: int,
+        emit: Emit,
+        may_sit: Callable[[int], bool] | None = None,
+    ) -> None:
         """A course without prerequisites from a first attempt on `day`, renewed until `end`."""
-        while day <= end:
-            passed_on = self.train(course, day, end=end, emit=emit)
+        while day <= end and (may_sit is None or may_sit(day)):
+            passed_on = self.train(course, day, end=end, emit=emit, may_sit=may_sit)
             if not course.validity_months or None in passed_on:
                 return
             renewal = self.renewal_day(course, expires_on(course, min(passed_on)))  # type: ignore[type-var]

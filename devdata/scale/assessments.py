@@ -97,10 +97,14 @@ class AssessmentHistory:
         self.left = left - (2 if voided else 1)
         return True
 
+    def _has_room(self, _ordinal: int) -> bool:
+        """Checked before each attempt is drawn, so a used-up share leaves the random stream as it was."""
+        return self.left > 0
+
     def course(self, course: CourseInfo, ordinal: int) -> int:
         """One course's history from a first attempt on `ordinal`, renewals included; returns rows written."""
         before = self.left
-        self.simulator.course_history(course, ordinal, end=self.today, emit=self._emit)
+        self.simulator.course_history(course, ordinal, end=self.today, emit=self._emit, may_sit=self._has_room)
         return before - self.left
 
     def employee(self, employee: EmployeeRow, program: list[int], electives: list[int], budget: int) -> int:
