@@ -8,6 +8,9 @@ theory tests and retakes, people who never took a course, certifications let
 lapse, late renewals, new hires still in training, a few entries voided and
 re-entered, a couple of revocations after quality incidents.
 
+Each course's attempts, retakes and renewals come from the shared simulator
+(devdata/history.py, DEMO_RULES); what only the demo does is planned here.
+
 Nothing here reads the clock: "today" is the plant's local date, passed in.
 """
 

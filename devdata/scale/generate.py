@@ -13,9 +13,10 @@ benchmarks and the load tests depend on it being right:
   foreign keys of the big tables are dropped inside the transaction and rebuilt
   once at the end (one sort per index, one anti-join per foreign key, instead of
   millions of row-by-row index inserts and RI trigger calls).
-- Faithful: assessments follow the service rules (never in the future or before
-  the hire date, theory passes at the course's pass mark, attempt numbers count
-  non-voided results, a voided entry is entered again), and certifications follow
+- Faithful: assessments are simulated by devdata/history.py (SCALE_RULES) and follow
+  the service rules (never in the future or before the hire date, theory passes at
+  the course's pass mark, attempt numbers count non-voided results, a voided entry is
+  entered again), and certifications follow
   assessments/validity.py; certification_mismatches() checks a sample against
   validity.certification_state().
 """

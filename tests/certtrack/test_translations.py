@@ -20,7 +20,17 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
-SOURCES = ["manage.py", "certtrack", "employees", "courses", "assessments", "devdata", "templates", "locale", "static/js"]
+SOURCES = [
+    "manage.py",
+    "certtrack",
+    "employees",
+    "courses",
+    "assessments",
+    "devdata",
+    "templates",
+    "locale",
+    "static/js",
+]
 
 
 def parse_po(path: Path) -> list[dict]:
