@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "courses",
     "assessments",
     "spreadsheets",
+    "devdata",
 ]
 
 MIDDLEWARE = [

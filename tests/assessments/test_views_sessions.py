@@ -217,7 +217,7 @@ def test_it_lists_sessions_of_the_users_plants(client, session, auditor) -> None
 
 @pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, "-1", " 7 "])
 def test_it_reads_ids_in_links_as_ascii_digits_only(client, trainer, value) -> None:  # noqa: ANN001
-    """"²".isdigit() is true but int("²") raises: such a link was a 500 (found by the bad-input fuzzing)."""
+    """ "²".isdigit() is true but int("²") raises: such a link was a 500 (found by the bad-input fuzzing)."""
     client.force_login(trainer)
 
     session_form = client.get(reverse("session-create"), {"course": value, "plant": value, "attendee": value})

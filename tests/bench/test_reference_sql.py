@@ -11,9 +11,9 @@ from django.utils import timezone
 from assessments import validity
 from assessments.models import Assessment, Certification, CertificationRevocation
 from bench.reference import line_readiness
-from certtrack.scale_data import ScaleSpec, generate_scale_data
 from courses.models import Course
 from courses.selectors import required_course_ids_by_employee
+from devdata.scale import ScaleSpec, generate_scale_data
 from employees.models import Employee, EmployeeStatus
 from tests.assessments.conftest import D1, D2, worked_example  # noqa: F401 - fixture
 

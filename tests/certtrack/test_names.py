@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 
 from assessments.models import AuditAction, AuditEvent
 from certtrack.names import is_cjk, person_name, user_name
-from employees.demo import data as demo_data
-from employees.demo.services import _person_name
+from devdata.demo import data as demo_data
+from devdata.demo.services import _person_name
 from tests import factories
 
 

@@ -27,6 +27,7 @@ SOURCES = [
     "courses",
     "assessments",
     "spreadsheets",
+    "devdata",
     "templates",
     "locale",
     "static/js",

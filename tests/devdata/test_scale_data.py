@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from assessments.models import Assessment, Certification
-from certtrack.scale_data import (
+from devdata.scale import (
     ScaleDataRefused,
     ScaleSpec,
     certification_mismatches,

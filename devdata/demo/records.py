@@ -1,4 +1,4 @@
-"""Writing a planned history (employees/demo/history.py) to the database, in bulk.
+"""Writing a planned history (devdata/demo/history.py) to the database, in bulk.
 
 Assessments are inserted with bulk_create (source "seed"), with the audit events
 assessments_record would have written, then certifications_refresh() derives
@@ -28,35 +28,18 @@ from assessments.models import (
 from assessments.services import certifications_refresh
 from courses.models import Course, Requirement, RequirementScope
 from courses.selectors import required_course_ids_by_employee
-from employees.demo import data
-from employees.demo.history import (
-    CourseInfo,
+from devdata.demo import data
+from devdata.demo.history import (
     HistoryPlan,
     LineRates,
     PersonInfo,
     PlannedResult,
     plan_history,
 )
+from devdata.history import course_infos
 from employees.models import Employee, Plant, ProductionLine, Station
 
 BATCH = 1000
-
-
-def course_infos() -> dict[int, CourseInfo]:
-    prerequisites: dict[int, list[int]] = defaultdict(list)
-    for from_id, to_id in Course.prerequisites.through.objects.values_list("from_course_id", "to_course_id"):
-        prerequisites[from_id].append(to_id)
-    return {
-        c.id: CourseInfo(
-            id=c.id,
-            code=c.code,
-            kinds=c.needed_kinds,
-            validity_months=c.validity_months,
-            pass_mark=c.pass_mark,
-            prerequisite_ids=tuple(sorted(prerequisites[c.id])),
-        )
-        for c in Course.objects.filter(is_active=True)
-    }
 
 
 def _people(*, plant: Plant, employees: list[Employee], rng: random.Random) -> list[PersonInfo]:

@@ -1,6 +1,6 @@
 """What the demo plants look like: lines, stations and the courses they require, names, users.
 
-Plain data, read by employees/demo/services.py. Course codes refer to the company
+Plain data, read by devdata/demo/services.py. Course codes refer to the company
 catalog (courses/catalog/catalog.toml); station courses are picked from the
 process area the station works in.
 """

@@ -27,7 +27,7 @@ from assessments.models import Assessment, Certification, CertificationStatus, T
 from assessments.selectors import qualifications
 from courses.models import Course, Requirement, TrainerAuthorisation
 from courses.selectors import required_course_ids_by_employee
-from employees.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
+from devdata.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, PlantMembership, ProductionLine, Station
 
 PASSWORD = "seed-demo-test-password"
@@ -378,8 +378,8 @@ def test_it_refuses_a_password_the_validators_reject(db) -> None:  # noqa: ANN00
 
 
 def test_it_takes_the_password_from_the_environment_else_the_default(monkeypatch) -> None:  # noqa: ANN001
-    from employees.demo import services
-    from employees.management.commands import seed_demo
+    from devdata.demo import services
+    from devdata.management.commands import seed_demo
 
     seen: list[str] = []
     monkeypatch.setattr(
@@ -396,7 +396,7 @@ def test_it_takes_the_password_from_the_environment_else_the_default(monkeypatch
 
 def test_it_builds_the_same_roster_on_every_machine(sy: Plant) -> None:
     """Fixed seeds: a fresh build on any day gives the same numbers, names, roles and stations."""
-    from employees.demo import data, services
+    from devdata.demo import data, services
 
     lines = {line.code: line for line in ProductionLine.objects.filter(plant=sy)}
     stations = {(s.line.code, s.code): s for s in Station.objects.filter(line__plant=sy).select_related("line")}

@@ -8,6 +8,9 @@ theory tests and retakes, people who never took a course, certifications let
 lapse, late renewals, new hires still in training, a few entries voided and
 re-entered, a couple of revocations after quality incidents.
 
+Each course's attempts, retakes and renewals come from the shared simulator
+(devdata/history.py, DEMO_RULES); what only the demo does is planned here.
+
 Nothing here reads the clock: "today" is the plant's local date, passed in.
 """
 
@@ -22,21 +25,11 @@ from dataclasses import dataclass, field
 
 from assessments import validity
 from courses.models import AssessmentKind
+from devdata.history import DEMO_RULES, CourseInfo, Simulator
 from employees.models import EmployeeStatus
 
 DAY = datetime.timedelta(days=1)
 HISTORY_MONTHS = 18
-MAX_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class CourseInfo:
-    id: int
-    code: str
-    kinds: tuple[str, ...]
-    validity_months: int | None
-    pass_mark: int
-    prerequisite_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +117,14 @@ def _session_weekdays(course: CourseInfo) -> frozenset[int]:
     return frozenset({key % 5, (key * 3 + 1) % 5})
 
 
+def _snap(course: CourseInfo, day: int) -> int:
+    """The course's next session day from `day` (an ordinal: Monday is 1 modulo 7)."""
+    weekdays = _session_weekdays(course)
+    while (day - 1) % 7 not in weekdays:
+        day += 1
+    return day
+
+
 class _PersonHistory:
     """One employee's results, simulated in memory."""
 
@@ -141,6 +142,7 @@ class _PersonHistory:
         self.courses = courses
         self.today = today
         self.rates = rates
+        self.simulator = Simulator(rng=rng, rules=DEMO_RULES, snap=_snap)
         self.passes: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
         self.results: list[PlannedResult] = []
         window_start = validity.add_months(today, -HISTORY_MONTHS)
@@ -169,45 +171,30 @@ class _PersonHistory:
         return all(self.state(p, on_date).valid for p in self.courses[course_id].prerequisite_ids)
 
     def snap(self, course_id: int, day: datetime.date) -> datetime.date:
-        weekdays = _session_weekdays(self.courses[course_id])
-        while day.weekday() not in weekdays:
-            day += DAY
-        return day
+        return datetime.date.fromordinal(_snap(self.courses[course_id], day.toordinal()))
 
     # --- simulation ----------------------------------------------------------------
 
-    def record(self, course_id: int, kind: str, day: datetime.date, *, retake: bool) -> bool:
-        course = self.courses[course_id]
-        if kind == AssessmentKind.THEORY:
-            mean = 89 if retake else 86
-            score = max(35, min(100, round(self.rng.gauss(mean, 6))))
-            passed = score >= course.pass_mark
-        else:
-            score = None
-            passed = self.rng.random() < (0.97 if retake else 0.93)
-        self.results.append(PlannedResult(self.person.id, course_id, kind, day, score, passed))
+    def emit(self, course: CourseInfo, kind: str, day: int, score: int | None, passed: bool) -> bool:
+        assessed_on = datetime.date.fromordinal(day)
+        self.results.append(PlannedResult(self.person.id, course.id, kind, assessed_on, score, passed))
         if passed:
-            self.passes[course_id].append((kind, day))
-        return passed
+            self.passes[course.id].append((kind, assessed_on))
+        return True
 
     def train(self, course_id: int, day: datetime.date) -> datetime.date | None:
         """Take every needed kind of the course from `day` on; the certification date, or None."""
         course = self.courses[course_id]
-        day = self.snap(course_id, day)
-        passed_on: list[datetime.date] = []
-        for index, kind in enumerate(course.kinds):
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                if day > self.end or not self.prerequisites_valid(course_id, day):
-                    return None
-                if self.record(course_id, kind, day, retake=attempt > 1):
-                    passed_on.append(day)
-                    break
-                day = self.snap(course_id, day + self.rng.randint(5, 14) * DAY)
-            else:
-                return None
-            if index + 1 < len(course.kinds) and self.rng.random() < 0.3:
-                day = self.snap(course_id, day + self.rng.randint(1, 6) * DAY)
-        return max(passed_on)
+
+        def may_sit(ordinal: int) -> bool:
+            return self.prerequisites_valid(course_id, datetime.date.fromordinal(ordinal))
+
+        passed_on = self.simulator.train(
+            course, day.toordinal(), end=self.end.toordinal(), emit=self.emit, may_sit=may_sit
+        )
+        if len(passed_on) < len(course.kinds) or None in passed_on:
+            return None
+        return datetime.date.fromordinal(max(passed_on))  # type: ignore[type-var]
 
     def run(self) -> list[PlannedResult]:
         rng, courses = self.rng, self.courses
@@ -254,9 +241,9 @@ class _PersonHistory:
     def renewal_day(self, course_id: int) -> datetime.date:
         expires_on = self.state(course_id, None).expires_on
         assert expires_on is not None
-        if self.rng.random() < 0.06:
-            return expires_on + self.rng.randint(3, 45) * DAY  # renewed late: a gap in the trend
-        return expires_on - self.rng.randint(7, 50) * DAY
+        renewal = self.simulator.renewal_day(self.courses[course_id], expires_on.toordinal())
+        assert renewal is not None  # DEMO_RULES renew every certification; run() lets chosen ones lapse
+        return datetime.date.fromordinal(renewal)
 
     def maybe_fail_recently(self, course_id: int) -> None:
         """Some people with a gap tried once lately and failed (in progress)."""

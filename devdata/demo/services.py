@@ -29,9 +29,10 @@ from assessments import validity
 from assessments.models import Assessment
 from courses.models import Course, ProcessArea, Requirement, RequirementScope, TrainerAuthorisation
 from courses.services import catalog_load
-from employees.demo import data
-from employees.demo.history import prerequisite_closure
-from employees.demo.records import course_infos, history_seed
+from devdata.demo import data
+from devdata.demo.history import prerequisite_closure
+from devdata.demo.records import history_seed
+from devdata.history import course_infos
 from employees.models import (
     Employee,
     EmployeeStatus,

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from employees.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
+from devdata.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):

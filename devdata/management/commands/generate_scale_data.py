@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from certtrack.scale_data import ScaleDataRefused, ScaleSpec, certification_mismatches, generate_scale_data
+from devdata.scale import ScaleDataRefused, ScaleSpec, certification_mismatches, generate_scale_data
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""The demo plants: `manage.py seed_demo` calls devdata.demo.services.demo_seed()."""

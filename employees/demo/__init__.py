@@ -1,1 +1,0 @@
-"""The demo plants: `manage.py seed_demo` calls employees.demo.services.demo_seed()."""
