@@ -1,0 +1,27 @@
+"""The six benchmark sections of issue #7, one module per figure. Each one measures a feature beside a
+bare reference in the same run, and reports "not available yet" when the feature is not in this checkout.
+
+SECTIONS maps a section's number to (title, function, whether it takes the bench's environment).
+"""
+
+from __future__ import annotations
+
+import os
+
+from bench.sections.export import roster_export
+from bench.sections.grid import grid_save
+from bench.sections.import_ import employee_import
+from bench.sections.incremental import incremental_rollup
+from bench.sections.pages import pages_under_load
+from bench.sections.rollup import full_rollup
+
+SECTIONS = {
+    "1": ("full roll-up vs reference SQL", full_rollup, False),
+    "2": ("incremental roll-up", incremental_rollup, True),
+    "3": ("pages under load", pages_under_load, True),
+    "4": ("results grid save", grid_save, False),
+    "5": ("roster and matrix export", roster_export, True),
+    "6": ("employee import", employee_import, True),
+}
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")

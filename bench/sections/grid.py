@@ -1,0 +1,91 @@
+"""Section 4: the results grid's save of 40 rows through the service beside a bare bulk INSERT."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from bench.harness import Report, Row, judge, median, percentile, timed
+from bench.sections.common import local_today
+
+
+def grid_save(report: Report, *, quick: bool) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from assessments.models import Assessment
+    from assessments.services import ResultInput, assessments_record
+    from courses.models import Course
+    from employees.models import Employee, Plant
+
+    plant = Plant.objects.order_by("code").first()
+    trainer = get_user_model().objects.get(username=f"trainer-{plant.code.lower()}")
+    today = local_today(plant)
+    course = (
+        Course.objects.filter(
+            is_active=True, needs_practical=True, prerequisites__isnull=True, trainer_authorisations__user=trainer
+        )
+        .order_by("code")
+        .first()
+    )
+    # Nobody twice, and nobody with a result of the course today (an earlier run on this database): the
+    # service refuses a result recorded twice (same person, course, kind, date and outcome).
+    employees = list(
+        Employee.objects.filter(plant=plant, status="active", hire_date__lte=today)
+        .exclude(assessments__course=course, assessments__assessed_on=today)
+        .select_related("plant")
+    )
+    rng = random.Random(7)
+    iterations = 5 if quick else 20
+    service_ms, bare_ms = [], []
+    people = rng.sample(employees, 40 * iterations)
+    for iteration in range(iterations):
+        batch = people[40 * iteration : 40 * (iteration + 1)]
+        rows = [
+            ResultInput(
+                employee=e,
+                course=course,
+                kind="practical",
+                assessed_on=today,
+                assessor=trainer,
+                passed=rng.random() < 0.9,
+            )
+            for e in batch
+        ]
+        elapsed, _ = timed(lambda rows=rows: assessments_record(rows=rows, recorded_by=trainer, source="grid"))
+        service_ms.append(elapsed)
+
+        def bare(batch=batch) -> None:  # noqa: ANN001
+            with transaction.atomic():
+                Assessment.objects.bulk_create(
+                    [
+                        Assessment(
+                            employee=e,
+                            course=course,
+                            kind="practical",
+                            assessed_on=today,
+                            passed=True,
+                            assessor=trainer,
+                            recorded_by=trainer,
+                            recorded_at=datetime.datetime.now(tz=datetime.UTC),
+                            source="grid",
+                        )
+                        for e in batch
+                    ]
+                )
+
+        elapsed, _ = timed(bare)
+        bare_ms.append(elapsed)
+    value = percentile(service_ms, 95)
+    report.add(
+        Row(
+            "4",
+            f"grid save, 40 rows, p95 of {iterations} (service)",
+            value,
+            reference=percentile(bare_ms, 95),
+            reference_name="bare bulk INSERT p95",
+            target="p95 <= 500 ms",
+            status=judge(value, limit=500, quick=quick),
+            note=f"median {median(service_ms):.0f} ms; course {course.code}",
+        )
+    )
