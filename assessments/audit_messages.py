@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from assessments.models import AuditAction, TrainingSession
+from certtrack.models import JobKind
 from courses.models import AssessmentKind, DeliveryMode
 
 logger = logging.getLogger(__name__)
@@ -158,8 +159,6 @@ def _shown(params: Mapping[str, object]) -> dict[str, str]:
         elif name == "mode":
             shown[name] = _label(DeliveryMode, value)
         elif name == "import_kind":
-            from certtrack.models import JobKind
-
             shown[name] = _label(JobKind, value)
         elif name == "fields":
             shown[name] = _joined([_field_label(v) for v in (value if isinstance(value, list) else [value])])

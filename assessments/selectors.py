@@ -513,8 +513,6 @@ def audit_events_for_user(
     Events without a plant (company-wide changes) are visible to company-wide admins only.
     The date filters are days of `zone`, the zone the log is shown in (default: the viewer's).
     """
-    from employees.selectors import Capability, scope_to_plants
-
     events = scope_to_plants(
         AuditEvent.objects.select_related("actor", "plant", "employee", "course"),
         user=user,

@@ -3,9 +3,12 @@ from __future__ import annotations
 from django.urls import path
 
 from assessments import api
-from assessments.views import audit, dashboards, figures, home, results, sessions
+from assessments.views import audit, dashboards, employees, figures, home, results, sessions
 
 urlpatterns = [
+    # The roster: employee list and the employee page with each person's qualifications.
+    path("employees/", employees.employee_list, name="employee-list"),
+    path("employees/<str:employee_no>/", employees.employee_detail, name="employee-detail"),
     path("audit/", audit.audit_log, name="audit-log"),
     path("audit/export.xlsx", audit.audit_export, name="audit-export"),
     path("trainer/", home.trainer_home, name="trainer-home"),

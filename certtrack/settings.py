@@ -114,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "certtrack.context_processors.navigation",
+                "employees.context_processors.navigation",
             ],
         },
     },

@@ -8,12 +8,10 @@ from django.urls import include, path
 from certtrack import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/profile/", views.profile, name="profile"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("employees.urls")),
     path("", include("courses.urls")),

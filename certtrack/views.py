@@ -1,43 +1,19 @@
-"""The web shell: home page by role, the user's profile, and the health check."""
+"""The web shell: the health check and the favicon (home and profile: employees/views.py)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from employees.models import PlantMembership
-from employees.selectors import plants_for_user, user_roles
-
 logger = logging.getLogger(__name__)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    roles = user_roles(user=request.user)
-    plants = plants_for_user(user=request.user)
-    return render(request, "home.html", {"roles": roles, "plants": plants})
-
-
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    memberships = PlantMembership.objects.filter(user=request.user).select_related("plant")
-    authorisations = request.user.trainer_authorisations.select_related("course", "plant").order_by(
-        "plant__code", "course__code"
-    )
-    return render(
-        request,
-        "profile.html",
-        {"memberships": memberships, "authorisations": authorisations, "roles": user_roles(user=request.user)},
-    )
 
 
 def _database_state() -> str:

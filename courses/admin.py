@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from courses import services
 from courses.models import Course, ProcessArea, Requirement, TrainerAuthorisation
+from employees.admin import PlantMembershipInline
 
 
 @admin.register(ProcessArea)
@@ -80,3 +83,37 @@ class TrainerAuthorisationAdmin(admin.ModelAdmin):
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
+
+
+# --- Users: roles per plant (employees) and trainer authorisations (courses) on one page --------
+
+
+class TrainerAuthorisationInline(admin.TabularInline):
+    model = TrainerAuthorisation
+    fk_name = "user"
+    extra = 0
+    fields = ["plant", "course", "valid_until", "granted_by", "granted_at"]
+    readonly_fields = ["granted_by", "granted_at"]
+    autocomplete_fields = ["course"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CerttrackUserAdmin(UserAdmin):
+    """Users with their roles per plant and the courses they may assess, on one page."""
+
+    inlines = [PlantMembershipInline, TrainerAuthorisationInline]
+    list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
+
+    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, TrainerAuthorisation) and instance.granted_by_id is None:
+                instance.granted_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()

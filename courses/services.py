@@ -11,7 +11,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessments.hooks import certifications_refresh_for_courses, readiness_mark
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
+from courses.selectors import employees_affected_by_courses, employees_affected_by_requirements
 from employees.models import JobRole, Plant, Station
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog" / "catalog.toml"
@@ -169,9 +171,6 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
 
 
 def _readiness_mark_requirements(*, requirements: Iterable[Requirement], reason: str) -> None:
-    from assessments.services import readiness_mark
-    from courses.selectors import employees_affected_by_requirements
-
     requirements = list(requirements)
     if requirements:
         readiness_mark(
@@ -230,14 +229,9 @@ def courses_save(*, changes: Sequence[tuple[Course, Iterable[str]]]) -> None:
         course.save()
     recompute = {course.pk for course, changed in changes if changed & set(VALIDITY_FIELDS)}
     if recompute:
-        from assessments.services import certifications_refresh_for_courses
-
         certifications_refresh_for_courses(course_ids=recompute)
     marked = {course.pk for course, changed in changes if changed & set(VALIDITY_FIELDS + REQUIREMENT_FIELDS)}
     if marked:
-        from assessments.services import readiness_mark
-        from courses.selectors import employees_affected_by_courses
-
         readiness_mark(
             employees=employees_affected_by_courses(course_ids=marked).only("id", "plant_id"), reason="course"
         )

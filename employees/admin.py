@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 
-from courses.models import TrainerAuthorisation
+from assessments.hooks import readiness_mark, readiness_mark_lines
 from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station
 
 
@@ -25,8 +23,6 @@ class ProductionLineAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         super().save_model(request, obj, form, change)
         if change:  # shifts are the default coverage target of its stations
-            from assessments.services import readiness_mark_lines
-
             readiness_mark_lines(line_ids=[obj.pk], reason="line-changed")
 
 
@@ -40,8 +36,6 @@ class StationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         previous_line_id = Station.objects.filter(pk=obj.pk).values_list("line_id", flat=True).first()
         super().save_model(request, obj, form, change)
-        from assessments.services import readiness_mark_lines
-
         readiness_mark_lines(line_ids={obj.line_id, previous_line_id} - {None}, reason="station-changed")
 
 
@@ -65,8 +59,6 @@ class EmployeeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         super().save_model(request, obj, form, change)
-        from assessments.services import readiness_mark
-
         readiness_mark(employees=[obj], reason="employee-changed")
 
 
@@ -83,34 +75,3 @@ class PlantMembershipInline(admin.TabularInline):
     model = PlantMembership
     extra = 1
     fields = ["plant", "role"]
-
-
-class TrainerAuthorisationInline(admin.TabularInline):
-    model = TrainerAuthorisation
-    fk_name = "user"
-    extra = 0
-    fields = ["plant", "course", "valid_until", "granted_by", "granted_at"]
-    readonly_fields = ["granted_by", "granted_at"]
-    autocomplete_fields = ["course"]
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class CerttrackUserAdmin(UserAdmin):
-    """Users with their roles per plant and the courses they may assess, on one page."""
-
-    inlines = [PlantMembershipInline, TrainerAuthorisationInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
-
-    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, TrainerAuthorisation) and instance.granted_by_id is None:
-                instance.granted_by = request.user
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()

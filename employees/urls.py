@@ -5,6 +5,6 @@ from django.urls import path
 from employees import views
 
 urlpatterns = [
-    path("employees/", views.employee_list, name="employee-list"),
-    path("employees/<str:employee_no>/", views.employee_detail, name="employee-detail"),
+    path("", views.home, name="home"),
+    path("accounts/profile/", views.profile, name="profile"),
 ]

@@ -17,8 +17,8 @@ from assessments import selectors, services
 from assessments.forms import PASS, GridHeaderForm, GridRowForm, ReasonForm, SingleResultForm
 from assessments.models import Assessment, AssessmentSource, Certification
 from certtrack.forms import id_param
-from certtrack.permissions import client_ip
 from courses.models import AssessmentKind
+from employees.access import client_ip
 from employees.selectors import Capability, employee_get_for_user, scope_to_plants
 
 

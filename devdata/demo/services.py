@@ -25,7 +25,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.db.models import Q
 
-from assessments import validity
+from assessments import rollup, validity
 from assessments.models import Assessment
 from courses.models import Course, ProcessArea, Requirement, RequirementScope, TrainerAuthorisation
 from courses.services import catalog_load
@@ -126,8 +126,6 @@ def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequenc
     The seed writes assessments in bulk and leaves no ReadinessMark rows, so the
     dashboards need this full recompute. A re-run seeds no history, so it only refreshes today.
     """
-    from assessments import rollup
-
     if backfill and connection.vendor == "postgresql":
         # Thousands of rows were just bulk-inserted: without fresh statistics the planner picks
         # nested loops for the roll-up's joins and one day's snapshot takes seconds instead of milliseconds.

@@ -17,7 +17,12 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
+from assessments.models import AuditAction, AuditEvent
+from assessments.services import readiness_mark
 from certtrack.translatable import gettext as _
+from courses.models import ProcessArea
+from courses.services import UpsertCounts, row_upsert
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
 from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 from spreadsheets.engine import (
@@ -183,8 +188,6 @@ class OrganisationImporter(_AdminImporter):
 
     @classmethod
     def template_choices(cls, *, user: User) -> dict[str, list[str]]:
-        from courses.models import ProcessArea
-
         return {
             "plant": list(cls.plants(user=user).order_by("code").values_list("code", flat=True)),
             "process_area": list(ProcessArea.objects.values_list("code", flat=True)),
@@ -204,8 +207,6 @@ class OrganisationImporter(_AdminImporter):
         return examples
 
     def plan(self, reader: WorkbookReader, *, user: User, plant: Plant | None, preview: Preview) -> Callable[[], None]:
-        from courses.models import ProcessArea
-
         rows = reader.read(ORGANISATION_SHEET, preview)
         if not self.allowed(user=user):
             preview.error("", 0, "", _("Only a company-wide administrator may import the organisation."))
@@ -260,9 +261,6 @@ class OrganisationImporter(_AdminImporter):
             (preview.updated if changes else preview.unchanged).append(PreviewRow(row.sheet, row.row, label, changes))
 
         def apply() -> None:
-            from assessments.services import readiness_mark
-            from courses.services import UpsertCounts, row_upsert
-
             counts = UpsertCounts()
             changed_line_ids = set()
             for row, row_plant, values, station_values in planned:
@@ -446,10 +444,6 @@ class EmployeeImporter(Importer):
                 preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
 
         def apply() -> None:
-            from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
-            from assessments.models import AuditAction, AuditEvent
-            from assessments.services import readiness_mark
-
             Employee.objects.bulk_create(to_create, batch_size=CHUNK)
             for employee, values in to_update:
                 for name, value in values.items():

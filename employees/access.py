@@ -1,4 +1,5 @@
-"""View guards built on the scoping layer (employees.selectors), so no view writes its own check."""
+"""View guards built on the scoping layer (employees.selectors), so no view writes its own check; the
+client address the audit trail records."""
 
 from __future__ import annotations
 

@@ -1,0 +1,28 @@
+"""The one way up the layers: what employees and courses call, inside their own transaction, when a
+change of theirs has a side effect in assessments.
+
+A line's shifts, a station's line, an employee's station or status, a requirement or a course's
+validity change who is ready where: the writer marks the people concerned for the readiness roll-up
+(the outbox, drained after commit) and, for a course's validity, recomputes its certifications. A
+lower layer's write is audited with the one audit writer. Everything else in assessments stays out
+of reach of the layers below it (tests/test_layers.py); these are its public names, defined where
+they belong (assessments.services, assessments.models).
+"""
+
+from __future__ import annotations
+
+from assessments.models import AuditAction
+from assessments.services import (
+    audit_event_create,
+    certifications_refresh_for_courses,
+    readiness_mark,
+    readiness_mark_lines,
+)
+
+__all__ = [
+    "AuditAction",
+    "audit_event_create",
+    "certifications_refresh_for_courses",
+    "readiness_mark",
+    "readiness_mark_lines",
+]

@@ -1,0 +1,96 @@
+"""The roster: employee list and the employee page (requirements, history, audit trail)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from assessments.forms import ReasonForm
+from assessments.models import CertificationStatus
+from assessments.selectors import (
+    Qualification,
+    employee_assessments,
+    employee_audit_events,
+    employee_other_certifications,
+    employee_requirements,
+    qualifications,
+)
+from assessments.services import can_void
+from employees.access import capability_required
+from employees.forms import EmployeeFilterForm
+from employees.selectors import Capability, can, employee_get_for_user, employees_for_user
+
+PAGE_SIZE = 50
+
+
+@capability_required(Capability.VIEW_PEOPLE)
+def employee_list(request: HttpRequest) -> HttpResponse:
+    form = EmployeeFilterForm(request.GET or None, user=request.user)
+    employees = employees_for_user(user=request.user, capability=Capability.VIEW_PEOPLE).order_by("employee_no")
+    if form.is_valid():
+        if query := form.cleaned_data["q"].strip():
+            employees = employees.filter(Q(employee_no__icontains=query) | Q(name__icontains=query))
+        if form.cleaned_data["line"]:
+            employees = employees.filter(line=form.cleaned_data["line"])
+        if form.cleaned_data["status"]:
+            employees = employees.filter(status=form.cleaned_data["status"])
+    page = Paginator(employees, PAGE_SIZE).get_page(request.GET.get("page"))
+    people = list(page.object_list)
+    figures = {}
+    # D is each plant's own today: one qualifications() call per plant on the page, not per person.
+    for plant_id in {e.plant_id for e in people}:
+        of_plant = [e for e in people if e.plant_id == plant_id]
+        figures.update(qualifications(employees=of_plant, on_date=of_plant[0].plant.local_today()))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "employees/employee_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [(e, figures.get(e.id)) for e in people],
+            "query_string": query_string.urlencode(),
+        },
+    )
+
+
+@login_required
+def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
+    employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE)
+    today = employee.plant.local_today()
+    requirements = employee_requirements(employee=employee, on_date=today)
+    figure = Qualification(required=len(requirements), valid=sum(row.is_valid for row in requirements))
+    history = [
+        (assessment, can_void(assessment=assessment, user=request.user))
+        for assessment in employee_assessments(employee=employee)
+    ]
+    others = [
+        (certification, status, CertificationStatus(status).label)
+        for certification in employee_other_certifications(
+            employee=employee, required_course_ids=[row.course.id for row in requirements]
+        )
+        for status in [certification.status_on(today)]
+    ]
+    return render(
+        request,
+        "employees/employee_detail.html",
+        {
+            "employee": employee,
+            "today": today,
+            "requirements": requirements,
+            "qualification": figure,
+            "qualified": employee.is_active and figure.qualified,
+            "history": history,
+            "others": others,
+            "audit_events": employee_audit_events(employee=employee),
+            "can_record": can(user=request.user, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id),
+            "can_revoke": can(
+                user=request.user, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id
+            ),
+            "reason_form": ReasonForm(),
+        },
+    )
