@@ -4,14 +4,16 @@ change of theirs has a side effect in assessments.
 A line's shifts, a station's line, an employee's station or status, a requirement or a course's
 validity change who is ready where: the writer marks the people concerned for the readiness roll-up
 (the outbox, drained after commit) and, for a course's validity, recomputes its certifications. A
-lower layer's write is audited with the one audit writer. Everything else in assessments stays out
+lower layer's write is audited with the one audit writer (or, for a batch, AuditEvent rows built with
+audit_message and written at once). Everything else in assessments stays out
 of reach of the layers below it (tests/test_layers.py); these are its public names, defined where
 they belong (assessments.services, assessments.models).
 """
 
 from __future__ import annotations
 
-from assessments.models import AuditAction
+from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
+from assessments.models import AuditAction, AuditEvent
 from assessments.services import (
     audit_event_create,
     certifications_refresh_for_courses,
@@ -20,7 +22,11 @@ from assessments.services import (
 )
 
 __all__ = [
+    "EMPLOYEE_CREATED_BY_IMPORT",
+    "EMPLOYEE_UPDATED_BY_IMPORT",
     "AuditAction",
+    "AuditEvent",
+    "audit_message",
     "audit_event_create",
     "certifications_refresh_for_courses",
     "readiness_mark",

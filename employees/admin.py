@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assessments.hooks import readiness_mark, readiness_mark_lines
 from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station
+from employees.services import employee_save, line_save, station_save
 
 
 @admin.register(Plant)
@@ -21,9 +21,7 @@ class ProductionLineAdmin(admin.ModelAdmin):
     list_select_related = ["plant", "process_area"]
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
-        super().save_model(request, obj, form, change)
-        if change:  # shifts are the default coverage target of its stations
-            readiness_mark_lines(line_ids=[obj.pk], reason="line-changed")
+        line_save(line=obj)  # marks the line's people for the readiness roll-up
 
 
 @admin.register(Station)
@@ -34,9 +32,7 @@ class StationAdmin(admin.ModelAdmin):
     list_select_related = ["line", "line__plant"]
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
-        previous_line_id = Station.objects.filter(pk=obj.pk).values_list("line_id", flat=True).first()
-        super().save_model(request, obj, form, change)
-        readiness_mark_lines(line_ids={obj.line_id, previous_line_id} - {None}, reason="station-changed")
+        station_save(station=obj)  # marks the people of its line (and of the line it left)
 
 
 @admin.register(JobRole)
@@ -58,8 +54,8 @@ class EmployeeAdmin(admin.ModelAdmin):
         return False  # employees leave (a status); they are never deleted
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
-        super().save_model(request, obj, form, change)
-        readiness_mark(employees=[obj], reason="employee-changed")
+        # Audited and marked for the readiness roll-up in the service.
+        employee_save(employee=obj, actor=request.user, changed_fields=form.changed_data)
 
 
 @admin.register(PlantMembership)

@@ -14,17 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
-from assessments.models import AuditAction, AuditEvent
-from assessments.services import readiness_mark
 from certtrack.translatable import gettext as _
 from courses.models import ProcessArea
-from courses.services import UpsertCounts, row_upsert
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
 from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
+from employees.services import employees_upsert, organisation_upsert
 from spreadsheets.engine import (
     Column,
     Importer,
@@ -261,24 +258,11 @@ class OrganisationImporter(_AdminImporter):
             (preview.updated if changes else preview.unchanged).append(PreviewRow(row.sheet, row.row, label, changes))
 
         def apply() -> None:
-            counts = UpsertCounts()
-            changed_line_ids = set()
-            for row, row_plant, values, station_values in planned:
-                line, changed = row_upsert(
-                    ProductionLine, {"plant": row_plant, "code": row.values["line_code"]}, values, counts
-                )
-                if changed:
-                    changed_line_ids.add(line.id)
-                if station_values is not None:
-                    _station, changed = row_upsert(
-                        Station, {"line": line, "code": row.values["station_code"]}, station_values, counts
-                    )
-                    if changed:
-                        changed_line_ids.add(line.id)
-            # Coverage targets and shifts feed the roll-up: recompute the lines' people.
-            readiness_mark(
-                employees=Employee.objects.filter(line_id__in=changed_line_ids).only("id", "plant_id"),
-                reason="organisation-import",
+            organisation_upsert(
+                rows=[
+                    (row_plant, row.values["line_code"], values, row.values.get("station_code"), station_values)
+                    for row, row_plant, values, station_values in planned
+                ]
             )
 
         return apply
@@ -372,8 +356,6 @@ EMPLOYEE_SHEET = SheetSpec(
     key=("employee_no",),
 )
 
-EMPLOYEE_FIELDS = ("name", "plant", "line", "station", "role", "shift", "hire_date", "status")
-
 
 def _status_from(text: str) -> str | None:
     """A status from its code or its name in any language: an exported roster (names in its reader's language)
@@ -444,37 +426,7 @@ class EmployeeImporter(Importer):
                 preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
 
         def apply() -> None:
-            Employee.objects.bulk_create(to_create, batch_size=CHUNK)
-            for employee, values in to_update:
-                for name, value in values.items():
-                    setattr(employee, name, value)
-                employee.updated_at = timezone.now()
-            Employee.objects.bulk_update([e for e, _v in to_update], [*EMPLOYEE_FIELDS, "updated_at"], batch_size=CHUNK)
-            # bulk_create sets primary keys on PostgreSQL and SQLite 3.35+; read them back to be sure.
-            created = list(Employee.objects.filter(employee_no__in=[e.employee_no for e in to_create]))
-            changed = created + [e for e, _v in to_update]
-            # A set of IDs: `e in created` compares model instances one by one, quadratic in the file's rows.
-            created_ids = {e.id for e in created}
-            message = {True: EMPLOYEE_CREATED_BY_IMPORT, False: EMPLOYEE_UPDATED_BY_IMPORT}
-            now = timezone.now()
-            AuditEvent.objects.bulk_create(
-                [
-                    AuditEvent(
-                        occurred_at=now,
-                        actor=user if user is not None else None,
-                        action=AuditAction.EMPLOYEE_CHANGED,
-                        plant_id=e.plant_id,
-                        employee_id=e.id,
-                        object_type="Employee",
-                        object_id=str(e.id),
-                        **audit_message(message[e.id in created_ids], employee=e.employee_no),
-                        changes={"source": "import"},
-                    )
-                    for e in changed
-                ],
-                batch_size=CHUNK,
-            )
-            readiness_mark(employees=changed, reason="employee-import")
+            employees_upsert(new=to_create, changes=to_update, actor=user)
 
         return apply
 

@@ -1,0 +1,174 @@
+"""Writes of the organisation: employees, production lines and stations.
+
+Every write marks the people whose readiness it changes for the roll-up (and an employee's write is
+audited) in the same transaction, through assessments.hooks: the admin and the Excel imports call these
+functions, never their own copy of the rule. Employees are never deleted: they leave (a status).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.hooks import (
+    EMPLOYEE_CREATED_BY_IMPORT,
+    EMPLOYEE_UPDATED_BY_IMPORT,
+    AuditAction,
+    AuditEvent,
+    audit_event_create,
+    audit_message,
+    readiness_mark,
+    readiness_mark_lines,
+)
+from employees.models import Employee, Plant, ProductionLine, Station
+
+BATCH = 1000
+# Fields of an employee that an import or the admin may write.
+EMPLOYEE_FIELDS = ("name", "plant", "line", "station", "role", "shift", "hire_date", "status")
+
+
+# --- Employees -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def employee_save(
+    *, employee: Employee, actor: AbstractBaseUser | None, changed_fields: Iterable[str] = ()
+) -> Employee:
+    """Create or update one employee (the admin): audited, and marked for the readiness roll-up."""
+    employee.save()
+    audit_event_create(
+        actor=actor,
+        action=AuditAction.EMPLOYEE_CHANGED,
+        params={"employee": employee.employee_no, "fields": sorted(changed_fields)},
+        plant_id=employee.plant_id,
+        employee_id=employee.pk,
+        obj=employee,
+    )
+    readiness_mark(employees=[employee], reason="employee-changed")
+    return employee
+
+
+@transaction.atomic
+def employees_upsert(
+    *,
+    new: Sequence[Employee],
+    changes: Sequence[tuple[Employee, dict]],
+    actor: AbstractBaseUser | None,
+    reason: str = "employee-import",
+) -> list[Employee]:
+    """Create `new` employees and apply `changes` (employee, field values) in bulk (the Excel import).
+
+    One audit event per employee written (created / updated by import), and one readiness mark each.
+    Returns the employees written.
+    """
+    Employee.objects.bulk_create(new, batch_size=BATCH)
+    now = timezone.now()
+    for employee, values in changes:
+        for name, value in values.items():
+            setattr(employee, name, value)
+        employee.updated_at = now
+    Employee.objects.bulk_update([e for e, _v in changes], [*EMPLOYEE_FIELDS, "updated_at"], batch_size=BATCH)
+    # bulk_create sets primary keys on PostgreSQL and SQLite 3.35+; read them back to be sure.
+    created = list(Employee.objects.filter(employee_no__in=[e.employee_no for e in new]))
+    written = created + [e for e, _v in changes]
+    # A set of IDs: `e in created` compares model instances one by one, quadratic in the file's rows.
+    created_ids = {e.id for e in created}
+    message = {True: EMPLOYEE_CREATED_BY_IMPORT, False: EMPLOYEE_UPDATED_BY_IMPORT}
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                occurred_at=now,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=AuditAction.EMPLOYEE_CHANGED,
+                plant_id=e.plant_id,
+                employee_id=e.id,
+                object_type="Employee",
+                object_id=str(e.id),
+                **audit_message(message[e.id in created_ids], employee=e.employee_no),
+                changes={"source": "import"},
+            )
+            for e in written
+        ],
+        batch_size=BATCH,
+    )
+    readiness_mark(employees=written, reason=reason)
+    return written
+
+
+# --- Lines and stations --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def line_save(*, line: ProductionLine) -> ProductionLine:
+    """Create or update a line (the admin). Its shifts are the default coverage target of its stations:
+    an update marks its active people (a new line has nobody yet)."""
+    created = line.pk is None
+    line.save()
+    if not created:
+        readiness_mark_lines(line_ids=[line.pk], reason="line-changed")
+    return line
+
+
+@transaction.atomic
+def station_save(*, station: Station) -> Station:
+    """Create or update a station (the admin): marks the active people of its line, and of the line it
+    left when it moved."""
+    previous_line_id = (
+        Station.objects.filter(pk=station.pk).values_list("line_id", flat=True).first() if station.pk else None
+    )
+    station.save()
+    readiness_mark_lines(line_ids={station.line_id, previous_line_id} - {None}, reason="station-changed")
+    return station
+
+
+@dataclass
+class OrganisationCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _upsert(model: type, lookup: dict, values: dict, counts: OrganisationCounts) -> tuple[object, set[str]]:
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        counts.created += 1
+        return model.objects.create(**lookup, **values), set()
+    changed = {name for name, value in values.items() if getattr(obj, name) != value}
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=[*changed, *(["updated_at"] if hasattr(obj, "updated_at") else [])])
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
+    return obj, changed
+
+
+@transaction.atomic
+def organisation_upsert(
+    *, rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]], reason: str = "organisation-import"
+) -> OrganisationCounts:
+    """Create or update lines and stations by code (the organisation import).
+
+    `rows`: (plant, line code, line values, station code or None, station values or None). Nothing is
+    deleted. The people of every line whose values or one of whose stations changed are marked.
+    """
+    counts = OrganisationCounts()
+    changed_line_ids: set[int] = set()
+    for plant, line_code, line_values, station_code, station_values in rows:
+        line, changed = _upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
+        if changed:
+            changed_line_ids.add(line.id)
+        if station_values is not None:
+            _station, changed = _upsert(Station, {"line": line, "code": station_code}, station_values, counts)
+            if changed:
+                changed_line_ids.add(line.id)
+    # Coverage targets and shifts feed the roll-up: recompute the lines' people.
+    readiness_mark(
+        employees=Employee.objects.filter(line_id__in=changed_line_ids).only("id", "plant_id"), reason=reason
+    )
+    return counts
