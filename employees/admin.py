@@ -20,7 +20,7 @@ class ProductionLineAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["plant", "process_area"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change:  # shifts are the default coverage target of its stations
             readiness_mark_lines(line_ids=[obj.pk], reason="line-changed")
@@ -33,7 +33,7 @@ class StationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "line__code"]
     list_select_related = ["line", "line__plant"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         previous_line_id = Station.objects.filter(pk=obj.pk).values_list("line_id", flat=True).first()
         super().save_model(request, obj, form, change)
         readiness_mark_lines(line_ids={obj.line_id, previous_line_id} - {None}, reason="station-changed")
@@ -54,10 +54,10 @@ class EmployeeAdmin(admin.ModelAdmin):
     raw_id_fields = ["line", "station"]
     date_hierarchy = "hire_date"
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False  # employees leave (a status); they are never deleted
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         readiness_mark(employees=[obj], reason="employee-changed")
 

@@ -88,7 +88,7 @@ def _client(world: dict, persona: str) -> Client:  # noqa: F811
 
 @pytest.mark.parametrize("persona", ["admin", "trainer"])
 @pytest.mark.parametrize("name", sorted(GET_TARGETS))
-def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> None:  # noqa: ANN001, F811
+def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> None:  # noqa: F811
     client = _client(world, persona)
     url = reverse(name)
 
@@ -101,7 +101,7 @@ def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> N
 
 
 @pytest.mark.parametrize("name", sorted(POST_TARGETS))
-def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F811
+def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: F811
     client = _client(world, "trainer")
     url = reverse(name)
 
@@ -114,7 +114,7 @@ def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F81
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_POSTS))
-def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F811
+def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: F811
     client = _client(world, "trainer")
     world["session"].attendees.add(world["employee"])
     kwargs, fields = OBJECT_POSTS[name]
@@ -136,7 +136,7 @@ def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN0
         ("api_employee_certifications", lambda w: {"employee_no": w["employee"].employee_no}),
     ],
 )
-def test_api_query_parameters_give_json_or_a_4xx(world, name: str, kwargs) -> None:  # noqa: ANN001, F811
+def test_api_query_parameters_give_json_or_a_4xx(world, name: str, kwargs) -> None:  # noqa: F811
     client = _client(world, "admin")
     url = reverse(name, kwargs=kwargs(world))
 

@@ -41,9 +41,9 @@ PUBLIC = dict.fromkeys(PERSONAS, OK)
 @dataclass
 class Entry:
     expect: dict[str, str]
-    kwargs: Callable[[dict], dict] = lambda world: {}  # noqa: E731
+    kwargs: Callable[[dict], dict] = lambda world: {}
     method: str = "get"
-    data: Callable[[dict], dict] = lambda world: {}  # noqa: E731
+    data: Callable[[dict], dict] = lambda world: {}
     query: dict = field(default_factory=dict)
 
 
@@ -147,7 +147,7 @@ MATRIX: dict[str, Entry] = {
 }
 
 
-def _hr_export_job(world: dict):  # noqa: ANN202
+def _hr_export_job(world: dict):
     """A finished roster export of plant SY requested by the SY HR persona (created once per test)."""
     if "hr_job" not in world:
         from django.core.files.base import ContentFile
@@ -168,7 +168,7 @@ def _hr_export_job(world: dict):  # noqa: ANN202
     return world["hr_job"]
 
 
-def _hr_import_job(world: dict):  # noqa: ANN202
+def _hr_import_job(world: dict):
     from django.utils import timezone
 
     from spreadsheets.models import SpreadsheetJob
@@ -215,7 +215,7 @@ def test_every_url_has_an_entry() -> None:
 
 
 @pytest.fixture
-def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer_de, manager_de, hr_de):  # noqa: ANN001, ANN201, PLR0913
+def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer_de, manager_de, hr_de):
     """One of everything at plant SY (and a little at DE), for URLs that name an object."""
     line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
     station = factories.StationFactory(line=line, code="S1")
@@ -254,7 +254,7 @@ def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer
     }
 
 
-def _outcome(response, login_url: str) -> str:  # noqa: ANN001
+def _outcome(response, login_url: str) -> str:
     if response.status_code in (301, 302, 303):
         return LOGIN if response["Location"].startswith(login_url) else OK
     return {200: OK, 404: NOT_FOUND, 401: UNAUTHORISED, 403: FORBIDDEN}.get(
@@ -262,7 +262,7 @@ def _outcome(response, login_url: str) -> str:  # noqa: ANN001
     )
 
 
-def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:  # noqa: ANN001
+def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:
     login_url = reverse(settings.LOGIN_URL)
     wrong = []
     for name, entry in MATRIX.items():
@@ -280,7 +280,7 @@ def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:  # no
     assert wrong == []
 
 
-def test_every_state_change_refuses_a_request_without_a_csrf_token(world) -> None:  # noqa: ANN001
+def test_every_state_change_refuses_a_request_without_a_csrf_token(world) -> None:
     """Each POST of the matrix, from a signed-in admin whose browser did not send the CSRF token: 403."""
     accepted = []
     for name, entry in MATRIX.items():

@@ -22,7 +22,7 @@ from employees.access import client_ip
 from employees.selectors import Capability, employee_get_for_user, scope_to_plants
 
 
-def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:  # noqa: ANN001
+def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:
     """The results one grid row asks to record: one per kind entered."""
     data = row.cleaned_data
     inputs = []

@@ -27,7 +27,7 @@ PAGE_CANDIDATES: dict[str, list[tuple[str, Callable]]] = {
 }
 
 
-def _page_url(label: str, plant, line) -> str | None:  # noqa: ANN001
+def _page_url(label: str, plant, line) -> str | None:
     from django.urls import NoReverseMatch, reverse
 
     for name, kwargs in PAGE_CANDIDATES[label]:
@@ -38,7 +38,7 @@ def _page_url(label: str, plant, line) -> str | None:  # noqa: ANN001
     return None
 
 
-def _query_count(client, url: str) -> tuple[int, int]:  # noqa: ANN001
+def _query_count(client, url: str) -> tuple[int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

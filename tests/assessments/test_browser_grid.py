@@ -84,7 +84,7 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.screenshot(path=f"{SCREENSHOTS}/employee-page.png", full_page=True)
 
 
-def _log_in(page, live_server) -> None:  # noqa: ANN001
+def _log_in(page, live_server) -> None:
     from playwright.sync_api import expect
 
     page.goto(live_server.url + reverse("login"))

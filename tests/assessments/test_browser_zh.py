@@ -20,14 +20,14 @@ pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 SCORES = {"SY001": 85, "SY002": 92, "SY003": 64, "SY004": 88}
 
 
-def test_it_records_a_whole_session_and_a_single_result_in_chinese(  # noqa: PLR0915
-    live_server,  # noqa: ANN001
-    browser,  # noqa: ANN001, F811
-    trainer,  # noqa: ANN001
-    hv_course,  # noqa: ANN001
-    team,  # noqa: ANN001
-    line_sy,  # noqa: ANN001
-    plant_sy,  # noqa: ANN001
+def test_it_records_a_whole_session_and_a_single_result_in_chinese(
+    live_server,
+    browser,
+    trainer,
+    hv_course,
+    team,
+    line_sy,
+    plant_sy,
 ) -> None:
     from playwright.sync_api import expect
 

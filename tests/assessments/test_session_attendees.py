@@ -15,17 +15,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, today):
     return factories.TrainingSessionFactory(
         course=hv_course, plant=plant_sy, trainer=trainer, held_on=today, location="Training room 2"
     )
 
 
-def _add(client, session, **data):  # noqa: ANN001, ANN201
+def _add(client, session, **data):
     return client.post(reverse("session-attendees-add", args=[session.pk]), data, follow=True)
 
 
-def _attending(session) -> list[str]:  # noqa: ANN001
+def _attending(session) -> list[str]:
     return sorted(session.attendees.values_list("employee_no", flat=True))
 
 
@@ -103,7 +103,7 @@ def test_it_splits_a_paste_from_excel_on_every_separator(client, trainer, sessio
         ("SY001", "SY001: already attending"),
     ],
 )
-def test_it_says_why_a_number_is_not_added(client, trainer, session, team, employee_de, typed, reason) -> None:  # noqa: ANN001
+def test_it_says_why_a_number_is_not_added(client, trainer, session, team, employee_de, typed, reason) -> None:
     team[4].status = "left"
     team[4].save()
     team[5].status = "on_leave"

@@ -19,17 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, team, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, team, today):
     session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
     session.attendees.set(team)
     return session
 
 
-def _url(session) -> str:  # noqa: ANN001
+def _url(session) -> str:
     return reverse("session-results", args=[session.pk])
 
 
-def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:  # noqa: ANN001
+def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:
     """entries: {employee: (score, practical, notes)}; every other attendee is sent blank, as a browser does."""
     data = {"form_key": str(key or uuid.uuid4()), "assessed_on": session.held_on.isoformat()}
     for employee in session.attendees.all():
@@ -187,7 +187,7 @@ def test_it_saves_10_or_30_rows_with_the_same_number_of_queries(client, trainer,
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "manager", "hr", "auditor"])
-def test_it_answers_404_to_people_who_may_not_record_at_the_plant(request, client, session, team, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_to_people_who_may_not_record_at_the_plant(request, client, session, team, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     get = client.get(_url(session))

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, today):
     return factories.TrainingSessionFactory(
         course=hv_course, plant=plant_sy, trainer=trainer, held_on=today, location="Training room 2"
     )
 
 
-def _add(client, session, **data):  # noqa: ANN001, ANN201
+def _add(client, session, **data):
     return client.post(reverse("session-attendees-add", args=[session.pk]), data, follow=True)
 
 
@@ -195,7 +195,7 @@ def test_it_shows_the_session_to_plant_people_and_editing_to_trainers(client, se
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_answers_404_to_the_other_plant(request, client, session, team, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_to_the_other_plant(request, client, session, team, persona) -> None:
     session.attendees.set(team[:2])
     client.force_login(request.getfixturevalue(persona))
 
@@ -216,7 +216,7 @@ def test_it_lists_sessions_of_the_users_plants(client, session, auditor) -> None
 
 
 @pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, "-1", " 7 "])
-def test_it_reads_ids_in_links_as_ascii_digits_only(client, trainer, value) -> None:  # noqa: ANN001
+def test_it_reads_ids_in_links_as_ascii_digits_only(client, trainer, value) -> None:
     """ "²".isdigit() is true but int("²") raises: such a link was a 500 (found by the bad-input fuzzing)."""
     client.force_login(trainer)
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_it_names_the_voided_entrys_kind_in_the_readers_language(
     client, trainer, team, hv_course, today, language, expected
-) -> None:  # noqa: ANN001
+) -> None:
     practical = services.assessment_record(
         row=result(team[0], hv_course, "practical", today, trainer, passed=True), recorded_by=trainer
     )

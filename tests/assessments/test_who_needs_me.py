@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ehs_course(plant_sy, trainer):  # noqa: ANN001, ANN201
+def ehs_course(plant_sy, trainer):
     """EHS-001: theory only, required of the S1 station (SY002, SY004, ... SY010), trainer authorised."""
     course = factories.CourseFactory(code="EHS-001", title="Fire safety", needs_theory=True)
     factories.TrainerAuthorisationFactory(user=trainer, course=course, plant=plant_sy)
@@ -26,16 +26,16 @@ def ehs_course(plant_sy, trainer):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def ehs_at_s1(ehs_course, stations_sy):  # noqa: ANN001, ANN201
+def ehs_at_s1(ehs_course, stations_sy):
     factories.RequirementFactory(course=ehs_course, scope="station", station=stations_sy[0])
     return ehs_course
 
 
-def _home(client, **params):  # noqa: ANN001, ANN201
+def _home(client, **params):
     return client.get(reverse("trainer-home"), params)
 
 
-def _rows(response) -> list[str]:  # noqa: ANN001
+def _rows(response) -> list[str]:
     return [gap.employee.employee_no for gap in response.context["page"]]
 
 
@@ -117,7 +117,7 @@ def test_it_pages_and_filters_in_a_constant_number_of_queries(
 # --- Plan a session for these people -----------------------------------------------------------
 
 
-def _create(client, course, plant, **extra):  # noqa: ANN001, ANN201
+def _create(client, course, plant, **extra):
     data = {"course": course.pk, "plant": plant.pk, "held_on": (plant.local_today() + dt.timedelta(days=3))}
     return client.post(reverse("session-create"), {**data, **extra})
 
@@ -206,7 +206,7 @@ def test_it_refuses_people_of_the_trainers_other_plant(client, trainer, hv_cours
 
 
 @pytest.fixture
-def bookings(trainer, hv_course, team, plant_sy, today):  # noqa: ANN001, ANN201
+def bookings(trainer, hv_course, team, plant_sy, today):
     """SY001 and SY002 booked in a week, SY006 today; SY003 only on a cancelled session, SY004 only on a past
     one, SY005 on an upcoming session of another course, SY007 assessed (failed) in today's session."""
     sessions = {}

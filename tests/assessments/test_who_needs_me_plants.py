@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def de_people(trainer, hv_course, plant_de):  # noqa: ANN001, ANN201
+def de_people(trainer, hv_course, plant_de):
     """The trainer is a trainer at DE too, authorised for HV-001 there, where it is plant-wide: three people."""
     factories.PlantMembershipFactory(user=trainer, plant=plant_de, role="trainer")
     factories.TrainerAuthorisationFactory(user=trainer, course=hv_course, plant=plant_de)
@@ -25,11 +25,11 @@ def de_people(trainer, hv_course, plant_de):  # noqa: ANN001, ANN201
     return [factories.EmployeeFactory(employee_no=f"DE{n:03d}", plant=plant_de) for n in range(1, 4)]
 
 
-def _home(client, **params):  # noqa: ANN001, ANN201
+def _home(client, **params):
     return client.get(reverse("trainer-home"), params)
 
 
-def _plan(client, **params):  # noqa: ANN001, ANN201
+def _plan(client, **params):
     return client.get(reverse("session-create"), params)
 
 

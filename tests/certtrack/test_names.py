@@ -44,19 +44,19 @@ def test_it_recognises_cjk_text() -> None:
 
 
 @pytest.fixture
-def liu(plant_sy):  # noqa: ANN001, ANN201
+def liu(plant_sy):
     user = factories.UserFactory(username="liu", first_name="建国", last_name="刘")
     factories.PlantMembershipFactory(user=user, plant=plant_sy, role="trainer")
     return user
 
 
-def test_it_falls_back_to_the_user_name(db) -> None:  # noqa: ANN001, ARG001
+def test_it_falls_back_to_the_user_name(db) -> None:
     assert user_name(factories.UserFactory(username="nobody-named")) == "nobody-named"
     assert user_name(None) == ""
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str) -> None:  # noqa: ANN001
+def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str) -> None:
     client.force_login(liu)
     client.cookies["django_language"] = language
     page = client.get(reverse("home")).content.decode()
@@ -64,7 +64,7 @@ def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str
     assert "建国 刘" not in page
 
 
-def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> None:  # noqa: ANN001
+def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> None:
     user = factories.UserFactory(username="ingrid", first_name="Ingrid", last_name="Berg")
     factories.PlantMembershipFactory(user=user, plant=plant_sy, role="manager")
     client.force_login(user)
@@ -73,7 +73,7 @@ def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> No
     assert "Berg Ingrid" in client.get(reverse("home")).content.decode()
 
 
-def test_it_names_trainers_assessors_and_actors_family_name_first(client, liu, plant_sy, admin_user) -> None:  # noqa: ANN001
+def test_it_names_trainers_assessors_and_actors_family_name_first(client, liu, plant_sy, admin_user) -> None:
     course = factories.CourseFactory(code="HV-001")
     factories.TrainerAuthorisationFactory(user=liu, course=course, plant=plant_sy)
     employee = factories.EmployeeFactory(employee_no="SY001", name="王伟", plant=plant_sy)

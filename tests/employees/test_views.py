@@ -17,7 +17,7 @@ from tests.assessments.helpers import certify, result
 pytestmark = pytest.mark.django_db
 
 
-def _page(employee) -> str:  # noqa: ANN001
+def _page(employee) -> str:
     return reverse("employee-detail", args=[employee.employee_no])
 
 
@@ -51,7 +51,7 @@ def test_it_paginates_in_a_constant_number_of_queries(client, hr, plant_sy, djan
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_lists_only_the_users_plants(request, client, team, employee_de, persona) -> None:  # noqa: ANN001
+def test_it_lists_only_the_users_plants(request, client, team, employee_de, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     rows = client.get(reverse("employee-list")).context["rows"]
@@ -63,7 +63,7 @@ def test_it_lists_only_the_users_plants(request, client, team, employee_de, pers
 
 
 @pytest.fixture
-def history(team, hv_course, plant_sy, trainer, today):  # noqa: ANN001, ANN201
+def history(team, hv_course, plant_sy, trainer, today):
     """SY001: HV-001 valid; EHS-020 in progress (2 attempts); a voided entry; BAT-PACK-001 not required."""
     employee = team[0]
     certify(employee, hv_course, today, trainer)
@@ -128,14 +128,14 @@ def test_it_shows_the_employee_page_in_a_constant_number_of_queries(
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_answers_404_for_an_employee_of_another_plant(request, client, history, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_for_an_employee_of_another_plant(request, client, history, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(_page(history)).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["trainer", "manager", "hr", "auditor", "admin_user"])
-def test_it_shows_the_page_to_every_role_of_the_plant(request, client, history, persona) -> None:  # noqa: ANN001
+def test_it_shows_the_page_to_every_role_of_the_plant(request, client, history, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(_page(history)).status_code == 200
@@ -155,7 +155,7 @@ def test_it_offers_void_and_revoke_by_role(client, history, trainer, manager, hr
 # --- Single result -------------------------------------------------------------------------
 
 
-def _single(employee, course, **data) -> tuple[str, dict]:  # noqa: ANN001
+def _single(employee, course, **data) -> tuple[str, dict]:
     payload = {"course": course.pk, "form_key": str(uuid.uuid4()), "practical": "", "score": ""} | data
     return reverse("result-create", args=[employee.employee_no]), payload
 
@@ -233,7 +233,7 @@ def test_it_refuses_a_trainer_voiding_an_old_entry(client, trainer, team, hv_cou
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de"])
 def test_it_answers_404_to_voids_and_revocations_of_another_plant(
     request, client, trainer, team, hv_course, today, persona
-) -> None:  # noqa: ANN001
+) -> None:
     certify(team[0], hv_course, today, trainer)
     assessment = Assessment.objects.filter(employee=team[0]).first()
     certification = Certification.objects.get(employee=team[0])

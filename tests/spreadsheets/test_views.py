@@ -21,18 +21,18 @@ pytestmark = pytest.mark.django_db
 HIRE = dt.date(2024, 3, 1)
 
 
-def _client(client, user):  # noqa: ANN001, ANN202
+def _client(client, user):
     client.force_login(user)
     return client
 
 
-def _upload(tmp_path, rows, name="staff.xlsx") -> SimpleUploadedFile:  # noqa: ANN001
+def _upload(tmp_path, rows, name="staff.xlsx") -> SimpleUploadedFile:
     path = make_xlsx(tmp_path / name, {"Employees": [EMPLOYEE_HEADERS, *rows]})
     return SimpleUploadedFile(name, path.read_bytes())
 
 
 @pytest.fixture
-def staff(org):  # noqa: ANN001, ANN201
+def staff(org):
     factories.EmployeeFactory(employee_no="SY1", name="Ann", plant=org["SY"], line=org["L1"], role=org["OP"])
     factories.EmployeeFactory(employee_no="DE1", name="Eva", plant=org["DE"], line=org["D1"], role=org["OP"])
     return org
@@ -41,7 +41,7 @@ def staff(org):  # noqa: ANN001, ANN201
 # --- Exports --------------------------------------------------------------------------------------
 
 
-def test_hr_downloads_the_roster_of_their_plant(client, hr, staff) -> None:  # noqa: ANN001
+def test_hr_downloads_the_roster_of_their_plant(client, hr, staff) -> None:
     response = _client(client, hr).get(reverse("hr:export_roster"), {"plant": "SY", "line": "L1"})
 
     assert response.status_code == 200
@@ -54,26 +54,26 @@ def test_hr_downloads_the_roster_of_their_plant(client, hr, staff) -> None:  # n
 @pytest.mark.parametrize(
     "query", [{"plant": "SY"}, {"plant": "SY", "line": "D1"}, {"plant": "XX"}, {}], ids=["sy", "de-line", "xx", "none"]
 )
-def test_the_cross_plant_outsider_gets_404(client, hr_de, staff, query) -> None:  # noqa: ANN001
+def test_the_cross_plant_outsider_gets_404(client, hr_de, staff, query) -> None:
     assert _client(client, hr_de).get(reverse("hr:export_roster"), query).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["trainer", "manager", "auditor"])
-def test_other_roles_may_not_export(client, staff, persona, request) -> None:  # noqa: ANN001
+def test_other_roles_may_not_export(client, staff, persona, request) -> None:
     user = request.getfixturevalue(persona)
     _client(client, user)
     assert client.get(reverse("hr:exports")).status_code == 403
     assert client.get(reverse("hr:export_roster"), {"plant": "SY"}).status_code == 404  # the plant is an object
 
 
-def test_the_exports_page_lists_only_the_users_plants(client, hr_de, staff) -> None:  # noqa: ANN001
+def test_the_exports_page_lists_only_the_users_plants(client, hr_de, staff) -> None:
     page = _client(client, hr_de).get(reverse("hr:exports")).content.decode()
     assert "Debrecen" in page and "Shenyang" not in page
 
 
 def test_a_large_export_runs_as_a_job_only_its_requester_or_an_admin_downloads(
     client, hr, admin_user, staff, settings, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     settings.EXPORT_ASYNC_THRESHOLD = 0
     with django_capture_on_commit_callbacks(execute=True):
         response = _client(client, hr).get(reverse("hr:export_roster"), {"plant": "SY"})
@@ -108,7 +108,7 @@ def test_a_large_export_runs_as_a_job_only_its_requester_or_an_admin_downloads(
         ("admin_user", {"employees", "results", "organisation", "catalog"}),
     ],
 )
-def test_each_persona_sees_the_imports_they_may_run(client, staff, persona, kinds, request) -> None:  # noqa: ANN001
+def test_each_persona_sees_the_imports_they_may_run(client, staff, persona, kinds, request) -> None:
     _client(client, request.getfixturevalue(persona))
     page = client.get(reverse("hr:imports")).content.decode()
     for kind in ("employees", "results", "organisation", "catalog"):
@@ -118,11 +118,11 @@ def test_each_persona_sees_the_imports_they_may_run(client, staff, persona, kind
         assert client.get(reverse("hr:import_template", args=[kind])).status_code == (200 if kind in kinds else 404)
 
 
-def test_a_manager_has_no_imports(client, manager, staff) -> None:  # noqa: ANN001
+def test_a_manager_has_no_imports(client, manager, staff) -> None:
     assert _client(client, manager).get(reverse("hr:imports")).status_code == 403
 
 
-def test_the_template_holds_the_headers(client, hr, staff) -> None:  # noqa: ANN001
+def test_the_template_holds_the_headers(client, hr, staff) -> None:
     response = _client(client, hr).get(reverse("hr:import_template", args=["employees"]))
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert [c.value for c in book["Employees"][1]] == EMPLOYEE_HEADERS
@@ -130,7 +130,7 @@ def test_the_template_holds_the_headers(client, hr, staff) -> None:  # noqa: ANN
     assert book.sheetnames == ["Employees", "Employees (example)", "Help", "Lists"]
 
 
-def test_upload_preview_confirm_imports_once(client, hr, staff, tmp_path) -> None:  # noqa: ANN001
+def test_upload_preview_confirm_imports_once(client, hr, staff, tmp_path) -> None:
     upload = _upload(tmp_path, [["SY2", "Bo", "SY", "L1", "S1", "OP", "A", HIRE, ""]])
     response = _client(client, hr).post(
         reverse("hr:import_upload", args=["employees"]), {"plant": "SY", "file": upload}
@@ -150,7 +150,7 @@ def test_upload_preview_confirm_imports_once(client, hr, staff, tmp_path) -> Non
     assert job.status == "committed" and Employee.objects.count() == 3
 
 
-def test_a_preview_with_errors_cannot_be_confirmed(client, hr, staff, tmp_path) -> None:  # noqa: ANN001
+def test_a_preview_with_errors_cannot_be_confirmed(client, hr, staff, tmp_path) -> None:
     upload = _upload(tmp_path, [["SY2", "Bo", "SY", "L9", "", "OP", "A", HIRE, ""]])
     _client(client, hr).post(reverse("hr:import_upload", args=["employees"]), {"plant": "SY", "file": upload})
     job = SpreadsheetJob.objects.get()
@@ -160,7 +160,7 @@ def test_a_preview_with_errors_cannot_be_confirmed(client, hr, staff, tmp_path) 
     assert not Employee.objects.filter(employee_no="SY2").exists()
 
 
-def test_a_hostile_upload_is_refused_on_the_form_and_nothing_is_kept(client, hr, staff, tmp_path) -> None:  # noqa: ANN001
+def test_a_hostile_upload_is_refused_on_the_form_and_nothing_is_kept(client, hr, staff, tmp_path) -> None:
     fake = SimpleUploadedFile("staff.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     response = _client(client, hr).post(reverse("hr:import_upload", args=["employees"]), {"plant": "SY", "file": fake})
     assert response.status_code == 200
@@ -171,7 +171,7 @@ def test_a_hostile_upload_is_refused_on_the_form_and_nothing_is_kept(client, hr,
     assert "Only Excel .xlsx files are accepted." in response.content.decode()
 
 
-def test_hr_of_another_plant_cannot_choose_sy(client, hr_de, staff, tmp_path) -> None:  # noqa: ANN001
+def test_hr_of_another_plant_cannot_choose_sy(client, hr_de, staff, tmp_path) -> None:
     upload = _upload(tmp_path, [["SY2", "Bo", "SY", "", "", "OP", "A", HIRE, ""]])
     response = _client(client, hr_de).post(
         reverse("hr:import_upload", args=["employees"]), {"plant": "SY", "file": upload}
@@ -180,7 +180,7 @@ def test_hr_of_another_plant_cannot_choose_sy(client, hr_de, staff, tmp_path) ->
     assert "Select a valid choice" in response.content.decode()
 
 
-def test_another_users_import_job_is_404(client, hr, trainer, staff, tmp_path) -> None:  # noqa: ANN001
+def test_another_users_import_job_is_404(client, hr, trainer, staff, tmp_path) -> None:
     upload = _upload(tmp_path, [["SY2", "Bo", "SY", "", "", "OP", "A", HIRE, ""]])
     _client(client, hr).post(reverse("hr:import_upload", args=["employees"]), {"plant": "SY", "file": upload})
     job = SpreadsheetJob.objects.get()
@@ -192,7 +192,7 @@ def test_another_users_import_job_is_404(client, hr, trainer, staff, tmp_path) -
 
 def test_a_large_import_previews_and_commits_as_a_job(
     client, hr, staff, tmp_path, settings, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     settings.IMPORT_ASYNC_THRESHOLD = 0
     upload = _upload(tmp_path, [["SY2", "Bo", "SY", "", "", "OP", "A", HIRE, ""]])
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,7 +207,7 @@ def test_a_large_import_previews_and_commits_as_a_job(
 
 def test_expired_jobs_and_their_files_are_purged(
     client, hr, staff, settings, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     from pathlib import Path
 
     from django.utils import timezone
@@ -226,7 +226,7 @@ def test_expired_jobs_and_their_files_are_purged(
     assert not path.exists() and SpreadsheetJob.objects.count() == 0
 
 
-def test_a_background_export_is_written_in_its_requesters_language(client, hr, staff, settings) -> None:  # noqa: ANN001
+def test_a_background_export_is_written_in_its_requesters_language(client, hr, staff, settings) -> None:
     from django.utils import translation
 
     from spreadsheets import services
@@ -249,7 +249,7 @@ def test_a_background_export_is_written_in_its_requesters_language(client, hr, s
 @pytest.mark.parametrize(("persona", "offers_admin_imports"), [("hr", False), ("admin_user", True), ("trainer", False)])
 def test_the_home_card_offers_only_the_imports_the_viewer_may_run(
     client, staff, persona, offers_admin_imports, request
-) -> None:  # noqa: ANN001, E501
+) -> None:
     page = _client(client, request.getfixturevalue(persona)).get(reverse("home")).content.decode()
     card = page.split("bi-file-earmark-spreadsheet")[1].split("</div></div></div>")[0]
     assert ("organisation" in card) == offers_admin_imports
@@ -266,7 +266,7 @@ def _plant_select(page: str) -> str:
 
 
 @pytest.mark.parametrize(("persona", "kind"), [("hr", "employees"), ("trainer", "results")])
-def test_the_upload_form_chooses_the_only_plant_of_its_user(client, staff, persona, kind, request) -> None:  # noqa: ANN001
+def test_the_upload_form_chooses_the_only_plant_of_its_user(client, staff, persona, kind, request) -> None:
     user = request.getfixturevalue(persona)
 
     select = _plant_select(_client(client, user).get(reverse("hr:import_upload", args=[kind])).content.decode())
@@ -274,7 +274,7 @@ def test_the_upload_form_chooses_the_only_plant_of_its_user(client, staff, perso
     assert re.findall(r"<option[^>]*>", select) == ['<option value="SY" selected>']
 
 
-def test_the_upload_form_lets_a_user_of_several_plants_choose(client, admin_user, staff) -> None:  # noqa: ANN001
+def test_the_upload_form_lets_a_user_of_several_plants_choose(client, admin_user, staff) -> None:
     page = _client(client, admin_user).get(reverse("hr:import_upload", args=["employees"])).content.decode()
 
     assert re.findall(r"<option[^>]*>", _plant_select(page)) == [
@@ -287,7 +287,7 @@ def test_the_upload_form_lets_a_user_of_several_plants_choose(client, admin_user
 @pytest.mark.parametrize("background", [False, True], ids=["download", "background-job"])
 def test_the_export_audit_event_records_the_address(
     client, hr, staff, settings, background, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     from assessments.models import AuditAction, AuditEvent
 
     settings.EXPORT_ASYNC_THRESHOLD = 0 if background else 10_000
