@@ -1,4 +1,5 @@
-"""The web shell: the health check and the favicon (home and profile: employees/views.py)."""
+"""The web shell: the health check, the favicon and the redirect of a moved path (home and profile:
+employees/views.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +75,16 @@ def favicon(request: HttpRequest) -> HttpResponse:
     static URL exists only after collectstatic.
     """
     return redirect(static("favicon.svg"), permanent=True)
+
+
+class MovedPermanently(RedirectView):
+    """A path that moved (the one trailing-slash rule, certtrack/urls.py): 301 for GET and HEAD, with the
+    query string; 308 for a POST, which keeps its method and body (a form left open since before the move)."""
+
+    permanent = True
+    query_string = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response.status_code = 308
+        return response

@@ -8,18 +8,22 @@ from bench.harness import Report, Row, judge
 from bench.sections.common import ROOT
 
 PAGE_CANDIDATES: dict[str, list[tuple[str, Callable]]] = {
-    # label: [(url name, kwargs builder(plant, line))]; the first that reverses is used.
+    # label: [(url name, kwargs builder(plant, line))]; the first that reverses is used (older commits: the
+    # names before issue #15's namespaces).
     "plant dashboard": [
+        ("readiness:plant", lambda p, _l: {"code": p.code}),
         ("dashboard:plant", lambda p, _l: {"code": p.code}),
         ("dashboard_plant", lambda p, _l: {"code": p.code}),
         ("assessments:dashboard_plant", lambda p, _l: {"code": p.code}),
     ],
     "line page": [
+        ("readiness:line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard:line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard_line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard:line", lambda _p, line: {"pk": line.pk}),
     ],
     "readiness API": [
+        ("api:plant-readiness", lambda p, _l: {"code": p.code}),
         ("api:plant_readiness", lambda p, _l: {"code": p.code}),
         ("api_plant_readiness", lambda p, _l: {"code": p.code}),
         ("api:readiness", lambda p, _l: {"code": p.code}),

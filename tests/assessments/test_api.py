@@ -81,7 +81,7 @@ def test_it_reports_an_employees_certifications(worked_example, token, client) -
 
 def test_it_lists_only_the_users_plants(plant_sy, plant_de, manager, client) -> None:
     client.force_login(manager)  # session authentication works too
-    body = client.get("/api/v1/plants/").json()
+    body = client.get("/api/v1/plants").json()
     assert [plant["code"] for plant in body["plants"]] == ["SY"]
 
 
@@ -110,7 +110,7 @@ def test_it_answers_400_for_a_bad_date(plant_sy, token, client, value) -> None:
 
 def test_it_is_read_only(plant_sy, token) -> None:
     client = Client(enforce_csrf_checks=True)  # as a real token client meets it: JSON 405, not the CSRF page
-    response = client.post("/api/v1/plants/", **_bearer(token))
+    response = client.post("/api/v1/plants", **_bearer(token))
     assert response.status_code == 405
     assert response.json() == {"error": "method not allowed", "detail": "This API is read-only."}
 
@@ -120,13 +120,13 @@ def test_it_stores_only_a_hash_and_notes_the_last_use(plant_sy, manager, token, 
     assert token not in (api_token.token_hash, api_token.prefix)
     assert api_token.last_used_at is None
 
-    client.get("/api/v1/plants/", **_bearer(token))
+    client.get("/api/v1/plants", **_bearer(token))
 
     api_token.refresh_from_db()
     assert api_token.last_used_at is not None
     manager.is_active = False
     manager.save()
-    assert client.get("/api/v1/plants/", **_bearer(token)).status_code == 401
+    assert client.get("/api/v1/plants", **_bearer(token)).status_code == 401
 
 
 def test_it_creates_tokens_in_the_admin(admin_user, manager, client) -> None:
@@ -136,7 +136,7 @@ def test_it_creates_tokens_in_the_admin(admin_user, manager, client) -> None:
     assert response.status_code == 200
     api_token = ApiToken.objects.get(user=manager)
     shown = next(str(m) for m in response.context["messages"]).rsplit(" ", 1)[-1]
-    assert client.get("/api/v1/plants/", **_bearer(shown)).status_code == 200
+    assert client.get("/api/v1/plants", **_bearer(shown)).status_code == 200
     assert api_token.name == "dashboard"
 
 

@@ -36,7 +36,7 @@ def events(plant_sy, plant_de):
 
 
 def _listed(client, **params) -> set[str]:
-    response = client.get(reverse("audit-log"), params)
+    response = client.get(reverse("assessments:audit-log"), params)
     assert response.status_code == 200
     return {event.summary for event in response.context["page"]}
 
@@ -60,7 +60,7 @@ def test_it_filters_by_employee_and_event(client, admin_user, events) -> None:
 
 def test_it_rejects_a_reversed_date_range_without_failing(client, admin_user, events) -> None:
     client.force_login(admin_user)
-    response = client.get(reverse("audit-log"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
+    response = client.get(reverse("assessments:audit-log"), {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert response.status_code == 200
     assert "The start date is after the end date." in response.content.decode()
 
@@ -68,13 +68,13 @@ def test_it_rejects_a_reversed_date_range_without_failing(client, admin_user, ev
 @pytest.mark.parametrize("persona", ["trainer", "hr"])
 def test_it_hides_the_log_from_roles_without_it(client, request, persona, events) -> None:
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("audit-log")).status_code == 403
-    assert client.get(reverse("audit-export")).status_code == 403
+    assert client.get(reverse("assessments:audit-log")).status_code == 403
+    assert client.get(reverse("assessments:audit-export")).status_code == 403
 
 
 def test_it_exports_the_filtered_log_as_text_never_formulas(client, auditor, events) -> None:
     client.force_login(auditor)
-    response = client.get(reverse("audit-export"))
+    response = client.get(reverse("assessments:audit-export"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
     rows = list(sheet.iter_rows(min_row=2))
@@ -93,12 +93,12 @@ def test_it_refuses_dates_out_of_range_with_a_message(client, auditor, events, d
     client.force_login(auditor)
     params = {"date_from": date_from, "date_to": date_to}
 
-    page = client.get(reverse("audit-log"), params)
-    export = client.get(reverse("audit-export"), params)
+    page = client.get(reverse("assessments:audit-log"), params)
+    export = client.get(reverse("assessments:audit-export"), params)
 
     assert page.status_code == 200
     assert "Enter a date between 1970-01-01 and 2199-12-31." in page.content.decode()
     assert list(page.context["page"]) == []  # nothing listed for a filter it could not read, not the whole log
-    assert reverse("audit-export") not in page.content.decode()
+    assert reverse("assessments:audit-export") not in page.content.decode()
     assert export.status_code == 400  # never the whole log for a filter it could not read
     assert "Enter a date between 1970-01-01 and 2199-12-31." in export.content.decode()

@@ -200,8 +200,8 @@ def test_it_stores_the_roster_export_as_a_message(hr, plant_sy) -> None:
 def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_page(client, manager, recorded) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    log = client.get(reverse("audit-log")).content.decode()
-    employee_page = client.get(reverse("employee-detail", args=["SY001"])).content.decode()
+    log = client.get(reverse("assessments:audit-log")).content.decode()
+    employee_page = client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode()
     for page in (log, employee_page):
         assert "SY001 HV-001 理论考试：85 分，通过" in page
         assert "Theory test: 85" not in page
@@ -211,7 +211,7 @@ def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_
 def test_it_exports_a_laid_out_log_in_the_readers_language_and_zone(client, manager, recorded, today) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    response = client.get(reverse("audit-export"))
+    response = client.get(reverse("assessments:audit-export"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
     header = [cell.value for cell in sheet[1]]

@@ -38,7 +38,7 @@ def rolled_up(chinese_titles, monkeypatch):
 
 
 def _blocking(client) -> str:
-    page = client.get(reverse("dashboard_plant", args=["SY"])).content.decode()
+    page = client.get(reverse("readiness:plant", args=["SY"])).content.decode()
     return page.split('id="blocking-courses"')[1].split("</table>")[0]
 
 
@@ -54,7 +54,7 @@ def test_it_shows_blocking_courses_in_the_viewers_language(client, manager, roll
 def test_it_shows_the_line_gaps_in_the_viewers_language(client, manager, rolled_up) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    page = client.get(reverse("dashboard_line", args=["SY", "L1"])).content.decode()
+    page = client.get(reverse("readiness:line", args=["SY", "L1"])).content.decode()
     assert "HV-001 高压安全" in page.split('data-course="HV-001"')[1]
 
 

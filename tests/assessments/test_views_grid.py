@@ -26,7 +26,7 @@ def session(plant_sy, hv_course, trainer, team, today):
 
 
 def _url(session) -> str:
-    return reverse("session-results", args=[session.pk])
+    return reverse("assessments:session-results", args=[session.pk])
 
 
 def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:
@@ -75,7 +75,7 @@ def test_it_records_the_filled_rows_and_leaves_blank_rows_out(client, trainer, s
 
     response = client.post(_url(session), _payload(session, entries), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("session-detail", args=[session.pk])
+    assert response.redirect_chain[-1][0] == reverse("assessments:session-detail", args=[session.pk])
     assert "3 rows recorded (5 results); 7 blank rows left out." in response.content.decode()
     assert Assessment.objects.filter(session=session, source="grid").count() == 5
     assert Certification.objects.get(employee=team[0], course=hv_course).certified_on == session.held_on
@@ -251,7 +251,7 @@ def test_it_frees_a_voided_result_and_voids_from_the_grid(client, trainer, sessi
     theory = Assessment.objects.get(employee=team[0], kind="theory")
 
     voided = client.post(
-        reverse("assessment-void", args=[theory.pk]), {"reason": "typed 58 for 85", "next": _url(session)}
+        reverse("assessments:assessment-void", args=[theory.pk]), {"reason": "typed 58 for 85", "next": _url(session)}
     )
 
     assert voided.status_code == 302 and voided["Location"] == _url(session)
@@ -272,10 +272,10 @@ def test_it_follows_only_a_path_of_this_site_after_a_void(client, trainer, sessi
     theory = Assessment.objects.get(employee=team[0])
 
     response = client.post(
-        reverse("assessment-void", args=[theory.pk]), {"reason": "wrong", "next": "https://evil.example/"}
+        reverse("assessments:assessment-void", args=[theory.pk]), {"reason": "wrong", "next": "https://evil.example/"}
     )
 
-    assert response["Location"] == reverse("employee-detail", args=[team[0].employee_no])
+    assert response["Location"] == reverse("assessments:employee-detail", args=[team[0].employee_no])
 
 
 def test_it_refuses_an_identical_result_recorded_elsewhere_with_the_imports_words(

@@ -28,6 +28,6 @@ def test_it_names_the_voided_entrys_kind_in_the_readers_language(
     client.force_login(trainer)
     client.cookies["django_language"] = language
 
-    response = client.post(reverse("assessment-void", args=[practical.pk]), {"reason": "wrong person"})
+    response = client.post(reverse("assessments:assessment-void", args=[practical.pk]), {"reason": "wrong person"})
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == [expected.format(date=today.isoformat())]

@@ -68,7 +68,7 @@ def test_it_keeps_the_date_iso_when_the_form_comes_back_with_an_error(trainer, e
 def test_it_serves_the_new_session_page_with_todays_iso_date_in_chinese(client, trainer, plant_sy) -> None:
     client.force_login(trainer)
     client.cookies["django_language"] = "zh-hans"
-    response = client.get(reverse("session-create"))
+    response = client.get(reverse("assessments:session-create"))
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
     assert _date_values(response.content.decode()) == {"held_on": plant_sy.local_today().isoformat()}

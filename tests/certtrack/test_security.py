@@ -54,13 +54,13 @@ def test_sessions_expire_after_idle_hours_on_shared_terminals(client, settings, 
 
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
     client.force_login(trainer)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("employees:home"))
     assert response.cookies["sessionid"]["max-age"] == 8 * 3600  # the first request pushes the expiry
     key = response.cookies["sessionid"].value
     first_expiry = Session.objects.get(session_key=key).expire_date
 
     # Within SESSION_REFRESH_SECONDS the session is not written again (no UPDATE per page view) ...
-    response = client.get(reverse("home"))
+    response = client.get(reverse("employees:home"))
     assert "sessionid" not in response.cookies
     assert Session.objects.get(session_key=key).expire_date == first_expiry
 
@@ -69,7 +69,7 @@ def test_sessions_expire_after_idle_hours_on_shared_terminals(client, settings, 
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
     store["_idle_refreshed_at"] -= settings.SESSION_REFRESH_SECONDS
     store.save()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("employees:home"))
     assert response.cookies["sessionid"]["max-age"] == 8 * 3600
     assert Session.objects.get(session_key=key).expire_date >= first_expiry
 

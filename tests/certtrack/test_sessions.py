@@ -66,7 +66,7 @@ def _signed_in(key: str) -> bool:
     """Whether a browser that presents this session cookie gets a signed-in page."""
     client = Client()
     client.cookies["sessionid"] = key
-    return client.get(reverse("home")).status_code == 200
+    return client.get(reverse("employees:home")).status_code == 200
 
 
 @pytest.mark.redis
@@ -82,7 +82,7 @@ def test_a_page_view_reads_the_session_from_redis_and_the_table_stays_the_record
     assert redis_sessions.get(KEY_PREFIX + key)["_auth_user_id"] == str(trainer.pk)
 
     with django_assert_max_num_queries(20) as page:
-        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("employees:home")).status_code == 200
     assert not [q["sql"] for q in page.captured_queries if "django_session" in q["sql"]]
 
     # A copy lives at most SESSION_CACHE_SECONDS, so one a failed delete left behind cannot outlive it.
@@ -112,7 +112,7 @@ def test_with_redis_down_people_sign_in_work_and_sign_out_from_the_table_alone(
     with caplog.at_level(logging.WARNING, logger="certtrack.sessions"):
         key = _sign_in(client, "trainer")
         for _ in range(3):
-            assert client.get(reverse("home")).status_code == 200
+            assert client.get(reverse("employees:home")).status_code == 200
         assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(trainer.pk)
         client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()

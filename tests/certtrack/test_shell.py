@@ -75,7 +75,7 @@ def test_it_reports_a_dead_broker_quickly(client, settings) -> None:
 
 @pytest.mark.django_db
 def test_it_sends_anonymous_users_to_the_login_page(client) -> None:
-    response = client.get(reverse("home"))
+    response = client.get(reverse("employees:home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
@@ -89,7 +89,7 @@ def test_it_logs_a_trainer_in_and_shows_their_plant(client, trainer) -> None:
 
 def test_it_shows_memberships_on_the_profile(client, trainer) -> None:
     client.force_login(trainer)
-    response = client.get(reverse("profile"))
+    response = client.get(reverse("employees:profile"))
     assert "Shenyang" in response.content.decode()
     assert "Trainer" in response.content.decode()
 
@@ -103,7 +103,7 @@ def test_it_switches_the_language_to_simplified_chinese(client, trainer) -> None
 
 def test_it_sends_a_strict_content_security_policy(client, trainer) -> None:
     client.force_login(trainer)
-    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    policy = client.get(reverse("employees:home"))["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 

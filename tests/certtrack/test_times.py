@@ -49,7 +49,7 @@ def event(plant_sy):
 
 
 def _audit_row(client) -> tuple[str, str]:
-    page = client.get(reverse("audit-log")).content.decode()
+    page = client.get(reverse("assessments:audit-log")).content.decode()
     header = page[page.index('id="audit-log"') :].split("</thead>")[0]
     return header, page
 
@@ -72,7 +72,7 @@ def test_it_shows_an_admins_company_wide_audit_log_in_the_servers_named_zone(cli
 def test_it_shows_the_employee_trail_and_history_in_the_plants_named_zone(client, manager, event) -> None:
     factories.AssessmentFactory(employee=event.employee, recorded_at=MOMENT)
     client.force_login(manager)
-    page = client.get(reverse("employee-detail", args=["SY001"])).content.decode()
+    page = client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode()
     assert page.count("(Asia/Shanghai)") == 2  # the "Recorded" and the audit trail's "When" headers
     assert page.count("2026-12-01 09:15") == 2
     assert "01:15" not in page
@@ -109,7 +109,7 @@ def test_it_shows_a_company_wide_job_in_the_viewers_named_zone(client, admin_use
 def test_it_names_the_zone_of_a_roll_ups_as_of_time(client, manager, plant_sy) -> None:
     ReadinessState.objects.create(plant=plant_sy, on_date=dt.date(2026, 12, 1), computed_at=MOMENT)
     client.force_login(manager)
-    page = client.get(reverse("dashboard_plant", args=["SY"])).content.decode()
+    page = client.get(reverse("readiness:plant", args=["SY"])).content.decode()
     assert "Figures for 2026-12-01, as of 2026-12-01 09:15 (Asia/Shanghai)" in page
 
 
@@ -124,7 +124,7 @@ def test_it_filters_the_audit_log_by_the_days_of_the_zone_it_shows(client, audit
 
     def listed(user, day: str) -> list[str]:
         client.force_login(user)
-        response = client.get(reverse("audit-log"), {"date_from": day, "date_to": day})
+        response = client.get(reverse("assessments:audit-log"), {"date_from": day, "date_to": day})
         return [event.summary for event in response.context["page"]]
 
     assert listed(auditor, "2026-12-02") == ["late"]  # Asia/Shanghai

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _page(employee) -> str:
-    return reverse("employee-detail", args=[employee.employee_no])
+    return reverse("assessments:employee-detail", args=[employee.employee_no])
 
 
 # --- List -----------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ def _page(employee) -> str:
 def test_it_lists_searches_and_filters_employees(client, hr, team, line_sy, plant_sy) -> None:
     factories.EmployeeFactory(employee_no="SY900", name="Wang Lei", plant=plant_sy, status="left")
     client.force_login(hr)
-    url = reverse("employee-list")
+    url = reverse("assessments:employee-list")
 
     assert client.get(url).context["page"].paginator.count == 11
     assert [e.employee_no for e, _q in client.get(url, {"q": "wang"}).context["rows"]] == ["SY900"]
@@ -40,11 +40,11 @@ def test_it_paginates_in_a_constant_number_of_queries(client, hr, plant_sy, djan
     factories.EmployeeFactory.create_batch(5, plant=plant_sy)
     client.force_login(hr)
     with django_assert_max_num_queries(20) as few:
-        client.get(reverse("employee-list"))
+        client.get(reverse("assessments:employee-list"))
     factories.EmployeeFactory.create_batch(60, plant=plant_sy)
 
     with django_assert_max_num_queries(len(few)):
-        response = client.get(reverse("employee-list"))
+        response = client.get(reverse("assessments:employee-list"))
 
     assert len(response.context["rows"]) == 50
     assert response.context["page"].paginator.num_pages == 2
@@ -54,7 +54,7 @@ def test_it_paginates_in_a_constant_number_of_queries(client, hr, plant_sy, djan
 def test_it_lists_only_the_users_plants(request, client, team, employee_de, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
-    rows = client.get(reverse("employee-list")).context["rows"]
+    rows = client.get(reverse("assessments:employee-list")).context["rows"]
 
     assert [e.employee_no for e, _q in rows] == ["DE001"]
 
@@ -157,7 +157,7 @@ def test_it_offers_void_and_revoke_by_role(client, history, trainer, manager, hr
 
 def _single(employee, course, **data) -> tuple[str, dict]:
     payload = {"course": course.pk, "form_key": str(uuid.uuid4()), "practical": "", "score": ""} | data
-    return reverse("result-create", args=[employee.employee_no]), payload
+    return reverse("assessments:result-create", args=[employee.employee_no]), payload
 
 
 def test_it_records_a_single_result(client, trainer, team, hv_course, today) -> None:
@@ -204,7 +204,7 @@ def test_it_voids_with_a_reason_and_refuses_without(client, trainer, team, hv_co
         row=result(team[0], hv_course, "theory", today, trainer, score=90), recorded_by=trainer
     )
     client.force_login(trainer)
-    url = reverse("assessment-void", args=[assessment.pk])
+    url = reverse("assessments:assessment-void", args=[assessment.pk])
 
     assert client.get(url).status_code == 405
     refused = client.post(url, {"reason": ""}, follow=True)
@@ -223,7 +223,7 @@ def test_it_refuses_a_trainer_voiding_an_old_entry(client, trainer, team, hv_cou
     )
     client.force_login(trainer)
 
-    response = client.post(reverse("assessment-void", args=[old.pk]), {"reason": "late"}, follow=True)
+    response = client.post(reverse("assessments:assessment-void", args=[old.pk]), {"reason": "late"}, follow=True)
 
     assert "You may void only your own entries, within 7 days" in response.content.decode()
     old.refresh_from_db()
@@ -239,8 +239,8 @@ def test_it_answers_404_to_voids_and_revocations_of_another_plant(
     certification = Certification.objects.get(employee=team[0])
     client.force_login(request.getfixturevalue(persona))
 
-    void = client.post(reverse("assessment-void", args=[assessment.pk]), {"reason": "x"})
-    revoke = client.post(reverse("certification-revoke", args=[certification.pk]), {"reason": "x"})
+    void = client.post(reverse("assessments:assessment-void", args=[assessment.pk]), {"reason": "x"})
+    revoke = client.post(reverse("assessments:certification-revoke", args=[certification.pk]), {"reason": "x"})
 
     assert (void.status_code, revoke.status_code) == (404, 404)
     assessment.refresh_from_db()
@@ -251,7 +251,7 @@ def test_it_answers_404_to_voids_and_revocations_of_another_plant(
 def test_it_lets_a_manager_revoke_and_refuses_a_trainer(client, trainer, manager, team, hv_course, today) -> None:
     certify(team[0], hv_course, today, trainer)
     certification = Certification.objects.get(employee=team[0])
-    url = reverse("certification-revoke", args=[certification.pk])
+    url = reverse("assessments:certification-revoke", args=[certification.pk])
 
     client.force_login(trainer)
     refused = client.post(url, {"reason": "incident"}, follow=True)

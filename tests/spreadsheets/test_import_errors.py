@@ -169,7 +169,7 @@ def _upload_errors(client, user, tmp_path, rows, language="en"):
     client.force_login(user)
     client.cookies["django_language"] = language
     client.post(
-        reverse("hr:import_upload", args=["results"]),
+        reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
     )
     return SpreadsheetJob.objects.get()
@@ -332,7 +332,7 @@ def _drop_downs(book: openpyxl.Workbook, sheet_name: str) -> dict[str, list[str]
 
 def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, org) -> None:
     client.force_login(hr)
-    book = _book(client.get(reverse("hr:import_template", args=["employees"])))
+    book = _book(client.get(reverse("hr:import-template", args=["employees"])))
 
     assert book.sheetnames == ["Employees", "Employees (example)", "Help", "Lists"]
     assert book["Lists"].sheet_state == "hidden"

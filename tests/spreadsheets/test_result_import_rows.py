@@ -130,7 +130,7 @@ def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, tr
     client.force_login(trainer)
     client.cookies["django_language"] = "zh-hans"  # uploaded by someone working in Chinese
     client.post(
-        reverse("hr:import_upload", args=["results"]),
+        reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
     )
     job = SpreadsheetJob.objects.get()

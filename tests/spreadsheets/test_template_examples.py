@@ -44,7 +44,7 @@ def demo_like(plant_sy, plant_de, trainer):
 
 def _template(client, user, kind, **query) -> openpyxl.Workbook:
     client.force_login(user)
-    response = client.get(reverse("hr:import_template", args=[kind]), query)
+    response = client.get(reverse("hr:import-template", args=[kind]), query)
     assert response.status_code == 200
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
@@ -137,7 +137,7 @@ def test_the_catalog_example_adds_a_course_required_at_a_real_station(client, tm
 
 def test_the_template_of_another_plant_is_not_served(client, hr, demo_like) -> None:
     client.force_login(hr)
-    assert client.get(reverse("hr:import_template", args=["employees"]), {"plant": "DE"}).status_code == 404
+    assert client.get(reverse("hr:import-template", args=["employees"]), {"plant": "DE"}).status_code == 404
 
 
 def test_a_template_written_for_no_plant_names_nobody(tmp_path, demo_like) -> None:
