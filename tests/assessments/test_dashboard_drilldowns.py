@@ -271,7 +271,7 @@ def _certify_and_roll_up(plant) -> None:
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_the_lists_run_a_constant_number_of_queries(
     plant_sy,
     manager,
@@ -349,7 +349,7 @@ def test_the_as_of_input_renders_iso_dates_in_every_language(rolled_up, manager,
     assert 'type="date"' in page and 'value="2026-10-01"' in page
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_the_pages_for_another_date_run_a_constant_number_of_queries(
     plant_sy,
     manager,

@@ -190,7 +190,7 @@ def _plant_of_size(plant: Plant, *, lines: int, employees_per_line: int) -> None
     rollup.snapshots_backfill(plant_id=plant.id, days=5, today=D1)
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_it_runs_a_constant_number_of_queries(
     plant_sy,
     manager,
