@@ -8,13 +8,13 @@ from assessments.models import ApiToken, Assessment, AuditEvent, Certification, 
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -84,10 +84,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     autocomplete_fields = ["user"]
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_change_permission(self, request, obj=None) -> bool:
         return obj is None
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001, ARG002
+    def save_model(self, request, obj, form, change) -> None:
         from django.contrib import messages
         from django.utils.translation import gettext as _
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments import api
-from assessments.views import audit, dashboards, employees, figures, home, results, sessions
+from assessments.views import audit, employees, home, results, sessions
+
+app_name = "assessments"
 
 urlpatterns = [
     # The roster: employee list and the employee page with each person's qualifications.
@@ -27,21 +28,4 @@ urlpatterns = [
     path("employees/<str:employee_no>/results/new/", results.result_create, name="result-create"),
     path("assessments/<int:pk>/void/", results.assessment_void, name="assessment-void"),
     path("certifications/<int:pk>/revoke/", results.certification_revoke, name="certification-revoke"),
-    # Readiness dashboards (plant managers, auditors, admins).
-    path("dashboard/", dashboards.overview, name="dashboard_overview"),
-    path("dashboard/plants/<str:code>/", dashboards.plant_detail, name="dashboard_plant"),
-    path("dashboard/plants/<str:code>/lines/<str:line_code>/", dashboards.line_detail, name="dashboard_line"),
-    # The list behind each count of the plant and line pages (?line=, ?course=, ?station=, ?date=), and its workbook.
-    path("dashboard/plants/<str:code>/figures/<slug:kind>/", figures.figure_list, name="dashboard-drilldown"),
-    path(
-        "dashboard/plants/<str:code>/figures/<slug:kind>.xlsx", figures.figure_export, name="dashboard-drilldown-export"
-    ),
-    # Read-only JSON API (session or bearer token).
-    path("api/v1/plants/", api.plants, name="api_plants"),
-    path("api/v1/plants/<str:code>/readiness", api.plant_readiness, name="api_plant_readiness"),
-    path(
-        "api/v1/employees/<str:employee_no>/certifications",
-        api.employee_certifications,
-        name="api_employee_certifications",
-    ),
 ]

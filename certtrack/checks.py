@@ -15,7 +15,7 @@ def _redis_database(url: str) -> tuple[str, int, str]:
 
 
 @register(Tags.caches)
-def session_cache_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ARG001
+def session_cache_check(app_configs, **kwargs) -> list[Error]:
     """The session cache is flushed as a whole (tests, `cache.clear()`): it must not share the broker's database."""
     if not (settings.CACHE_URL and settings.REDIS_URL):
         return []
@@ -32,7 +32,7 @@ def session_cache_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, 
 
 
 @register(Tags.security, deploy=False)
-def production_settings_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ARG001
+def production_settings_check(app_configs, **kwargs) -> list[Error]:
     if settings.DEBUG:
         return []
     errors = []
@@ -58,7 +58,7 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:  # noqa: AN
 
 
 @register()
-def task_claim_check(app_configs, **kwargs) -> list[Error]:  # noqa: ANN001, ARG001
+def task_claim_check(app_configs, **kwargs) -> list[Error]:
     """A claim is stale only after it missed several heartbeats: a busy database must not make the
     sweep resend work whose worker is alive."""
     heartbeat, stale = settings.TASK_CLAIM_HEARTBEAT_SECONDS, settings.TASK_CLAIM_STALE_SECONDS

@@ -90,7 +90,7 @@ class _Heartbeat(threading.Thread):
                     TaskClaim.objects.filter(task_id=self.task_id, state=ClaimState.RUNNING).update(
                         heartbeat_at=timezone.now()
                     )
-                except Exception:  # noqa: BLE001 - a missed beat is retried; the task itself goes on
+                except Exception:  # a missed beat is retried; the task itself goes on
                     logger.warning("claim %s: heartbeat failed", self.task_id, exc_info=True)
                     connection.close()
         finally:
@@ -313,7 +313,7 @@ def claim_resend(*, claim: TaskClaim, now: datetime.datetime) -> bool:
         TaskClaim.objects.filter(task_id=new_id).delete()
     try:
         _send(claim, new_id)
-    except Exception:  # noqa: BLE001 - the broker is unreachable from here too: the next sweep tries again
+    except Exception:  # the broker is unreachable from here too: the next sweep tries again
         logger.warning("task claims: could not send %s", _work(claim), exc_info=True)
         kept = {f.attname: getattr(claim, f.attname) for f in TaskClaim._meta.concrete_fields if not f.primary_key}
         kept["task_id"] = new_id

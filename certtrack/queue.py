@@ -62,14 +62,14 @@ def enqueue_on_commit(
             # has not imported the task module, and app.tasks[name] would raise NotRegistered.
             importlib.import_module(task_name.rpartition(".")[0])
             task = app.tasks[task_name]
-        except Exception:  # noqa: BLE001 - a programming error, not the broker's: no pause
+        except Exception:  # a programming error, not the broker's: no pause
             logger.exception("could not enqueue %s%s: no such task", task_name, tuple(args))
             if on_failure is not None:
                 on_failure()
             return
         try:
             task.apply_async(args=list(args), task_id=task_id)
-        except Exception:  # noqa: BLE001 - a broker outage must not fail the request
+        except Exception:  # a broker outage must not fail the request
             if eager:  # the task itself ran inline and failed: nothing to send later
                 logger.warning("could not enqueue %s%s: the task failed", task_name, tuple(args), exc_info=True)
                 if on_failure is not None:
@@ -106,7 +106,7 @@ def _keep_for_later(
                 claimed_at=now,
                 heartbeat_at=now,
             )
-        except Exception:  # noqa: BLE001 - the database failed too: the caller's fallback
+        except Exception:  # the database failed too: the caller's fallback
             logger.exception("could not keep %s%s for a later send", task_name, tuple(args))
         else:
             return

@@ -34,7 +34,7 @@ def _cache_usable() -> bool:
 
 
 def _cache_failed(action: str) -> None:
-    global _cache_down_until  # noqa: PLW0603 - one flag per process, by design
+    global _cache_down_until  # one flag per process, by design
     _cache_down_until = time.monotonic() + settings.SESSION_CACHE_RETRY_SECONDS
     logger.warning(
         "session cache: %s failed; using the database only for %s s",
@@ -77,7 +77,7 @@ class SessionStore(CachedDBStore):
         # A new key must be free in the table, the record; the cache cannot say more than that.
         return DBStore.exists(self, session_key)
 
-    def save(self, must_create: bool = False) -> None:  # noqa: FBT001, FBT002 - Django's signature
+    def save(self, must_create: bool = False) -> None:  # Django's signature
         DBStore.save(self, must_create)
         self._cache_set(self._session, self._copy_seconds())
 

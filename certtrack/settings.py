@@ -151,7 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "employees:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Per-process memory cache (no service to depend on): dashboard bodies, keyed on the roll-up that wrote

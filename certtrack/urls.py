@@ -7,6 +7,12 @@ from django.urls import include, path
 
 from certtrack import views
 
+# URL names: lowercase-hyphen, namespaced per app ("assessments:session-detail", "readiness:plant",
+# "api:plants", "hr:roster-export"); the shell's own (login, logout, healthz, favicon) and Django's
+# (set_language, admin:...) have none.
+# One trailing-slash rule: a page ends in "/"; a file download (".xlsx", a job's file, the favicon), a JSON
+# endpoint (the API, the health check) does not. A path that moved to follow it answers its old path with a
+# permanent redirect (certtrack.views.MovedPermanently).
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
@@ -16,6 +22,8 @@ urlpatterns = [
     path("", include("employees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("", include("assessments.readiness_urls")),
+    path("", include("assessments.api_urls")),
     path("hr/", include("spreadsheets.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -1,4 +1,5 @@
-"""The web shell: the health check and the favicon (home and profile: employees/views.py)."""
+"""The web shell: the health check, the favicon and the redirect of a moved path (home and profile:
+employees/views.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ def _database_state() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means "down" for a health check
+    except Exception:  # any failure means "down" for a health check
         logger.exception("health check: database unreachable")
         return "down"
     return "ok"
@@ -51,7 +53,7 @@ def _broker_connect() -> str:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.warning("health check: broker unreachable", exc_info=True)
         return "down"
     return "ok"
@@ -66,10 +68,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
 
 
-def favicon(request: HttpRequest) -> HttpResponse:  # noqa: ARG001
+def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page links to.
 
     Resolved per request, not at import: with the manifest storage of production the
     static URL exists only after collectstatic.
     """
     return redirect(static("favicon.svg"), permanent=True)
+
+
+class MovedPermanently(RedirectView):
+    """A path that moved (the one trailing-slash rule, certtrack/urls.py): 301 for GET and HEAD, with the
+    query string; 308 for a POST, which keeps its method and body (a form left open since before the move)."""
+
+    permanent = True
+    query_string = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response.status_code = 308
+        return response

@@ -44,7 +44,7 @@ class CourseAdmin(admin.ModelAdmin):
     filter_horizontal = ["prerequisites"]
     list_select_related = ["process_area", "owner_plant"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001, ARG002
+    def save_model(self, request, obj, form, change) -> None:
         # Through the service: a validity or active-flag change re-marks everyone it affects.
         services.course_save(course=obj, changed_fields=form.changed_data if change else ())
 
@@ -59,13 +59,13 @@ class RequirementAdmin(admin.ModelAdmin):
     raw_id_fields = ["station"]
 
     # Through the services: the employees of the old and new target are marked for the readiness roll-up.
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001, ARG002
+    def save_model(self, request, obj, form, change) -> None:
         services.requirement_save(requirement=obj)
 
-    def delete_model(self, request, obj) -> None:  # noqa: ANN001, ARG002
+    def delete_model(self, request, obj) -> None:
         services.requirement_delete(requirement=obj)
 
-    def delete_queryset(self, request, queryset) -> None:  # noqa: ANN001, ARG002
+    def delete_queryset(self, request, queryset) -> None:
         for requirement in queryset:
             services.requirement_delete(requirement=requirement)
 
@@ -79,7 +79,7 @@ class TrainerAuthorisationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "course"]
     readonly_fields = ["granted_by", "granted_at"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
@@ -108,7 +108,7 @@ class CerttrackUserAdmin(UserAdmin):
     inlines = [PlantMembershipInline, TrainerAuthorisationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
 
-    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+    def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save(commit=False)
         for instance in instances:
             if isinstance(instance, TrainerAuthorisation) and instance.granted_by_id is None:

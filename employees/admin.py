@@ -20,7 +20,7 @@ class ProductionLineAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["plant", "process_area"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         line_save(line=obj)  # marks the line's people for the readiness roll-up
 
 
@@ -31,7 +31,7 @@ class StationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "line__code"]
     list_select_related = ["line", "line__plant"]
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         station_save(station=obj)  # marks the people of its line (and of the line it left)
 
 
@@ -50,10 +50,10 @@ class EmployeeAdmin(admin.ModelAdmin):
     raw_id_fields = ["line", "station"]
     date_hierarchy = "hire_date"
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001, ARG002
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False  # employees leave (a status); they are never deleted
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         # Audited and marked for the readiness roll-up in the service.
         employee_save(employee=obj, actor=request.user, changed_fields=form.changed_data)
 

@@ -4,6 +4,8 @@ from django.urls import path
 
 from employees import views
 
+app_name = "employees"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/profile/", views.profile, name="profile"),

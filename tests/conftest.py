@@ -88,7 +88,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _english_fast_hashes_and_no_lockouts(settings) -> None:  # noqa: ANN001
+def _english_fast_hashes_and_no_lockouts(settings) -> None:
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = False
     # Real hashing costs ~0.3 s per user; tests that check passwords still check them.
@@ -105,13 +105,13 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path) -> None:  # noqa: ANN001
+def _media_in_tmp(settings, tmp_path) -> None:
     """Uploaded and exported spreadsheets land in the test's own directory, never in var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager_unless_marked(request: pytest.FixtureRequest, settings) -> None:  # noqa: ANN001
+def _celery_eager_unless_marked(request: pytest.FixtureRequest, settings) -> None:
     """Run tasks inline, deterministically, except in tests marked redis or celery_worker.
 
     Those marked tests exercise the real broker and worker (CI runs them against Redis and a
@@ -130,7 +130,7 @@ def _celery_eager_unless_marked(request: pytest.FixtureRequest, settings) -> Non
 
 
 @pytest.fixture
-def browser():  # noqa: ANN201
+def browser():
     """Headless Chromium (tests/browser.py), closed after the test."""
     from playwright.sync_api import sync_playwright
 
@@ -146,56 +146,56 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def plant_sy(db):  # noqa: ANN001, ANN201, ARG001
+def plant_sy(db):
     return factories.PlantFactory(code="SY", name="Shenyang", country="CN", time_zone="Asia/Shanghai")
 
 
 @pytest.fixture
-def plant_de(db):  # noqa: ANN001, ANN201, ARG001
+def plant_de(db):
     return factories.PlantFactory(code="DE", name="Debrecen", country="HU", time_zone="Europe/Budapest")
 
 
-def _member(username: str, plant, role: str):  # noqa: ANN001, ANN202
+def _member(username: str, plant, role: str):
     user = factories.UserFactory(username=username)
     factories.PlantMembershipFactory(user=user, plant=plant, role=role)
     return user
 
 
 @pytest.fixture
-def trainer(plant_sy):  # noqa: ANN001, ANN201
+def trainer(plant_sy):
     return _member("trainer", plant_sy, "trainer")
 
 
 @pytest.fixture
-def manager(plant_sy):  # noqa: ANN001, ANN201
+def manager(plant_sy):
     return _member("manager", plant_sy, "manager")
 
 
 @pytest.fixture
-def hr(plant_sy):  # noqa: ANN001, ANN201
+def hr(plant_sy):
     return _member("hr", plant_sy, "hr")
 
 
 @pytest.fixture
-def auditor(plant_sy):  # noqa: ANN001, ANN201
+def auditor(plant_sy):
     return _member("auditor", plant_sy, "auditor")
 
 
 @pytest.fixture
-def admin_user(db):  # noqa: ANN001, ANN201, ARG001
+def admin_user(db):
     return factories.UserFactory(username="admin", is_superuser=True, is_staff=True)
 
 
 @pytest.fixture
-def trainer_de(plant_de):  # noqa: ANN001, ANN201
+def trainer_de(plant_de):
     return _member("trainer-de", plant_de, "trainer")
 
 
 @pytest.fixture
-def manager_de(plant_de):  # noqa: ANN001, ANN201
+def manager_de(plant_de):
     return _member("manager-de", plant_de, "manager")
 
 
 @pytest.fixture
-def hr_de(plant_de):  # noqa: ANN001, ANN201
+def hr_de(plant_de):
     return _member("hr-de", plant_de, "hr")

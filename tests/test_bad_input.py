@@ -48,33 +48,36 @@ def _fields(names: list[str]) -> st.SearchStrategy[dict]:
 
 
 GET_TARGETS = {
-    "audit-log": ["actor", "employee", "course", "action", "date_from", "date_to", "page"],
-    "audit-export": ["actor", "employee", "course", "action", "date_from", "date_to"],
-    "employee-list": ["q", "line", "status", "page"],
-    "session-list": ["mine", "page"],
-    "hr:export_roster": ["plant", "line"],
-    "session-create": ["course"],
+    "assessments:audit-log": ["actor", "employee", "course", "action", "date_from", "date_to", "page"],
+    "assessments:audit-export": ["actor", "employee", "course", "action", "date_from", "date_to"],
+    "assessments:employee-list": ["q", "line", "status", "page"],
+    "assessments:session-list": ["mine", "page"],
+    "hr:roster-export": ["plant", "line"],
+    "assessments:session-create": ["course"],
 }
 
 POST_TARGETS = {
-    "session-create": ["course", "plant", "held_on", "location", "delivery_mode", "notes"],
+    "assessments:session-create": ["course", "plant", "held_on", "location", "delivery_mode", "notes"],
     "login": ["username", "password"],
 }
 
 OBJECT_POSTS = {
-    "session-attendees-add": (lambda w: {"pk": w["session"].pk}, ["q", "line", "station", "pick"]),
-    "session-results": (
+    "assessments:session-attendees-add": (lambda w: {"pk": w["session"].pk}, ["q", "line", "station", "pick"]),
+    "assessments:session-results": (
         lambda w: {"pk": w["session"].pk},
         ["assessed_on", "form_key", "row-{e}-score", "row-{e}-practical", "row-{e}-checklist_notes", "row-{e}-notes"],
     ),
-    "result-create": (
+    "assessments:result-create": (
         lambda w: {"employee_no": w["employee"].employee_no},
         ["course", "kind", "assessed_on", "score", "practical", "checklist_notes", "notes", "form_key"],
     ),
-    "session-edit": (lambda w: {"pk": w["session"].pk}, ["held_on", "location", "delivery_mode", "trainer"]),
-    "session-cancel": (lambda w: {"pk": w["session"].pk}, ["reason"]),
-    "assessment-void": (lambda w: {"pk": w["assessment"].pk}, ["reason", "next"]),
-    "certification-revoke": (lambda w: {"pk": w["certification"].pk}, ["reason"]),
+    "assessments:session-edit": (
+        lambda w: {"pk": w["session"].pk},
+        ["held_on", "location", "delivery_mode", "trainer"],
+    ),
+    "assessments:session-cancel": (lambda w: {"pk": w["session"].pk}, ["reason"]),
+    "assessments:assessment-void": (lambda w: {"pk": w["assessment"].pk}, ["reason", "next"]),
+    "assessments:certification-revoke": (lambda w: {"pk": w["certification"].pk}, ["reason"]),
 }
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -88,7 +91,7 @@ def _client(world: dict, persona: str) -> Client:  # noqa: F811
 
 @pytest.mark.parametrize("persona", ["admin", "trainer"])
 @pytest.mark.parametrize("name", sorted(GET_TARGETS))
-def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> None:  # noqa: ANN001, F811
+def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> None:  # noqa: F811
     client = _client(world, persona)
     url = reverse(name)
 
@@ -101,7 +104,7 @@ def test_query_parameters_never_cause_a_500(world, name: str, persona: str) -> N
 
 
 @pytest.mark.parametrize("name", sorted(POST_TARGETS))
-def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F811
+def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: F811
     client = _client(world, "trainer")
     url = reverse(name)
 
@@ -114,7 +117,7 @@ def test_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F81
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_POSTS))
-def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN001, F811
+def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: F811
     client = _client(world, "trainer")
     world["session"].attendees.add(world["employee"])
     kwargs, fields = OBJECT_POSTS[name]
@@ -132,11 +135,11 @@ def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: ANN0
 @pytest.mark.parametrize(
     ("name", "kwargs"),
     [
-        ("api_plant_readiness", lambda w: {"code": w["plant"].code}),
-        ("api_employee_certifications", lambda w: {"employee_no": w["employee"].employee_no}),
+        ("api:plant-readiness", lambda w: {"code": w["plant"].code}),
+        ("api:employee-certifications", lambda w: {"employee_no": w["employee"].employee_no}),
     ],
 )
-def test_api_query_parameters_give_json_or_a_4xx(world, name: str, kwargs) -> None:  # noqa: ANN001, F811
+def test_api_query_parameters_give_json_or_a_4xx(world, name: str, kwargs) -> None:  # noqa: F811
     client = _client(world, "admin")
     url = reverse(name, kwargs=kwargs(world))
 

@@ -55,12 +55,12 @@ DROP FUNCTION IF EXISTS certtrack_audit_guard();
 """
 
 
-def install(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
+def install(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(ASSESSMENT_GUARD, params=None)
 
 
-def uninstall(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
+def uninstall(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_GUARDS, params=None)
 

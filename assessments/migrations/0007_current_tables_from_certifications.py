@@ -9,13 +9,13 @@ COVERING_INDEX = (
 )
 
 
-def covering_index_create(apps, schema_editor):  # noqa: ANN001, ANN201
+def covering_index_create(apps, schema_editor):
     """PostgreSQL only: the roll-up reads certifications from this index alone (SQLite has no INCLUDE)."""
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(COVERING_INDEX)
 
 
-def covering_index_drop(apps, schema_editor):  # noqa: ANN001, ANN201
+def covering_index_drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS certification_current")
 

@@ -10,7 +10,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def plants_due_for_full_rollup(apps, schema_editor):  # noqa: ANN001, ANN201, ARG001
+def plants_due_for_full_rollup(apps, schema_editor):
     apps.get_model("assessments", "ReadinessState").objects.update(on_date=None)
 
 

@@ -33,7 +33,7 @@ def _date(value: object) -> datetime.date | None:
         return None
 
 
-def revocations_backfill(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
+def revocations_backfill(apps, schema_editor) -> None:
     """One row per revocation on record: the certification's own fields (the latest revocation) and the
     earlier ones that only the audit trail kept (its `changes` hold revoked_on and reason)."""
     Certification = apps.get_model("assessments", "Certification")
@@ -68,12 +68,12 @@ def revocations_backfill(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
     CertificationRevocation.objects.bulk_create(rows.values(), batch_size=1000)
 
 
-def guard_install(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
+def guard_install(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(REVOCATION_GUARD, params=None)
 
 
-def guard_uninstall(apps, schema_editor) -> None:  # noqa: ANN001, ARG001
+def guard_uninstall(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_GUARD, params=None)
 

@@ -46,5 +46,5 @@ def figure_url(
     query = {name: value for name, value in (("line", line), ("course", course), ("station", station)) if value}
     if context.get("computed"):
         query["date"] = context["on_date"].isoformat()
-    url = reverse("dashboard-drilldown-export" if export else "dashboard-drilldown", args=[context["plant"].code, kind])
+    url = reverse("readiness:figures-export" if export else "readiness:figures", args=[context["plant"].code, kind])
     return f"{url}?{urlencode(query)}" if query else url

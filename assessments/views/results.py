@@ -22,7 +22,7 @@ from employees.access import client_ip
 from employees.selectors import Capability, employee_get_for_user, scope_to_plants
 
 
-def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:  # noqa: ANN001
+def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:
     """The results one grid row asks to record: one per kind entered."""
     data = row.cleaned_data
     inputs = []
@@ -94,7 +94,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if session.is_cancelled:
         messages.error(request, _("This session was cancelled: it takes no results."))
-        return redirect("session-detail", pk=session.pk)
+        return redirect("assessments:session-detail", pk=session.pk)
     course = session.course
     attendees = list(session.attendees.select_related("plant", "line", "station", "role").order_by("employee_no"))
     recorded = selectors.session_results(session=session)
@@ -128,11 +128,11 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         if header_ok and rows_ok:
             if not inputs:
                 messages.warning(request, _("No results were entered: nothing was recorded."))
-                return redirect("session-results", pk=session.pk)
+                return redirect("assessments:session-results", pk=session.pk)
             try:
                 outcome = services.assessments_record_once(
                     form_key=header.cleaned_data["form_key"],
-                    redirect_to=reverse("session-detail", args=[session.pk]),
+                    redirect_to=reverse("assessments:session-detail", args=[session.pk]),
                     rows=inputs,
                     recorded_by=request.user,
                     source=AssessmentSource.GRID,
@@ -181,7 +181,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
 def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
     """A single result from the employee's page (a retake, a late entry)."""
     employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.RECORD_RESULTS)
-    employee_url = reverse("employee-detail", args=[employee.employee_no])
+    employee_url = reverse("assessments:employee-detail", args=[employee.employee_no])
     if request.method == "POST":
         form = SingleResultForm(request.POST, user=request.user, employee=employee)
         if form.is_valid():
@@ -272,7 +272,7 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(back)
-    return redirect("employee-detail", employee_no=assessment.employee.employee_no)
+    return redirect("assessments:employee-detail", employee_no=assessment.employee.employee_no)
 
 
 @require_POST
@@ -300,4 +300,4 @@ def certification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Certification revoked: %(certification)s.") % {"certification": certification})
-    return redirect("employee-detail", employee_no=certification.employee.employee_no)
+    return redirect("assessments:employee-detail", employee_no=certification.employee.employee_no)

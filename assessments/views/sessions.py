@@ -72,7 +72,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("Session created. Now add the attendees."))
-                return redirect("session-detail", pk=session.pk)
+                return redirect("assessments:session-detail", pk=session.pk)
     else:
         form = SessionCreateForm(user=request.user, initial=_session_initial(request))
     return render(request, "assessments/session_form.html", {"form": form})
@@ -187,7 +187,7 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, text)
     if not_added:
         messages.warning(request, _not_added_text(not_added))
-    return redirect("session-detail", pk=session.pk)
+    return redirect("assessments:session-detail", pk=session.pk)
 
 
 def _not_added_text(reasons: list[str]) -> str:
@@ -207,7 +207,7 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(employee)s removed from the session.") % {"employee": employee})
-    return redirect("session-detail", pk=session.pk)
+    return redirect("assessments:session-detail", pk=session.pk)
 
 
 def _open_session_or_back(request: HttpRequest, pk: int) -> tuple[TrainingSession, HttpResponse | None]:
@@ -218,7 +218,7 @@ def _open_session_or_back(request: HttpRequest, pk: int) -> tuple[TrainingSessio
         services.training_session_ensure_open(session=session)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return session, redirect("session-detail", pk=session.pk)
+        return session, redirect("assessments:session-detail", pk=session.pk)
     return session, None
 
 
@@ -241,7 +241,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Session changed."))
             else:
                 messages.info(request, _("Nothing was changed."))
-            return redirect("session-detail", pk=session.pk)
+            return redirect("assessments:session-detail", pk=session.pk)
     return render(request, "assessments/session_edit.html", {"session": session, "form": form})
 
 
@@ -265,6 +265,6 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error)
         else:
             messages.success(request, _("Session cancelled."))
-            return redirect("session-detail", pk=session.pk)
+            return redirect("assessments:session-detail", pk=session.pk)
     results = session.assessments.filter(voided_at__isnull=True).count()
     return render(request, "assessments/session_cancel.html", {"session": session, "form": form, "results": results})

@@ -29,11 +29,11 @@ def feature(module: str, *names: str) -> Callable:
     raise FeatureMissing(f"{module} has no {' / '.join(names)} yet")
 
 
-def local_today(plant) -> datetime.date:  # noqa: ANN001
+def local_today(plant) -> datetime.date:
     return plant.local_today()
 
 
-def plant_near(size: int):  # noqa: ANN201
+def plant_near(size: int):
     """The active plant whose employee count is closest to `size` (the largest one on a smaller dataset)."""
     from django.db.models import Count
 

@@ -55,7 +55,7 @@ def grid_save(report: Report, *, quick: bool) -> None:
         elapsed, _ = timed(lambda rows=rows: assessments_record(rows=rows, recorded_by=trainer, source="grid"))
         service_ms.append(elapsed)
 
-        def bare(batch=batch) -> None:  # noqa: ANN001
+        def bare(batch=batch) -> None:
             with transaction.atomic():
                 Assessment.objects.bulk_create(
                     [

@@ -20,7 +20,7 @@ from bench.harness import FeatureMissing, Report, Row, judge, median, percentile
 from bench.sections.common import ROOT, feature, local_today
 
 
-def _completing_passes(plant, trainer, today: datetime.date) -> list[tuple]:  # noqa: ANN001
+def _completing_passes(plant, trainer, today: datetime.date) -> list[tuple]:
     """(employee, station, course) where one practical pass by this trainer completes the employee's
     qualification for their own station: they hold every plant-wide course and all but this one of the
     station's own courses, and the course needs no theory or a theory pass still within its validity.
@@ -90,7 +90,7 @@ def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, in
 
     rng = random.Random(seed)
 
-    def batch(employee, course, trainer, station_id: int) -> tuple[list, object, int]:  # noqa: ANN001
+    def batch(employee, course, trainer, station_id: int) -> tuple[list, object, int]:
         row = ResultInput(
             employee=employee,
             course=course,

@@ -8,18 +8,22 @@ from bench.harness import Report, Row, judge
 from bench.sections.common import ROOT
 
 PAGE_CANDIDATES: dict[str, list[tuple[str, Callable]]] = {
-    # label: [(url name, kwargs builder(plant, line))]; the first that reverses is used.
+    # label: [(url name, kwargs builder(plant, line))]; the first that reverses is used (older commits: the
+    # names before issue #15's namespaces).
     "plant dashboard": [
+        ("readiness:plant", lambda p, _l: {"code": p.code}),
         ("dashboard:plant", lambda p, _l: {"code": p.code}),
         ("dashboard_plant", lambda p, _l: {"code": p.code}),
         ("assessments:dashboard_plant", lambda p, _l: {"code": p.code}),
     ],
     "line page": [
+        ("readiness:line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard:line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard_line", lambda p, line: {"code": p.code, "line_code": line.code}),
         ("dashboard:line", lambda _p, line: {"pk": line.pk}),
     ],
     "readiness API": [
+        ("api:plant-readiness", lambda p, _l: {"code": p.code}),
         ("api:plant_readiness", lambda p, _l: {"code": p.code}),
         ("api_plant_readiness", lambda p, _l: {"code": p.code}),
         ("api:readiness", lambda p, _l: {"code": p.code}),
@@ -27,7 +31,7 @@ PAGE_CANDIDATES: dict[str, list[tuple[str, Callable]]] = {
 }
 
 
-def _page_url(label: str, plant, line) -> str | None:  # noqa: ANN001
+def _page_url(label: str, plant, line) -> str | None:
     from django.urls import NoReverseMatch, reverse
 
     for name, kwargs in PAGE_CANDIDATES[label]:
@@ -38,7 +42,7 @@ def _page_url(label: str, plant, line) -> str | None:  # noqa: ANN001
     return None
 
 
-def _query_count(client, url: str) -> tuple[int, int]:  # noqa: ANN001
+def _query_count(client, url: str) -> tuple[int, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -8,7 +8,7 @@ from bench.harness import FeatureMissing, Report, Row, judge, timed, vacuum
 from bench.sections.common import feature, local_today
 
 
-def rollup_figures_check(*, plants: list, reference_by_date: dict) -> list[str]:  # noqa: ANN001
+def rollup_figures_check(*, plants: list, reference_by_date: dict) -> list[str]:
     """Per-line and per-plant (headcount, qualified) of the roll-up tables vs the reference SQL: the mismatches."""
     from assessments.models import LineSnapshot, PlantSnapshot
 

@@ -131,7 +131,7 @@ def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequenc
         # nested loops for the roll-up's joins and one day's snapshot takes seconds instead of milliseconds.
         with connection.cursor() as cursor:
             for table in ("employees_employee", "assessments_assessment", "assessments_certification"):
-                cursor.execute(f"ANALYZE {table}")  # noqa: S608 - fixed table names
+                cursor.execute(f"ANALYZE {table}")  # fixed table names
     backfill_ids = {plant.id for plant in backfill}
     for plant in plants:
         if plant.id in backfill_ids:

@@ -318,7 +318,7 @@ def _reserve_ids(table: str, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _plant_employees(*, spec: ScaleSpec, plan: PlantPlan, roles: dict[str, int], today: datetime.date):  # noqa: ANN202
+def _plant_employees(*, spec: ScaleSpec, plan: PlantPlan, roles: dict[str, int], today: datetime.date):
     """(EmployeeRow, COPY line) pairs of one plant."""
     rng = random.Random(f"{spec.seed}:employees:{plan.index}")
     ids = _reserve_ids(Employee._meta.db_table, plan.employee_total)

@@ -115,7 +115,7 @@ def open_workbook(path: Path) -> Iterator[openpyxl.Workbook]:
     """Open an inspected file read-only; formulas stay visible (data_only=False)."""
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises anything from KeyError to ParseError on junk
+    except Exception as exc:  # openpyxl raises anything from KeyError to ParseError on junk
         raise _unreadable(exc) from exc
     try:
         yield book

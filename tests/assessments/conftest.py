@@ -21,7 +21,7 @@ D2 = dt.date(2026, 10, 1)
 
 
 @pytest.fixture
-def worked_example(plant_sy, trainer):  # noqa: ANN001, ANN201
+def worked_example(plant_sy, trainer):
     """Plant SY, line L1, stations S1 and S2, employees A, B, C with their results."""
     area = factories.ProcessAreaFactory(code="PACK")
     line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
@@ -42,7 +42,7 @@ def worked_example(plant_sy, trainer):  # noqa: ANN001, ANN201
     b = factories.EmployeeFactory(employee_no="B", plant=plant_sy, line=line, station=s1, hire_date=hire)
     c = factories.EmployeeFactory(employee_no="C", plant=plant_sy, line=line, station=s2, hire_date=hire)
 
-    def row(employee, course, kind, on, score=None, passed=None):  # noqa: ANN001, ANN202
+    def row(employee, course, kind, on, score=None, passed=None):
         return services.ResultInput(
             employee=employee, course=course, kind=kind, assessed_on=on, assessor=trainer, score=score, passed=passed
         )
@@ -66,7 +66,7 @@ def worked_example(plant_sy, trainer):  # noqa: ANN001, ANN201
     return {"plant": plant_sy, "line": line, "s1": s1, "s2": s2, "hv": hv, "A": a, "B": b, "C": c}
 
 
-def b_passes_hv_theory(worked_example: dict, trainer) -> None:  # noqa: ANN001
+def b_passes_hv_theory(worked_example: dict, trainer) -> None:
     """B retakes the HV-001 theory test and passes (92 on 2026-06-01): the worked example's line becomes 3 of 3."""
     services.assessment_record(
         row=services.ResultInput(
@@ -82,17 +82,17 @@ def b_passes_hv_theory(worked_example: dict, trainer) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def today(plant_sy) -> dt.date:  # noqa: ANN001
+def today(plant_sy) -> dt.date:
     return plant_sy.local_today()
 
 
 @pytest.fixture
-def line_sy(plant_sy):  # noqa: ANN001, ANN201
+def line_sy(plant_sy):
     return factories.ProductionLineFactory(plant=plant_sy, code="L1", name="Module line 1")
 
 
 @pytest.fixture
-def stations_sy(line_sy):  # noqa: ANN001, ANN201
+def stations_sy(line_sy):
     return [
         factories.StationFactory(line=line_sy, code="S1", name="Stacking"),
         factories.StationFactory(line=line_sy, code="S2", name="Welding"),
@@ -100,7 +100,7 @@ def stations_sy(line_sy):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def hv_course(plant_sy, trainer):  # noqa: ANN001, ANN201
+def hv_course(plant_sy, trainer):
     """HV-001: theory (pass mark 80) + practical, valid 12 months, plant-wide at SY, trainer authorised."""
     course = factories.CourseFactory(
         code="HV-001",
@@ -116,7 +116,7 @@ def hv_course(plant_sy, trainer):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def team(plant_sy, line_sy, stations_sy):  # noqa: ANN001, ANN201
+def team(plant_sy, line_sy, stations_sy):
     """Ten active operators on L1, five at each station, hired 2024-01-01."""
     return [
         factories.EmployeeFactory(
@@ -131,5 +131,5 @@ def team(plant_sy, line_sy, stations_sy):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def employee_de(plant_de):  # noqa: ANN001, ANN201
+def employee_de(plant_de):
     return factories.EmployeeFactory(employee_no="DE001", name="Outsider", plant=plant_de)

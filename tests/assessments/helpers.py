@@ -5,7 +5,7 @@ from __future__ import annotations
 from assessments import services
 
 
-def result(employee, course, kind, on, assessor, *, score=None, passed=None, notes=""):  # noqa: ANN001, ANN201
+def result(employee, course, kind, on, assessor, *, score=None, passed=None, notes=""):
     return services.ResultInput(
         employee=employee,
         course=course,
@@ -18,7 +18,7 @@ def result(employee, course, kind, on, assessor, *, score=None, passed=None, not
     )
 
 
-def certify(employee, course, on, assessor) -> None:  # noqa: ANN001
+def certify(employee, course, on, assessor) -> None:
     """Record passing results of every kind the course needs."""
     rows = []
     if course.needs_theory:

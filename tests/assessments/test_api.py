@@ -15,7 +15,7 @@ from tests.assessments.conftest import D1, D2
 
 
 @pytest.fixture
-def token(manager) -> str:  # noqa: ANN001
+def token(manager) -> str:
     out = StringIO()
     call_command("create_api_token", manager.username, "--name", "BI", stdout=out)
     return out.getvalue().strip()
@@ -29,7 +29,7 @@ def _line(body: dict, code: str) -> dict:
     return next(line for line in body["lines"] if line["code"] == code)
 
 
-def test_it_reports_the_worked_example_on_both_dates(worked_example, token, client, monkeypatch) -> None:  # noqa: ANN001
+def test_it_reports_the_worked_example_on_both_dates(worked_example, token, client, monkeypatch) -> None:
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
     rollup.drain_marks()
 
@@ -66,7 +66,7 @@ def test_it_reports_the_worked_example_on_both_dates(worked_example, token, clie
     assert (window["expiring_30"], window["expiring_60"], window["expiring_90"]) == (0, 0, 1)
 
 
-def test_it_reports_an_employees_certifications(worked_example, token, client) -> None:  # noqa: ANN001
+def test_it_reports_an_employees_certifications(worked_example, token, client) -> None:
     body = client.get("/api/v1/employees/C/certifications?date=2026-06-30", **_bearer(token)).json()
 
     assert (body["required"], body["valid"]) == (2, 2)
@@ -79,13 +79,13 @@ def test_it_reports_an_employees_certifications(worked_example, token, client) -
     assert later["valid"] == 1
 
 
-def test_it_lists_only_the_users_plants(plant_sy, plant_de, manager, client) -> None:  # noqa: ANN001
+def test_it_lists_only_the_users_plants(plant_sy, plant_de, manager, client) -> None:
     client.force_login(manager)  # session authentication works too
-    body = client.get("/api/v1/plants/").json()
+    body = client.get("/api/v1/plants").json()
     assert [plant["code"] for plant in body["plants"]] == ["SY"]
 
 
-def test_it_answers_401_without_credentials(plant_sy, client) -> None:  # noqa: ANN001
+def test_it_answers_401_without_credentials(plant_sy, client) -> None:
     for headers in ({}, _bearer("ct_not-a-token"), {"HTTP_AUTHORIZATION": "Basic Zm9vOmJhcg=="}):
         response = client.get("/api/v1/plants/SY/readiness", **headers)
         assert response.status_code == 401
@@ -93,7 +93,7 @@ def test_it_answers_401_without_credentials(plant_sy, client) -> None:  # noqa: 
         assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_it_answers_404_for_another_plant(plant_sy, plant_de, manager_de, worked_example, client) -> None:  # noqa: ANN001
+def test_it_answers_404_for_another_plant(plant_sy, plant_de, manager_de, worked_example, client) -> None:
     client.force_login(manager_de)
     for url in ("/api/v1/plants/SY/readiness", "/api/v1/employees/A/certifications", "/api/v1/plants/XX/readiness"):
         response = client.get(url)
@@ -102,45 +102,45 @@ def test_it_answers_404_for_another_plant(plant_sy, plant_de, manager_de, worked
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-6-1", "2026-02-30", "", "9999-12-31", "0001-01-01"])
-def test_it_answers_400_for_a_bad_date(plant_sy, token, client, value) -> None:  # noqa: ANN001
+def test_it_answers_400_for_a_bad_date(plant_sy, token, client, value) -> None:
     response = client.get(f"/api/v1/plants/SY/readiness?date={value}", **_bearer(token))
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.json()["detail"] or "between 1970-01-01 and 2199-12-31" in response.json()["detail"]
 
 
-def test_it_is_read_only(plant_sy, token) -> None:  # noqa: ANN001
+def test_it_is_read_only(plant_sy, token) -> None:
     client = Client(enforce_csrf_checks=True)  # as a real token client meets it: JSON 405, not the CSRF page
-    response = client.post("/api/v1/plants/", **_bearer(token))
+    response = client.post("/api/v1/plants", **_bearer(token))
     assert response.status_code == 405
     assert response.json() == {"error": "method not allowed", "detail": "This API is read-only."}
 
 
-def test_it_stores_only_a_hash_and_notes_the_last_use(plant_sy, manager, token, client) -> None:  # noqa: ANN001
+def test_it_stores_only_a_hash_and_notes_the_last_use(plant_sy, manager, token, client) -> None:
     api_token = ApiToken.objects.get(user=manager)
     assert token not in (api_token.token_hash, api_token.prefix)
     assert api_token.last_used_at is None
 
-    client.get("/api/v1/plants/", **_bearer(token))
+    client.get("/api/v1/plants", **_bearer(token))
 
     api_token.refresh_from_db()
     assert api_token.last_used_at is not None
     manager.is_active = False
     manager.save()
-    assert client.get("/api/v1/plants/", **_bearer(token)).status_code == 401
+    assert client.get("/api/v1/plants", **_bearer(token)).status_code == 401
 
 
-def test_it_creates_tokens_in_the_admin(admin_user, manager, client) -> None:  # noqa: ANN001
+def test_it_creates_tokens_in_the_admin(admin_user, manager, client) -> None:
     client.force_login(admin_user)
     response = client.post("/admin/assessments/apitoken/add/", {"user": manager.id, "name": "dashboard"}, follow=True)
 
     assert response.status_code == 200
     api_token = ApiToken.objects.get(user=manager)
     shown = next(str(m) for m in response.context["messages"]).rsplit(" ", 1)[-1]
-    assert client.get("/api/v1/plants/", **_bearer(shown)).status_code == 200
+    assert client.get("/api/v1/plants", **_bearer(shown)).status_code == 200
     assert api_token.name == "dashboard"
 
 
-def test_it_prints_a_summary_per_line(worked_example, monkeypatch) -> None:  # noqa: ANN001
+def test_it_prints_a_summary_per_line(worked_example, monkeypatch) -> None:
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
     out = StringIO()
 

@@ -29,7 +29,7 @@ def _en(event: AuditEvent) -> str:
 
 
 @pytest.fixture
-def recorded(trainer, hv_course, team, today):  # noqa: ANN001, ANN201
+def recorded(trainer, hv_course, team, today):
     services.assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=85),
@@ -40,7 +40,7 @@ def recorded(trainer, hv_course, team, today):  # noqa: ANN001, ANN201
     return AuditEvent.objects.filter(action=AuditAction.ASSESSMENT_RECORDED).order_by("id")
 
 
-def test_it_stores_a_recorded_result_as_a_code_and_parameters(recorded, today) -> None:  # noqa: ANN001
+def test_it_stores_a_recorded_result_as_a_code_and_parameters(recorded, today) -> None:
     theory, practical = recorded
     day = today.isoformat()
     assert (theory.message_code, theory.message_params) == (
@@ -53,7 +53,7 @@ def test_it_stores_a_recorded_result_as_a_code_and_parameters(recorded, today) -
     assert _zh(practical) == f"SY001 HV-001 实操评估：未通过，考核日期 {day}"
 
 
-def test_it_renders_voids_revocations_and_sessions_in_chinese(trainer, manager, hv_course, team, today) -> None:  # noqa: ANN001
+def test_it_renders_voids_revocations_and_sessions_in_chinese(trainer, manager, hv_course, team, today) -> None:
     day = today.isoformat()
     assessment = services.assessment_record(
         row=result(team[1], hv_course, "theory", today, trainer, score=90), recorded_by=trainer
@@ -81,7 +81,7 @@ def test_it_renders_voids_revocations_and_sessions_in_chinese(trainer, manager, 
     assert events[AuditAction.SESSION_CREATED].object_id == str(session.pk)
 
 
-def test_it_keeps_showing_old_rows_and_plain_summaries_as_written(trainer, plant_sy) -> None:  # noqa: ANN001
+def test_it_keeps_showing_old_rows_and_plain_summaries_as_written(trainer, plant_sy) -> None:
     old = AuditEvent.objects.create(
         occurred_at=timezone.now(), action=AuditAction.ASSESSMENT_RECORDED, summary="SY001 HV-001 theory 85 pass"
     )
@@ -144,8 +144,8 @@ def test_it_keeps_showing_old_rows_and_plain_summaries_as_written(trainer, plant
     ],
 )
 def test_it_renders_the_session_change_actions_from_their_parameters(
-    trainer,  # noqa: ANN001
-    plant_sy,  # noqa: ANN001
+    trainer,
+    plant_sy,
     action: str,
     params: dict,
     english: str,
@@ -174,7 +174,7 @@ def test_it_falls_back_to_the_stored_text_for_what_it_cannot_render() -> None:
     assert _zh(event) == "as written"
 
 
-def test_it_lets_a_caller_choose_a_code_other_than_the_action(trainer) -> None:  # noqa: ANN001
+def test_it_lets_a_caller_choose_a_code_other_than_the_action(trainer) -> None:
     event = services.audit_event_create(
         actor=trainer,
         action=AuditAction.EMPLOYEE_CHANGED,
@@ -188,7 +188,7 @@ def test_it_lets_a_caller_choose_a_code_other_than_the_action(trainer) -> None: 
     )
 
 
-def test_it_stores_the_roster_export_as_a_message(hr, plant_sy) -> None:  # noqa: ANN001
+def test_it_stores_the_roster_export_as_a_message(hr, plant_sy) -> None:
     roster_export_write(plant=plant_sy, line=None, requester=hr, target=io.BytesIO())
     event = AuditEvent.objects.get(action=AuditAction.EXPORT_CREATED)
     assert (event.summary, _zh(event)) == ("Roster export of SY, employees: 0", "SY 花名册导出，员工数：0")
@@ -197,21 +197,21 @@ def test_it_stores_the_roster_export_as_a_message(hr, plant_sy) -> None:  # noqa
 # --- The pages and the export -------------------------------------------------------------------
 
 
-def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_page(client, manager, recorded) -> None:  # noqa: ANN001
+def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_page(client, manager, recorded) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    log = client.get(reverse("audit-log")).content.decode()
-    employee_page = client.get(reverse("employee-detail", args=["SY001"])).content.decode()
+    log = client.get(reverse("assessments:audit-log")).content.decode()
+    employee_page = client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode()
     for page in (log, employee_page):
         assert "SY001 HV-001 理论考试：85 分，通过" in page
         assert "Theory test: 85" not in page
     assert "HV-001</span> High-voltage safety" in log  # the course column names the course
 
 
-def test_it_exports_a_laid_out_log_in_the_readers_language_and_zone(client, manager, recorded, today) -> None:  # noqa: ANN001
+def test_it_exports_a_laid_out_log_in_the_readers_language_and_zone(client, manager, recorded, today) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    response = client.get(reverse("audit-export"))
+    response = client.get(reverse("assessments:audit-export"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
     header = [cell.value for cell in sheet[1]]

@@ -23,7 +23,7 @@ def test_it_adds_the_ticked_people_of_a_search(live_server, browser, trainer, hv
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    page.goto(live_server.url + reverse("session-detail", args=[session.pk]))
+    page.goto(live_server.url + reverse("assessments:session-detail", args=[session.pk]))
 
     page.fill("input[name=q]", "Operator")
     page.click("button:text-is('Add')")
@@ -53,7 +53,7 @@ def test_it_plans_a_session_for_people_ticked_on_the_trainer_home(
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    page.goto(live_server.url + reverse("trainer-home"))
+    page.goto(live_server.url + reverse("assessments:trainer-home"))
 
     page.click("#who-needs-me summary")
     page.select_option("#gap-filter select[name=course]", value=str(hv_course.pk))

@@ -23,7 +23,7 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     page.fill("#id_password", factories.PASSWORD)
     page.click("button[type=submit]:has-text('Log in')")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()  # the login has landed
-    page.goto(live_server.url + reverse("trainer-home"))
+    page.goto(live_server.url + reverse("assessments:trainer-home"))
     assert page.locator("#who-needs-me").get_by_text("HV-001").count() >= 1
     page.screenshot(path=f"{SCREENSHOTS}/trainer-home.png", full_page=True)
 
@@ -71,20 +71,20 @@ def test_it_runs_a_whole_session_through_the_grid(live_server, browser, trainer,
     expect(outcomes.nth(2)).to_have_text("Pass")
     page.click("#save-results")
     expect(page.get_by_text("10 rows recorded (20 results); 0 blank rows left out.")).to_be_visible()
-    assert page.url.endswith(reverse("session-detail", args=[team[0].training_sessions.get().pk]))
+    assert page.url.endswith(reverse("assessments:session-detail", args=[team[0].training_sessions.get().pk]))
     assert Assessment.objects.filter(source="grid").count() == 20
 
     # The new certification is on the employee's page; the failed ones are in progress.
-    page.goto(live_server.url + reverse("employee-detail", args=["SY001"]))
+    page.goto(live_server.url + reverse("assessments:employee-detail", args=["SY001"]))
     expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("Valid")
     expect(page.locator("#qualification")).to_contain_text("Qualified")
-    page.goto(live_server.url + reverse("employee-detail", args=["SY005"]))
+    page.goto(live_server.url + reverse("assessments:employee-detail", args=["SY005"]))
     expect(page.locator("#requirements tr[data-course='HV-001']")).to_contain_text("In progress")
     assert Certification.objects.filter(course=hv_course, certified_on__isnull=False).count() == 8
     page.screenshot(path=f"{SCREENSHOTS}/employee-page.png", full_page=True)
 
 
-def _log_in(page, live_server) -> None:  # noqa: ANN001
+def _log_in(page, live_server) -> None:
     from playwright.sync_api import expect
 
     page.goto(live_server.url + reverse("login"))
@@ -125,7 +125,7 @@ def test_it_draws_the_sticky_save_bar_over_a_selected_result(live_server, browse
     session.attendees.set(team)
     page = browser.new_page(viewport={"width": 1024, "height": 600})
     _log_in(page, live_server)
-    page.goto(live_server.url + reverse("session-results", args=[session.pk]))
+    page.goto(live_server.url + reverse("assessments:session-results", args=[session.pk]))
 
     # Select the fourth row's Pass, then scroll so that it sits under the middle of the bar (selecting
     # focuses the radio, which may scroll the page itself).
@@ -167,7 +167,7 @@ def test_it_reopens_a_grid_with_recorded_rows_read_only(live_server, browser, tr
     )
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     _log_in(page, live_server)
-    page.goto(live_server.url + reverse("session-results", args=[session.pk]))
+    page.goto(live_server.url + reverse("assessments:session-results", args=[session.pk]))
 
     closed, half = page.locator("#grid-row-SY001"), page.locator("#grid-row-SY002")
     expect(closed.locator("[data-col]")).to_have_count(0)
@@ -194,7 +194,7 @@ def test_it_reopens_a_grid_with_recorded_rows_read_only(live_server, browser, tr
     closed.locator("[data-recorded-kind=theory] input[name=reason]").fill("typed for the wrong person")
     closed.locator("[data-recorded-kind=theory] button:has-text('Void')").click()
     expect(page.get_by_text("Entry voided")).to_be_visible()
-    assert page.url.endswith(reverse("session-results", args=[session.pk]))
+    assert page.url.endswith(reverse("assessments:session-results", args=[session.pk]))
     expect(page.locator("#grid-row-SY001 [data-col=score]")).to_have_count(1)
     expect(page.locator("#grid-row-SY001 [data-col=practical]")).to_have_count(0)
     assert Assessment.objects.filter(employee=team[0], kind="theory", voided_at__isnull=False).count() == 1

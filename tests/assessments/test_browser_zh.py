@@ -20,14 +20,14 @@ pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 SCORES = {"SY001": 85, "SY002": 92, "SY003": 64, "SY004": 88}
 
 
-def test_it_records_a_whole_session_and_a_single_result_in_chinese(  # noqa: PLR0915
-    live_server,  # noqa: ANN001
-    browser,  # noqa: ANN001, F811
-    trainer,  # noqa: ANN001
-    hv_course,  # noqa: ANN001
-    team,  # noqa: ANN001
-    line_sy,  # noqa: ANN001
-    plant_sy,  # noqa: ANN001
+def test_it_records_a_whole_session_and_a_single_result_in_chinese(
+    live_server,
+    browser,
+    trainer,
+    hv_course,
+    team,
+    line_sy,
+    plant_sy,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -42,7 +42,7 @@ def test_it_records_a_whole_session_and_a_single_result_in_chinese(  # noqa: PLR
     expect(page.locator("form[action$='/logout/']")).to_be_visible()  # logged in
 
     # The session form offers today as an ISO value the date picker accepts; submit it as offered.
-    page.goto(live_server.url + reverse("session-create"))
+    page.goto(live_server.url + reverse("assessments:session-create"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("#id_held_on")).to_have_value(today)
     page.select_option("#id_course", value=str(hv_course.pk))
@@ -56,18 +56,18 @@ def test_it_records_a_whole_session_and_a_single_result_in_chinese(  # noqa: PLR
     # Add the whole line (ten people).
     page.select_option(f"{add_form} select[name=line]", value=str(line_sy.pk))
     page.click(f"{add_form} button[type=submit]")
-    expect(page.locator(f"a[href='{reverse('session-results', args=[session.pk])}']")).to_be_visible()
+    expect(page.locator(f"a[href='{reverse('assessments:session-results', args=[session.pk])}']")).to_be_visible()
     assert session.attendees.count() == 10
 
     # Record results for the whole session in the grid: a score and a practical result per person.
-    page.goto(live_server.url + reverse("session-results", args=[session.pk]))
+    page.goto(live_server.url + reverse("assessments:session-results", args=[session.pk]))
     expect(page.locator("#results-form input[type=date]")).to_have_value(today)
     for employee in team:
         row = page.locator(f"#grid-row-{employee.employee_no}")
         row.locator("[data-col=score]").fill(str(SCORES.get(employee.employee_no, 90)))
         row.locator("input[data-col=practical][value=pass] + label").click()
     page.click("#save-results")
-    expect(page).to_have_url(live_server.url + reverse("session-detail", args=[session.pk]))
+    expect(page).to_have_url(live_server.url + reverse("assessments:session-detail", args=[session.pk]))
     grid = Assessment.objects.filter(session=session, source="grid")
     assert grid.count() == 20
     assert {(a.employee.employee_no, a.score, a.passed) for a in grid.filter(kind="theory")} == {
@@ -77,14 +77,14 @@ def test_it_records_a_whole_session_and_a_single_result_in_chinese(  # noqa: PLR
     assert {a.assessed_on.isoformat() for a in grid} == {today}
 
     # SY003 failed the theory test (64): a retake recorded from the employee's page.
-    page.goto(live_server.url + reverse("employee-detail", args=["SY003"]))
-    page.click(f"a[href='{reverse('result-create', args=['SY003'])}']")
+    page.goto(live_server.url + reverse("assessments:employee-detail", args=["SY003"]))
+    page.click(f"a[href='{reverse('assessments:result-create', args=['SY003'])}']")
     expect(page.locator("#id_assessed_on")).to_have_value(today)
     page.select_option("#id_course", value=str(hv_course.pk))
     page.select_option("#id_kind", value="theory")
     page.fill("#id_score", "91")
     page.click("main form[method=post] button[type=submit]")
-    expect(page).to_have_url(live_server.url + reverse("employee-detail", args=["SY003"]))
+    expect(page).to_have_url(live_server.url + reverse("assessments:employee-detail", args=["SY003"]))
     single = Assessment.objects.get(source="web")
     assert (single.employee.employee_no, single.kind, single.score, single.passed, single.attempt) == (
         "SY003",

@@ -22,17 +22,17 @@ JAN10, AUG1 = dt.date(2026, 1, 10), dt.date(2026, 8, 1)
 
 
 @pytest.fixture
-def today(monkeypatch) -> dt.date:  # noqa: ANN001
+def today(monkeypatch) -> dt.date:
     monkeypatch.setattr(Plant, "local_today", lambda self: TODAY)
     return TODAY
 
 
 @pytest.fixture
-def operator(plant_sy, line_sy):  # noqa: ANN001, ANN201
+def operator(plant_sy, line_sy):
     return factories.EmployeeFactory(employee_no="SY001", plant=plant_sy, line=line_sy)
 
 
-def _api(client, user, employee_no: str, on_date: dt.date | None) -> dict:  # noqa: ANN001
+def _api(client, user, employee_no: str, on_date: dt.date | None) -> dict:
     client.force_login(user)
     query = f"?date={on_date.isoformat()}" if on_date else ""
     response = client.get(f"/api/v1/employees/{employee_no}/certifications{query}")
@@ -50,7 +50,7 @@ def _fields(row: dict) -> tuple:
 
 def test_it_reports_a_pass_renewed_after_d_as_valid_from_the_earlier_pass(
     today, operator, hv_course, trainer, manager, client
-) -> None:  # noqa: ANN001
+) -> None:
     certify(operator, hv_course, JAN10, trainer)
     certify(operator, hv_course, AUG1, trainer)
 
@@ -64,7 +64,7 @@ def test_it_reports_a_pass_renewed_after_d_as_valid_from_the_earlier_pass(
 
 def test_it_applies_a_revocation_only_from_its_date(
     today, operator, hv_course, trainer, manager, client, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     certify(operator, hv_course, JAN10, trainer)
     services.certification_revoke(
         certification=Certification.objects.get(employee=operator, course=hv_course), actor=manager, reason="incident"
@@ -92,7 +92,7 @@ def test_it_applies_a_revocation_only_from_its_date(
 
 def test_it_answers_past_and_future_dates_from_the_records(
     today, operator, hv_course, trainer, manager, client
-) -> None:  # noqa: ANN001
+) -> None:
     services.assessments_record(
         rows=[
             result(operator, hv_course, "theory", dt.date(2026, 3, 1), trainer, score=40),
@@ -114,7 +114,7 @@ def test_it_answers_past_and_future_dates_from_the_records(
     assert status(dt.date(2027, 5, 1)) == ("expired", False, "2026-05-01", "2027-05-01", None)
 
 
-def test_it_lists_other_courses_only_once_attempted(today, operator, hv_course, trainer, manager, client) -> None:  # noqa: ANN001
+def test_it_lists_other_courses_only_once_attempted(today, operator, hv_course, trainer, manager, client) -> None:
     other = factories.CourseFactory(code="BAT-9", needs_theory=False, needs_practical=True)
     factories.TrainerAuthorisationFactory(user=trainer, course=other, plant=operator.plant)
     certify(operator, other, AUG1, trainer)
@@ -126,7 +126,7 @@ def test_it_lists_other_courses_only_once_attempted(today, operator, hv_course, 
 
 def test_it_computes_any_number_of_pairs_in_three_queries(
     today, plant_sy, line_sy, hv_course, trainer, django_assert_num_queries
-) -> None:  # noqa: ANN001
+) -> None:
     people = [factories.EmployeeFactory(plant=plant_sy, line=line_sy) for _n in range(6)]
     for person in people:
         certify(person, hv_course, JAN10, trainer)
@@ -140,7 +140,7 @@ def test_it_computes_any_number_of_pairs_in_three_queries(
     assert [q.qualified for q in qualified.values()] == [True] * 6
 
 
-def test_the_roster_export_computes_a_past_date_from_the_records(today, tmp_path, operator, hv_course, trainer) -> None:  # noqa: ANN001
+def test_the_roster_export_computes_a_past_date_from_the_records(today, tmp_path, operator, hv_course, trainer) -> None:
     certify(operator, hv_course, JAN10, trainer)
     certify(operator, hv_course, AUG1, trainer)
     path = tmp_path / "roster.xlsx"

@@ -22,7 +22,7 @@ TITLES = {"HV-001": "高压安全", "BAT-PACK-001": "电池包装配 1", "BAT-PA
 
 
 @pytest.fixture
-def chinese_titles(worked_example):  # noqa: ANN001, ANN201
+def chinese_titles(worked_example):
     for code in TITLES:
         course = Course.objects.get(code=code)
         course.title, course.title_zh = f"English {code}", TITLES[code]
@@ -31,18 +31,18 @@ def chinese_titles(worked_example):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def rolled_up(chinese_titles, monkeypatch):  # noqa: ANN001, ANN201
+def rolled_up(chinese_titles, monkeypatch):
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
     rollup.drain_marks()
     return chinese_titles
 
 
-def _blocking(client) -> str:  # noqa: ANN001
-    page = client.get(reverse("dashboard_plant", args=["SY"])).content.decode()
+def _blocking(client) -> str:
+    page = client.get(reverse("readiness:plant", args=["SY"])).content.decode()
     return page.split('id="blocking-courses"')[1].split("</table>")[0]
 
 
-def test_it_shows_blocking_courses_in_the_viewers_language(client, manager, rolled_up) -> None:  # noqa: ANN001, ARG001
+def test_it_shows_blocking_courses_in_the_viewers_language(client, manager, rolled_up) -> None:
     client.force_login(manager)
     english = _blocking(client)
     assert "English HV-001" in english and "高压安全" not in english  # B lacks HV-001 on D1
@@ -51,14 +51,14 @@ def test_it_shows_blocking_courses_in_the_viewers_language(client, manager, roll
     assert "高压安全" in chinese and "English HV-001" not in chinese
 
 
-def test_it_shows_the_line_gaps_in_the_viewers_language(client, manager, rolled_up) -> None:  # noqa: ANN001, ARG001
+def test_it_shows_the_line_gaps_in_the_viewers_language(client, manager, rolled_up) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
-    page = client.get(reverse("dashboard_line", args=["SY", "L1"])).content.decode()
+    page = client.get(reverse("readiness:line", args=["SY", "L1"])).content.decode()
     assert "HV-001 高压安全" in page.split('data-course="HV-001"')[1]
 
 
-def test_it_answers_the_api_with_the_english_and_the_localised_title(client, manager, chinese_titles) -> None:  # noqa: ANN001, ARG001
+def test_it_answers_the_api_with_the_english_and_the_localised_title(client, manager, chinese_titles) -> None:
     client.force_login(manager)
     url = "/api/v1/employees/C/certifications?date=2026-06-30"
     chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9").json()["certifications"]
@@ -72,7 +72,7 @@ def test_it_answers_the_api_with_the_english_and_the_localised_title(client, man
     assert {r["required"] for r in chinese} == {True, False}  # both the required and the other certifications
 
 
-def test_it_falls_back_to_english_without_a_chinese_title(client, manager, plant_sy) -> None:  # noqa: ANN001
+def test_it_falls_back_to_english_without_a_chinese_title(client, manager, plant_sy) -> None:
     course = factories.CourseFactory(code="NO-ZH", title="Only English", title_zh="")
     employee = factories.EmployeeFactory(employee_no="SY9", plant=plant_sy)
     factories.AssessmentFactory(employee=employee, course=course, assessed_on=dt.date(2026, 1, 10))

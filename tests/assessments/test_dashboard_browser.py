@@ -12,14 +12,14 @@ from tests.assessments.conftest import D1
 from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
 
-def _is_error(message) -> bool:  # noqa: ANN001
+def _is_error(message) -> bool:
     # Chromium asks every site for /favicon.ico; certtrack has none: not an error of the page.
     return message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico")
 
 
 @pytest.mark.chromium
 @pytest.mark.django_db(transaction=True)
-def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_server) -> None:  # noqa: ANN001
+def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_server) -> None:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 

@@ -24,14 +24,14 @@ URL = "/dashboard/plants/SY/figures/{kind}/"
 
 
 @pytest.fixture
-def rolled_up(worked_example, at_date):  # noqa: ANN001, ANN201, F811
+def rolled_up(worked_example, at_date):  # noqa: F811
     """The worked example rolled up on D1 (the plant's today)."""
     at_date(D1)
     rollup.drain_marks()
     return worked_example
 
 
-def _rows(client, kind: str, **query: str) -> list[str]:  # noqa: ANN001
+def _rows(client, kind: str, **query: str) -> list[str]:
     """The list page's rows, as "employee[/course]" or "line/station: people"."""
     response = client.get(URL.format(kind=kind), query)
     assert response.status_code == 200, response.content.decode()[:500]
@@ -46,7 +46,7 @@ def _rows(client, kind: str, **query: str) -> list[str]:  # noqa: ANN001
     ]
 
 
-def test_each_count_opens_the_people_behind_it(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_each_count_opens_the_people_behind_it(rolled_up, manager, client) -> None:
     client.force_login(manager)
 
     assert _rows(client, "headcount") == ["A", "B", "C"]
@@ -63,7 +63,7 @@ def test_each_count_opens_the_people_behind_it(rolled_up, manager, client) -> No
     assert _rows(client, "qualified", line="L1") == ["A", "C"]
 
 
-def test_the_lists_count_what_the_dashboard_counts(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_the_lists_count_what_the_dashboard_counts(rolled_up, manager, client) -> None:
     from assessments.models import LineSnapshot, PlantSnapshot
 
     client.force_login(manager)
@@ -83,7 +83,7 @@ def test_the_lists_count_what_the_dashboard_counts(rolled_up, manager, client) -
 
 @pytest.mark.parametrize("on_date", [D1, D_WINDOW, D2], ids=["D1", "window", "D2"])
 @pytest.mark.parametrize("kind", list(Kind))
-def test_a_list_computed_for_the_roll_ups_date_is_the_roll_ups_list(rolled_up, kind, on_date, at_date) -> None:  # noqa: ANN001, F811
+def test_a_list_computed_for_the_roll_ups_date_is_the_roll_ups_list(rolled_up, kind, on_date, at_date) -> None:  # noqa: F811
     """Two sources, one definition: the roll-up tables and the SQL computed for the date give the same rows."""
     at_date(on_date)
     rollup.plant_recompute(plant_id=rolled_up["plant"].id, on_date=on_date)
@@ -94,7 +94,7 @@ def test_a_list_computed_for_the_roll_ups_date_is_the_roll_ups_list(rolled_up, k
     assert rows(computed=True) == rows(computed=False)
 
 
-def test_an_as_of_date_shows_the_figures_and_lists_of_that_date(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_an_as_of_date_shows_the_figures_and_lists_of_that_date(rolled_up, manager, client) -> None:
     client.force_login(manager)
 
     page = _text(client.get("/dashboard/plants/SY/", {"date": "2026-10-01"}))
@@ -119,7 +119,7 @@ def test_an_as_of_date_shows_the_figures_and_lists_of_that_date(rolled_up, manag
     assert "2 of 3 qualified" in _text(same) and not same.context["computed"]
 
 
-def test_the_plant_page_links_every_count_to_its_list(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_the_plant_page_links_every_count_to_its_list(rolled_up, manager, client) -> None:
     client.force_login(manager)
     page = client.get("/dashboard/plants/SY/").content.decode()
     for href in (
@@ -147,13 +147,13 @@ def test_the_plant_page_links_every_count_to_its_list(rolled_up, manager, client
 # --- The workbook -----------------------------------------------------------------------------------
 
 
-def _workbook(response) -> openpyxl.Workbook:  # noqa: ANN001
+def _workbook(response) -> openpyxl.Workbook:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
-def test_each_list_exports_to_excel(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_each_list_exports_to_excel(rolled_up, manager, client) -> None:
     client.force_login(manager)
 
     response = client.get("/dashboard/plants/SY/figures/gaps.xlsx", {"date": "2026-10-01"})
@@ -183,7 +183,7 @@ def test_each_list_exports_to_excel(rolled_up, manager, client) -> None:  # noqa
     assert [c.value for c in people[2]][:3] == ["B", rolled_up["B"].name, "L1"]
 
 
-def test_the_workbook_speaks_the_requesters_language(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_the_workbook_speaks_the_requesters_language(rolled_up, manager, client) -> None:
     rolled_up["hv"].title_zh = "高压安全"
     rolled_up["hv"].save()
     client.force_login(manager)
@@ -201,7 +201,7 @@ def test_the_workbook_speaks_the_requesters_language(rolled_up, manager, client)
 
 
 @pytest.mark.parametrize("suffix", ["/", ".xlsx"])
-def test_another_plants_lists_answer_404(rolled_up, manager_de, trainer, auditor, admin_user, client, suffix) -> None:  # noqa: ANN001, E501
+def test_another_plants_lists_answer_404(rolled_up, manager_de, trainer, auditor, admin_user, client, suffix) -> None:
     for kind in Kind:
         url = f"/dashboard/plants/SY/figures/{kind.value}{suffix}".replace("//", "/")
         client.force_login(manager_de)
@@ -213,7 +213,7 @@ def test_another_plants_lists_answer_404(rolled_up, manager_de, trainer, auditor
             assert client.get(url).status_code == 200
 
 
-def test_a_scope_outside_the_plant_answers_404(rolled_up, plant_de, manager, client) -> None:  # noqa: ANN001
+def test_a_scope_outside_the_plant_answers_404(rolled_up, plant_de, manager, client) -> None:
     factories.ProductionLineFactory(plant=plant_de, code="D1")
     factories.CourseFactory(code="DE-OWN", owner_plant=plant_de)
     client.force_login(manager)
@@ -241,7 +241,7 @@ def test_a_scope_outside_the_plant_answers_404(rolled_up, plant_de, manager, cli
         "/dashboard/plants/SY/figures/gaps.xlsx",
     ],
 )
-def test_a_bad_date_gets_a_clear_message_never_a_500(rolled_up, manager, client, url, value) -> None:  # noqa: ANN001
+def test_a_bad_date_gets_a_clear_message_never_a_500(rolled_up, manager, client, url, value) -> None:
     client.force_login(manager)
     response = client.get(url, {"date": value})
     assert response.status_code == 400
@@ -261,7 +261,7 @@ def _statements(count: int) -> int:
     return count * (5 if connection.vendor == "postgresql" else 1)
 
 
-def _certify_and_roll_up(plant) -> None:  # noqa: ANN001
+def _certify_and_roll_up(plant) -> None:
     """_plant_of_size writes raw results: derive their certifications and roll up, so every list has rows
     (half the people hold the plant-wide course, expiring on 2026-08-01, and their station's course)."""
     from assessments.models import Assessment
@@ -271,7 +271,7 @@ def _certify_and_roll_up(plant) -> None:  # noqa: ANN001
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_the_lists_run_a_constant_number_of_queries(
     plant_sy,
     manager,
@@ -280,7 +280,7 @@ def test_the_lists_run_a_constant_number_of_queries(
     django_assert_num_queries,
     lines,
     employees_per_line,
-    at_date,  # noqa: ANN001, F811
+    at_date,  # noqa: F811
 ) -> None:
     at_date(D1)
     _plant_of_size(plant_sy, lines=lines, employees_per_line=employees_per_line)
@@ -327,7 +327,7 @@ def test_a_list_for_another_date_runs_a_fixed_number_of_statements(
     client,
     settings,
     django_assert_num_queries,
-    at_date,  # noqa: ANN001, F811
+    at_date,  # noqa: F811
 ) -> None:
     at_date(D1)
     _plant_of_size(plant_sy, lines=2, employees_per_line=6)
@@ -341,7 +341,7 @@ def test_a_list_for_another_date_runs_a_fixed_number_of_statements(
         assert client.get(URL.format(kind="gaps"), {"date": "2026-01-01"}).status_code == 200
 
 
-def test_the_as_of_input_renders_iso_dates_in_every_language(rolled_up, manager, client) -> None:  # noqa: ANN001
+def test_the_as_of_input_renders_iso_dates_in_every_language(rolled_up, manager, client) -> None:
     client.force_login(manager)
     client.cookies["django_language"] = "zh-hans"
     with translation.override("zh-hans"):
@@ -349,7 +349,7 @@ def test_the_as_of_input_renders_iso_dates_in_every_language(rolled_up, manager,
     assert 'type="date"' in page and 'value="2026-10-01"' in page
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_the_pages_for_another_date_run_a_constant_number_of_queries(
     plant_sy,
     manager,
@@ -358,7 +358,7 @@ def test_the_pages_for_another_date_run_a_constant_number_of_queries(
     django_assert_num_queries,
     lines,
     employees_per_line,
-    at_date,  # noqa: ANN001, F811
+    at_date,  # noqa: F811
 ) -> None:
     at_date(D1)
     _plant_of_size(plant_sy, lines=lines, employees_per_line=employees_per_line)
@@ -382,7 +382,7 @@ def test_the_pages_for_another_date_run_a_constant_number_of_queries(
     "url",
     ["/dashboard/plants/SY/", "/dashboard/plants/SY/lines/L1/", URL.format(kind="gaps"), URL.format(kind="stations")],
 )
-def test_any_query_gives_a_page_or_a_4xx(rolled_up, manager, url) -> None:  # noqa: ANN001
+def test_any_query_gives_a_page_or_a_4xx(rolled_up, manager, url) -> None:
     from django.test import Client
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st

@@ -18,7 +18,7 @@ from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 @pytest.mark.django_db(transaction=True)
 def test_a_manager_picks_a_date_and_opens_the_people_behind_a_count(
     worked_example, manager, client, live_server, monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 

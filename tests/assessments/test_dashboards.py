@@ -16,7 +16,7 @@ from tests.assessments.conftest import D1, D2, b_passes_hv_theory
 
 
 @pytest.fixture
-def at_date(monkeypatch):  # noqa: ANN001, ANN201
+def at_date(monkeypatch):
     """Move every plant's local today to a date."""
 
     def move(on_date: dt.date) -> None:
@@ -25,11 +25,11 @@ def at_date(monkeypatch):  # noqa: ANN001, ANN201
     return move
 
 
-def _text(response) -> str:  # noqa: ANN001
+def _text(response) -> str:
     return " ".join(response.content.decode().split())
 
 
-def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, client, at_date) -> None:  # noqa: ANN001
+def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, client, at_date) -> None:
     at_date(D1)
     rollup.drain_marks()  # the services marked A, B and C in the outbox
     client.force_login(manager)
@@ -65,7 +65,7 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
 
 def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     worked_example, manager, trainer, client, at_date
-) -> None:  # noqa: ANN001, E501
+) -> None:
 
     at_date(D1)
     rollup.drain_marks()
@@ -87,7 +87,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     assert "已覆盖工位" in _text(client.get("/dashboard/plants/SY/"))
 
 
-def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> None:  # noqa: ANN001
+def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> None:
     rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
 
     client.force_login(manager_de)
@@ -102,7 +102,7 @@ def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> N
     assert client.get("/dashboard/").status_code == 403
 
 
-def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, client) -> None:  # noqa: ANN001
+def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, client) -> None:
     rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     for user in (auditor, admin_user):
         client.force_login(user)
@@ -110,7 +110,7 @@ def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, c
         assert "Shenyang" in client.get("/dashboard/").content.decode()
 
 
-def test_it_shows_pages_before_the_first_roll_up(plant_sy, manager, client) -> None:  # noqa: ANN001
+def test_it_shows_pages_before_the_first_roll_up(plant_sy, manager, client) -> None:
     factories.ProductionLineFactory(plant=plant_sy, code="L1")
     client.force_login(manager)
 
@@ -120,13 +120,13 @@ def test_it_shows_pages_before_the_first_roll_up(plant_sy, manager, client) -> N
         assert "Not computed yet." in response.content.decode()
 
 
-def test_it_sends_anonymous_users_to_log_in(client, plant_sy) -> None:  # noqa: ANN001
+def test_it_sends_anonymous_users_to_log_in(client, plant_sy) -> None:
     response = client.get("/dashboard/plants/SY/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, manager, client, settings) -> None:  # noqa: ANN001
+def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, manager, client, settings) -> None:
     settings.ROLLUP_LAG_WARNING_MINUTES = 15
     rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     client.force_login(manager)
@@ -140,7 +140,7 @@ def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, man
     assert "1 change pending" in page
 
 
-def test_the_roll_up_status_of_each_plant_reads_back_exactly(plant_sy, plant_de) -> None:  # noqa: ANN001
+def test_the_roll_up_status_of_each_plant_reads_back_exactly(plant_sy, plant_de) -> None:
     """One plain SQL query: values as the ORM gives them (aware times, dates) on SQLite and PostgreSQL."""
     from assessments.dashboards import rollup_statuses
     from assessments.models import ReadinessState
@@ -190,7 +190,7 @@ def _plant_of_size(plant: Plant, *, lines: int, employees_per_line: int) -> None
     rollup.snapshots_backfill(plant_id=plant.id, days=5, today=D1)
 
 
-@pytest.mark.parametrize("lines, employees_per_line", [(1, 3), (4, 12)])
+@pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])
 def test_it_runs_a_constant_number_of_queries(
     plant_sy,
     manager,
@@ -199,7 +199,7 @@ def test_it_runs_a_constant_number_of_queries(
     django_assert_num_queries,
     lines,
     employees_per_line,
-    at_date,  # noqa: ANN001
+    at_date,
 ) -> None:
     at_date(D1)
     _plant_of_size(plant_sy, lines=lines, employees_per_line=employees_per_line)

@@ -27,14 +27,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def recorded_between_checks_and_insert(monkeypatch):  # noqa: ANN001, ANN201
+def recorded_between_checks_and_insert(monkeypatch):
     """Another save records `row` right after assessments_record validated its own rows: the moment a
     concurrent save commits between the first check and the insert (made deterministic, one connection)."""
     original = services.assessments_validate
     assert imports.assessments_validate is original  # the import's own checks (its plan) stay as they are
     done = []
 
-    def arrange(row: services.ResultInput, recorded_by) -> None:  # noqa: ANN001
+    def arrange(row: services.ResultInput, recorded_by) -> None:
         def validate(**kwargs: object) -> dict:
             errors = original(**kwargs)
             if not done:
@@ -61,7 +61,7 @@ def test_it_refuses_a_single_result_recorded_by_another_tab_meanwhile(
     assert Assessment.objects.count() == 1
 
 
-def _results_file(tmp_path, *rows):  # noqa: ANN001, ANN202
+def _results_file(tmp_path, *rows):
     return make_xlsx(tmp_path / "results.xlsx", {"Results": [RESULT_HEADERS, *rows]})
 
 

@@ -120,7 +120,7 @@ def test_it_refuses_a_duplicate_in_the_single_result_form_with_the_same_words(
     client, trainer, team, hv_course, today
 ) -> None:
     client.force_login(trainer)
-    url = reverse("result-create", args=[team[0].employee_no])
+    url = reverse("assessments:result-create", args=[team[0].employee_no])
 
     def post() -> object:
         return client.post(

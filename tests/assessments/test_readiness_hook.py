@@ -58,7 +58,7 @@ def hanging_port() -> Iterator[int]:
     listener.close()
 
 
-def _record_and_time(team, hv_course, trainer, today) -> float:  # noqa: ANN001
+def _record_and_time(team, hv_course, trainer, today) -> float:
     started = time.monotonic()
     services.assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
@@ -66,14 +66,14 @@ def _record_and_time(team, hv_course, trainer, today) -> float:  # noqa: ANN001
     return time.monotonic() - started
 
 
-def _enqueue_failures(caplog) -> list[logging.LogRecord]:  # noqa: ANN001
+def _enqueue_failures(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == ENQUEUE_LOGGER and "could not enqueue" in r.getMessage()]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_saves_quickly_and_keeps_the_mark_when_the_broker_is_down(
     broker_at, team, hv_course, trainer, today, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     broker_at("redis://127.0.0.1:1/0")  # nothing listens on port 1: connection refused
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
 
@@ -91,7 +91,7 @@ def test_it_saves_quickly_and_keeps_the_mark_when_the_broker_is_down(
 @pytest.mark.django_db(transaction=True)
 def test_it_saves_within_seconds_when_the_broker_hangs(
     broker_at, hanging_port, team, hv_course, trainer, today, caplog
-) -> None:  # noqa: ANN001
+) -> None:
     broker_at(f"redis://127.0.0.1:{hanging_port}/0")
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
 
@@ -106,7 +106,7 @@ def test_it_saves_within_seconds_when_the_broker_hangs(
 @pytest.mark.django_db
 def test_it_enqueues_the_drain_after_commit_without_a_warning(
     team, hv_course, trainer, today, caplog, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -183,7 +183,7 @@ def hung_broker() -> Iterator[_Broker]:
     broker.stop()
 
 
-def _save(employee, hv_course, trainer, today, django_capture_on_commit_callbacks) -> None:  # noqa: ANN001
+def _save(employee, hv_course, trainer, today, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         services.assessments_record(
             rows=[result(employee, hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
@@ -202,7 +202,7 @@ def test_it_stops_sending_to_a_hung_broker_after_one_failure_and_tries_again_lat
     settings,
     monkeypatch,
     django_capture_on_commit_callbacks,
-) -> None:  # noqa: ANN001
+) -> None:
     settings.BROKER_RETRY_SECONDS = 30
     broker_at(hung_broker.url())
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
@@ -246,7 +246,7 @@ def test_it_sends_normally_once_the_broker_answers_again(
     settings,
     monkeypatch,
     django_capture_on_commit_callbacks,
-) -> None:  # noqa: ANN001
+) -> None:
     spare = _spare_redis_db()
     # Not from_url(REDIS_URL, db=spare): the database in the URL's path wins over the keyword (redis-py).
     real = urlparse(django_settings.REDIS_URL)

@@ -34,7 +34,7 @@ MAR05, MAR20, JUN02 = dt.date(2026, 3, 5), dt.date(2026, 3, 20), dt.date(2026, 6
 
 
 @pytest.fixture
-def revoked_twice(plant_sy, line_sy, hv_course, trainer, manager, monkeypatch):  # noqa: ANN001, ANN201
+def revoked_twice(plant_sy, line_sy, hv_course, trainer, manager, monkeypatch):
     """SY001's HV-001 through the services, each step on its own day; a course needing HV-001 first."""
     operator = factories.EmployeeFactory(employee_no="SY001", plant=plant_sy, line=line_sy)
     module = factories.CourseFactory(code="BAT-MOD-010", needs_theory=False, needs_practical=True)
@@ -60,30 +60,30 @@ def revoked_twice(plant_sy, line_sy, hv_course, trainer, manager, monkeypatch): 
     return {"operator": operator, "module": module}
 
 
-def _certification(client, on_date: dt.date) -> tuple:  # noqa: ANN001
+def _certification(client, on_date: dt.date) -> tuple:
     body = client.get(f"/api/v1/employees/SY001/certifications?date={on_date.isoformat()}").json()
     row = next(row for row in body["certifications"] if row["course"] == "HV-001")
     return (row["status"], row["valid"], row["certified_on"], row["revoked_on"])
 
 
-def _readiness(client, on_date: dt.date) -> tuple[int, int, int]:  # noqa: ANN001
+def _readiness(client, on_date: dt.date) -> tuple[int, int, int]:
     body = client.get(f"/api/v1/plants/SY/readiness?date={on_date.isoformat()}").json()
     return (body["headcount"], body["qualified"], body["gaps"])
 
 
-def _gaps(client, on_date: dt.date) -> list[str]:  # noqa: ANN001
+def _gaps(client, on_date: dt.date) -> list[str]:
     response = client.get("/dashboard/plants/SY/figures/gaps/", {"date": on_date.isoformat()})
     assert response.status_code == 200
     return [f"{row.employee_no}/{row.course_code}/{row.status}" for row in response.context["d"].rows]
 
 
-def _prerequisite_refused(revoked_twice: dict, trainer, on_date: dt.date) -> bool:  # noqa: ANN001
+def _prerequisite_refused(revoked_twice: dict, trainer, on_date: dt.date) -> bool:
     row = result(revoked_twice["operator"], revoked_twice["module"], "practical", on_date, trainer, passed=True)
     errors = services.assessments_validate(rows=[row], recorded_by=trainer)
     return any(refusal.code == "prerequisite" for refusal in errors.get(0, []))
 
 
-def _answers(client, revoked_twice: dict, trainer, on_date: dt.date) -> dict:  # noqa: ANN001
+def _answers(client, revoked_twice: dict, trainer, on_date: dt.date) -> dict:
     """What each reader says on D, side by side (a failure shows all four)."""
     return {
         "certifications api": _certification(client, on_date),
@@ -93,7 +93,7 @@ def _answers(client, revoked_twice: dict, trainer, on_date: dt.date) -> dict:  #
     }
 
 
-def test_every_reader_of_a_date_applies_the_revocation_in_force_on_it(revoked_twice, client, manager, trainer) -> None:  # noqa: ANN001
+def test_every_reader_of_a_date_applies_the_revocation_in_force_on_it(revoked_twice, client, manager, trainer) -> None:
     client.force_login(manager)
 
     def answers(on_date: dt.date) -> dict:
@@ -133,7 +133,7 @@ def test_every_reader_of_a_date_applies_the_revocation_in_force_on_it(revoked_tw
     assert _gaps(client, TODAY) == ["SY001/HV-001/revoked"]
 
 
-def test_it_keeps_every_revocation_and_the_latest_on_the_certification(revoked_twice, hv_course, manager) -> None:  # noqa: ANN001
+def test_it_keeps_every_revocation_and_the_latest_on_the_certification(revoked_twice, hv_course, manager) -> None:
     operator = revoked_twice["operator"]
 
     history = CertificationRevocation.objects.filter(employee=operator, course=hv_course).order_by("revoked_on")
@@ -147,7 +147,7 @@ def test_it_keeps_every_revocation_and_the_latest_on_the_certification(revoked_t
     assert AuditEvent.objects.filter(action=AuditAction.CERTIFICATION_REVOKED, employee=operator).count() == 2
 
 
-def test_a_double_submit_revokes_once(plant_sy, line_sy, hv_course, trainer, manager, today) -> None:  # noqa: ANN001
+def test_a_double_submit_revokes_once(plant_sy, line_sy, hv_course, trainer, manager, today) -> None:
     operator = factories.EmployeeFactory(employee_no="SY001", plant=plant_sy, line=line_sy)
     certify(operator, hv_course, today, trainer)
     # Both requests read the row before either revoked it.
@@ -161,7 +161,7 @@ def test_a_double_submit_revokes_once(plant_sy, line_sy, hv_course, trainer, man
     assert AuditEvent.objects.filter(action=AuditAction.CERTIFICATION_REVOKED).count() == 1
 
 
-def test_the_employee_page_lists_every_revocation(revoked_twice, client, manager) -> None:  # noqa: ANN001
+def test_the_employee_page_lists_every_revocation(revoked_twice, client, manager) -> None:
     client.force_login(manager)
 
     page = client.get("/employees/SY001/").content.decode()
@@ -182,5 +182,5 @@ def test_the_employee_page_lists_every_revocation(revoked_twice, client, manager
         (TODAY, REVOKED_AGAIN),
     ],
 )
-def test_the_revocation_in_force_is_the_latest_on_or_before_the_date(on_date: dt.date, in_force) -> None:  # noqa: ANN001
+def test_the_revocation_in_force_is_the_latest_on_or_before_the_date(on_date: dt.date, in_force) -> None:
     assert validity.revocation_in_force([REVOKED_AGAIN, REVOKED], on_date) == in_force

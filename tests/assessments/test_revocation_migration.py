@@ -16,7 +16,7 @@ BEFORE = [("assessments", "0012_session_cancel")]
 AFTER = [("assessments", "0013_certification_revocations")]
 
 
-def _migrate(targets: list[tuple[str, str]]):  # noqa: ANN202
+def _migrate(targets: list[tuple[str, str]]):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)

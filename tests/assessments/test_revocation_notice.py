@@ -101,7 +101,7 @@ def test_it_shows_the_notice_beside_the_success_of_a_single_result(
     client.force_login(trainer)
 
     response = client.post(
-        reverse("result-create", args=[team[0].employee_no]),
+        reverse("assessments:result-create", args=[team[0].employee_no]),
         {
             "course": hv_course.pk,
             "kind": "practical",

@@ -80,7 +80,7 @@ def _qualified_pairs() -> set[tuple[str, str]]:
     return set(StationQualification.objects.values_list("employee__employee_no", "station__code"))
 
 
-def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  # noqa: ANN001
+def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:
     plant, line, s1, s2 = (worked_example[k] for k in ("plant", "line", "s1", "s2"))
 
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
@@ -117,7 +117,7 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:  
     assert LineSnapshot.objects.filter(line=line).count() == 3
 
 
-def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example) -> None:  # noqa: ANN001
+def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example) -> None:
     plant, line, s2 = worked_example["plant"], worked_example["line"], worked_example["s2"]
 
     figures = rollup.plant_figures_compute(plant_id=plant.id, on_date=D1)
@@ -131,7 +131,7 @@ def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example)
     assert rollup.plant_figures_compute(plant_id=plant.id, on_date=D2).plant.qualified == 1
 
 
-def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> None:  # noqa: ANN001
+def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> None:
     line = factories.ProductionLineFactory(plant=plant_sy, code="EMPTY")
 
     rollup.plant_recompute(plant_id=plant_sy.id, on_date=D1)
@@ -141,7 +141,7 @@ def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> 
     assert PlantSnapshot.objects.get(plant=plant_sy, on_date=D1).readiness is None
 
 
-def test_it_is_idempotent(worked_example) -> None:  # noqa: ANN001
+def test_it_is_idempotent(worked_example) -> None:
     plant = worked_example["plant"]
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
     first = _table_rows()
@@ -152,7 +152,7 @@ def test_it_is_idempotent(worked_example) -> None:  # noqa: ANN001
     assert LineSnapshot.objects.count() == 1
 
 
-def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch) -> None:  # noqa: ANN001
+def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch) -> None:
 
     plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
     monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
@@ -182,7 +182,7 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
     assert _table_rows() == incremental
 
 
-def test_a_move_to_another_line_moves_the_employees_qualification_with_them(worked_example, monkeypatch) -> None:  # noqa: ANN001
+def test_a_move_to_another_line_moves_the_employees_qualification_with_them(worked_example, monkeypatch) -> None:
     plant, a, s1 = worked_example["plant"], worked_example["A"], worked_example["s1"]
     monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
     line2 = factories.ProductionLineFactory(plant=plant, code="L2")
@@ -207,7 +207,7 @@ def test_a_move_to_another_line_moves_the_employees_qualification_with_them(work
     assert _table_rows() == incremental
 
 
-def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkeypatch) -> None:  # noqa: ANN001
+def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkeypatch) -> None:
     plant, line = worked_example["plant"], worked_example["line"]
     rollup.plant_recompute(plant_id=plant.id, on_date=D1)
     monkeypatch.setattr(type(plant), "local_today", lambda self: D2)
@@ -222,7 +222,7 @@ def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkey
     assert rollup.plants_due_for_new_day() == []
 
 
-def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked_example, plant_de) -> None:  # noqa: ANN001
+def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked_example, plant_de) -> None:
     sy, a = worked_example["plant"], worked_example["A"]
     rollup.plant_recompute(plant_id=sy.id)
     assert set(CourseReadiness.objects.filter(employee=a).values_list("plant_id", flat=True)) == {sy.id}
@@ -247,7 +247,7 @@ def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked
     assert not EmployeeReadiness.objects.filter(employee=a, plant=sy).exists()
 
 
-def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_key(worked_example) -> None:  # noqa: ANN001
+def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_key(worked_example) -> None:
     # CourseReadiness has no database FKs (a roll-up rewrites its rows, BENCHMARKS.md §1): Django cascades.
     plant = worked_example["plant"]
     new = factories.CourseFactory(code="EHS-NEW", needs_theory=False, needs_practical=True)
@@ -261,7 +261,7 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
     assert not CourseReadiness.objects.filter(course_id=new.id).exists()
 
 
-def test_qualification_rows_go_with_their_station_without_a_database_foreign_key(worked_example) -> None:  # noqa: ANN001
+def test_qualification_rows_go_with_their_station_without_a_database_foreign_key(worked_example) -> None:
     rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     s2 = worked_example["s2"]
     assert StationQualification.objects.filter(station=s2).count() == 1

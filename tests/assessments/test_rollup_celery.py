@@ -21,7 +21,7 @@ from employees.models import Plant
 from tests.assessments.conftest import D1
 
 
-def _wait_for(predicate, *, seconds: float) -> bool:  # noqa: ANN001
+def _wait_for(predicate, *, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
@@ -30,7 +30,7 @@ def _wait_for(predicate, *, seconds: float) -> bool:  # noqa: ANN001
     return predicate()
 
 
-def _qualified_today(line) -> int | None:  # noqa: ANN001
+def _qualified_today(line) -> int | None:
     today = line.plant.local_today()
     snapshot = LineSnapshot.objects.filter(line=line, on_date=today).first()
     return None if snapshot is None else snapshot.qualified
@@ -39,7 +39,7 @@ def _qualified_today(line) -> int | None:  # noqa: ANN001
 @pytest.mark.postgres
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_it_shows_a_recorded_assessment_within_seconds(worked_example, trainer) -> None:  # noqa: ANN001
+def test_it_shows_a_recorded_assessment_within_seconds(worked_example, trainer) -> None:
     line, b = worked_example["line"], worked_example["B"]
     today = line.plant.local_today()
     # Today A holds HV-001 until 2027-01-10 at the latest; B failed theory; C's expired 2026-10-01 (or will).
@@ -65,7 +65,7 @@ def test_it_shows_a_recorded_assessment_within_seconds(worked_example, trainer) 
 
 
 @pytest.fixture
-def dead_broker():  # noqa: ANN201
+def dead_broker():
     """Celery pointed at a closed port, not eager: every publish fails."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
 
@@ -82,7 +82,7 @@ def dead_broker():  # noqa: ANN201
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_the_mark_when_the_broker_is_down(worked_example, trainer, dead_broker, monkeypatch) -> None:  # noqa: ANN001
+def test_it_keeps_the_mark_when_the_broker_is_down(worked_example, trainer, dead_broker, monkeypatch) -> None:
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
     plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
     rollup.plant_recompute(plant_id=plant.id)  # the fixture's own (eager) drain ran for the real today

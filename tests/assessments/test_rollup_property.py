@@ -274,7 +274,7 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
     for e, c, r in CertificationRevocation.objects.values_list("employee_id", "course_id", "revoked_on"):
         revocations[(e, c)].append(r)
 
-    def state(employee_id: int, course_id: int):  # noqa: ANN202
+    def state(employee_id: int, course_id: int):
         course = courses[course_id]
         return certification_state(
             needed_kinds=course.needed_kinds,
@@ -444,7 +444,7 @@ def _rows() -> dict[str, list]:
 @given(scenario=scenarios(), changes=changes)
 def test_it_gives_the_same_rows_incrementally_as_in_full(
     scenario: Scenario, changes: list[Change], monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     if not scenario.employees:
         return
     today = _today(scenario, *(change.on for change in changes))

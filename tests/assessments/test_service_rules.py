@@ -17,7 +17,7 @@ from tests.assessments.helpers import certify, result
 pytestmark = pytest.mark.django_db
 
 
-def _refusal(rows, recorded_by) -> dict[int, list[str]]:  # noqa: ANN001
+def _refusal(rows, recorded_by) -> dict[int, list[str]]:
     before = Assessment.objects.count()
     with pytest.raises(services.BatchRejected) as rejected:
         services.assessments_record(rows=rows, recorded_by=recorded_by)
@@ -84,7 +84,7 @@ def test_it_refuses_a_date_before_the_hire_date(team, hv_course, trainer) -> Non
 
 
 @pytest.mark.parametrize("score", [-1, 101, 130])
-def test_it_refuses_a_score_outside_0_to_100(team, hv_course, trainer, today, score) -> None:  # noqa: ANN001
+def test_it_refuses_a_score_outside_0_to_100(team, hv_course, trainer, today, score) -> None:
     errors = _refusal([result(team[0], hv_course, "theory", today, trainer, score=score)], trainer)
 
     assert errors == {0: ["The score must be between 0 and 100."]}
@@ -207,7 +207,7 @@ def test_it_frees_the_form_key_when_the_batch_is_refused(team, hv_course, traine
 # --- Void ----------------------------------------------------------------------------------
 
 
-def _recorded(employee, course, trainer, on) -> Assessment:  # noqa: ANN001
+def _recorded(employee, course, trainer, on) -> Assessment:
     return services.assessment_record(
         row=result(employee, course, "theory", on, trainer, score=90), recorded_by=trainer
     )

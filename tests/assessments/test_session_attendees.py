@@ -15,17 +15,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, today):
     return factories.TrainingSessionFactory(
         course=hv_course, plant=plant_sy, trainer=trainer, held_on=today, location="Training room 2"
     )
 
 
-def _add(client, session, **data):  # noqa: ANN001, ANN201
-    return client.post(reverse("session-attendees-add", args=[session.pk]), data, follow=True)
+def _add(client, session, **data):
+    return client.post(reverse("assessments:session-attendees-add", args=[session.pk]), data, follow=True)
 
 
-def _attending(session) -> list[str]:  # noqa: ANN001
+def _attending(session) -> list[str]:
     return sorted(session.attendees.values_list("employee_no", flat=True))
 
 
@@ -103,7 +103,7 @@ def test_it_splits_a_paste_from_excel_on_every_separator(client, trainer, sessio
         ("SY001", "SY001: already attending"),
     ],
 )
-def test_it_says_why_a_number_is_not_added(client, trainer, session, team, employee_de, typed, reason) -> None:  # noqa: ANN001
+def test_it_says_why_a_number_is_not_added(client, trainer, session, team, employee_de, typed, reason) -> None:
     team[4].status = "left"
     team[4].save()
     team[5].status = "on_leave"
@@ -156,7 +156,7 @@ def test_it_shows_an_example_in_the_plants_number_format(client, trainer, sessio
     factories.EmployeeFactory(employee_no="SY-000100", plant=plant_sy, status="left")
     client.force_login(trainer)
 
-    content = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+    content = client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
 
     assert 'placeholder="e.g. SY-000101 SY-000102, or a name"' in content
     assert "E00012" not in content
@@ -165,7 +165,7 @@ def test_it_shows_an_example_in_the_plants_number_format(client, trainer, sessio
 def test_it_shows_no_made_up_number_at_a_plant_without_employees(client, trainer, session) -> None:
     client.force_login(trainer)
 
-    content = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+    content = client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
 
     assert 'placeholder="Employee numbers or a name"' in content
 
@@ -197,7 +197,7 @@ def test_it_audits_the_one_removed(client, trainer, session, team) -> None:
     session.attendees.set(team[:2])
     client.force_login(trainer)
 
-    client.post(reverse("session-attendee-remove", args=[session.pk, "SY002"]))
+    client.post(reverse("assessments:session-attendee-remove", args=[session.pk, "SY002"]))
 
     event = AuditEvent.objects.get(action=AuditAction.SESSION_ATTENDEE_REMOVED)
     assert event.changes == {"session": session.pk, "removed": "SY002"}
@@ -215,8 +215,8 @@ def test_it_adds_nobody_when_the_audit_cannot_be_written(session, team, trainer,
 
     with pytest.raises(RuntimeError):
         services.training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
+    session.attendees.add(team[5])
     with pytest.raises(RuntimeError):
-        session.attendees.add(team[5])
         services.training_session_attendee_remove(session=session, employee=team[5], actor=trainer)
 
     assert _attending(session) == ["SY006"]

@@ -248,15 +248,15 @@ def test_it_drops_a_cancelled_session_from_the_trainers_upcoming_list(session, t
 
 def test_it_edits_a_session_from_its_page(client, session, trainer, second_trainer, today) -> None:
     client.force_login(trainer)
-    detail = client.get(reverse("session-detail", args=[session.pk])).content.decode()
-    assert reverse("session-edit", args=[session.pk]) in detail
-    assert reverse("session-cancel", args=[session.pk]) in detail
-    form = client.get(reverse("session-edit", args=[session.pk])).content.decode()
+    detail = client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
+    assert reverse("assessments:session-edit", args=[session.pk]) in detail
+    assert reverse("assessments:session-cancel", args=[session.pk]) in detail
+    form = client.get(reverse("assessments:session-edit", args=[session.pk])).content.decode()
     assert f'value="{session.held_on.isoformat()}"' in form
     assert "Li Na" in form
 
     response = client.post(
-        reverse("session-edit", args=[session.pk]),
+        reverse("assessments:session-edit", args=[session.pk]),
         {
             "held_on": (today + dt.timedelta(days=8)).isoformat(),
             "location": "Hall B",
@@ -266,7 +266,7 @@ def test_it_edits_a_session_from_its_page(client, session, trainer, second_train
         follow=True,
     )
 
-    assert response.redirect_chain[-1][0] == reverse("session-detail", args=[session.pk])
+    assert response.redirect_chain[-1][0] == reverse("assessments:session-detail", args=[session.pk])
     assert "Session changed." in response.content.decode()
     session.refresh_from_db()
     assert (session.location, session.delivery_mode, session.trainer) == ("Hall B", "on_the_job", second_trainer)
@@ -286,7 +286,7 @@ def test_it_edits_a_session_from_its_page(client, session, trainer, second_train
 def test_it_shows_the_edit_form_again_on_bad_input_and_changes_nothing(client, session, trainer, data) -> None:
     client.force_login(trainer)
 
-    response = client.post(reverse("session-edit", args=[session.pk]), {"trainer": trainer.pk, **data})
+    response = client.post(reverse("assessments:session-edit", args=[session.pk]), {"trainer": trainer.pk, **data})
 
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
@@ -303,7 +303,7 @@ def test_it_shows_the_services_refusal_on_the_edit_form(client, session, trainer
     client.force_login(trainer)
 
     response = client.post(
-        reverse("session-edit", args=[session.pk]),
+        reverse("assessments:session-edit", args=[session.pk]),
         {
             "held_on": session.held_on.isoformat(),
             "location": "Hall B",
@@ -320,22 +320,24 @@ def test_it_shows_the_services_refusal_on_the_edit_form(client, session, trainer
 
 def test_it_cancels_from_the_page_and_shows_the_session_as_cancelled(client, session, trainer, manager) -> None:
     client.force_login(trainer)
-    refused = client.post(reverse("session-cancel", args=[session.pk]), {"reason": ""})
+    refused = client.post(reverse("assessments:session-cancel", args=[session.pk]), {"reason": ""})
     assert refused.status_code == 200
     assert "Give a reason." in refused.content.decode()
 
-    response = client.post(reverse("session-cancel", args=[session.pk]), {"reason": "trainer ill"}, follow=True)
+    response = client.post(
+        reverse("assessments:session-cancel", args=[session.pk]), {"reason": "trainer ill"}, follow=True
+    )
 
     content = response.content.decode()
     assert "Session cancelled." in content
     assert 'id="session-cancelled-badge"' in content
     assert "Cancelled by trainer on" in content and "trainer ill" in content
-    assert reverse("session-results", args=[session.pk]) not in content
-    assert reverse("session-attendees-add", args=[session.pk]) not in content
-    assert reverse("session-edit", args=[session.pk]) not in content
+    assert reverse("assessments:session-results", args=[session.pk]) not in content
+    assert reverse("assessments:session-attendees-add", args=[session.pk]) not in content
+    assert reverse("assessments:session-edit", args=[session.pk]) not in content
     client.force_login(manager)  # everyone who sees the session sees why it was cancelled
-    assert "trainer ill" in client.get(reverse("session-detail", args=[session.pk])).content.decode()
-    listing = client.get(reverse("session-list")).content.decode()
+    assert "trainer ill" in client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
+    listing = client.get(reverse("assessments:session-list")).content.decode()
     assert "Cancelled" in listing
 
 
@@ -346,14 +348,16 @@ def test_it_says_why_a_session_with_results_is_not_cancelled(client, session, tr
     )
     client.force_login(trainer)
 
-    page = client.get(reverse("session-cancel", args=[session.pk])).content.decode()
-    response = client.post(reverse("session-cancel", args=[session.pk]), {"reason": "wrong course"})
+    page = client.get(reverse("assessments:session-cancel", args=[session.pk])).content.decode()
+    response = client.post(reverse("assessments:session-cancel", args=[session.pk]), {"reason": "wrong course"})
 
     refusal = (
         "This session has 1 recorded result. A session with results is not cancelled: void the result first, "
         "or keep the session."
     )
-    back = f'<a class="btn btn-outline-secondary btn-lg" href="{reverse("session-detail", args=[session.pk])}"'
+    back = (
+        f'<a class="btn btn-outline-secondary btn-lg" href="{reverse("assessments:session-detail", args=[session.pk])}"'
+    )
     for content in (page, response.content.decode()):
         main = content.split("<main")[1]
         assert main.count(refusal) == 1 and main.count("recorded result") == 1  # said once
@@ -368,14 +372,16 @@ def test_it_sends_the_pages_of_a_cancelled_session_back_with_the_reason(client, 
     services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     client.force_login(trainer)
 
-    for name in ("session-results", "session-edit", "session-cancel"):
+    for name in ("assessments:session-results", "assessments:session-edit", "assessments:session-cancel"):
         response = client.get(reverse(name, args=[session.pk]))
         assert (name, response.status_code, response["Location"]) == (
             name,
             302,
-            reverse("session-detail", args=[session.pk]),
+            reverse("assessments:session-detail", args=[session.pk]),
         )
-    added = client.post(reverse("session-attendees-add", args=[session.pk]), {"q": team[5].employee_no}, follow=True)
+    added = client.post(
+        reverse("assessments:session-attendees-add", args=[session.pk]), {"q": team[5].employee_no}, follow=True
+    )
 
     assert "This session was cancelled on" in added.content.decode()
     assert session.attendees.count() == 3
@@ -386,8 +392,8 @@ def test_it_sends_the_pages_of_a_cancelled_session_back_with_the_reason(client, 
 def test_it_answers_404_to_people_who_do_not_run_sessions_there(request, client, session, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
-    edit = client.post(reverse("session-edit", args=[session.pk]), {"location": "Hall B"})
-    cancel = client.post(reverse("session-cancel", args=[session.pk]), {"reason": "x"})
+    edit = client.post(reverse("assessments:session-edit", args=[session.pk]), {"location": "Hall B"})
+    cancel = client.post(reverse("assessments:session-cancel", args=[session.pk]), {"reason": "x"})
 
     assert (edit.status_code, cancel.status_code) == (404, 404)
     session.refresh_from_db()
@@ -447,7 +453,7 @@ def test_it_names_who_cancelled_family_name_first_and_when_in_the_plant_zone(cli
     services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     client.force_login(trainer)
 
-    page = client.get(reverse("session-detail", args=[session.pk])).content.decode()
+    page = client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
 
     assert "Cancelled by 刘建国 on " in page
     assert "(Asia/Shanghai)." in page

@@ -138,7 +138,7 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
 @pytest.mark.django_db(transaction=True)
 def test_it_resumes_a_roll_up_killed_with_its_whole_worker_within_seconds(
     workers, plant_sy, tmp_path, settings
-) -> None:  # noqa: ANN001
+) -> None:
     line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
     for number in range(3):
         factories.EmployeeFactory(employee_no=f"K{number}", plant=plant_sy, line=line)
@@ -209,7 +209,7 @@ def test_it_resumes_a_roll_up_killed_with_its_whole_worker_within_seconds(
 @pytest.mark.django_db(transaction=True)
 def test_a_roll_up_whose_pool_child_was_killed_is_resumed_by_the_sweep_not_looped_by_its_requeued_message(
     workers, plant_sy, tmp_path, settings
-) -> None:  # noqa: ANN001
+) -> None:
     """The OOM killer takes the biggest process, the pool child: Celery requeues its message at once
     (reject_on_worker_lost). That message finds the claim still beating and returns without running
     (work that kills its worker every time would loop there, uncounted); the sweep resumes the work,

@@ -19,17 +19,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, team, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, team, today):
     session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
     session.attendees.set(team)
     return session
 
 
-def _url(session) -> str:  # noqa: ANN001
-    return reverse("session-results", args=[session.pk])
+def _url(session) -> str:
+    return reverse("assessments:session-results", args=[session.pk])
 
 
-def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:  # noqa: ANN001
+def _payload(session, entries: dict, *, key: uuid.UUID | None = None) -> dict:
     """entries: {employee: (score, practical, notes)}; every other attendee is sent blank, as a browser does."""
     data = {"form_key": str(key or uuid.uuid4()), "assessed_on": session.held_on.isoformat()}
     for employee in session.attendees.all():
@@ -75,7 +75,7 @@ def test_it_records_the_filled_rows_and_leaves_blank_rows_out(client, trainer, s
 
     response = client.post(_url(session), _payload(session, entries), follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("session-detail", args=[session.pk])
+    assert response.redirect_chain[-1][0] == reverse("assessments:session-detail", args=[session.pk])
     assert "3 rows recorded (5 results); 7 blank rows left out." in response.content.decode()
     assert Assessment.objects.filter(session=session, source="grid").count() == 5
     assert Certification.objects.get(employee=team[0], course=hv_course).certified_on == session.held_on
@@ -187,7 +187,7 @@ def test_it_saves_10_or_30_rows_with_the_same_number_of_queries(client, trainer,
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "manager", "hr", "auditor"])
-def test_it_answers_404_to_people_who_may_not_record_at_the_plant(request, client, session, team, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_to_people_who_may_not_record_at_the_plant(request, client, session, team, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     get = client.get(_url(session))
@@ -251,7 +251,7 @@ def test_it_frees_a_voided_result_and_voids_from_the_grid(client, trainer, sessi
     theory = Assessment.objects.get(employee=team[0], kind="theory")
 
     voided = client.post(
-        reverse("assessment-void", args=[theory.pk]), {"reason": "typed 58 for 85", "next": _url(session)}
+        reverse("assessments:assessment-void", args=[theory.pk]), {"reason": "typed 58 for 85", "next": _url(session)}
     )
 
     assert voided.status_code == 302 and voided["Location"] == _url(session)
@@ -272,10 +272,10 @@ def test_it_follows_only_a_path_of_this_site_after_a_void(client, trainer, sessi
     theory = Assessment.objects.get(employee=team[0])
 
     response = client.post(
-        reverse("assessment-void", args=[theory.pk]), {"reason": "wrong", "next": "https://evil.example/"}
+        reverse("assessments:assessment-void", args=[theory.pk]), {"reason": "wrong", "next": "https://evil.example/"}
     )
 
-    assert response["Location"] == reverse("employee-detail", args=[team[0].employee_no])
+    assert response["Location"] == reverse("assessments:employee-detail", args=[team[0].employee_no])
 
 
 def test_it_refuses_an_identical_result_recorded_elsewhere_with_the_imports_words(

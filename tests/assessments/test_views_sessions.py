@@ -16,14 +16,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session(plant_sy, hv_course, trainer, today):  # noqa: ANN001, ANN201
+def session(plant_sy, hv_course, trainer, today):
     return factories.TrainingSessionFactory(
         course=hv_course, plant=plant_sy, trainer=trainer, held_on=today, location="Training room 2"
     )
 
 
-def _add(client, session, **data):  # noqa: ANN001, ANN201
-    return client.post(reverse("session-attendees-add", args=[session.pk]), data, follow=True)
+def _add(client, session, **data):
+    return client.post(reverse("assessments:session-attendees-add", args=[session.pk]), data, follow=True)
 
 
 # --- Trainer home and "who needs me" --------------------------------------------------------
@@ -74,26 +74,26 @@ def test_it_shows_the_trainer_home_in_a_constant_number_of_queries(
     )
     client.force_login(trainer)
     with django_assert_max_num_queries(20) as small:
-        response = client.get(reverse("trainer-home"))
+        response = client.get(reverse("assessments:trainer-home"))
     content = response.content.decode()
     assert "HV-001" in content and "Hall B" in content
     assert "SY010" in content  # nobody is certified yet: everyone needs the trainer
 
     factories.EmployeeFactory.create_batch(30, plant=plant_sy)
     with django_assert_max_num_queries(len(small)):
-        client.get(reverse("trainer-home"))
+        client.get(reverse("assessments:trainer-home"))
 
 
 def test_it_keeps_the_trainer_home_to_people_who_record(client, manager, hr) -> None:
     for user in (manager, hr):
         client.force_login(user)
-        assert client.get(reverse("trainer-home")).status_code == 403
+        assert client.get(reverse("assessments:trainer-home")).status_code == 403
 
 
 def test_it_shows_a_trainer_of_another_plant_nothing_of_sy(client, trainer_de, team, hv_course, session) -> None:
     client.force_login(trainer_de)
 
-    content = client.get(reverse("trainer-home")).content.decode()
+    content = client.get(reverse("assessments:trainer-home")).content.decode()
 
     assert "SY001" not in content and "Training room 2" not in content
 
@@ -105,7 +105,7 @@ def test_it_offers_only_the_courses_the_trainer_may_assess(client, trainer, hv_c
     factories.CourseFactory(code="EHS-010")
     client.force_login(trainer)
 
-    form = client.get(reverse("session-create")).context["form"]
+    form = client.get(reverse("assessments:session-create")).context["form"]
 
     assert list(form.fields["course"].queryset.values_list("code", flat=True)) == ["HV-001"]
     assert [p.code for p in form.fields["plant"].queryset] == ["SY"]
@@ -115,12 +115,12 @@ def test_it_creates_a_session(client, trainer, hv_course, plant_sy, today) -> No
     client.force_login(trainer)
 
     response = client.post(
-        reverse("session-create"),
+        reverse("assessments:session-create"),
         {"course": hv_course.pk, "plant": plant_sy.pk, "held_on": today.isoformat(), "location": "Line 1 cell"},
     )
 
     session = TrainingSession.objects.get()
-    assert response["Location"] == reverse("session-detail", args=[session.pk])
+    assert response["Location"] == reverse("assessments:session-detail", args=[session.pk])
     assert (session.location, session.delivery_mode, session.trainer) == ("Line 1 cell", "classroom", trainer)
 
 
@@ -128,7 +128,7 @@ def test_it_refuses_a_session_at_another_plant(client, trainer_de, hv_course, pl
     client.force_login(trainer_de)
 
     response = client.post(
-        reverse("session-create"),
+        reverse("assessments:session-create"),
         {"course": hv_course.pk, "plant": plant_sy.pk, "held_on": today.isoformat()},
     )
 
@@ -176,7 +176,7 @@ def test_it_removes_an_attendee(client, trainer, session, team) -> None:
     session.attendees.set(team[:2])
     client.force_login(trainer)
 
-    client.post(reverse("session-attendee-remove", args=[session.pk, "SY001"]))
+    client.post(reverse("assessments:session-attendee-remove", args=[session.pk, "SY001"]))
 
     assert list(session.attendees.values_list("employee_no", flat=True)) == ["SY002"]
 
@@ -184,42 +184,44 @@ def test_it_removes_an_attendee(client, trainer, session, team) -> None:
 def test_it_shows_the_session_to_plant_people_and_editing_to_trainers(client, session, team, manager, trainer):
     session.attendees.set(team[:3])
     client.force_login(manager)
-    response = client.get(reverse("session-detail", args=[session.pk]))
+    response = client.get(reverse("assessments:session-detail", args=[session.pk]))
     assert response.status_code == 200
     assert "SY003" in response.content.decode()
     assert "Enter results" not in response.content.decode()
     assert _add(client, session, q="SY004").status_code == 404
 
     client.force_login(trainer)
-    assert "Enter results" in client.get(reverse("session-detail", args=[session.pk])).content.decode()
+    assert "Enter results" in client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_answers_404_to_the_other_plant(request, client, session, team, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_to_the_other_plant(request, client, session, team, persona) -> None:
     session.attendees.set(team[:2])
     client.force_login(request.getfixturevalue(persona))
 
-    assert client.get(reverse("session-detail", args=[session.pk])).status_code == 404
+    assert client.get(reverse("assessments:session-detail", args=[session.pk])).status_code == 404
     assert _add(client, session, q="SY003").status_code == 404
-    remove = reverse("session-attendee-remove", args=[session.pk, "SY001"])
+    remove = reverse("assessments:session-attendee-remove", args=[session.pk, "SY001"])
     assert client.post(remove).status_code == 404
     assert session.attendees.count() == 2
-    assert "Training room 2" not in client.get(reverse("session-list")).content.decode()
+    assert "Training room 2" not in client.get(reverse("assessments:session-list")).content.decode()
 
 
 def test_it_lists_sessions_of_the_users_plants(client, session, auditor) -> None:
     client.force_login(auditor)
 
-    response = client.get(reverse("session-list"))
+    response = client.get(reverse("assessments:session-list"))
 
     assert "Training room 2" in response.content.decode()
 
 
 @pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, "-1", " 7 "])
-def test_it_reads_ids_in_links_as_ascii_digits_only(client, trainer, value) -> None:  # noqa: ANN001
+def test_it_reads_ids_in_links_as_ascii_digits_only(client, trainer, value) -> None:
     """ "²".isdigit() is true but int("²") raises: such a link was a 500 (found by the bad-input fuzzing)."""
     client.force_login(trainer)
 
-    session_form = client.get(reverse("session-create"), {"course": value, "plant": value, "attendee": value})
+    session_form = client.get(
+        reverse("assessments:session-create"), {"course": value, "plant": value, "attendee": value}
+    )
 
     assert session_form.status_code == 200

@@ -21,13 +21,13 @@ pytestmark = pytest.mark.django_db
 )
 def test_it_names_the_voided_entrys_kind_in_the_readers_language(
     client, trainer, team, hv_course, today, language, expected
-) -> None:  # noqa: ANN001
+) -> None:
     practical = services.assessment_record(
         row=result(team[0], hv_course, "practical", today, trainer, passed=True), recorded_by=trainer
     )
     client.force_login(trainer)
     client.cookies["django_language"] = language
 
-    response = client.post(reverse("assessment-void", args=[practical.pk]), {"reason": "wrong person"})
+    response = client.post(reverse("assessments:assessment-void", args=[practical.pk]), {"reason": "wrong person"})
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == [expected.format(date=today.isoformat())]

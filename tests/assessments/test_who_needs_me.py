@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ehs_course(plant_sy, trainer):  # noqa: ANN001, ANN201
+def ehs_course(plant_sy, trainer):
     """EHS-001: theory only, required of the S1 station (SY002, SY004, ... SY010), trainer authorised."""
     course = factories.CourseFactory(code="EHS-001", title="Fire safety", needs_theory=True)
     factories.TrainerAuthorisationFactory(user=trainer, course=course, plant=plant_sy)
@@ -26,16 +26,16 @@ def ehs_course(plant_sy, trainer):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def ehs_at_s1(ehs_course, stations_sy):  # noqa: ANN001, ANN201
+def ehs_at_s1(ehs_course, stations_sy):
     factories.RequirementFactory(course=ehs_course, scope="station", station=stations_sy[0])
     return ehs_course
 
 
-def _home(client, **params):  # noqa: ANN001, ANN201
-    return client.get(reverse("trainer-home"), params)
+def _home(client, **params):
+    return client.get(reverse("assessments:trainer-home"), params)
 
 
-def _rows(response) -> list[str]:  # noqa: ANN001
+def _rows(response) -> list[str]:
     return [gap.employee.employee_no for gap in response.context["page"]]
 
 
@@ -117,16 +117,17 @@ def test_it_pages_and_filters_in_a_constant_number_of_queries(
 # --- Plan a session for these people -----------------------------------------------------------
 
 
-def _create(client, course, plant, **extra):  # noqa: ANN001, ANN201
+def _create(client, course, plant, **extra):
     data = {"course": course.pk, "plant": plant.pk, "held_on": (plant.local_today() + dt.timedelta(days=3))}
-    return client.post(reverse("session-create"), {**data, **extra})
+    return client.post(reverse("assessments:session-create"), {**data, **extra})
 
 
 def test_it_carries_the_ticked_people_into_the_new_session(client, trainer, hv_course, team, plant_sy) -> None:
     client.force_login(trainer)
 
     form = client.get(
-        reverse("session-create"), {"course": hv_course.pk, "attendee": [team[1].pk, team[6].pk, "x", "9" * 30]}
+        reverse("assessments:session-create"),
+        {"course": hv_course.pk, "attendee": [team[1].pk, team[6].pk, "x", "9" * 30]},
     ).context["form"]
     content = form.as_div()
     assert form.initial["course"] == hv_course.pk
@@ -136,7 +137,7 @@ def test_it_carries_the_ticked_people_into_the_new_session(client, trainer, hv_c
     response = _create(client, hv_course, plant_sy, attendees=[team[1].pk, team[6].pk])
 
     session = TrainingSession.objects.get()
-    assert response["Location"] == reverse("session-detail", args=[session.pk])
+    assert response["Location"] == reverse("assessments:session-detail", args=[session.pk])
     assert sorted(session.attendees.values_list("employee_no", flat=True)) == ["SY002", "SY007"]
     event = AuditEvent.objects.get(action=AuditAction.SESSION_ATTENDEES_ADDED)
     assert event.changes == {"session": session.pk, "added": ["SY002", "SY007"]}
@@ -148,9 +149,11 @@ def test_it_carries_all_the_people_shown_for_a_course(client, trainer, hv_course
     certify(team[8], hv_course, today - dt.timedelta(days=400), trainer)  # SY009 expired
     client.force_login(trainer)
 
-    everyone = client.get(reverse("session-create"), {"course": hv_course.pk, "who_needs_me": 1}).context["form"]
+    everyone = client.get(reverse("assessments:session-create"), {"course": hv_course.pk, "who_needs_me": 1}).context[
+        "form"
+    ]
     expired = client.get(
-        reverse("session-create"), {"course": hv_course.pk, "who_needs_me": 1, "status": "expired"}
+        reverse("assessments:session-create"), {"course": hv_course.pk, "who_needs_me": 1, "status": "expired"}
     ).context["form"]
     _create(client, hv_course, team[0].plant, attendees=expired.initial["attendees"])
 
@@ -164,7 +167,7 @@ def test_it_never_carries_people_of_another_trainers_course(client, trainer, hv_
     factories.RequirementFactory(course=not_mine, scope="plant", plant=plant_sy)
     client.force_login(trainer)
 
-    form = client.get(reverse("session-create"), {"course": not_mine.pk, "who_needs_me": 1}).context["form"]
+    form = client.get(reverse("assessments:session-create"), {"course": not_mine.pk, "who_needs_me": 1}).context["form"]
     response = _create(client, not_mine, plant_sy, attendees=[team[0].pk])
 
     assert form.initial["attendees"] == []
@@ -177,7 +180,7 @@ def test_it_refuses_people_of_another_plant_in_a_crafted_post(
 ) -> None:
     client.force_login(trainer)
 
-    shown = client.get(reverse("session-create"), {"course": hv_course.pk, "attendee": [employee_de.pk]})
+    shown = client.get(reverse("assessments:session-create"), {"course": hv_course.pk, "attendee": [employee_de.pk]})
     response = _create(client, hv_course, plant_sy, attendees=[team[0].pk, employee_de.pk])
 
     assert 'name="attendees"' not in shown.content.decode()
@@ -206,7 +209,7 @@ def test_it_refuses_people_of_the_trainers_other_plant(client, trainer, hv_cours
 
 
 @pytest.fixture
-def bookings(trainer, hv_course, team, plant_sy, today):  # noqa: ANN001, ANN201
+def bookings(trainer, hv_course, team, plant_sy, today):
     """SY001 and SY002 booked in a week, SY006 today; SY003 only on a cancelled session, SY004 only on a past
     one, SY005 on an upcoming session of another course, SY007 assessed (failed) in today's session."""
     sessions = {}
@@ -245,7 +248,8 @@ def test_it_shows_who_is_booked_already_with_a_link_to_the_session(client, train
     content = response.content.decode()
     week, today = bookings["next_week"], bookings["today"]
     for employee_no, session in (("SY001", week), ("SY002", week), ("SY006", today)):
-        link = f'<a href="{reverse("session-detail", args=[session.pk])}">booked: {session.held_on:%Y-%m-%d}</a>'
+        href = reverse("assessments:session-detail", args=[session.pk])
+        link = f'<a href="{href}">booked: {session.held_on:%Y-%m-%d}</a>'
         assert link in _row(content, employee_no)
     for employee_no in ("SY003", "SY004", "SY005", "SY007", "SY008"):
         assert "booked:" not in _row(content, employee_no)
@@ -257,7 +261,9 @@ def test_it_plans_for_all_shown_only_the_people_not_booked(client, trainer, hv_c
 
     content = _home(client, course=hv_course.pk).content.decode()
     everyone = _home(client).content.decode()
-    form = client.get(reverse("session-create"), {"course": hv_course.pk, "who_needs_me": 1}).context["form"]
+    form = client.get(reverse("assessments:session-create"), {"course": hv_course.pk, "who_needs_me": 1}).context[
+        "form"
+    ]
 
     assert "Plan a session for the 7 people shown who are not booked yet" in content
     assert "Plan a session for all 10 people shown" not in content

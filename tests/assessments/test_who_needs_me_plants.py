@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def de_people(trainer, hv_course, plant_de):  # noqa: ANN001, ANN201
+def de_people(trainer, hv_course, plant_de):
     """The trainer is a trainer at DE too, authorised for HV-001 there, where it is plant-wide: three people."""
     factories.PlantMembershipFactory(user=trainer, plant=plant_de, role="trainer")
     factories.TrainerAuthorisationFactory(user=trainer, course=hv_course, plant=plant_de)
@@ -25,12 +25,12 @@ def de_people(trainer, hv_course, plant_de):  # noqa: ANN001, ANN201
     return [factories.EmployeeFactory(employee_no=f"DE{n:03d}", plant=plant_de) for n in range(1, 4)]
 
 
-def _home(client, **params):  # noqa: ANN001, ANN201
-    return client.get(reverse("trainer-home"), params)
+def _home(client, **params):
+    return client.get(reverse("assessments:trainer-home"), params)
 
 
-def _plan(client, **params):  # noqa: ANN001, ANN201
-    return client.get(reverse("session-create"), params)
+def _plan(client, **params):
+    return client.get(reverse("assessments:session-create"), params)
 
 
 def test_it_counts_and_plans_per_course_and_plant(
@@ -42,7 +42,7 @@ def test_it_counts_and_plans_per_course_and_plant(
 
     content = response.content.decode()
     assert "these 13 people" not in content
-    plan = reverse("session-create")
+    plan = reverse("assessments:session-create")
     for plant, count in ((plant_sy, 10), (plant_de, 3)):
         link = f"{plan}?course={hv_course.pk}&amp;who_needs_me=1&amp;plant={plant.pk}"
         assert f'{link}">Plan a session for these {count} people' in content
@@ -57,7 +57,7 @@ def test_it_plans_the_session_at_the_plant_of_the_link_with_its_people(
 
     form = _plan(client, course=hv_course.pk, who_needs_me=1, plant=plant_de.pk).context["form"]
     response = client.post(
-        reverse("session-create"),
+        reverse("assessments:session-create"),
         {
             "course": form.initial["course"],
             "plant": form.initial["plant"],
@@ -70,7 +70,7 @@ def test_it_plans_the_session_at_the_plant_of_the_link_with_its_people(
     assert form.initial["held_on"] == plant_de.local_today()
     assert sorted(form.initial["attendees"]) == sorted(e.pk for e in de_people)
     session = TrainingSession.objects.get()
-    assert response["Location"] == reverse("session-detail", args=[session.pk])
+    assert response["Location"] == reverse("assessments:session-detail", args=[session.pk])
     assert session.plant == plant_de
     assert sorted(session.attendees.values_list("employee_no", flat=True)) == ["DE001", "DE002", "DE003"]
 
@@ -124,7 +124,7 @@ def test_it_creates_nothing_from_a_crafted_post_with_people_of_both_plants(
 
     for plant in (plant_sy, plant_de):
         response = client.post(
-            reverse("session-create"),
+            reverse("assessments:session-create"),
             {"course": hv_course.pk, "plant": plant.pk, "held_on": held_on, "attendees": [team[0].pk, de_people[0].pk]},
         )
         assert response.status_code == 200

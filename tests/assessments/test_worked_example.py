@@ -13,7 +13,7 @@ from assessments.models import Certification
 from tests.assessments.conftest import D1, D2, D_WINDOW
 
 
-def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None:  # noqa: ANN001
+def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None:
     hv = worked_example["hv"]
     a, b, c = worked_example["A"], worked_example["B"], worked_example["C"]
     b_hv = Certification.objects.get(employee=b, course=hv)
@@ -41,7 +41,7 @@ def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None
     assert [on_d2[e.id].qualified for e in (a, b, c)] == [True, False, False]
 
 
-def test_the_certifications_api_answers_the_worked_example_on_its_dates(worked_example, manager, client) -> None:  # noqa: ANN001
+def test_the_certifications_api_answers_the_worked_example_on_its_dates(worked_example, manager, client) -> None:
     client.force_login(manager)
 
     def figures(employee_no: str, on_date: dt.date) -> tuple:

@@ -20,7 +20,7 @@ from tests.assessments.conftest import D1, D2, worked_example  # noqa: F401 - fi
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_it_gives_the_worked_example_figures(worked_example) -> None:  # noqa: ANN001, F811
+def test_it_gives_the_worked_example_figures(worked_example) -> None:  # noqa: F811
     plant, line = worked_example["plant"], worked_example["line"]
 
     assert line_readiness(on_date=D1)[(plant.id, line.id, False)] == (3, 2)
@@ -64,7 +64,7 @@ def _python_figures(on_date: datetime.date) -> dict[tuple[int, int | None, bool]
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_it_agrees_with_the_domain_code_on_a_generated_dataset(admin_user) -> None:  # noqa: ANN001
+def test_it_agrees_with_the_domain_code_on_a_generated_dataset(admin_user) -> None:
     today = datetime.date(2026, 6, 30)
     generate_scale_data(
         spec=ScaleSpec(plants=2, employees=300, courses=205, assessments=9000, seed=5, today=today),

@@ -31,11 +31,11 @@ def _date_values(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def employee(plant_sy):  # noqa: ANN001, ANN201
+def employee(plant_sy):
     return factories.EmployeeFactory(employee_no="SY001", plant=plant_sy)
 
 
-def test_it_renders_every_date_form_with_iso_values_in_chinese(trainer, employee) -> None:  # noqa: ANN001
+def test_it_renders_every_date_form_with_iso_values_in_chinese(trainer, employee) -> None:
     with translation.override("zh-hans"):
         forms = {
             "session": SessionCreateForm(user=trainer, initial={"held_on": DAY}),
@@ -52,7 +52,7 @@ def test_it_renders_every_date_form_with_iso_values_in_chinese(trainer, employee
     }
 
 
-def test_it_keeps_the_date_iso_when_the_form_comes_back_with_an_error(trainer, employee) -> None:  # noqa: ANN001
+def test_it_keeps_the_date_iso_when_the_form_comes_back_with_an_error(trainer, employee) -> None:
     """A date typed the Chinese way (a browser without a date picker) comes back ISO, with the other errors."""
     with translation.override("zh-hans"):
         form = SingleResultForm({"assessed_on": "2026/12/01", "kind": "theory"}, user=trainer, employee=employee)
@@ -65,10 +65,10 @@ def test_it_keeps_the_date_iso_when_the_form_comes_back_with_an_error(trainer, e
         assert _date_values(session_form.as_p()) == {"held_on": "2026-12-01"}
 
 
-def test_it_serves_the_new_session_page_with_todays_iso_date_in_chinese(client, trainer, plant_sy) -> None:  # noqa: ANN001
+def test_it_serves_the_new_session_page_with_todays_iso_date_in_chinese(client, trainer, plant_sy) -> None:
     client.force_login(trainer)
     client.cookies["django_language"] = "zh-hans"
-    response = client.get(reverse("session-create"))
+    response = client.get(reverse("assessments:session-create"))
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
     assert _date_values(response.content.decode()) == {"held_on": plant_sy.local_today().isoformat()}

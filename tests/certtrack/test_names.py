@@ -44,36 +44,36 @@ def test_it_recognises_cjk_text() -> None:
 
 
 @pytest.fixture
-def liu(plant_sy):  # noqa: ANN001, ANN201
+def liu(plant_sy):
     user = factories.UserFactory(username="liu", first_name="建国", last_name="刘")
     factories.PlantMembershipFactory(user=user, plant=plant_sy, role="trainer")
     return user
 
 
-def test_it_falls_back_to_the_user_name(db) -> None:  # noqa: ANN001, ARG001
+def test_it_falls_back_to_the_user_name(db) -> None:
     assert user_name(factories.UserFactory(username="nobody-named")) == "nobody-named"
     assert user_name(None) == ""
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str) -> None:  # noqa: ANN001
+def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str) -> None:
     client.force_login(liu)
     client.cookies["django_language"] = language
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("employees:home")).content.decode()
     assert "刘建国" in page
     assert "建国 刘" not in page
 
 
-def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> None:  # noqa: ANN001
+def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> None:
     user = factories.UserFactory(username="ingrid", first_name="Ingrid", last_name="Berg")
     factories.PlantMembershipFactory(user=user, plant=plant_sy, role="manager")
     client.force_login(user)
-    assert "Welcome, Ingrid Berg" in client.get(reverse("home")).content.decode()
+    assert "Welcome, Ingrid Berg" in client.get(reverse("employees:home")).content.decode()
     client.cookies["django_language"] = "zh-hans"
-    assert "Berg Ingrid" in client.get(reverse("home")).content.decode()
+    assert "Berg Ingrid" in client.get(reverse("employees:home")).content.decode()
 
 
-def test_it_names_trainers_assessors_and_actors_family_name_first(client, liu, plant_sy, admin_user) -> None:  # noqa: ANN001
+def test_it_names_trainers_assessors_and_actors_family_name_first(client, liu, plant_sy, admin_user) -> None:
     course = factories.CourseFactory(code="HV-001")
     factories.TrainerAuthorisationFactory(user=liu, course=course, plant=plant_sy)
     employee = factories.EmployeeFactory(employee_no="SY001", name="王伟", plant=plant_sy)
@@ -90,9 +90,9 @@ def test_it_names_trainers_assessors_and_actors_family_name_first(client, liu, p
     )
     client.force_login(admin_user)
     pages = {
-        "session": client.get(reverse("session-detail", args=[session.pk])).content.decode(),
-        "employee": client.get(reverse("employee-detail", args=["SY001"])).content.decode(),
-        "audit": client.get(reverse("audit-log")).content.decode(),
+        "session": client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode(),
+        "employee": client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode(),
+        "audit": client.get(reverse("assessments:audit-log")).content.decode(),
     }
     for name, page in pages.items():
         assert "刘建国" in page, name

@@ -37,7 +37,7 @@ def dead_broker() -> Iterator[None]:
     app.conf.update(conf)
 
 
-def _export_job(plant, hr, capture: Callable) -> SpreadsheetJob:  # noqa: ANN001
+def _export_job(plant, hr, capture: Callable) -> SpreadsheetJob:
     """What the roster export view does for a large plant."""
     job = services.export_job_create(plant=plant, line=None, requester=hr)
     with capture(execute=True):
@@ -49,7 +49,7 @@ def _export_job(plant, hr, capture: Callable) -> SpreadsheetJob:  # noqa: ANN001
 @pytest.mark.django_db
 def test_a_job_waits_through_a_broker_outage_and_runs_when_the_sweep_sends_it(
     client, plant_sy, hr, dead_broker, monkeypatch, caplog, django_capture_on_commit_callbacks
-) -> None:  # noqa: ANN001
+) -> None:
     factories.EmployeeFactory(employee_no="SY1", plant=plant_sy)
     caplog.set_level(logging.WARNING, logger="certtrack.queue")
 

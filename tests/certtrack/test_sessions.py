@@ -16,7 +16,7 @@ from certtrack import checks, sessions
 from tests.factories import PASSWORD
 
 
-def _session_cache(settings, location: str) -> None:  # noqa: ANN001
+def _session_cache(settings, location: str) -> None:
     settings.CACHES = {
         **settings.CACHES,
         "sessions": {
@@ -31,14 +31,14 @@ def _session_cache(settings, location: str) -> None:  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
-def _cache_closed_for_nobody():  # noqa: ANN202
+def _cache_closed_for_nobody():
     sessions._cache_down_until = 0.0
     yield
     sessions._cache_down_until = 0.0
 
 
 @pytest.fixture
-def redis_sessions(settings):  # noqa: ANN001, ANN201
+def redis_sessions(settings):
     """The session cache on CACHE_URL, or else on the Redis of REDIS_URL in the database after the broker's."""
     location = settings.CACHE_URL
     if not location:
@@ -50,7 +50,7 @@ def redis_sessions(settings):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def dead_redis_sessions(settings):  # noqa: ANN001, ANN201
+def dead_redis_sessions(settings):
     """A session cache nobody answers on (port 1 of loopback refuses at once)."""
     _session_cache(settings, "redis://127.0.0.1:1/0")
     return caches["sessions"]
@@ -66,15 +66,15 @@ def _signed_in(key: str) -> bool:
     """Whether a browser that presents this session cookie gets a signed-in page."""
     client = Client()
     client.cookies["sessionid"] = key
-    return client.get(reverse("home")).status_code == 200
+    return client.get(reverse("employees:home")).status_code == 200
 
 
 @pytest.mark.redis
 def test_a_page_view_reads_the_session_from_redis_and_the_table_stays_the_record(
-    redis_sessions,  # noqa: ANN001
-    trainer,  # noqa: ANN001
-    settings,  # noqa: ANN001
-    django_assert_max_num_queries,  # noqa: ANN001
+    redis_sessions,
+    trainer,
+    settings,
+    django_assert_max_num_queries,
 ) -> None:
     client = Client()
     key = _sign_in(client, "trainer")
@@ -82,7 +82,7 @@ def test_a_page_view_reads_the_session_from_redis_and_the_table_stays_the_record
     assert redis_sessions.get(KEY_PREFIX + key)["_auth_user_id"] == str(trainer.pk)
 
     with django_assert_max_num_queries(20) as page:
-        assert client.get(reverse("home")).status_code == 200
+        assert client.get(reverse("employees:home")).status_code == 200
     assert not [q["sql"] for q in page.captured_queries if "django_session" in q["sql"]]
 
     # A copy lives at most SESSION_CACHE_SECONDS, so one a failed delete left behind cannot outlive it.
@@ -96,7 +96,7 @@ def test_a_page_view_reads_the_session_from_redis_and_the_table_stays_the_record
 
 
 @pytest.mark.redis
-def test_a_session_whose_copy_expired_is_read_back_from_the_table(redis_sessions, trainer) -> None:  # noqa: ANN001, ARG001
+def test_a_session_whose_copy_expired_is_read_back_from_the_table(redis_sessions, trainer) -> None:
     key = _sign_in(Client(), "trainer")
     redis_sessions.delete(KEY_PREFIX + key)  # as after SESSION_CACHE_SECONDS
     assert _signed_in(key)
@@ -104,15 +104,15 @@ def test_a_session_whose_copy_expired_is_read_back_from_the_table(redis_sessions
 
 
 def test_with_redis_down_people_sign_in_work_and_sign_out_from_the_table_alone(
-    dead_redis_sessions,  # noqa: ANN001, ARG001
-    trainer,  # noqa: ANN001
-    caplog,  # noqa: ANN001
+    dead_redis_sessions,
+    trainer,
+    caplog,
 ) -> None:
     client = Client()
     with caplog.at_level(logging.WARNING, logger="certtrack.sessions"):
         key = _sign_in(client, "trainer")
         for _ in range(3):
-            assert client.get(reverse("home")).status_code == 200
+            assert client.get(reverse("employees:home")).status_code == 200
         assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(trainer.pk)
         client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
@@ -124,7 +124,7 @@ def test_with_redis_down_people_sign_in_work_and_sign_out_from_the_table_alone(
     assert "using the database only for 30 s" in warnings[0].getMessage()
 
 
-def test_after_the_retry_interval_the_cache_is_tried_again(dead_redis_sessions, trainer, caplog) -> None:  # noqa: ANN001, ARG001
+def test_after_the_retry_interval_the_cache_is_tried_again(dead_redis_sessions, trainer, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="certtrack.sessions"):
         key = _sign_in(Client(), "trainer")
         sessions._cache_down_until = 0.0  # SESSION_CACHE_RETRY_SECONDS have passed
@@ -142,7 +142,7 @@ def test_after_the_retry_interval_the_cache_is_tried_again(dead_redis_sessions, 
         ("", []),
     ],
 )
-def test_the_session_cache_must_not_share_the_brokers_database(settings, cache_url: str, errors: list) -> None:  # noqa: ANN001
+def test_the_session_cache_must_not_share_the_brokers_database(settings, cache_url: str, errors: list) -> None:
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     settings.CACHE_URL = cache_url
     assert [error.id for error in checks.session_cache_check(None)] == errors

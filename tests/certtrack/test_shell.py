@@ -30,7 +30,7 @@ def test_it_refuses_a_non_postgres_url() -> None:
         database_from_url("mysql://db/x")
 
 
-def test_it_refuses_production_with_development_defaults(settings) -> None:  # noqa: ANN001
+def test_it_refuses_production_with_development_defaults(settings) -> None:
     settings.DEBUG = False
     settings.SECRET_KEY = DEFAULT_SECRET_KEY
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -41,7 +41,7 @@ def test_it_refuses_production_with_development_defaults(settings) -> None:  # n
 
 
 @pytest.mark.django_db
-def test_it_reports_database_and_broker_state(client, settings) -> None:  # noqa: ANN001
+def test_it_reports_database_and_broker_state(client, settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -50,14 +50,14 @@ def test_it_reports_database_and_broker_state(client, settings) -> None:  # noqa
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_it_reports_a_live_broker(client, settings) -> None:  # noqa: ANN001
+def test_it_reports_a_live_broker(client, settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     response = client.get("/healthz")
     assert response.json() == {"database": "ok", "broker": "ok"}
 
 
 @pytest.mark.django_db
-def test_it_reports_a_dead_broker_quickly(client, settings) -> None:  # noqa: ANN001
+def test_it_reports_a_dead_broker_quickly(client, settings) -> None:
     from certtrack.celery import app
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
@@ -74,36 +74,36 @@ def test_it_reports_a_dead_broker_quickly(client, settings) -> None:  # noqa: AN
 
 
 @pytest.mark.django_db
-def test_it_sends_anonymous_users_to_the_login_page(client) -> None:  # noqa: ANN001
-    response = client.get(reverse("home"))
+def test_it_sends_anonymous_users_to_the_login_page(client) -> None:
+    response = client.get(reverse("employees:home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
 
 
-def test_it_logs_a_trainer_in_and_shows_their_plant(client, trainer) -> None:  # noqa: ANN001
+def test_it_logs_a_trainer_in_and_shows_their_plant(client, trainer) -> None:
     response = client.post(reverse("login"), {"username": "trainer", "password": PASSWORD}, follow=True)
     assert response.status_code == 200
     assert response.context["user"].username == "trainer"
     assert "SY Shenyang" in response.content.decode()
 
 
-def test_it_shows_memberships_on_the_profile(client, trainer) -> None:  # noqa: ANN001
+def test_it_shows_memberships_on_the_profile(client, trainer) -> None:
     client.force_login(trainer)
-    response = client.get(reverse("profile"))
+    response = client.get(reverse("employees:profile"))
     assert "Shenyang" in response.content.decode()
     assert "Trainer" in response.content.decode()
 
 
-def test_it_switches_the_language_to_simplified_chinese(client, trainer) -> None:  # noqa: ANN001
+def test_it_switches_the_language_to_simplified_chinese(client, trainer) -> None:
     client.force_login(trainer)
     response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"}, follow=True)
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
 
 
-def test_it_sends_a_strict_content_security_policy(client, trainer) -> None:  # noqa: ANN001
+def test_it_sends_a_strict_content_security_policy(client, trainer) -> None:
     client.force_login(trainer)
-    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    policy = client.get(reverse("employees:home"))["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 

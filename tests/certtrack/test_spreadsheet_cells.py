@@ -13,7 +13,7 @@ from certtrack.xlsx import DATE_FORMAT, new_sheet, new_workbook, text_cell, valu
 FILL = PatternFill("solid", fgColor="C6EFCE")
 
 
-def _write_and_read(tmp_path, build) -> list:  # noqa: ANN001
+def _write_and_read(tmp_path, build) -> list:
     book = new_workbook()
     sheet = new_sheet(book, "S")
     for row in build(sheet):
@@ -23,7 +23,7 @@ def _write_and_read(tmp_path, build) -> list:  # noqa: ANN001
     return list(openpyxl.load_workbook(path)["S"].iter_rows())
 
 
-def test_unstyled_values_keep_their_types(tmp_path) -> None:  # noqa: ANN001
+def test_unstyled_values_keep_their_types(tmp_path) -> None:
     rows = _write_and_read(
         tmp_path,
         lambda sheet: [
@@ -64,7 +64,7 @@ def test_unstyled_values_keep_their_types(tmp_path) -> None:  # noqa: ANN001
     assert (values[7].value, values[7].data_type) == ("=1+1", "s")
 
 
-def test_styled_cells_share_styles_without_mixing_them(tmp_path) -> None:  # noqa: ANN001
+def test_styled_cells_share_styles_without_mixing_them(tmp_path) -> None:
     bold = Font(bold=True)
     rows = _write_and_read(
         tmp_path,

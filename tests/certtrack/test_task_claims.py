@@ -41,7 +41,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list, str, dict | N
 
 def _claim(
     *, task_name: str = RECOMPUTE, state: str = ClaimState.RUNNING, age_seconds: int = 600, **fields
-) -> TaskClaim:  # noqa: ANN003
+) -> TaskClaim:
     beat = timezone.now() - dt.timedelta(seconds=age_seconds)
     task_id = fields.pop("task_id", f"id-{TaskClaim.objects.count()}")
     return TaskClaim.objects.create(
@@ -57,7 +57,7 @@ def _claim(
     )
 
 
-def _run_as_worker(task, *args, task_id: str = "msg-1", headers: dict | None = None) -> None:  # noqa: ANN001
+def _run_as_worker(task, *args, task_id: str = "msg-1", headers: dict | None = None) -> None:
     """Run a task as a worker's tracer does: a message's request (not eager, not called directly), its
     custom headers among the request's fields, as a worker builds it from the message's headers."""
     task.push_request(
@@ -98,7 +98,7 @@ def test_the_claims_sweep_runs_every_minute() -> None:
     assert (django_settings.TASK_CLAIM_HEARTBEAT_SECONDS, django_settings.TASK_CLAIM_STALE_SECONDS) == (30, 180)
 
 
-def test_it_refuses_a_stale_threshold_of_fewer_than_three_heartbeats(settings) -> None:  # noqa: ANN001
+def test_it_refuses_a_stale_threshold_of_fewer_than_three_heartbeats(settings) -> None:
     from certtrack.checks import task_claim_check
 
     assert task_claim_check(None) == []
@@ -110,7 +110,7 @@ def test_it_refuses_a_stale_threshold_of_fewer_than_three_heartbeats(settings) -
 
 
 @pytest.mark.django_db
-def test_it_claims_a_plant_recompute_while_it_runs_and_releases_it(plant_sy, monkeypatch) -> None:  # noqa: ANN001
+def test_it_claims_a_plant_recompute_while_it_runs_and_releases_it(plant_sy, monkeypatch) -> None:
     seen = []
     monkeypatch.setattr(rollup, "plant_recompute", lambda **kwargs: seen.extend(TaskClaim.objects.values()))
 
@@ -130,7 +130,7 @@ def test_it_claims_a_plant_recompute_while_it_runs_and_releases_it(plant_sy, mon
 
 
 @pytest.mark.django_db
-def test_it_releases_the_claim_when_the_task_fails(plant_sy, monkeypatch) -> None:  # noqa: ANN001
+def test_it_releases_the_claim_when_the_task_fails(plant_sy, monkeypatch) -> None:
     def fail(**kwargs: object) -> None:
         raise ValueError("a bug")
 
@@ -141,7 +141,7 @@ def test_it_releases_the_claim_when_the_task_fails(plant_sy, monkeypatch) -> Non
 
 
 @pytest.mark.django_db
-def test_it_claims_nothing_for_eager_or_direct_calls(plant_sy, monkeypatch) -> None:  # noqa: ANN001
+def test_it_claims_nothing_for_eager_or_direct_calls(plant_sy, monkeypatch) -> None:
     seen = []
     monkeypatch.setattr(rollup, "plant_recompute", lambda **kwargs: seen.append(TaskClaim.objects.count()))
     readiness_recompute_plant.apply(args=[plant_sy.id])
@@ -150,7 +150,7 @@ def test_it_claims_nothing_for_eager_or_direct_calls(plant_sy, monkeypatch) -> N
 
 
 @pytest.mark.django_db
-def test_a_resent_message_takes_over_its_claim_and_keeps_the_resume_count(plant_sy, monkeypatch, sent) -> None:  # noqa: ANN001
+def test_a_resent_message_takes_over_its_claim_and_keeps_the_resume_count(plant_sy, monkeypatch, sent) -> None:
     _claim(args=[plant_sy.id], resumes=1)
     assert claims.claims_sweep() == 1
     ((_name, _args, new_id, headers),) = sent
@@ -173,7 +173,7 @@ def test_a_resent_message_takes_over_its_claim_and_keeps_the_resume_count(plant_
 
 
 @pytest.mark.django_db
-def test_it_resends_a_claim_whose_heartbeat_stopped_once(sent, settings, caplog) -> None:  # noqa: ANN001
+def test_it_resends_a_claim_whose_heartbeat_stopped_once(sent, settings, caplog) -> None:
     settings.TASK_CLAIM_STALE_SECONDS = 180
     stale = _claim(age_seconds=181)
     _claim(task_id="alive", args=[8], age_seconds=30)
@@ -193,7 +193,7 @@ def test_it_resends_a_claim_whose_heartbeat_stopped_once(sent, settings, caplog)
 
 
 @pytest.mark.django_db
-def test_two_sweeps_never_both_send_a_claim(sent) -> None:  # noqa: ANN001
+def test_two_sweeps_never_both_send_a_claim(sent) -> None:
     _claim()
     now = timezone.now()
     seen_by_first = claims.claims_due(now=now)
@@ -205,7 +205,7 @@ def test_two_sweeps_never_both_send_a_claim(sent) -> None:  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_it_gives_up_on_work_that_killed_its_worker_again_and_again(sent, caplog) -> None:  # noqa: ANN001
+def test_it_gives_up_on_work_that_killed_its_worker_again_and_again(sent, caplog) -> None:
     _claim(resumes=claims.MAX_RESUMES)
     caplog.set_level(logging.ERROR, logger="certtrack.claims")
     assert claims.claims_sweep() == 0
@@ -219,7 +219,7 @@ def test_it_gives_up_on_work_that_killed_its_worker_again_and_again(sent, caplog
 
 
 @pytest.mark.django_db
-def test_it_forgets_a_resent_message_no_worker_started_within_a_day(sent) -> None:  # noqa: ANN001
+def test_it_forgets_a_resent_message_no_worker_started_within_a_day(sent) -> None:
     _claim(state=ClaimState.SENT, worker="", age_seconds=25 * 3600)
     _claim(state=ClaimState.SENT, worker="", age_seconds=600)
     assert claims.claims_sweep() == 0
@@ -227,7 +227,7 @@ def test_it_forgets_a_resent_message_no_worker_started_within_a_day(sent) -> Non
 
 
 @pytest.mark.django_db
-def test_an_unsent_task_that_is_not_idempotent_is_sent_at_most_once(sent) -> None:  # noqa: ANN001
+def test_an_unsent_task_that_is_not_idempotent_is_sent_at_most_once(sent) -> None:
     _claim(
         task_name="certtrack.tasks.spreadsheet_import_commit",
         state=ClaimState.UNSENT,
@@ -243,7 +243,7 @@ def test_an_unsent_task_that_is_not_idempotent_is_sent_at_most_once(sent) -> Non
 
 
 @pytest.mark.django_db
-def test_a_send_that_fails_in_the_sweep_is_kept_for_the_next_one(monkeypatch) -> None:  # noqa: ANN001
+def test_a_send_that_fails_in_the_sweep_is_kept_for_the_next_one(monkeypatch) -> None:
     def broker_down(claim: TaskClaim, task_id: str) -> None:
         raise ConnectionError("broker down")
 
@@ -312,7 +312,7 @@ class _Worker:
 
 
 @pytest.fixture
-def worker(plant_sy, monkeypatch: pytest.MonkeyPatch) -> _Worker:  # noqa: ANN001
+def worker(plant_sy, monkeypatch: pytest.MonkeyPatch) -> _Worker:
     return _Worker(monkeypatch, plant_sy.id)
 
 

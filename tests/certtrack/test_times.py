@@ -21,7 +21,7 @@ from tests import factories
 MOMENT = dt.datetime(2026, 12, 1, 1, 15, 3, tzinfo=dt.UTC)  # 09:15 in Shenyang, 02:15 in Debrecen
 
 
-def test_it_formats_a_moment_in_a_named_zone(plant_sy, plant_de) -> None:  # noqa: ANN001
+def test_it_formats_a_moment_in_a_named_zone(plant_sy, plant_de) -> None:
     assert local_time(MOMENT, plant_sy) == "2026-12-01 09:15 (Asia/Shanghai)"
     assert local_time(MOMENT, plant_de) == "2026-12-01 02:15 (Europe/Budapest)"
     assert local_time(MOMENT, "Asia/Shanghai", named=False, seconds=True) == "2026-12-01 09:15:03"
@@ -30,7 +30,7 @@ def test_it_formats_a_moment_in_a_named_zone(plant_sy, plant_de) -> None:  # noq
     assert zone_of("Not/AZone").key == "UTC"
 
 
-def test_it_takes_the_viewers_zone_from_their_plants(trainer, admin_user, plant_de, settings) -> None:  # noqa: ANN001
+def test_it_takes_the_viewers_zone_from_their_plants(trainer, admin_user, plant_de, settings) -> None:
     settings.TIME_ZONE = "UTC"
     assert viewer_zone(trainer).key == "Asia/Shanghai"  # every role at SY
     assert viewer_zone(admin_user).key == "UTC"  # company-wide, no plant
@@ -41,20 +41,20 @@ def test_it_takes_the_viewers_zone_from_their_plants(trainer, admin_user, plant_
 
 
 @pytest.fixture
-def event(plant_sy):  # noqa: ANN001, ANN201
+def event(plant_sy):
     employee = factories.EmployeeFactory(employee_no="SY001", plant=plant_sy)
     return AuditEvent.objects.create(
         occurred_at=MOMENT, action=AuditAction.ASSESSMENT_RECORDED, plant=plant_sy, employee=employee, summary="x"
     )
 
 
-def _audit_row(client) -> tuple[str, str]:  # noqa: ANN001
-    page = client.get(reverse("audit-log")).content.decode()
+def _audit_row(client) -> tuple[str, str]:
+    page = client.get(reverse("assessments:audit-log")).content.decode()
     header = page[page.index('id="audit-log"') :].split("</thead>")[0]
     return header, page
 
 
-def test_it_shows_a_plants_audit_log_in_the_plants_named_zone(client, auditor, event) -> None:  # noqa: ANN001, ARG001
+def test_it_shows_a_plants_audit_log_in_the_plants_named_zone(client, auditor, event) -> None:
     client.force_login(auditor)
     header, page = _audit_row(client)
     assert "(Asia/Shanghai)" in header
@@ -62,23 +62,23 @@ def test_it_shows_a_plants_audit_log_in_the_plants_named_zone(client, auditor, e
     assert "01:15:03" not in page
 
 
-def test_it_shows_an_admins_company_wide_audit_log_in_the_servers_named_zone(client, admin_user, event) -> None:  # noqa: ANN001, ARG001
+def test_it_shows_an_admins_company_wide_audit_log_in_the_servers_named_zone(client, admin_user, event) -> None:
     client.force_login(admin_user)
     header, page = _audit_row(client)
     assert "(UTC)" in header
     assert "2026-12-01 01:15:03" in page
 
 
-def test_it_shows_the_employee_trail_and_history_in_the_plants_named_zone(client, manager, event) -> None:  # noqa: ANN001
+def test_it_shows_the_employee_trail_and_history_in_the_plants_named_zone(client, manager, event) -> None:
     factories.AssessmentFactory(employee=event.employee, recorded_at=MOMENT)
     client.force_login(manager)
-    page = client.get(reverse("employee-detail", args=["SY001"])).content.decode()
+    page = client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode()
     assert page.count("(Asia/Shanghai)") == 2  # the "Recorded" and the audit trail's "When" headers
     assert page.count("2026-12-01 09:15") == 2
     assert "01:15" not in page
 
 
-def _job(plant, requester):  # noqa: ANN001, ANN202
+def _job(plant, requester):
     return SpreadsheetJob.objects.create(
         kind="employees",
         plant=plant,
@@ -90,7 +90,7 @@ def _job(plant, requester):  # noqa: ANN001, ANN202
     )
 
 
-def test_it_shows_a_plants_job_in_the_plants_named_zone(client, hr) -> None:  # noqa: ANN001
+def test_it_shows_a_plants_job_in_the_plants_named_zone(client, hr) -> None:
     job = _job(hr.memberships.get().plant, hr)
     client.force_login(hr)
     page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
@@ -99,21 +99,21 @@ def test_it_shows_a_plants_job_in_the_plants_named_zone(client, hr) -> None:  # 
     assert "(Asia/Shanghai)" in listing and "2026-12-01 09:15" in listing
 
 
-def test_it_shows_a_company_wide_job_in_the_viewers_named_zone(client, admin_user) -> None:  # noqa: ANN001
+def test_it_shows_a_company_wide_job_in_the_viewers_named_zone(client, admin_user) -> None:
     job = _job(None, admin_user)
     client.force_login(admin_user)
     page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
     assert "2026-12-01 01:15 (UTC)" in page
 
 
-def test_it_names_the_zone_of_a_roll_ups_as_of_time(client, manager, plant_sy) -> None:  # noqa: ANN001
+def test_it_names_the_zone_of_a_roll_ups_as_of_time(client, manager, plant_sy) -> None:
     ReadinessState.objects.create(plant=plant_sy, on_date=dt.date(2026, 12, 1), computed_at=MOMENT)
     client.force_login(manager)
-    page = client.get(reverse("dashboard_plant", args=["SY"])).content.decode()
+    page = client.get(reverse("readiness:plant", args=["SY"])).content.decode()
     assert "Figures for 2026-12-01, as of 2026-12-01 09:15 (Asia/Shanghai)" in page
 
 
-def test_it_filters_the_audit_log_by_the_days_of_the_zone_it_shows(client, auditor, admin_user, plant_sy) -> None:  # noqa: ANN001
+def test_it_filters_the_audit_log_by_the_days_of_the_zone_it_shows(client, auditor, admin_user, plant_sy) -> None:
     """17:30 UTC on 1 December is 01:30 on 2 December in Shenyang: a day of the log is a day of its zone."""
     AuditEvent.objects.create(
         occurred_at=dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC),
@@ -122,9 +122,9 @@ def test_it_filters_the_audit_log_by_the_days_of_the_zone_it_shows(client, audit
         summary="late",
     )
 
-    def listed(user, day: str) -> list[str]:  # noqa: ANN001
+    def listed(user, day: str) -> list[str]:
         client.force_login(user)
-        response = client.get(reverse("audit-log"), {"date_from": day, "date_to": day})
+        response = client.get(reverse("assessments:audit-log"), {"date_from": day, "date_to": day})
         return [event.summary for event in response.context["page"]]
 
     assert listed(auditor, "2026-12-02") == ["late"]  # Asia/Shanghai

@@ -133,7 +133,7 @@ def test_the_compiled_catalog_says_what_the_po_says() -> None:
     assert stale == [], "run `make messages` (compilemessages) and commit locale/"
 
 
-def test_a_page_renders_in_chinese(client, trainer) -> None:  # noqa: ANN001
+def test_a_page_renders_in_chinese(client, trainer) -> None:
     client.force_login(trainer)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     html = client.get("/accounts/profile/").content.decode()

@@ -65,7 +65,7 @@ def test_loading_twice_changes_nothing() -> None:
     assert dict(Course.objects.values_list("code", "updated_at")) == updated_at
 
 
-def test_a_changed_validity_in_the_file_updates_the_course(tmp_path) -> None:  # noqa: ANN001
+def test_a_changed_validity_in_the_file_updates_the_course(tmp_path) -> None:
     from courses.services import CATALOG_PATH
 
     catalog_load()

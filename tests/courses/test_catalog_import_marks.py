@@ -42,7 +42,7 @@ NEW_AT_S2 = ["NEW-1", "station", "SY", "", "L1", "S2"]
 
 
 @pytest.fixture
-def org(plant_sy, plant_de):  # noqa: ANN001, ANN201
+def org(plant_sy, plant_de):
     """Plant SY with line L1 (stations S1, S2) and L2; plant DE with line D1; roles OP and TL."""
     l1 = factories.ProductionLineFactory(plant=plant_sy, code="L1")
     return {
@@ -59,7 +59,7 @@ def org(plant_sy, plant_de):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def plant(org):  # noqa: ANN001, ANN201
+def plant(org):
     """SY/L1: six operators at S1, three at S2 (nine on the line, all qualified for S2 while it requires
     nothing), a leaver at S2, a team leader on L2 and one at DE."""
     line, s1, s2 = org["L1"], org["S1"], org["S2"]
@@ -99,7 +99,7 @@ def _course_row(course: Course, **changes: object) -> list:
     return [values[header] for header in COURSE_HEADERS]
 
 
-def _import(tmp_path: Path, admin_user, *, courses: list[list], requirements: list[list] = ()) -> None:  # noqa: ANN001
+def _import(tmp_path: Path, admin_user, *, courses: list[list], requirements: list[list] = ()) -> None:
     sheets = {"Courses": [COURSE_HEADERS, *courses]}
     if requirements:
         sheets["Requirements"] = [REQ_HEADERS, *requirements]
@@ -108,7 +108,7 @@ def _import(tmp_path: Path, admin_user, *, courses: list[list], requirements: li
     assert preview.committed, preview.as_text()
 
 
-def _admin_course_change(client, course: Course, **changes: object) -> None:  # noqa: ANN001
+def _admin_course_change(client, course: Course, **changes: object) -> None:
     data = {
         "code": course.code,
         "title": course.title,
@@ -142,7 +142,7 @@ def _take_marks() -> set[tuple]:
     return marks
 
 
-def test_a_new_station_requirement_marks_the_same_people_either_way(tmp_path, plant, admin_user, client) -> None:  # noqa: ANN001
+def test_a_new_station_requirement_marks_the_same_people_either_way(tmp_path, plant, admin_user, client) -> None:
     course = _course()
     client.force_login(admin_user)
     ReadinessMark.objects.all().delete()
@@ -166,7 +166,7 @@ def test_a_new_station_requirement_marks_the_same_people_either_way(tmp_path, pl
     assert through_import == through_admin
 
 
-def test_a_deactivated_course_marks_the_same_people_either_way(tmp_path, plant, admin_user, client) -> None:  # noqa: ANN001
+def test_a_deactivated_course_marks_the_same_people_either_way(tmp_path, plant, admin_user, client) -> None:
     course = _course()
     factories.RequirementFactory(course=course, scope="station", station=plant["S1"])
     factories.RequirementFactory(course=course, scope="role", role=plant["TL"], plant=None)
@@ -189,7 +189,7 @@ def test_a_deactivated_course_marks_the_same_people_either_way(tmp_path, plant, 
     assert through_import == through_admin
 
 
-def test_a_changed_validity_marks_the_same_people_either_way(tmp_path, plant, admin_user, client, trainer) -> None:  # noqa: ANN001
+def test_a_changed_validity_marks_the_same_people_either_way(tmp_path, plant, admin_user, client, trainer) -> None:
     course = _course()
     factories.RequirementFactory(course=course, scope="station", station=plant["S2"])
     holder = Employee.objects.get(employee_no="A0").id
@@ -211,7 +211,7 @@ def test_a_changed_validity_marks_the_same_people_either_way(tmp_path, plant, ad
     assert Assessment.objects.count() == 1
 
 
-def test_after_the_import_the_station_counts_nobody_for_a_course_nobody_holds(tmp_path, plant, admin_user) -> None:  # noqa: ANN001
+def test_after_the_import_the_station_counts_nobody_for_a_course_nobody_holds(tmp_path, plant, admin_user) -> None:
     today = plant["SY"].local_today()
     rollup.plant_recompute(plant_id=plant["SY"].id, on_date=today)
     assert StationCoverage.objects.get(station=plant["S2"]).qualified == 9
@@ -253,7 +253,7 @@ active = {"true" if active else "false"}
     return path
 
 
-def test_the_catalog_file_marks_the_same_people_as_the_admin(tmp_path, plant, admin_user, client) -> None:  # noqa: ANN001
+def test_the_catalog_file_marks_the_same_people_as_the_admin(tmp_path, plant, admin_user, client) -> None:
     catalog_load(path=_catalog_file(tmp_path, active=True, role_courses=[]))
     course = Course.objects.get(code="NEW-1")
     factories.RequirementFactory(course=course, scope="station", station=plant["S1"])

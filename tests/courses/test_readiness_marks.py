@@ -15,7 +15,7 @@ from tests import factories
 
 
 @pytest.fixture
-def line_setup(plant_sy):  # noqa: ANN001, ANN201
+def line_setup(plant_sy):
     line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
     other_line = factories.ProductionLineFactory(plant=plant_sy, code="L2")
     s1 = factories.StationFactory(line=line, code="S1")
@@ -31,7 +31,7 @@ def _marked() -> set[int]:
     return set(ReadinessMark.objects.values_list("employee_id", flat=True))
 
 
-def test_it_marks_the_whole_line_for_a_station_requirement(line_setup) -> None:  # noqa: ANN001
+def test_it_marks_the_whole_line_for_a_station_requirement(line_setup) -> None:
     course = factories.CourseFactory(code="BAT-1")
     assert _marked() == set()
 
@@ -45,7 +45,7 @@ def test_it_marks_the_whole_line_for_a_station_requirement(line_setup) -> None: 
     assert not Requirement.objects.exists()
 
 
-def test_it_marks_plant_and_role_requirements(line_setup, plant_sy, plant_de) -> None:  # noqa: ANN001
+def test_it_marks_plant_and_role_requirements(line_setup, plant_sy, plant_de) -> None:
     course = factories.CourseFactory(code="HV-1")
     outsider = factories.EmployeeFactory(plant=plant_de)
 
@@ -57,7 +57,7 @@ def test_it_marks_plant_and_role_requirements(line_setup, plant_sy, plant_de) ->
     assert _marked() == {outsider.id}
 
 
-def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) -> None:  # noqa: ANN001
+def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) -> None:
     course = factories.CourseFactory(code="HV-2", needs_theory=False, needs_practical=True, validity_months=None)
     Requirement.objects.create(course=course, scope="plant", plant=plant_sy)
     employee = line_setup["at_s1"]
@@ -76,7 +76,7 @@ def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) 
     assert LineSnapshot.objects.get(line=line_setup["line"]).qualified == 0  # expired 2026-01-10
 
 
-def test_it_marks_through_the_admin(line_setup, admin_user, client) -> None:  # noqa: ANN001
+def test_it_marks_through_the_admin(line_setup, admin_user, client) -> None:
     course = factories.CourseFactory(code="BAT-9")
     client.force_login(admin_user)
 

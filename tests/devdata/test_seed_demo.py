@@ -47,7 +47,7 @@ def _row_counts() -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker) -> Iterator[Seeded]:  # noqa: ANN001
+def seeded(django_db_setup, django_db_blocker) -> Iterator[Seeded]:
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER), transaction.atomic():
         first, second = StringIO(), StringIO()
         call_command("seed_demo", password=PASSWORD, stdout=first)
@@ -58,19 +58,19 @@ def seeded(django_db_setup, django_db_blocker) -> Iterator[Seeded]:  # noqa: ANN
 
 
 @pytest.fixture
-def sy(seeded: Seeded, db) -> Plant:  # noqa: ANN001, ARG001
+def sy(seeded: Seeded, db) -> Plant:
     return Plant.objects.get(code="SY")
 
 
 @pytest.fixture
-def de(seeded: Seeded, db) -> Plant:  # noqa: ANN001, ARG001
+def de(seeded: Seeded, db) -> Plant:
     return Plant.objects.get(code="DE")
 
 
 # --- Organisation and roster ------------------------------------------------------------
 
 
-def test_it_loads_the_catalog_first_when_it_is_empty(seeded: Seeded, db) -> None:  # noqa: ANN001, ARG001
+def test_it_loads_the_catalog_first_when_it_is_empty(seeded: Seeded, db) -> None:
     assert "course catalog loaded" in seeded.first_output
     assert "course catalog loaded" not in seeded.second_output
     assert Course.objects.filter(is_active=True).count() >= 150
@@ -219,7 +219,7 @@ def test_it_never_dates_a_result_in_the_future_or_before_the_hire_date(sy: Plant
     assert not Assessment.objects.exclude(source="seed").exists()
 
 
-def test_it_numbers_attempts_like_the_recording_service(seeded: Seeded, db) -> None:  # noqa: ANN001, ARG001
+def test_it_numbers_attempts_like_the_recording_service(seeded: Seeded, db) -> None:
     counts: dict[tuple[int, int, str], int] = defaultdict(int)
     rows = Assessment.objects.order_by("assessed_on", "id").values_list(
         "employee_id", "course_id", "kind", "attempt", "voided_at"
@@ -234,7 +234,7 @@ def test_it_numbers_attempts_like_the_recording_service(seeded: Seeded, db) -> N
     assert max(counts.values()) >= 3  # retakes and renewals
 
 
-def test_it_assessed_a_course_only_while_its_prerequisites_were_valid(seeded: Seeded, db) -> None:  # noqa: ANN001, ARG001
+def test_it_assessed_a_course_only_while_its_prerequisites_were_valid(seeded: Seeded, db) -> None:
     """DOMAIN.md: an assessment of C on D needs a valid certification of every prerequisite of C on D."""
     courses = {c.id: c for c in Course.objects.all()}
     prerequisites: dict[int, list[int]] = defaultdict(list)
@@ -269,7 +269,7 @@ def test_it_assessed_a_course_only_while_its_prerequisites_were_valid(seeded: Se
     assert checked > 1000
 
 
-def test_it_keeps_certifications_in_step_with_the_assessments(seeded: Seeded, db) -> None:  # noqa: ANN001, ARG001
+def test_it_keeps_certifications_in_step_with_the_assessments(seeded: Seeded, db) -> None:
     pairs = set(Assessment.objects.filter(voided_at__isnull=True).values_list("employee_id", "course_id").distinct())
     certifications = {(c.employee_id, c.course_id): c for c in Certification.objects.select_related("course")}
     assert pairs <= set(certifications)
@@ -370,14 +370,14 @@ def test_it_holds_recent_training_sessions_and_one_planned_for_tomorrow(sy: Plan
 # --- Interface -----------------------------------------------------------------------------
 
 
-def test_it_refuses_a_password_the_validators_reject(db) -> None:  # noqa: ANN001, ARG001
+def test_it_refuses_a_password_the_validators_reject(db) -> None:
     before = _row_counts()
     with pytest.raises(ValidationError):
         demo_seed(password="short")
     assert _row_counts() == before
 
 
-def test_it_takes_the_password_from_the_environment_else_the_default(monkeypatch) -> None:  # noqa: ANN001
+def test_it_takes_the_password_from_the_environment_else_the_default(monkeypatch) -> None:
     from devdata.demo import services
     from devdata.management.commands import seed_demo
 

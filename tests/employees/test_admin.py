@@ -10,7 +10,7 @@ from employees.models import PlantMembership
 from tests import factories
 
 
-def test_every_model_list_renders_with_search_and_filters(client, admin_user, plant_sy) -> None:  # noqa: ANN001
+def test_every_model_list_renders_with_search_and_filters(client, admin_user, plant_sy) -> None:
     factories.EmployeeFactory(plant=plant_sy, employee_no="SY-9")
     client.force_login(admin_user)
     for model, model_admin in admin.site._registry.items():
@@ -21,7 +21,7 @@ def test_every_model_list_renders_with_search_and_filters(client, admin_user, pl
         assert response.status_code == 200, url
 
 
-def test_it_grants_a_plant_role_from_the_user_page(client, admin_user, plant_sy) -> None:  # noqa: ANN001
+def test_it_grants_a_plant_role_from_the_user_page(client, admin_user, plant_sy) -> None:
     user = factories.UserFactory(username="new-trainer")
     client.force_login(admin_user)
     url = reverse("admin:auth_user_change", args=[user.pk])
@@ -45,7 +45,7 @@ def test_it_grants_a_plant_role_from_the_user_page(client, admin_user, plant_sy)
 
 
 @pytest.mark.django_db
-def test_employees_cannot_be_deleted_in_the_admin(client, admin_user) -> None:  # noqa: ANN001
+def test_employees_cannot_be_deleted_in_the_admin(client, admin_user) -> None:
     from employees.admin import EmployeeAdmin
     from employees.models import Employee
 

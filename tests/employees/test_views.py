@@ -17,8 +17,8 @@ from tests.assessments.helpers import certify, result
 pytestmark = pytest.mark.django_db
 
 
-def _page(employee) -> str:  # noqa: ANN001
-    return reverse("employee-detail", args=[employee.employee_no])
+def _page(employee) -> str:
+    return reverse("assessments:employee-detail", args=[employee.employee_no])
 
 
 # --- List -----------------------------------------------------------------------------------
@@ -27,7 +27,7 @@ def _page(employee) -> str:  # noqa: ANN001
 def test_it_lists_searches_and_filters_employees(client, hr, team, line_sy, plant_sy) -> None:
     factories.EmployeeFactory(employee_no="SY900", name="Wang Lei", plant=plant_sy, status="left")
     client.force_login(hr)
-    url = reverse("employee-list")
+    url = reverse("assessments:employee-list")
 
     assert client.get(url).context["page"].paginator.count == 11
     assert [e.employee_no for e, _q in client.get(url, {"q": "wang"}).context["rows"]] == ["SY900"]
@@ -40,21 +40,21 @@ def test_it_paginates_in_a_constant_number_of_queries(client, hr, plant_sy, djan
     factories.EmployeeFactory.create_batch(5, plant=plant_sy)
     client.force_login(hr)
     with django_assert_max_num_queries(20) as few:
-        client.get(reverse("employee-list"))
+        client.get(reverse("assessments:employee-list"))
     factories.EmployeeFactory.create_batch(60, plant=plant_sy)
 
     with django_assert_max_num_queries(len(few)):
-        response = client.get(reverse("employee-list"))
+        response = client.get(reverse("assessments:employee-list"))
 
     assert len(response.context["rows"]) == 50
     assert response.context["page"].paginator.num_pages == 2
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_lists_only_the_users_plants(request, client, team, employee_de, persona) -> None:  # noqa: ANN001
+def test_it_lists_only_the_users_plants(request, client, team, employee_de, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
-    rows = client.get(reverse("employee-list")).context["rows"]
+    rows = client.get(reverse("assessments:employee-list")).context["rows"]
 
     assert [e.employee_no for e, _q in rows] == ["DE001"]
 
@@ -63,7 +63,7 @@ def test_it_lists_only_the_users_plants(request, client, team, employee_de, pers
 
 
 @pytest.fixture
-def history(team, hv_course, plant_sy, trainer, today):  # noqa: ANN001, ANN201
+def history(team, hv_course, plant_sy, trainer, today):
     """SY001: HV-001 valid; EHS-020 in progress (2 attempts); a voided entry; BAT-PACK-001 not required."""
     employee = team[0]
     certify(employee, hv_course, today, trainer)
@@ -128,14 +128,14 @@ def test_it_shows_the_employee_page_in_a_constant_number_of_queries(
 
 
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de", "hr_de"])
-def test_it_answers_404_for_an_employee_of_another_plant(request, client, history, persona) -> None:  # noqa: ANN001
+def test_it_answers_404_for_an_employee_of_another_plant(request, client, history, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(_page(history)).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["trainer", "manager", "hr", "auditor", "admin_user"])
-def test_it_shows_the_page_to_every_role_of_the_plant(request, client, history, persona) -> None:  # noqa: ANN001
+def test_it_shows_the_page_to_every_role_of_the_plant(request, client, history, persona) -> None:
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(_page(history)).status_code == 200
@@ -155,9 +155,9 @@ def test_it_offers_void_and_revoke_by_role(client, history, trainer, manager, hr
 # --- Single result -------------------------------------------------------------------------
 
 
-def _single(employee, course, **data) -> tuple[str, dict]:  # noqa: ANN001
+def _single(employee, course, **data) -> tuple[str, dict]:
     payload = {"course": course.pk, "form_key": str(uuid.uuid4()), "practical": "", "score": ""} | data
-    return reverse("result-create", args=[employee.employee_no]), payload
+    return reverse("assessments:result-create", args=[employee.employee_no]), payload
 
 
 def test_it_records_a_single_result(client, trainer, team, hv_course, today) -> None:
@@ -204,7 +204,7 @@ def test_it_voids_with_a_reason_and_refuses_without(client, trainer, team, hv_co
         row=result(team[0], hv_course, "theory", today, trainer, score=90), recorded_by=trainer
     )
     client.force_login(trainer)
-    url = reverse("assessment-void", args=[assessment.pk])
+    url = reverse("assessments:assessment-void", args=[assessment.pk])
 
     assert client.get(url).status_code == 405
     refused = client.post(url, {"reason": ""}, follow=True)
@@ -223,7 +223,7 @@ def test_it_refuses_a_trainer_voiding_an_old_entry(client, trainer, team, hv_cou
     )
     client.force_login(trainer)
 
-    response = client.post(reverse("assessment-void", args=[old.pk]), {"reason": "late"}, follow=True)
+    response = client.post(reverse("assessments:assessment-void", args=[old.pk]), {"reason": "late"}, follow=True)
 
     assert "You may void only your own entries, within 7 days" in response.content.decode()
     old.refresh_from_db()
@@ -233,14 +233,14 @@ def test_it_refuses_a_trainer_voiding_an_old_entry(client, trainer, team, hv_cou
 @pytest.mark.parametrize("persona", ["trainer_de", "manager_de"])
 def test_it_answers_404_to_voids_and_revocations_of_another_plant(
     request, client, trainer, team, hv_course, today, persona
-) -> None:  # noqa: ANN001
+) -> None:
     certify(team[0], hv_course, today, trainer)
     assessment = Assessment.objects.filter(employee=team[0]).first()
     certification = Certification.objects.get(employee=team[0])
     client.force_login(request.getfixturevalue(persona))
 
-    void = client.post(reverse("assessment-void", args=[assessment.pk]), {"reason": "x"})
-    revoke = client.post(reverse("certification-revoke", args=[certification.pk]), {"reason": "x"})
+    void = client.post(reverse("assessments:assessment-void", args=[assessment.pk]), {"reason": "x"})
+    revoke = client.post(reverse("assessments:certification-revoke", args=[certification.pk]), {"reason": "x"})
 
     assert (void.status_code, revoke.status_code) == (404, 404)
     assessment.refresh_from_db()
@@ -251,7 +251,7 @@ def test_it_answers_404_to_voids_and_revocations_of_another_plant(
 def test_it_lets_a_manager_revoke_and_refuses_a_trainer(client, trainer, manager, team, hv_course, today) -> None:
     certify(team[0], hv_course, today, trainer)
     certification = Certification.objects.get(employee=team[0])
-    url = reverse("certification-revoke", args=[certification.pk])
+    url = reverse("assessments:certification-revoke", args=[certification.pk])
 
     client.force_login(trainer)
     refused = client.post(url, {"reason": "incident"}, follow=True)

@@ -8,7 +8,7 @@ from tests import factories
 
 
 @pytest.fixture
-def org(plant_sy, plant_de):  # noqa: ANN001, ANN201
+def org(plant_sy, plant_de):
     """Plant SY with line L1 (stations S1, S2) and L2; plant DE with line D1; roles OP and TL."""
     l1 = factories.ProductionLineFactory(plant=plant_sy, code="L1", name="Module line 1")
     l2 = factories.ProductionLineFactory(plant=plant_sy, code="L2", name="Pack line 2")

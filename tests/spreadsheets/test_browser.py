@@ -15,7 +15,7 @@ from tests.spreadsheets.helpers import EMPLOYEE_HEADERS, make_xlsx
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 
 
-def test_hr_uploads_a_file_and_sees_every_error_before_anything_is_written(live_server, org, hr, tmp_path) -> None:  # noqa: ANN001
+def test_hr_uploads_a_file_and_sees_every_error_before_anything_is_written(live_server, org, hr, tmp_path) -> None:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 

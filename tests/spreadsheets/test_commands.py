@@ -23,7 +23,7 @@ def _call(*args: object) -> str:
     return out.getvalue()
 
 
-def test_import_employees_dry_run_then_for_real(tmp_path, org) -> None:  # noqa: ANN001
+def test_import_employees_dry_run_then_for_real(tmp_path, org) -> None:
     path = make_xlsx(
         tmp_path / "s.xlsx", {"Employees": [EMPLOYEE_HEADERS, ["E1", "Ann", "SY", "L1", "", "OP", "", HIRE, ""]]}
     )
@@ -37,7 +37,7 @@ def test_import_employees_dry_run_then_for_real(tmp_path, org) -> None:  # noqa:
     assert "0 to create, 0 to update, 1 unchanged" in _call("import_employees", str(path))
 
 
-def test_import_lists_every_bad_row_and_exits_non_zero(tmp_path, org, hr) -> None:  # noqa: ANN001
+def test_import_lists_every_bad_row_and_exits_non_zero(tmp_path, org, hr) -> None:
     path = make_xlsx(
         tmp_path / "s.xlsx",
         {
@@ -58,7 +58,7 @@ def test_import_lists_every_bad_row_and_exits_non_zero(tmp_path, org, hr) -> Non
     assert Employee.objects.count() == 0
 
 
-def test_import_results_needs_a_user(tmp_path, org) -> None:  # noqa: ANN001
+def test_import_results_needs_a_user(tmp_path, org) -> None:
     path = make_xlsx(tmp_path / "r.xlsx", {"Results": [RESULT_HEADERS]})
     out = io.StringIO()
     with pytest.raises(CommandError):
@@ -66,7 +66,7 @@ def test_import_results_needs_a_user(tmp_path, org) -> None:  # noqa: ANN001
     assert "Results are recorded in someone's name: give --user." in out.getvalue()
 
 
-def test_export_roster_command_writes_the_workbook(tmp_path, org) -> None:  # noqa: ANN001
+def test_export_roster_command_writes_the_workbook(tmp_path, org) -> None:
     call_command(
         "import_employees",
         str(

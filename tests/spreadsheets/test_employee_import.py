@@ -14,11 +14,11 @@ from tests.spreadsheets.helpers import EMPLOYEE_HEADERS, make_xlsx
 pytestmark = pytest.mark.django_db
 
 
-def _run(path, user, plant=None, commit=False):  # noqa: ANN001, ANN202
+def _run(path, user, plant=None, commit=False):
     return import_run(kind="employees", path=path, user=user, plant=plant, commit=commit, filename=path.name)
 
 
-def test_it_previews_then_commits_and_a_second_import_changes_nothing(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_it_previews_then_commits_and_a_second_import_changes_nothing(tmp_path, org, hr, hire) -> None:
     kept = factories.EmployeeFactory(employee_no="E9", name="Not in file", plant=org["SY"], role=org["OP"])
     moved = factories.EmployeeFactory(employee_no="E2", name="Bo Li", plant=org["SY"], role=org["OP"], hire_date=hire)
     path = make_xlsx(
@@ -55,7 +55,7 @@ def test_it_previews_then_commits_and_a_second_import_changes_nothing(tmp_path, 
     assert again.counts() == {"created": 0, "updated": 0, "unchanged": 2, "skipped": 0, "errors": 0}
 
 
-def test_it_normalises_cells_full_width_digits_spaces_and_date_formats(tmp_path, org, hr) -> None:  # noqa: ANN001
+def test_it_normalises_cells_full_width_digits_spaces_and_date_formats(tmp_path, org, hr) -> None:
     path = make_xlsx(
         tmp_path / "staff.xlsx",
         {
@@ -82,7 +82,7 @@ def test_it_normalises_cells_full_width_digits_spaces_and_date_formats(tmp_path,
     assert [employees[f"E001{i}"].hire_date for i in range(2, 8)] == [dt.date(2024, 3, d) for d in range(1, 7)]
 
 
-def test_it_reports_every_bad_row_and_writes_nothing(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_it_reports_every_bad_row_and_writes_nothing(tmp_path, org, hr, hire) -> None:
     path = make_xlsx(
         tmp_path / "staff.xlsx",
         {
@@ -123,7 +123,7 @@ def test_it_reports_every_bad_row_and_writes_nothing(tmp_path, org, hr, hire) ->
     assert "'31/02/2024' is not a date" in messages
 
 
-def test_it_reports_unknown_roles_and_statuses(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_it_reports_unknown_roles_and_statuses(tmp_path, org, hr, hire) -> None:
     path = make_xlsx(
         tmp_path / "staff.xlsx",
         {"Employees": [EMPLOYEE_HEADERS, ["E4", "Di", "SY", "", "", "Wizard", "A", hire, "retired"]]},
@@ -137,7 +137,7 @@ def test_it_reports_unknown_roles_and_statuses(tmp_path, org, hr, hire) -> None:
     ]
 
 
-def test_it_refuses_another_plants_employee_and_hides_nothing_it_should_not(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_it_refuses_another_plants_employee_and_hides_nothing_it_should_not(tmp_path, org, hr, hire) -> None:
     factories.EmployeeFactory(employee_no="DE1", name="Eva", plant=org["DE"], role=org["OP"])
     path = make_xlsx(
         tmp_path / "staff.xlsx",
@@ -153,13 +153,13 @@ def test_it_refuses_another_plants_employee_and_hides_nothing_it_should_not(tmp_
     assert Employee.objects.get(employee_no="DE1").plant == org["DE"]
 
 
-def test_the_import_reads_in_read_only_mode_with_formulas_visible(tmp_path, org, hr, hire, monkeypatch) -> None:  # noqa: ANN001
+def test_the_import_reads_in_read_only_mode_with_formulas_visible(tmp_path, org, hr, hire, monkeypatch) -> None:
     import openpyxl
 
     calls = []
     real = openpyxl.load_workbook
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         calls.append((kwargs.get("read_only"), kwargs.get("data_only")))
         return real(*args, **kwargs)
 
@@ -171,7 +171,7 @@ def test_the_import_reads_in_read_only_mode_with_formulas_visible(tmp_path, org,
     assert calls == [(True, False)]
 
 
-def test_it_audits_each_employee_as_created_or_updated(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_it_audits_each_employee_as_created_or_updated(tmp_path, org, hr, hire) -> None:
     from assessments.models import AuditEvent
 
     factories.EmployeeFactory(employee_no="E2", name="Bo Li", plant=org["SY"], role=org["OP"], hire_date=hire)

@@ -25,7 +25,7 @@ from tests.spreadsheets.test_other_imports import COURSE_HEADERS, REQ_HEADERS
 pytestmark = pytest.mark.django_db
 
 
-def _run(kind, path, user, plant=None, commit=False):  # noqa: ANN001, ANN202
+def _run(kind, path, user, plant=None, commit=False):
     return import_run(kind=kind, path=path, user=user, plant=plant, commit=commit, filename=path.name)
 
 
@@ -33,14 +33,14 @@ def _where(preview: Preview) -> list[tuple[str, int, str]]:
     return [(e.sheet, e.row, e.column) for e in preview.errors]
 
 
-def _book(response) -> openpyxl.Workbook:  # noqa: ANN001
+def _book(response) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 # --- Every bad cell, in order ---------------------------------------------------------------------
 
 
-def test_it_reports_every_bad_cell_of_every_row_of_every_sheet_in_reading_order(tmp_path, org, admin_user) -> None:  # noqa: ANN001
+def test_it_reports_every_bad_cell_of_every_row_of_every_sheet_in_reading_order(tmp_path, org, admin_user) -> None:
     factories.ProcessAreaFactory(code="HV")
     blank = [""] * len(COURSE_HEADERS)
 
@@ -98,7 +98,7 @@ def test_it_reports_every_bad_cell_of_every_row_of_every_sheet_in_reading_order(
     assert messages[9] == "Courses row 3 [process_area]: Unknown process area ZZ."
 
 
-def test_every_bad_cell_of_a_row_is_reported_beside_its_lookups(tmp_path, org, hr, hire) -> None:  # noqa: ANN001
+def test_every_bad_cell_of_a_row_is_reported_beside_its_lookups(tmp_path, org, hr, hire) -> None:
     path = make_xlsx(
         tmp_path / "staff.xlsx",
         {
@@ -124,7 +124,7 @@ def test_every_bad_cell_of_a_row_is_reported_beside_its_lookups(tmp_path, org, h
 
 
 @pytest.fixture
-def results_rules(org, trainer):  # noqa: ANN001, ANN201
+def results_rules(org, trainer):
     hv = factories.CourseFactory(code="HV-001", needs_theory=True, needs_practical=True, pass_mark=80)
     factories.TrainerAuthorisationFactory(user=trainer, course=hv, plant=org["SY"])
     factories.UserFactory(username="stranger")
@@ -132,7 +132,7 @@ def results_rules(org, trainer):  # noqa: ANN001, ANN201
     return hv
 
 
-def test_each_result_error_names_its_column(tmp_path, org, trainer, results_rules) -> None:  # noqa: ANN001
+def test_each_result_error_names_its_column(tmp_path, org, trainer, results_rules) -> None:
     path = make_xlsx(
         tmp_path / "results.xlsx",
         {
@@ -164,12 +164,12 @@ def test_each_result_error_names_its_column(tmp_path, org, trainer, results_rule
 # --- The error workbook ---------------------------------------------------------------------------
 
 
-def _upload_errors(client, user, tmp_path, rows, language="en"):  # noqa: ANN001, ANN202
+def _upload_errors(client, user, tmp_path, rows, language="en"):
     path = make_xlsx(tmp_path / "results.xlsx", {"Results": [RESULT_HEADERS, *rows]})
     client.force_login(user)
     client.cookies["django_language"] = language
     client.post(
-        reverse("hr:import_upload", args=["results"]),
+        reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
     )
     return SpreadsheetJob.objects.get()
@@ -177,7 +177,7 @@ def _upload_errors(client, user, tmp_path, rows, language="en"):  # noqa: ANN001
 
 def test_the_error_list_downloads_as_a_workbook_in_the_readers_language(
     client, tmp_path, org, trainer, admin_user, results_rules
-) -> None:  # noqa: ANN001
+) -> None:
     job = _upload_errors(
         client,
         trainer,
@@ -219,7 +219,7 @@ def test_the_error_list_downloads_as_a_workbook_in_the_readers_language(
     assert client.get(url).status_code == 404  # another user's job
 
 
-def test_a_job_without_errors_has_no_error_workbook(client, tmp_path, org, trainer, results_rules) -> None:  # noqa: ANN001
+def test_a_job_without_errors_has_no_error_workbook(client, tmp_path, org, trainer, results_rules) -> None:
     job = _upload_errors(client, trainer, tmp_path, [["E1", "HV-001", "theory", "2026-01-10", 90, None, "", ""]])
     assert job.counts["errors"] == 0
     assert reverse("hr:job-errors", args=[job.pk]) not in client.get(reverse("hr:job", args=[job.pk])).content.decode()
@@ -231,7 +231,7 @@ def test_a_job_without_errors_has_no_error_workbook(client, tmp_path, org, train
 
 def test_a_stored_preview_shows_in_the_language_of_whoever_reads_it(
     client, tmp_path, org, trainer, results_rules
-) -> None:  # noqa: ANN001
+) -> None:
     job = _upload_errors(
         client,
         trainer,
@@ -264,7 +264,7 @@ def test_a_parameter_that_is_itself_translated_follows_the_reader() -> None:
         assert str(from_data(data)) == "课程 HV-001 不需要理论考试。"
 
 
-def test_jobs_stored_before_codes_were_kept_still_show(client, trainer, org) -> None:  # noqa: ANN001
+def test_jobs_stored_before_codes_were_kept_still_show(client, trainer, org) -> None:
     from django.utils import timezone
 
     job = SpreadsheetJob.objects.create(
@@ -292,7 +292,7 @@ def test_jobs_stored_before_codes_were_kept_still_show(client, trainer, org) -> 
     assert "Results: column(s) Extra are not used and were ignored." in page
 
 
-def test_a_failed_jobs_message_shows_in_the_readers_language(client, trainer, org) -> None:  # noqa: ANN001
+def test_a_failed_jobs_message_shows_in_the_readers_language(client, trainer, org) -> None:
     from django.utils import timezone
 
     from certtrack.translatable import gettext
@@ -330,9 +330,9 @@ def _drop_downs(book: openpyxl.Workbook, sheet_name: str) -> dict[str, list[str]
     return lists
 
 
-def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, org) -> None:  # noqa: ANN001
+def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, org) -> None:
     client.force_login(hr)
-    book = _book(client.get(reverse("hr:import_template", args=["employees"])))
+    book = _book(client.get(reverse("hr:import-template", args=["employees"])))
 
     assert book.sheetnames == ["Employees", "Employees (example)", "Help", "Lists"]
     assert book["Lists"].sheet_state == "hidden"
@@ -386,7 +386,7 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
         ("organisation", "Organisation", {"plant": ["DE", "SY"], "process_area": ["HV"]}),
     ],
 )
-def test_every_template_offers_its_closed_lists(tmp_path, org, admin_user, kind, sheet, expected) -> None:  # noqa: ANN001
+def test_every_template_offers_its_closed_lists(tmp_path, org, admin_user, kind, sheet, expected) -> None:
     factories.ProcessAreaFactory(code="HV")
     path = tmp_path / "template.xlsx"
     template_write(importer_for(kind), path, user=admin_user)
@@ -394,7 +394,7 @@ def test_every_template_offers_its_closed_lists(tmp_path, org, admin_user, kind,
 
 
 @pytest.mark.parametrize("kind", ["employees", "results", "organisation", "catalog"])
-def test_importing_the_untouched_template_imports_nothing_and_says_why(tmp_path, org, admin_user, kind) -> None:  # noqa: ANN001
+def test_importing_the_untouched_template_imports_nothing_and_says_why(tmp_path, org, admin_user, kind) -> None:
     factories.ProcessAreaFactory(code="HV")
     path = tmp_path / f"{kind}.xlsx"
     template_write(importer_for(kind), path, user=admin_user)
@@ -412,7 +412,7 @@ def test_importing_the_untouched_template_imports_nothing_and_says_why(tmp_path,
     assert Employee.objects.count() == employees_before
 
 
-def test_the_example_row_copied_onto_the_sheet_imports(tmp_path, org, hr) -> None:  # noqa: ANN001
+def test_the_example_row_copied_onto_the_sheet_imports(tmp_path, org, hr) -> None:
     """The example's values are the plant's where a row names something (plant, line, station, role) and made
     up where it creates by key (the number): copied as it is, the example row imports a new, made-up person."""
     path = tmp_path / "employees.xlsx"

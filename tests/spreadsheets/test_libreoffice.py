@@ -44,7 +44,7 @@ def _convert(workbook: Path, tmp_path: Path) -> dict[str, list[list[str]]]:
     return sheets
 
 
-def test_libreoffice_reads_the_roster_workbook(tmp_path, plant_data) -> None:  # noqa: ANN001, F811
+def test_libreoffice_reads_the_roster_workbook(tmp_path, plant_data) -> None:  # noqa: F811
     workbook = tmp_path / "roster.xlsx"
     roster_workbook_write(plant=plant_data["SY"], on_date=D, target=workbook)
 
@@ -64,7 +64,7 @@ def test_libreoffice_reads_the_roster_workbook(tmp_path, plant_data) -> None:  #
 
 
 @pytest.mark.parametrize("kind", ["organisation", "employees", "catalog", "results"])
-def test_libreoffice_reads_every_import_template(tmp_path, kind) -> None:  # noqa: ANN001
+def test_libreoffice_reads_every_import_template(tmp_path, kind) -> None:
     importer = importer_for(kind)
     workbook = tmp_path / f"{kind}.xlsx"
     template_write(importer, workbook)

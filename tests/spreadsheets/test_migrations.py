@@ -44,7 +44,7 @@ JOB_FIELDS = (
 )
 
 
-def _migrate(targets: list[tuple[str, str | None]]):  # noqa: ANN202
+def _migrate(targets: list[tuple[str, str | None]]):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
@@ -58,7 +58,7 @@ def _latest() -> list[tuple[str, str]]:
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
-def _row_counts(apps) -> dict[str, int]:  # noqa: ANN001
+def _row_counts(apps) -> dict[str, int]:
     """Rows per table of every model (and many-to-many table) of the project's apps in this state."""
     counts = {}
     for model in apps.get_models(include_auto_created=True):
@@ -67,7 +67,7 @@ def _row_counts(apps) -> dict[str, int]:  # noqa: ANN001
     return counts
 
 
-def _job(apps, app_label: str, pk: int) -> dict[str, object]:  # noqa: ANN001
+def _job(apps, app_label: str, pk: int) -> dict[str, object]:
     job = apps.get_model(app_label, "SpreadsheetJob").objects.get(pk=pk)
     return {name: str(getattr(job, name)) if name == "file" else getattr(job, name) for name in JOB_FIELDS}
 

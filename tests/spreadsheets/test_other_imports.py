@@ -29,14 +29,14 @@ ORG_HEADERS = [
 ]
 
 
-def _run(kind, path, user, plant=None, commit=False):  # noqa: ANN001, ANN202
+def _run(kind, path, user, plant=None, commit=False):
     return import_run(kind=kind, path=path, user=user, plant=plant, commit=commit, filename=path.name)
 
 
 # --- Organisation -------------------------------------------------------------------------------
 
 
-def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, admin_user) -> None:  # noqa: ANN001
+def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, admin_user) -> None:
     factories.ProcessAreaFactory(code="PACK")
     path = make_xlsx(
         tmp_path / "org.xlsx",
@@ -69,7 +69,7 @@ def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, ad
     assert _run("organisation", path, admin_user).counts()["unchanged"] == 3
 
 
-def test_organisation_import_is_for_company_admins_and_checks_consistency(tmp_path, org, admin_user, hr) -> None:  # noqa: ANN001
+def test_organisation_import_is_for_company_admins_and_checks_consistency(tmp_path, org, admin_user, hr) -> None:
     path = make_xlsx(
         tmp_path / "org.xlsx",
         {
@@ -113,7 +113,7 @@ COURSE_HEADERS = [
 REQ_HEADERS = ["course_code", "scope", "plant", "role", "line", "station"]
 
 
-def test_catalog_import_courses_prerequisites_and_requirements(tmp_path, org, admin_user) -> None:  # noqa: ANN001
+def test_catalog_import_courses_prerequisites_and_requirements(tmp_path, org, admin_user) -> None:
     factories.ProcessAreaFactory(code="HV")
     hv1 = factories.CourseFactory(code="HV-001", title="HV 1", process_area__code="HV", validity_months=12)
     path = make_xlsx(
@@ -180,7 +180,7 @@ def test_catalog_import_courses_prerequisites_and_requirements(tmp_path, org, ad
     }
 
 
-def test_catalog_import_refuses_cycles_and_unknown_codes(tmp_path, org, admin_user) -> None:  # noqa: ANN001
+def test_catalog_import_refuses_cycles_and_unknown_codes(tmp_path, org, admin_user) -> None:
     factories.ProcessAreaFactory(code="HV")
     path = make_xlsx(
         tmp_path / "catalog.xlsx",
@@ -212,7 +212,7 @@ def test_catalog_import_refuses_cycles_and_unknown_codes(tmp_path, org, admin_us
 
 
 @pytest.fixture
-def results_setup(org, trainer):  # noqa: ANN001, ANN201
+def results_setup(org, trainer):
     hv = factories.CourseFactory(code="HV-001", needs_theory=True, needs_practical=True, pass_mark=80)
     hv2 = factories.CourseFactory(code="HV-002", needs_theory=False, needs_practical=True, prerequisites=[hv])
     factories.TrainerAuthorisationFactory(user=trainer, course=hv, plant=org["SY"])
@@ -226,7 +226,7 @@ def results_setup(org, trainer):  # noqa: ANN001, ANN201
 
 def test_results_import_records_through_the_trainer_rules_and_skips_duplicates(
     tmp_path, org, trainer, results_setup
-) -> None:  # noqa: ANN001
+) -> None:
     path = make_xlsx(
         tmp_path / "results.xlsx",
         {
@@ -250,7 +250,7 @@ def test_results_import_records_through_the_trainer_rules_and_skips_duplicates(
     assert Assessment.objects.count() == 3  # never doubled
 
 
-def test_results_import_applies_every_rule_row_by_row_and_writes_nothing(tmp_path, org, trainer, results_setup) -> None:  # noqa: ANN001
+def test_results_import_applies_every_rule_row_by_row_and_writes_nothing(tmp_path, org, trainer, results_setup) -> None:
     factories.UserFactory(username="stranger")
     path = make_xlsx(
         tmp_path / "results.xlsx",
@@ -290,7 +290,7 @@ def test_results_import_applies_every_rule_row_by_row_and_writes_nothing(tmp_pat
 
 def test_hr_without_trainer_authorisation_imports_results_signed_by_a_trainer(
     tmp_path, org, hr, trainer, results_setup
-) -> None:  # noqa: ANN001
+) -> None:
     path = make_xlsx(
         tmp_path / "results.xlsx",
         {"Results": [RESULT_HEADERS, ["E1", "HV-001", "theory", "2026-01-10", 85, None, "trainer", ""]]},

@@ -23,20 +23,20 @@ HIRED = dt.date(2025, 1, 1)
 
 
 @pytest.fixture
-def course(org, trainer):  # noqa: ANN001, ANN201
+def course(org, trainer):
     hv = factories.CourseFactory(code="HV-001", needs_theory=True, needs_practical=True, pass_mark=80)
     factories.TrainerAuthorisationFactory(user=trainer, course=hv, plant=org["SY"])
     factories.EmployeeFactory(employee_no="E1", plant=org["SY"], role=org["OP"], hire_date=HIRED)
     return hv
 
 
-def _errors(tmp_path, user, rows, plant=None):  # noqa: ANN001, ANN202
+def _errors(tmp_path, user, rows, plant=None):
     path = make_xlsx(tmp_path / "results.xlsx", {"Results": [RESULT_HEADERS, *rows]})
     preview = import_run(kind="results", path=path, user=user, plant=plant, filename=path.name)
     return [(e.row, e.column, str(e.message)) for e in preview.errors]
 
 
-def test_it_reports_the_date_of_a_row_whose_other_cells_are_bad(tmp_path, org, trainer, course) -> None:  # noqa: ANN001
+def test_it_reports_the_date_of_a_row_whose_other_cells_are_bad(tmp_path, org, trainer, course) -> None:
     future = org["SY"].local_today() + dt.timedelta(days=30)
     before_hire = HIRED - dt.timedelta(days=1)
 
@@ -70,7 +70,7 @@ def test_it_reports_the_date_of_a_row_whose_other_cells_are_bad(tmp_path, org, t
     ]
 
 
-def test_the_future_is_the_plant_local_today_of_the_rows_employee(tmp_path, admin_user) -> None:  # noqa: ANN001
+def test_the_future_is_the_plant_local_today_of_the_rows_employee(tmp_path, admin_user) -> None:
     """Kiritimati (UTC+14) is always a day or two ahead of Pago Pago (UTC-11): its today is in Pago Pago's future."""
     east = factories.PlantFactory(code="KI", time_zone="Pacific/Kiritimati")
     west = factories.PlantFactory(code="PP", time_zone="Pacific/Pago_Pago")
@@ -96,7 +96,7 @@ def test_the_future_is_the_plant_local_today_of_the_rows_employee(tmp_path, admi
     ]
 
 
-def test_a_whole_row_is_still_held_to_the_date_rules_once(tmp_path, org, trainer, course) -> None:  # noqa: ANN001
+def test_a_whole_row_is_still_held_to_the_date_rules_once(tmp_path, org, trainer, course) -> None:
     """A row without bad cells goes through every rule of the services: its date is reported once, not twice."""
     future = org["SY"].local_today() + dt.timedelta(days=1)
 
@@ -105,7 +105,7 @@ def test_a_whole_row_is_still_held_to_the_date_rules_once(tmp_path, org, trainer
     assert errors == [(2, "assessed_on", "The assessment date may not be in the future.")]
 
 
-def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, trainer, course) -> None:  # noqa: ANN001
+def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, trainer, course) -> None:
     """The preview's row label names the kind; a stored preview shows it in the language of whoever reads it."""
     employee = Employee.objects.get(employee_no="E1")
     on = dt.date(2026, 1, 10)
@@ -130,7 +130,7 @@ def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, tr
     client.force_login(trainer)
     client.cookies["django_language"] = "zh-hans"  # uploaded by someone working in Chinese
     client.post(
-        reverse("hr:import_upload", args=["results"]),
+        reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
     )
     job = SpreadsheetJob.objects.get()

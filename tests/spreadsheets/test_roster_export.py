@@ -27,7 +27,7 @@ D = dt.date(2026, 6, 30)
 
 
 @pytest.fixture
-def plant_data(org, trainer):  # noqa: ANN001, ANN201
+def plant_data(org, trainer):
     """DOMAIN.md's worked example at SY/L1, plus a hostile name and a DE employee that must not leak."""
     area = factories.ProcessAreaFactory(code="PACK", name="Pack assembly")
     sy = org["SY"]
@@ -49,7 +49,7 @@ def plant_data(org, trainer):  # noqa: ANN001, ANN201
     make(employee_no="L", name="-Left", plant=sy, line=org["L1"], hire_date=hire, status="left")
     make(employee_no="DE1", name="Outsider", plant=org["DE"], line=org["D1"], hire_date=hire)
 
-    def row(employee, course, kind, on, score=None, passed=None):  # noqa: ANN001, ANN202
+    def row(employee, course, kind, on, score=None, passed=None):
         return services.ResultInput(
             employee=employee, course=course, kind=kind, assessed_on=on, assessor=trainer, score=score, passed=passed
         )
@@ -72,13 +72,13 @@ def plant_data(org, trainer):  # noqa: ANN001, ANN201
     return org
 
 
-def _export(tmp_path, plant, line=None, on_date=D):  # noqa: ANN001, ANN202
+def _export(tmp_path, plant, line=None, on_date=D):
     path = tmp_path / "roster.xlsx"
     roster_workbook_write(plant=plant, line=line, on_date=on_date, target=path)
     return path
 
 
-def test_it_writes_the_four_sheets_with_real_values_and_types(tmp_path, plant_data) -> None:  # noqa: ANN001
+def test_it_writes_the_four_sheets_with_real_values_and_types(tmp_path, plant_data) -> None:
     book = open_back(_export(tmp_path, plant_data["SY"]))
 
     assert book.sheetnames == ["Roster", "Matrix", "Expiring", "Courses"]
@@ -107,7 +107,7 @@ def test_it_writes_the_four_sheets_with_real_values_and_types(tmp_path, plant_da
     assert courses[1][7] == "no expiry"
 
 
-def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) -> None:  # noqa: ANN001
+def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) -> None:
     book = open_back(_export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 7, 3)))
     matrix = book["Matrix"]
 
@@ -150,7 +150,7 @@ def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) ->
     assert later["G6"].value == "expired"
 
 
-def test_no_cell_anywhere_is_a_formula(tmp_path, plant_data) -> None:  # noqa: ANN001
+def test_no_cell_anywhere_is_a_formula(tmp_path, plant_data) -> None:
     book = open_back(_export(tmp_path, plant_data["SY"]))
 
     cells = all_cells(book)
@@ -159,13 +159,13 @@ def test_no_cell_anywhere_is_a_formula(tmp_path, plant_data) -> None:  # noqa: A
     assert len(names) >= 4 and all(c.data_type == "s" for c in names)
 
 
-def test_one_line_only(tmp_path, plant_data) -> None:  # noqa: ANN001
+def test_one_line_only(tmp_path, plant_data) -> None:
     book = open_back(_export(tmp_path, plant_data["SY"], line=plant_data["L2"]))
     assert book["Roster"].max_row == 1
     assert [c.value for c in book["Matrix"][3] if c.value] == ["Employee no", "Name", "Line", "Station"]
 
 
-def test_round_trip_export_then_import_changes_nothing(tmp_path, plant_data, hr) -> None:  # noqa: ANN001
+def test_round_trip_export_then_import_changes_nothing(tmp_path, plant_data, hr) -> None:
     path = _export(tmp_path, plant_data["SY"])
     before = list(Employee.objects.order_by("id").values())
 
@@ -178,13 +178,13 @@ def test_round_trip_export_then_import_changes_nothing(tmp_path, plant_data, hr)
     assert list(Employee.objects.order_by("id").values()) == before
 
 
-def test_the_export_writes_in_write_only_mode(tmp_path, plant_data, monkeypatch) -> None:  # noqa: ANN001
+def test_the_export_writes_in_write_only_mode(tmp_path, plant_data, monkeypatch) -> None:
     import openpyxl
 
     modes = []
     real = openpyxl.Workbook
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         modes.append(kwargs.get("write_only"))
         return real(*args, **kwargs)
 
@@ -196,7 +196,7 @@ def test_the_export_writes_in_write_only_mode(tmp_path, plant_data, monkeypatch)
 def test_an_expiring_certification_outside_the_required_set_is_listed_as_not_required(
     tmp_path,
     plant_data,
-    trainer,  # noqa: ANN001
+    trainer,
 ) -> None:
     # C holds a course nobody requires: valid 12 months, expiring 30 days after D.
     extra = factories.CourseFactory(
@@ -220,7 +220,7 @@ def test_an_expiring_certification_outside_the_required_set_is_listed_as_not_req
     assert expiring[1:] == [["C", "@Cy", "L1", "S2", "EHS-009", "Fire watch", dt.datetime(2026, 7, 30), 30, "no"]]
 
 
-def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_data, manager) -> None:  # noqa: ANN001
+def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_data, manager) -> None:
     """Revoked, not "missing": the person held it and lost it (issue #14, item 17)."""
     from assessments.models import Certification
 
@@ -235,7 +235,7 @@ def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_
     assert cells["B"][6].value == "missing"  # B never held HV-001: still missing
 
 
-def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -> None:  # noqa: ANN001
+def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -> None:
     """Role and status names (not codes), course titles and process areas in the workbook's language; the
     roster still imports back unchanged, whatever language the import runs in (issue #14, items 4 and 17)."""
     from courses.models import Course, ProcessArea
@@ -250,7 +250,7 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
         path = _export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 7, 3))
     chinese = open_back(path)
 
-    def column(book, sheet, header):  # noqa: ANN001, ANN202
+    def column(book, sheet, header):
         rows = [[c.value for c in row] for row in book[sheet].iter_rows()]
         index = rows[0].index(header)
         return [row[index] for row in rows[1:]]
@@ -272,7 +272,7 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
     assert list(Employee.objects.order_by("id").values()) == before
 
 
-def test_the_read_only_sheets_head_their_columns_in_the_workbooks_language(tmp_path, plant_data) -> None:  # noqa: ANN001
+def test_the_read_only_sheets_head_their_columns_in_the_workbooks_language(tmp_path, plant_data) -> None:
     """Matrix, Expiring and Courses headers and a course's needs in Chinese; the Roster keeps the import's columns
     (issue #14, item 11)."""
     with translation.override("zh-hans"):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_like(plant_sy, plant_de, trainer):  # noqa: ANN001, ANN201
+def demo_like(plant_sy, plant_de, trainer):
     """SY as the demo builds it: numbers SY-000101... (SY-000123 is a real person), lines MOD1 and PACK1 with
     stations S010..., a plant-wide HV course the trainer assesses."""
     area = factories.ProcessAreaFactory(code="PACK")
@@ -42,9 +42,9 @@ def demo_like(plant_sy, plant_de, trainer):  # noqa: ANN001, ANN201
     return plant_sy
 
 
-def _template(client, user, kind, **query) -> openpyxl.Workbook:  # noqa: ANN001
+def _template(client, user, kind, **query) -> openpyxl.Workbook:
     client.force_login(user)
-    response = client.get(reverse("hr:import_template", args=[kind]), query)
+    response = client.get(reverse("hr:import-template", args=[kind]), query)
     assert response.status_code == 200
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
@@ -54,7 +54,7 @@ def _example(book: openpyxl.Workbook, sheet: str) -> dict[str, object]:
     return dict(zip(rows[0], rows[1], strict=True))
 
 
-def _copy_examples(book: openpyxl.Workbook, path, sheets: list[str]):  # noqa: ANN001, ANN202
+def _copy_examples(book: openpyxl.Workbook, path, sheets: list[str]):
     """The user's mistake the issue names: the example row copied onto the sheet that is imported."""
     for sheet in sheets:
         book[sheet].append([c.value for c in book[f"{sheet} (example)"][2]])
@@ -62,7 +62,7 @@ def _copy_examples(book: openpyxl.Workbook, path, sheets: list[str]):  # noqa: A
     return path
 
 
-def test_the_employee_example_is_a_made_up_person_at_a_real_station(client, tmp_path, hr, demo_like) -> None:  # noqa: ANN001
+def test_the_employee_example_is_a_made_up_person_at_a_real_station(client, tmp_path, hr, demo_like) -> None:
     book = _template(client, hr, "employees")
     example = _example(book, "Employees")
 
@@ -84,7 +84,7 @@ def test_the_employee_example_is_a_made_up_person_at_a_real_station(client, tmp_
 
 def test_the_results_example_names_the_same_made_up_person_and_a_course_the_user_assesses(
     client, hr, trainer, demo_like
-) -> None:  # noqa: ANN001
+) -> None:
     example = _example(_template(client, trainer, "results"), "Results")
     employee_example = _example(_template(client, hr, "employees"), "Employees")
 
@@ -92,7 +92,7 @@ def test_the_results_example_names_the_same_made_up_person_and_a_course_the_user
     assert (example["course_code"], example["kind"], example["score"]) == ("HV-001", "theory", 86)
 
 
-def test_the_organisation_example_adds_a_line_and_renames_none(client, tmp_path, admin_user, demo_like) -> None:  # noqa: ANN001
+def test_the_organisation_example_adds_a_line_and_renames_none(client, tmp_path, admin_user, demo_like) -> None:
     factories.ProductionLineFactory(plant=demo_like, code="EXAMPLE")  # even a line of that name is left alone
     book = _template(client, admin_user, "organisation", plant="SY")
     example = _example(book, "Organisation")
@@ -112,7 +112,7 @@ def test_the_organisation_example_adds_a_line_and_renames_none(client, tmp_path,
     )
 
 
-def test_the_catalog_example_adds_a_course_required_at_a_real_station(client, tmp_path, admin_user, demo_like) -> None:  # noqa: ANN001
+def test_the_catalog_example_adds_a_course_required_at_a_real_station(client, tmp_path, admin_user, demo_like) -> None:
     book = _template(client, admin_user, "catalog", plant="SY")
     course, requirement = _example(book, "Courses"), _example(book, "Requirements")
 
@@ -135,12 +135,12 @@ def test_the_catalog_example_adds_a_course_required_at_a_real_station(client, tm
     assert Requirement.objects.get(course__code="EXAMPLE-001").station.line.code == "MOD1"
 
 
-def test_the_template_of_another_plant_is_not_served(client, hr, demo_like) -> None:  # noqa: ANN001
+def test_the_template_of_another_plant_is_not_served(client, hr, demo_like) -> None:
     client.force_login(hr)
-    assert client.get(reverse("hr:import_template", args=["employees"]), {"plant": "DE"}).status_code == 404
+    assert client.get(reverse("hr:import-template", args=["employees"]), {"plant": "DE"}).status_code == 404
 
 
-def test_a_template_written_for_no_plant_names_nobody(tmp_path, demo_like) -> None:  # noqa: ANN001
+def test_a_template_written_for_no_plant_names_nobody(tmp_path, demo_like) -> None:
     """The command line's template (no user, no plant): the columns' own made-up examples."""
     path = tmp_path / "employees.xlsx"
     template_write(importer_for("employees"), path)
