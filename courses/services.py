@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessments.hooks import certifications_refresh_for_courses, readiness_mark
+from certtrack.upsert import UpsertCounts, row_upsert
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
 from courses.selectors import employees_affected_by_courses, employees_affected_by_requirements
 from employees.models import JobRole, Plant, Station
@@ -25,43 +26,12 @@ REQUIREMENT_FIELDS = ("is_active",)
 
 
 @dataclass
-class UpsertCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-
-
-@dataclass
 class CatalogLoadResult:
     areas: UpsertCounts = field(default_factory=UpsertCounts)
     roles: UpsertCounts = field(default_factory=UpsertCounts)
     courses: UpsertCounts = field(default_factory=UpsertCounts)
     requirements_created: int = 0
     recomputed_course_ids: set[int] = field(default_factory=set)
-
-
-def row_upsert(model: type, lookup: dict, values: dict, counts: UpsertCounts) -> tuple[object, set[str]]:
-    """Create or update one row; returns it with the names of the fields an update changed.
-
-    Shared by the catalog file and the Excel imports (organisation, catalog).
-    """
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model.objects.create(**lookup, **values)
-        counts.created += 1
-        return obj, set()
-    changed = {name for name, value in values.items() if getattr(obj, name) != value}
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=[*changed, *(["updated_at"] if hasattr(obj, "updated_at") else [])])
-        counts.updated += 1
-    else:
-        counts.unchanged += 1
-    return obj, changed
 
 
 def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:

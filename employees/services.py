@@ -8,7 +8,6 @@ functions, never their own copy of the rule. Employees are never deleted: they l
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -24,6 +23,7 @@ from assessments.hooks import (
     readiness_mark,
     readiness_mark_lines,
 )
+from certtrack.upsert import UpsertCounts, row_upsert
 from employees.models import Employee, Plant, ProductionLine, Station
 
 BATCH = 1000
@@ -125,46 +125,23 @@ def station_save(*, station: Station) -> Station:
     return station
 
 
-@dataclass
-class OrganisationCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-def _upsert(model: type, lookup: dict, values: dict, counts: OrganisationCounts) -> tuple[object, set[str]]:
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        counts.created += 1
-        return model.objects.create(**lookup, **values), set()
-    changed = {name for name, value in values.items() if getattr(obj, name) != value}
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.save(update_fields=[*changed, *(["updated_at"] if hasattr(obj, "updated_at") else [])])
-        counts.updated += 1
-    else:
-        counts.unchanged += 1
-    return obj, changed
-
-
 @transaction.atomic
 def organisation_upsert(
     *, rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]], reason: str = "organisation-import"
-) -> OrganisationCounts:
+) -> UpsertCounts:
     """Create or update lines and stations by code (the organisation import).
 
     `rows`: (plant, line code, line values, station code or None, station values or None). Nothing is
     deleted. The people of every line whose values or one of whose stations changed are marked.
     """
-    counts = OrganisationCounts()
+    counts = UpsertCounts()  # lines and stations
     changed_line_ids: set[int] = set()
     for plant, line_code, line_values, station_code, station_values in rows:
-        line, changed = _upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
+        line, changed = row_upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
         if changed:
             changed_line_ids.add(line.id)
         if station_values is not None:
-            _station, changed = _upsert(Station, {"line": line, "code": station_code}, station_values, counts)
+            _station, changed = row_upsert(Station, {"line": line, "code": station_code}, station_values, counts)
             if changed:
                 changed_line_ids.add(line.id)
     # Coverage targets and shifts feed the roll-up: recompute the lines' people.

@@ -16,9 +16,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
+from certtrack.upsert import UpsertCounts
 from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
 from courses.services import (
-    UpsertCounts,
     course_prerequisites_sync,
     course_values,
     courses_upsert,
