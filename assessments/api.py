@@ -15,6 +15,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -106,7 +107,7 @@ def plants(request: HttpRequest) -> JsonResponse:
                     "name": plant.name,
                     "country": plant.country,
                     "time_zone": plant.time_zone,
-                    "readiness_url": request.build_absolute_uri(f"/api/v1/plants/{plant.code}/readiness"),
+                    "readiness_url": request.build_absolute_uri(reverse("api:plant-readiness", args=[plant.code])),
                 }
                 for plant in rows
             ]

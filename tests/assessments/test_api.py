@@ -83,6 +83,7 @@ def test_it_lists_only_the_users_plants(plant_sy, plant_de, manager, client) -> 
     client.force_login(manager)  # session authentication works too
     body = client.get("/api/v1/plants").json()
     assert [plant["code"] for plant in body["plants"]] == ["SY"]
+    assert body["plants"][0]["readiness_url"] == "http://testserver/api/v1/plants/SY/readiness"
 
 
 def test_it_answers_401_without_credentials(plant_sy, client) -> None:
