@@ -31,8 +31,8 @@ from assessments.services import (
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from courses.selectors import courses_authorised_for, courses_available_to_plant
+from employees.access import Capability, plant_ids_for_user, plants_for_user
 from employees.models import Employee, Plant
-from employees.selectors import Capability, plant_ids_for_user, plants_for_user
 from spreadsheets.engine import (
     Column,
     Importer,

@@ -24,8 +24,8 @@ from courses.services import (
     courses_upsert,
     requirements_save,
 )
+from employees.access import is_admin
 from employees.models import JobRole, Plant, ProductionLine, Station
-from employees.selectors import is_admin
 from spreadsheets.engine import (
     Column,
     Importer,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
 from courses.models import ProcessArea
+from employees.access import Capability, is_admin, plant_ids_for_user, plants_for_user
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine, Station
-from employees.selectors import Capability, is_admin, plant_ids_for_user, plants_for_user
 from employees.services import employees_upsert, organisation_upsert
 from spreadsheets.engine import (
     Column,
