@@ -43,7 +43,8 @@ from spreadsheets.engine import (
     User,
     WorkbookReader,
 )
-from spreadsheets.importers.employees import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
+from spreadsheets.importers.employees import CHUNK
+from spreadsheets.importers.plants import EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
 
 RESULT_SHEET = SheetSpec(
     name="Results",
