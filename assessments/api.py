@@ -24,8 +24,9 @@ from assessments.selectors import CertificationAsOf, employee_other_certificatio
 from assessments.tokens import api_token_user
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from courses.models import Course
+from employees.access import Capability, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant
-from employees.selectors import Capability, employee_get_for_user, plant_get_for_user, plants_for_user
+from employees.selectors import employee_get_for_user
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

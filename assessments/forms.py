@@ -24,14 +24,9 @@ from certtrack import forms as fields
 from certtrack.names import user_name
 from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation
 from courses.selectors import courses_authorised_for
+from employees.access import Capability, plant_ids_for_user, plants_for_user
 from employees.models import Employee, EmployeeStatus, Station
-from employees.selectors import (
-    Capability,
-    active_employees,
-    employees_for_user,
-    plant_ids_for_user,
-    plants_for_user,
-)
+from employees.selectors import active_employees, employees_for_user
 
 PASS, FAIL = "pass", "fail"
 PRACTICAL_CHOICES = [("", "—"), (PASS, _("Pass")), (FAIL, _("Fail"))]

@@ -32,8 +32,8 @@ from certtrack.names import user_name
 from certtrack.times import in_zone, viewer_zone, zone_name
 from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
 from courses.selectors import required_course_ids_by_employee
+from employees.access import Capability, plant_ids_for_user, scope_to_plants
 from employees.models import Employee, EmployeeStatus
-from employees.selectors import Capability, plant_ids_for_user, scope_to_plants
 
 # --- Revocations as of a date ---------------------------------------------------------
 

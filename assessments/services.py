@@ -47,8 +47,8 @@ from certtrack.translatable import Translatable
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course, DeliveryMode
 from courses.selectors import authorisations_by_key, is_authorised
+from employees.access import Capability, can
 from employees.models import Employee, EmployeeStatus, Plant
-from employees.selectors import Capability, can
 
 logger = logging.getLogger(__name__)
 

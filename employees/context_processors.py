@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from employees.selectors import user_roles
+from employees.access import user_roles
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certtrack import forms as fields
+from employees.access import Capability
 from employees.models import EmployeeStatus
-from employees.selectors import Capability, lines_for_user
+from employees.selectors import lines_for_user
 
 
 class EmployeeFilterForm(forms.Form):

@@ -299,7 +299,7 @@ class PlantMembership(models.Model):
     """A user's role at one plant. A user may hold roles at several plants.
 
     Company-wide admins (the central training office) are superusers and need no
-    membership. All plant scoping goes through employees.selectors.plants_for_user.
+    membership. All plant scoping goes through employees.access.plants_for_user.
     """
 
     user = models.ForeignKey(

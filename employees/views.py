@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from employees.access import plants_for_user, user_roles
 from employees.models import PlantMembership
-from employees.selectors import plants_for_user, user_roles
 
 
 @login_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from employees.selectors import User, is_admin
+from employees.access import User, is_admin
 from spreadsheets.models import SpreadsheetJob
 
 

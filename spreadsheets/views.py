@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from certtrack.xlsx import table_workbook_write
-from employees.access import capability_required, client_ip
-from employees.selectors import Capability, lines_for_user, plant_get_for_user, plants_for_user
+from employees.access import Capability, capability_required, client_ip, plant_get_for_user, plants_for_user
+from employees.selectors import lines_for_user
 from spreadsheets import engine, services
 from spreadsheets.engine import PREVIEW_LIST_LIMIT, Importer, Preview
 from spreadsheets.engine.tables import error_table, template_write

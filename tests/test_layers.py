@@ -172,7 +172,7 @@ def test_it_finds_the_hook():
 @pytest.mark.parametrize(
     ("path", "source", "rule"),
     [
-        ("certtrack/views.py", "from employees.selectors import can\n", SHELL_RULE),
+        ("certtrack/views.py", "from employees.access import can\n", SHELL_RULE),
         ("certtrack/views.py", "import courses.models\n", SHELL_RULE),
         ("employees/views.py", "from assessments.selectors import qualifications\n", UPWARD_RULE),
         ("courses/services.py", "from assessments.services import readiness_mark\n", UPWARD_RULE),

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 from assessments import dashboards, dashboards_on_date
 from assessments.api import DATE_PATTERN
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
-from employees.access import capability_required
+from employees.access import Capability, capability_required, plant_get_for_user, plants_for_user
 from employees.models import Plant
-from employees.selectors import Capability, lines_for_user, plant_get_for_user, plants_for_user
+from employees.selectors import lines_for_user
 
 
 @require_GET

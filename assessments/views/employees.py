@@ -19,9 +19,9 @@ from assessments.selectors import (
     qualifications,
 )
 from assessments.services import can_void
-from employees.access import capability_required
+from employees.access import Capability, can, capability_required
 from employees.forms import EmployeeFilterForm
-from employees.selectors import Capability, can, employee_get_for_user, employees_for_user
+from employees.selectors import employee_get_for_user, employees_for_user
 
 PAGE_SIZE = 50
 

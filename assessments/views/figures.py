@@ -1,6 +1,6 @@
 """The list behind each count of the plant and line dashboards, on the page and as an Excel workbook.
 
-Scoped exactly as the dashboards (Capability.VIEW_DASHBOARDS through employees.selectors): another
+Scoped exactly as the dashboards (Capability.VIEW_DASHBOARDS through employees.access): another
 plant, or a line, course or station outside the plant, answers 404. ?date= follows the dashboards:
 the roll-up's date reads the roll-up tables, any other date is computed for that date.
 """
@@ -22,8 +22,9 @@ from assessments.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
 from assessments.views.dashboards import dated_context
 from certtrack.xlsx import table_workbook_write
 from courses.models import Course
+from employees.access import Capability, plant_get_for_user
 from employees.models import Station
-from employees.selectors import Capability, lines_for_user, plant_get_for_user
+from employees.selectors import lines_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100

@@ -11,8 +11,7 @@ from django.shortcuts import render
 from assessments.forms import GapFilterForm
 from assessments.selectors import gaps_matching, trainer_gaps, trainer_sessions
 from courses.selectors import authorisations_for_user
-from employees.access import capability_required
-from employees.selectors import Capability, plant_ids_for_user
+from employees.access import Capability, capability_required, plant_ids_for_user
 
 GAPS_PER_PAGE = 50
 

@@ -18,8 +18,8 @@ from assessments.forms import PASS, GridHeaderForm, GridRowForm, ReasonForm, Sin
 from assessments.models import Assessment, AssessmentSource, Certification
 from certtrack.forms import id_param
 from courses.models import AssessmentKind
-from employees.access import client_ip
-from employees.selectors import Capability, employee_get_for_user, scope_to_plants
+from employees.access import Capability, client_ip, scope_to_plants
+from employees.selectors import employee_get_for_user
 
 
 def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:

@@ -18,8 +18,7 @@ from assessments.forms import AttendeesAddForm, ReasonForm, SessionCreateForm, S
 from assessments.models import TrainingSession
 from assessments.selectors import gaps_matching, session_results, sessions_for_user, trainer_gaps
 from certtrack.forms import id_param
-from employees.access import capability_required, client_ip
-from employees.selectors import Capability, can, plants_for_user
+from employees.access import Capability, can, capability_required, client_ip, plants_for_user
 
 PAGE_SIZE = 50
 

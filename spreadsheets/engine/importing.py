@@ -67,7 +67,7 @@ class Importer:
 
 
 IMPORTERS: dict[str, str] = {
-    "organisation": "spreadsheets.importers.employees.OrganisationImporter",
+    "organisation": "spreadsheets.importers.organisation.OrganisationImporter",
     "employees": "spreadsheets.importers.employees.EmployeeImporter",
     "catalog": "spreadsheets.importers.courses.CatalogImporter",
     "results": "spreadsheets.importers.assessments.ResultImporter",

@@ -31,8 +31,8 @@ from assessments.services import (
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from courses.selectors import courses_authorised_for, courses_available_to_plant
+from employees.access import Capability, plant_ids_for_user, plants_for_user
 from employees.models import Employee, Plant
-from employees.selectors import Capability, plant_ids_for_user, plants_for_user
 from spreadsheets.engine import (
     Column,
     Importer,
@@ -43,7 +43,8 @@ from spreadsheets.engine import (
     User,
     WorkbookReader,
 )
-from spreadsheets.importers.employees import CHUNK, EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
+from spreadsheets.importers.employees import CHUNK
+from spreadsheets.importers.plants import EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
 
 RESULT_SHEET = SheetSpec(
     name="Results",

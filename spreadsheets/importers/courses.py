@@ -24,8 +24,8 @@ from courses.services import (
     courses_upsert,
     requirements_save,
 )
+from employees.access import is_admin
 from employees.models import JobRole, Plant, ProductionLine, Station
-from employees.selectors import is_admin
 from spreadsheets.engine import (
     Column,
     Importer,
@@ -38,7 +38,8 @@ from spreadsheets.engine import (
     changes_between,
     unused_code,
 )
-from spreadsheets.importers.employees import _role_from, example_station
+from spreadsheets.importers.employees import role_from
+from spreadsheets.importers.plants import example_station
 
 # The templates' example course: made up, so that copying it never overwrites a real course (see unused_code).
 EXAMPLE_COURSE = "EXAMPLE-001"
@@ -416,7 +417,7 @@ class CatalogImporter(Importer):
                     preview.error(sheet, row.row, "scope", _("A plant-wide requirement names no role or station."))
                 fields["plant"] = row_plant
             elif scope == RequirementScope.ROLE:
-                role = _role_from(v.get("role", ""), roles) if v.get("role") else None
+                role = role_from(v.get("role", ""), roles) if v.get("role") else None
                 if role is None and "role" not in row.bad:
                     preview.error(sheet, row.row, "role", _("Unknown job role %(role)s.") % {"role": v.get("role", "")})
                 if v.get("station"):
