@@ -201,7 +201,7 @@ def test_it_finds_a_broken_rule(path: str, source: str, rule: str):
         ),
         ("assessments/services.py", "def f():\n    from assessments.models import Assessment\n"),  # its own app
         ("certtrack/urls.py", "from django.urls import include\nurls = include('employees.urls')\n"),
-        ("devdata/demo/services.py", "from assessments import rollup\nrollup.plant_rollup()\n"),
+        ("devdata/demo/services.py", "from assessments.readiness import recompute\nrecompute.plant_recompute()\n"),
     ],
 )
 def test_it_lets_a_good_import_pass(path: str, source: str):

@@ -1,7 +1,7 @@
 """DOMAIN.md's worked example, recorded through the services (the contract's own test case).
 
 The fixture lives in tests/assessments/conftest.py; the roll-up, the API and the
-dashboards repeat the example end to end in test_rollup.py, test_api.py and test_dashboards.py.
+dashboards repeat the example end to end in readiness/test_rollup.py, test_api.py and readiness/test_dashboards.py.
 """
 
 from __future__ import annotations
