@@ -36,7 +36,7 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
-from assessments.selectors import revocations_as_of
+from assessments.selectors.certifications import revocations_as_of
 from certtrack.xlsx import Table
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assessments import rollup, services
+from assessments import rollup
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -17,6 +17,7 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
+from assessments.readiness.outbox import readiness_mark
 from employees.models import Employee
 from tests import factories
 from tests.assessments.conftest import D1, D2, D_WINDOW, b_passes_hv_theory
@@ -195,7 +196,7 @@ def test_a_move_to_another_line_moves_the_employees_qualification_with_them(work
 
     a.line, a.station = line2, s3
     a.save()
-    services.readiness_mark(employees=[a], reason="employee-changed")
+    readiness_mark(employees=[a], reason="employee-changed")
     assert rollup.drain_marks() == 1
 
     assert {p for p in _qualified_pairs() if p[0] == "A"} == {("A", "S3")}

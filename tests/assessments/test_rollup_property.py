@@ -22,7 +22,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assessments import rollup, services
+from assessments import rollup
 from assessments.models import (
     Assessment,
     Certification,
@@ -35,6 +35,7 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
+from assessments.services.certifications import certifications_refresh
 from assessments.validity import certification_state, revocation_in_force
 from courses.models import Course, Requirement
 from courses.selectors import required_course_ids_by_employee
@@ -255,7 +256,7 @@ def _build(scenario: Scenario) -> dict:
             employee=employees[e], course=courses[c], defaults={"revoked_on": max(days), "revoke_reason": "x"}
         )
     # As the services do with every result, void and revocation.
-    services.certifications_refresh(
+    certifications_refresh(
         pairs={(employees[e].id, courses[c].id) for e, c, *_rest in [*scenario.results, *scenario.revocations]}
     )
     return {"plants": plants, "lines": lines, "stations": stations, "employees": employees}
@@ -474,7 +475,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     recorded_by=assessor,
                     recorded_at=timezone.now(),
                 )
-                services.certifications_refresh(pairs=[(employee.id, result.course_id)])
+                certifications_refresh(pairs=[(employee.id, result.course_id)])
                 marked.add((employee.id, result.course_id))
                 continue
             if change.kind == "void":
@@ -483,7 +484,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     Assessment.objects.filter(pk=first.pk).update(
                         voided_at=timezone.now(), voided_by=assessor, void_reason="wrong person"
                     )
-                    services.certifications_refresh(pairs=[(employee.id, first.course_id)])
+                    certifications_refresh(pairs=[(employee.id, first.course_id)])
                     marked.add((employee.id, first.course_id))
                 continue
             if change.kind == "move":

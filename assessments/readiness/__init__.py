@@ -1,0 +1,1 @@
+"""Readiness: the outbox of marks, the roll-up into the current tables and snapshots, and the dashboards that read them."""
