@@ -21,7 +21,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from assessments.readiness import dashboards
 from assessments.readiness.figures import Figures
-from assessments.selectors import CertificationAsOf, employee_other_certifications_as_of, employee_requirements
+from assessments.selectors.certifications import (
+    CertificationAsOf,
+    employee_other_certifications_as_of,
+    employee_requirements,
+)
 from assessments.tokens import api_token_user
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from courses.models import Course

@@ -2,7 +2,7 @@
 
 The figures are the readiness API's for that date (dashboards.plant_readiness: the roll-up SQL run for
 it), the lists on the pages (courses that block the most people, certifications expiring, stations not
-covered, employees, gaps) the rows of the same SQL (rollup.*_compute). The result has the shape the
+covered, employees, gaps) the rows of the same SQL (readiness/figures.py: *_compute). The result has the shape the
 templates read on the roll-up's date (dashboards.PlantDashboard, LineDashboard), so one template
 serves both. A handful of set-based statements per page; the roll-up's date is read from the tables.
 """

@@ -43,7 +43,7 @@ from assessments.readiness.figures import (
     station_figures_compute,
     station_qualifications_compute,
 )
-from assessments.selectors import revocations_as_of
+from assessments.selectors.certifications import revocations_as_of
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station
 

@@ -84,7 +84,7 @@ def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, in
     """
     from django.contrib.auth import get_user_model
 
-    from assessments.services import ResultInput
+    from assessments.services.result_rules import ResultInput
     from courses.models import Course, Requirement
     from employees.models import Employee, Plant
 
@@ -196,7 +196,7 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
         return
     from assessments.models import EmployeeReadiness, ReadinessMark, StationQualification
     from assessments.readiness.recompute import drain_marks
-    from assessments.services import assessments_record
+    from assessments.services.results import assessments_record
     from bench.reference import employee_readiness
 
     # (a) takes 40 samples: with 20, the p95 was the slowest run or the one before it, so one stall of

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.readiness.recompute import drain_marks
-from assessments.services import certifications_refresh
+from assessments.services.certifications import certifications_refresh
 from courses.models import Course
 from employees.models import Plant
 from tests import factories

@@ -10,7 +10,7 @@ import pytest
 
 from assessments.models import Assessment, ReadinessMark, StationCoverage
 from assessments.readiness.recompute import drain_marks, plant_recompute
-from assessments.services import certifications_refresh
+from assessments.services.certifications import certifications_refresh
 from courses.models import Course, Requirement
 from courses.services import catalog_load
 from employees.models import Employee

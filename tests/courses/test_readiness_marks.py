@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import Assessment, LineSnapshot, ReadinessMark
 from assessments.readiness.recompute import plant_recompute
-from assessments.services import certifications_refresh
+from assessments.services.certifications import certifications_refresh
 from courses import services
 from courses.models import Requirement
 from tests import factories

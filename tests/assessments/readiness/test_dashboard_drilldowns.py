@@ -266,7 +266,7 @@ def _certify_and_roll_up(plant) -> None:
     """_plant_of_size writes raw results: derive their certifications and roll up, so every list has rows
     (half the people hold the plant-wide course, expiring on 2026-08-01, and their station's course)."""
     from assessments.models import Assessment
-    from assessments.services import certifications_refresh
+    from assessments.services.certifications import certifications_refresh
 
     certifications_refresh(pairs=set(Assessment.objects.values_list("employee_id", "course_id")))
     plant_recompute(plant_id=plant.id, on_date=D1)

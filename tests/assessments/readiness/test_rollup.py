@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from assessments import services
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -18,6 +17,7 @@ from assessments.models import (
     StationQualification,
 )
 from assessments.readiness.figures import plant_figures_compute
+from assessments.readiness.outbox import readiness_mark
 from assessments.readiness.recompute import drain_marks, plant_recompute, plants_due_for_new_day
 from assessments.readiness.store import EMPLOYEE_ROWS, QUALIFICATION_ROWS
 from employees.models import Employee
@@ -196,7 +196,7 @@ def test_a_move_to_another_line_moves_the_employees_qualification_with_them(work
 
     a.line, a.station = line2, s3
     a.save()
-    services.readiness_mark(employees=[a], reason="employee-changed")
+    readiness_mark(employees=[a], reason="employee-changed")
     assert drain_marks() == 1
 
     assert {p for p in _qualified_pairs() if p[0] == "A"} == {("A", "S3")}

@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from assessments import services
 from assessments.models import Assessment, LineSnapshot, ReadinessMark, ReadinessState
 from assessments.readiness.recompute import drain_marks, plant_recompute
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessment_record
 from certtrack.celery import app
 from employees.models import Plant
 from tests.assessments.conftest import D1
@@ -48,8 +49,8 @@ def test_it_shows_a_recorded_assessment_within_seconds(worked_example, trainer) 
     before = _qualified_today(line)
 
     started = time.monotonic()
-    services.assessment_record(
-        row=services.ResultInput(
+    assessment_record(
+        row=ResultInput(
             employee=b,
             course=worked_example["hv"],
             kind="theory",
@@ -91,8 +92,8 @@ def test_it_keeps_the_mark_when_the_broker_is_down(worked_example, trainer, dead
     computed_at = ReadinessState.objects.get(plant=plant).computed_at
 
     started = time.monotonic()
-    services.assessment_record(
-        row=services.ResultInput(
+    assessment_record(
+        row=ResultInput(
             employee=b,
             course=worked_example["hv"],
             kind="theory",

@@ -22,7 +22,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assessments import services
 from assessments.models import (
     Assessment,
     Certification,
@@ -38,6 +37,7 @@ from assessments.models import (
 from assessments.readiness.figures import plant_figures_compute
 from assessments.readiness.recompute import drain_marks, plant_recompute
 from assessments.readiness.store import EMPLOYEE_ROWS, QUALIFICATION_ROWS
+from assessments.services.certifications import certifications_refresh
 from assessments.validity import certification_state, revocation_in_force
 from courses.models import Course, Requirement
 from courses.selectors import required_course_ids_by_employee
@@ -258,7 +258,7 @@ def _build(scenario: Scenario) -> dict:
             employee=employees[e], course=courses[c], defaults={"revoked_on": max(days), "revoke_reason": "x"}
         )
     # As the services do with every result, void and revocation.
-    services.certifications_refresh(
+    certifications_refresh(
         pairs={(employees[e].id, courses[c].id) for e, c, *_rest in [*scenario.results, *scenario.revocations]}
     )
     return {"plants": plants, "lines": lines, "stations": stations, "employees": employees}
@@ -475,7 +475,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     recorded_by=assessor,
                     recorded_at=timezone.now(),
                 )
-                services.certifications_refresh(pairs=[(employee.id, result.course_id)])
+                certifications_refresh(pairs=[(employee.id, result.course_id)])
                 marked.add((employee.id, result.course_id))
                 continue
             if change.kind == "void":
@@ -484,7 +484,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     Assessment.objects.filter(pk=first.pk).update(
                         voided_at=timezone.now(), voided_by=assessor, void_reason="wrong person"
                     )
-                    services.certifications_refresh(pairs=[(employee.id, first.course_id)])
+                    certifications_refresh(pairs=[(employee.id, first.course_id)])
                     marked.add((employee.id, first.course_id))
                 continue
             if change.kind == "move":
