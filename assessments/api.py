@@ -19,8 +19,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from assessments import dashboards, rollup
-from assessments.selectors import CertificationAsOf, employee_other_certifications_as_of, employee_requirements
+from assessments.readiness import dashboards
+from assessments.readiness.figures import Figures
+from assessments.selectors.certifications import (
+    CertificationAsOf,
+    employee_other_certifications_as_of,
+    employee_requirements,
+)
 from assessments.tokens import api_token_user
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from courses.models import Course
@@ -116,7 +121,7 @@ def plants(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _figures_json(figures: rollup.Figures) -> dict:
+def _figures_json(figures: Figures) -> dict:
     return {
         "headcount": figures.headcount,
         "qualified": figures.qualified,

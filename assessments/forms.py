@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AuditAction, CertificationStatus, TrainingSession
-from assessments.selectors import GAP_ORDER
+from assessments.selectors.gaps import GAP_ORDER
 from certtrack import forms as fields
 from certtrack.names import user_name
 from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation

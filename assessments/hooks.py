@@ -7,19 +7,16 @@ validity change who is ready where: the writer marks the people concerned for th
 lower layer's write is audited with the one audit writer (or, for a batch, AuditEvent rows built with
 audit_message and written at once). Everything else in assessments stays out
 of reach of the layers below it (tests/test_layers.py); these are its public names, defined where
-they belong (assessments.services, assessments.models).
+they belong (assessments.services, assessments.readiness.outbox, assessments.models).
 """
 
 from __future__ import annotations
 
 from assessments.audit_messages import EMPLOYEE_CREATED_BY_IMPORT, EMPLOYEE_UPDATED_BY_IMPORT, audit_message
 from assessments.models import AuditAction, AuditEvent
-from assessments.services import (
-    audit_event_create,
-    certifications_refresh_for_courses,
-    readiness_mark,
-    readiness_mark_lines,
-)
+from assessments.readiness.outbox import readiness_mark, readiness_mark_lines
+from assessments.services.audit import audit_event_create
+from assessments.services.certifications import certifications_refresh_for_courses
 
 __all__ = [
     "EMPLOYEE_CREATED_BY_IMPORT",

@@ -1,7 +1,7 @@
 """The one validity rule: is a certification valid on D, and when does it expire.
 
 Everything that answers "is E certified in C on D" (services, selectors, the
-roll-up's SQL twin in assessments/rollup.py, exports, the API) agrees with
+roll-up's SQL twin in assessments/readiness/sql.py, exports, the API) agrees with
 certification_state(); tests/assessments/test_validity.py pins its edges.
 """
 

@@ -155,7 +155,7 @@ LOGIN_REDIRECT_URL = "employees:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Per-process memory cache (no service to depend on): dashboard bodies, keyed on the roll-up that wrote
-# their figures (assessments/views/dashboards.py), and the health check's broker state.
+# their figures (assessments/readiness/views.py), and the health check's broker state.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "certtrack"}}
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 

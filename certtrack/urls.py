@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("employees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
-    path("", include("assessments.readiness_urls")),
+    path("", include("assessments.readiness.urls")),
     path("", include("assessments.api_urls")),
     path("hr/", include("spreadsheets.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

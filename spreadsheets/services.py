@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone, translation
 
 from assessments.models import AuditAction
-from assessments.services import audit_event_create
+from assessments.services.audit import audit_event_create
 from certtrack.models import JobKind
 from certtrack.queue import enqueue_on_commit
 from certtrack.translatable import Translatable, as_data

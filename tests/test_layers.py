@@ -174,8 +174,8 @@ def test_it_finds_the_hook():
     [
         ("certtrack/views.py", "from employees.access import can\n", SHELL_RULE),
         ("certtrack/views.py", "import courses.models\n", SHELL_RULE),
-        ("employees/views.py", "from assessments.selectors import qualifications\n", UPWARD_RULE),
-        ("courses/services.py", "from assessments.services import readiness_mark\n", UPWARD_RULE),
+        ("employees/views.py", "from assessments.selectors.certifications import qualifications\n", UPWARD_RULE),
+        ("courses/services.py", "from assessments.readiness.outbox import readiness_mark\n", UPWARD_RULE),
         ("spreadsheets/views.py", "from devdata.history import simulate\n", DEV_DATA_RULE),
         ("devdata/history.py", "from spreadsheets.models import SpreadsheetJob\n", UPWARD_RULE),
         ("spreadsheets/importers/employees.py", "from employees.imports import _role_from\n", PRIVATE_RULE),
@@ -196,12 +196,12 @@ def test_it_finds_a_broken_rule(path: str, source: str, rule: str):
     [
         ("courses/services.py", "from assessments.hooks import readiness_mark\n"),
         (
-            "assessments/services.py",
+            "assessments/services/results.py",
             "from courses.models import Course\nfrom certtrack.queue import enqueue_on_commit\n",
         ),
-        ("assessments/services.py", "def f():\n    from assessments.models import Assessment\n"),  # its own app
+        ("assessments/services/results.py", "def f():\n    from assessments.models import Assessment\n"),  # its own app
         ("certtrack/urls.py", "from django.urls import include\nurls = include('employees.urls')\n"),
-        ("devdata/demo/services.py", "from assessments import rollup\nrollup.plant_rollup()\n"),
+        ("devdata/demo/services.py", "from assessments.readiness import recompute\nrecompute.plant_recompute()\n"),
     ],
 )
 def test_it_lets_a_good_import_pass(path: str, source: str):

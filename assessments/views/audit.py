@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from assessments.forms import AuditFilterForm
-from assessments.selectors import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
+from assessments.selectors.audit import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
 from certtrack.times import viewer_zone
 from certtrack.xlsx import header_row, new_sheet, new_workbook, set_autofilter, value_cell
 from employees.access import Capability, capability_required

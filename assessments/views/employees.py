@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from assessments.forms import ReasonForm
 from assessments.models import CertificationStatus
-from assessments.selectors import (
+from assessments.selectors.certifications import (
     Qualification,
     employee_assessments,
     employee_audit_events,
@@ -18,7 +18,7 @@ from assessments.selectors import (
     employee_requirements,
     qualifications,
 )
-from assessments.services import can_void
+from assessments.services.results import can_void
 from employees.access import Capability, can, capability_required
 from employees.forms import EmployeeFilterForm
 from employees.selectors import employee_get_for_user, employees_for_user

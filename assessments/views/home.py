@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.forms import GapFilterForm
-from assessments.selectors import gaps_matching, trainer_gaps, trainer_sessions
+from assessments.selectors.gaps import gaps_matching, trainer_gaps
+from assessments.selectors.sessions import trainer_sessions
 from courses.selectors import authorisations_for_user
 from employees.access import Capability, capability_required, plant_ids_for_user
 

@@ -13,22 +13,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assessments import selectors, services
 from assessments.forms import PASS, GridHeaderForm, GridRowForm, ReasonForm, SingleResultForm
 from assessments.models import Assessment, AssessmentSource, Certification
+from assessments.selectors import sessions as session_selectors
+from assessments.services import certifications as certification_services
+from assessments.services import result_rules
+from assessments.services import results as result_services
+from assessments.services import submissions as submission_services
 from certtrack.forms import id_param
 from courses.models import AssessmentKind
 from employees.access import Capability, client_ip, scope_to_plants
 from employees.selectors import employee_get_for_user
 
 
-def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.ResultInput]:
+def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[result_rules.ResultInput]:
     """The results one grid row asks to record: one per kind entered."""
     data = row.cleaned_data
     inputs = []
     if data.get("score") is not None:
         inputs.append(
-            services.ResultInput(
+            result_rules.ResultInput(
                 employee=row.employee,
                 course=row.course,
                 kind=AssessmentKind.THEORY,
@@ -40,7 +44,7 @@ def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[services.Res
         )
     if data.get("practical"):
         inputs.append(
-            services.ResultInput(
+            result_rules.ResultInput(
                 employee=row.employee,
                 course=row.course,
                 kind=AssessmentKind.PRACTICAL,
@@ -59,7 +63,7 @@ def _place_refusals(
     *,
     header: GridHeaderForm,
     owner: list[GridRowForm],
-    inputs: list[services.ResultInput],
+    inputs: list[result_rules.ResultInput],
     date_usable: bool,
 ) -> None:
     """Put each rule's refusal where the trainer fixes it: the date's and the session's once, on the
@@ -69,7 +73,7 @@ def _place_refusals(
         row = owner[index]
         for reason in reasons:
             code = getattr(reason, "code", "")
-            if not date_usable and code in services.DATE_RULES:
+            if not date_usable and code in result_rules.DATE_RULES:
                 continue  # checked again once the date is given: no answer from a date nobody chose
             if code in ("future_date", "cancelled"):
                 if code not in placed:
@@ -90,18 +94,18 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
     that could be read, the service's rules (a row with a typo does not hide another row's refusal).
     """
     session = get_object_or_404(
-        selectors.sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk
+        session_selectors.sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk
     )
     if session.is_cancelled:
         messages.error(request, _("This session was cancelled: it takes no results."))
         return redirect("assessments:session-detail", pk=session.pk)
     course = session.course
     attendees = list(session.attendees.select_related("plant", "line", "station", "role").order_by("employee_no"))
-    recorded = selectors.session_results(session=session)
+    recorded = session_selectors.session_results(session=session)
     for employee in attendees:
         for assessment in recorded.get(employee.id, []):
             assessment.employee = employee  # can_void reads its plant: no query per result
-            assessment.voidable = services.can_void(assessment=assessment, user=request.user)
+            assessment.voidable = result_services.can_void(assessment=assessment, user=request.user)
     data = request.POST if request.method == "POST" else None
     header = GridHeaderForm(data, initial={"assessed_on": session.held_on})
     rows = [
@@ -113,7 +117,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         header_ok = header.is_valid()
         # A resubmit of a saved grid (double click, refresh, back): its rows are recorded by now, so answer
         # it as the repeat it is before the rows would refuse their already recorded kinds.
-        saved_to = header_ok and services.submitted_form_redirect(form_key=header.cleaned_data["form_key"])
+        saved_to = header_ok and submission_services.submitted_form_redirect(form_key=header.cleaned_data["form_key"])
         if saved_to:
             messages.info(request, _("These results were already saved; nothing was recorded twice."))
             return redirect(saved_to)
@@ -130,7 +134,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, _("No results were entered: nothing was recorded."))
                 return redirect("assessments:session-results", pk=session.pk)
             try:
-                outcome = services.assessments_record_once(
+                outcome = submission_services.assessments_record_once(
                     form_key=header.cleaned_data["form_key"],
                     redirect_to=reverse("assessments:session-detail", args=[session.pk]),
                     rows=inputs,
@@ -139,7 +143,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                     session=session,
                     ip_address=client_ip(request),
                 )
-            except services.BatchRejected as rejected:
+            except result_services.BatchRejected as rejected:
                 _place_refusals(rejected.errors, header=header, owner=owner, inputs=inputs, date_usable=True)
             else:
                 if outcome.duplicate:
@@ -159,7 +163,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                         messages.warning(request, notice)
                 return redirect(outcome.redirect_to)
         elif inputs:
-            refusals = services.assessments_validate(rows=inputs, recorded_by=request.user, session=session)
+            refusals = result_rules.assessments_validate(rows=inputs, recorded_by=request.user, session=session)
             _place_refusals(refusals, header=header, owner=owner, inputs=inputs, date_usable=assessed_on is not None)
         problems = sum(1 for row in rows if row.all_errors)  # rows only: the page says the date's problem apart
     return render(
@@ -186,7 +190,7 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
         form = SingleResultForm(request.POST, user=request.user, employee=employee)
         if form.is_valid():
             data = form.cleaned_data
-            row = services.ResultInput(
+            row = result_rules.ResultInput(
                 employee=employee,
                 course=data["course"],
                 kind=data["kind"],
@@ -198,7 +202,7 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 notes=data["notes"],
             )
             try:
-                outcome = services.assessments_record_once(
+                outcome = submission_services.assessments_record_once(
                     form_key=data["form_key"],
                     redirect_to=employee_url,
                     rows=[row],
@@ -206,7 +210,7 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                     source=AssessmentSource.WEB,
                     ip_address=client_ip(request),
                 )
-            except services.BatchRejected as rejected:
+            except result_services.BatchRejected as rejected:
                 for reason in rejected.errors.get(0, []):
                     on_date = getattr(reason, "code", "") in ("future_date", "before_hire")
                     form.add_error("assessed_on" if on_date else None, reason)
@@ -250,7 +254,7 @@ def assessment_void(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a reason for voiding this entry."))
     else:
         try:
-            services.assessment_void(
+            result_services.assessment_void(
                 assessment=assessment,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
@@ -290,7 +294,7 @@ def certification_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give a reason for the revocation."))
     else:
         try:
-            services.certification_revoke(
+            certification_services.certification_revoke(
                 certification=certification,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],

@@ -13,10 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assessments import services
 from assessments.forms import AttendeesAddForm, ReasonForm, SessionCreateForm, SessionEditForm
 from assessments.models import TrainingSession
-from assessments.selectors import gaps_matching, session_results, sessions_for_user, trainer_gaps
+from assessments.selectors.gaps import gaps_matching, trainer_gaps
+from assessments.selectors.sessions import session_results, sessions_for_user
+from assessments.services.sessions import (
+    AttendeeRefusal,
+    training_session_attendee_remove,
+    training_session_attendees_add,
+    training_session_cancel,
+    training_session_create,
+    training_session_ensure_open,
+    training_session_update,
+)
 from certtrack.forms import id_param
 from employees.access import Capability, can, capability_required, client_ip, plants_for_user
 
@@ -49,7 +58,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         form = SessionCreateForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                session = services.training_session_create(
+                session = training_session_create(
                     trainer=request.user,
                     course=form.cleaned_data["course"],
                     plant=form.cleaned_data["plant"],
@@ -157,7 +166,7 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or form.asks_to_pick:  # a name matching several people: list them to tick, add nobody
         return _session_page(request, session, add_form=form)
     try:
-        outcome = services.training_session_attendees_add(
+        outcome = training_session_attendees_add(
             session=session, employees=form.cleaned_data["employees"], actor=request.user, ip_address=client_ip(request)
         )
     except ValidationError as error:
@@ -175,7 +184,7 @@ def session_attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not outcome.added and not_added:
         form.add_error("q", _("Nobody added. %(reasons)s") % {"reasons": _not_added_text(not_added)})
         return _session_page(request, session, add_form=form)
-    already = sum(1 for refused in outcome.refused if refused.reason == services.AttendeeRefusal.ATTENDING)
+    already = sum(1 for refused in outcome.refused if refused.reason == AttendeeRefusal.ATTENDING)
     added = len(outcome.added)
     text = ngettext("%(count)d attendee added.", "%(count)d attendees added.", added) % {"count": added}
     if already:
@@ -199,7 +208,7 @@ def session_attendee_remove(request: HttpRequest, pk: int, employee_no: str) -> 
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     employee = get_object_or_404(session.attendees, employee_no=employee_no)
     try:
-        services.training_session_attendee_remove(
+        training_session_attendee_remove(
             session=session, employee=employee, actor=request.user, ip_address=client_ip(request)
         )
     except ValidationError as error:
@@ -214,7 +223,7 @@ def _open_session_or_back(request: HttpRequest, pk: int) -> tuple[TrainingSessio
     page when it was cancelled: a cancelled session takes no more changes."""
     session = get_object_or_404(sessions_for_user(user=request.user, capability=Capability.RECORD_RESULTS), pk=pk)
     try:
-        services.training_session_ensure_open(session=session)
+        training_session_ensure_open(session=session)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return session, redirect("assessments:session-detail", pk=session.pk)
@@ -230,7 +239,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SessionEditForm(request.POST if request.method == "POST" else None, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.training_session_update(
+            training_session_update(
                 session=session, actor=request.user, **form.cleaned_data, ip_address=client_ip(request)
             )
         except ValidationError as error:
@@ -256,7 +265,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.training_session_cancel(
+            training_session_cancel(
                 session=session, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
             )
         except ValidationError as error:

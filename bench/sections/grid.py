@@ -14,7 +14,8 @@ def grid_save(report: Report, *, quick: bool) -> None:
     from django.db import transaction
 
     from assessments.models import Assessment
-    from assessments.services import ResultInput, assessments_record
+    from assessments.services.result_rules import ResultInput
+    from assessments.services.results import assessments_record
     from courses.models import Course
     from employees.models import Employee, Plant
 

@@ -84,7 +84,7 @@ def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, in
     """
     from django.contrib.auth import get_user_model
 
-    from assessments.services import ResultInput
+    from assessments.services.result_rules import ResultInput
     from courses.models import Course, Requirement
     from employees.models import Employee, Plant
 
@@ -141,14 +141,14 @@ def _one_result_batches(*, count: int, seed: int) -> list[tuple[list, object, in
 
 def _ensure_current(plant_ids: set[int]) -> None:
     """A roll-up for today of these plants, so the incremental path (not a full recompute) is measured."""
-    from assessments import rollup
     from assessments.models import ReadinessState
+    from assessments.readiness.recompute import plant_recompute
     from employees.models import Plant
 
     for plant in Plant.objects.filter(id__in=plant_ids):
         state = ReadinessState.objects.filter(plant=plant).first()
         if state is None or state.on_date != local_today(plant):
-            rollup.plant_recompute(plant_id=plant.id)
+            plant_recompute(plant_id=plant.id)
 
 
 @contextlib.contextmanager
@@ -189,14 +189,14 @@ def celery_worker(*, env: dict[str, str], log_path: Path) -> Iterator[None]:
 
 def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> None:
     try:
-        feature("assessments.rollup", "employees_recompute", "drain_marks")
+        feature("assessments.readiness.recompute", "employees_recompute", "drain_marks")
     except FeatureMissing as missing:
         report.skip("2", "incremental roll-up after one assessment", f"not available yet: {missing}")
         report.skip("2", "save-to-dashboard p95 (worker + Redis)", f"not available yet: {missing}")
         return
-    from assessments import rollup
     from assessments.models import EmployeeReadiness, ReadinessMark, StationQualification
-    from assessments.services import assessments_record
+    from assessments.readiness.recompute import drain_marks
+    from assessments.services.results import assessments_record
     from bench.reference import employee_readiness
 
     # (a) takes 40 samples: with 20, the p95 was the slowest run or the one before it, so one stall of
@@ -213,11 +213,11 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
     # first, not timed, as a worker that has run before (the first one in a process loads code and
     # fills caches: like wrk's warm-up request in section 3).
     assessments_record(rows=warm_up[0], recorded_by=warm_up[1], source="grid")
-    rollup.drain_marks(time_budget_seconds=10)
+    drain_marks(time_budget_seconds=10)
     task_ms, reference_ms, completed = [], [], 0
     for rows, trainer, station_id in own_batches:
         assessments_record(rows=rows, recorded_by=trainer, source="grid")
-        elapsed, processed = timed(lambda: rollup.drain_marks(time_budget_seconds=10))
+        elapsed, processed = timed(lambda: drain_marks(time_budget_seconds=10))
         if processed != 1:
             raise RuntimeError(f"expected one mark drained, got {processed}")
         task_ms.append(elapsed)
@@ -236,7 +236,7 @@ def incremental_rollup(report: Report, *, quick: bool, env: dict[str, str]) -> N
             reference_name="ref SQL, 1 employee p95",
             target="<= 50 ms",
             status=judge(value, limit=50, quick=quick),
-            note=f"median {median(task_ms):.1f} ms (rollup.drain_marks: employee, stations, line, plant); "
+            note=f"median {median(task_ms):.1f} ms (recompute.drain_marks: employee, stations, line, plant); "
             f"{completed} of {own_iterations} passes completed a station qualification",
         )
     )

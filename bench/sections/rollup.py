@@ -65,19 +65,19 @@ def full_rollup(report: Report, *, quick: bool) -> None:
         )
     )
     try:
-        recompute_all = feature("assessments.rollup", "all_plants_recompute")
+        recompute_all = feature("assessments.readiness.recompute", "all_plants_recompute")
     except FeatureMissing as missing:
         report.skip("1", "full roll-up of all plants", f"not available yet: {missing}")
         return
-    from assessments import rollup
     from assessments.models import CourseReadiness, EmployeeReadiness, StationCoverage
+    from assessments.readiness.recompute import plant_recompute
 
     # The nightly job at a new day: the current tables hold yesterday's figures (set up untimed),
     # and the full roll-up brings every plant to its today, writing the rows whose figures changed.
     feature_ms = []
     for _ in range(runs):
         for plant in plants:
-            rollup.plant_recompute(plant_id=plant.id, on_date=local_today(plant) - datetime.timedelta(days=1))
+            plant_recompute(plant_id=plant.id, on_date=local_today(plant) - datetime.timedelta(days=1))
         elapsed, _result = timed(recompute_all)
         feature_ms.append(elapsed)
     value = min(feature_ms)

@@ -25,7 +25,7 @@ from assessments.models import (
     CertificationRevocation,
     TrainingSession,
 )
-from assessments.services import certifications_refresh
+from assessments.services.certifications import certifications_refresh
 from courses.models import Course, Requirement, RequirementScope
 from courses.selectors import required_course_ids_by_employee
 from devdata.demo import data

@@ -25,8 +25,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.db.models import Q
 
-from assessments import rollup, validity
+from assessments import validity
 from assessments.models import Assessment
+from assessments.readiness.recompute import plant_recompute, snapshots_backfill
 from courses.models import Course, ProcessArea, Requirement, RequirementScope, TrainerAuthorisation
 from courses.services import catalog_load
 from devdata.demo import data
@@ -135,9 +136,9 @@ def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequenc
     backfill_ids = {plant.id for plant in backfill}
     for plant in plants:
         if plant.id in backfill_ids:
-            rollup.snapshots_backfill(plant_id=plant.id, days=90)
+            snapshots_backfill(plant_id=plant.id, days=90)
         else:
-            rollup.plant_recompute(plant_id=plant.id)
+            plant_recompute(plant_id=plant.id)
 
 
 # --- Organisation -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
 from assessments.models import AuditAction
-from assessments.services import audit_event_create
+from assessments.services.audit import audit_event_create
 from spreadsheets.engine.cells import clean_text
 from spreadsheets.engine.files import SpreadsheetRejected, inspect_upload, open_workbook
 from spreadsheets.engine.previews import Preview, SheetSpec

@@ -28,7 +28,7 @@ from openpyxl.styles import Font, PatternFill
 
 from assessments import validity
 from assessments.models import Certification
-from assessments.selectors import Qualification, certifications_as_of
+from assessments.selectors.certifications import Qualification, certifications_as_of
 from certtrack.xlsx import PERCENT_FORMAT, header_row, new_sheet, new_workbook, set_autofilter, text_cell, value_cell
 from courses.models import AssessmentKind, Course
 from courses.selectors import required_course_ids_by_employee

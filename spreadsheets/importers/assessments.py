@@ -19,15 +19,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from assessments.models import AssessmentSource
-from assessments.services import (
-    BatchRejected,
+from assessments.services.result_rules import (
     ResultInput,
     assessment_date_refusals,
     assessments_duplicates,
-    assessments_record,
     assessments_revocation_notices,
     assessments_validate,
 )
+from assessments.services.results import BatchRejected, assessments_record
 from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course
 from courses.selectors import courses_authorised_for, courses_available_to_plant
@@ -101,7 +100,7 @@ RESULT_SHEET = SheetSpec(
     key=("employee_no", "course_code", "kind", "assessed_on", "score", "passed"),
 )
 
-# The column each of the trainer rules (assessments.services.assessments_validate) is about, by the code
+# The column each of the trainer rules (assessments.services.result_rules.assessments_validate) is about, by the code
 # (msgid) of its message: the preview names the column ("score", not "-"). A message not listed here
 # (a rule added later) is shown without a column; tests/spreadsheets/test_import_errors.py covers every rule listed.
 SERVICE_MESSAGE_COLUMNS = {

@@ -12,7 +12,8 @@ import datetime as dt
 
 import pytest
 
-from assessments import services
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessment_record, assessments_record
 from tests import factories
 
 D1 = dt.date(2026, 6, 30)
@@ -43,12 +44,12 @@ def worked_example(plant_sy, trainer):
     c = factories.EmployeeFactory(employee_no="C", plant=plant_sy, line=line, station=s2, hire_date=hire)
 
     def row(employee, course, kind, on, score=None, passed=None):
-        return services.ResultInput(
+        return ResultInput(
             employee=employee, course=course, kind=kind, assessed_on=on, assessor=trainer, score=score, passed=passed
         )
 
     jan10, feb1, oct1 = dt.date(2026, 1, 10), dt.date(2026, 2, 1), dt.date(2025, 10, 1)
-    services.assessments_record(
+    assessments_record(
         rows=[
             row(a, hv, "theory", jan10, score=85),
             row(a, hv, "practical", jan10, passed=True),
@@ -68,8 +69,8 @@ def worked_example(plant_sy, trainer):
 
 def b_passes_hv_theory(worked_example: dict, trainer) -> None:
     """B retakes the HV-001 theory test and passes (92 on 2026-06-01): the worked example's line becomes 3 of 3."""
-    services.assessment_record(
-        row=services.ResultInput(
+    assessment_record(
+        row=ResultInput(
             employee=worked_example["B"],
             course=worked_example["hv"],
             kind="theory",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from assessments import services
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessments_record
 
 
 def result(employee, course, kind, on, assessor, *, score=None, passed=None, notes=""):
-    return services.ResultInput(
+    return ResultInput(
         employee=employee,
         course=course,
         kind=kind,
@@ -25,4 +26,4 @@ def certify(employee, course, on, assessor) -> None:
         rows.append(result(employee, course, "theory", on, assessor, score=95))
     if course.needs_practical:
         rows.append(result(employee, course, "practical", on, assessor, passed=True))
-    services.assessments_record(rows=rows, recorded_by=assessor)
+    assessments_record(rows=rows, recorded_by=assessor)

@@ -19,12 +19,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
 django.setup()
 
-from assessments import rollup  # noqa: E402 - after django.setup()
+from assessments.readiness import recompute  # noqa: E402 - after django.setup()
 from certtrack.celery import app  # noqa: E402
 
 
 def _slow_down(seconds: float, marker: str) -> None:
-    store_aggregates = rollup._store_aggregates
+    store_aggregates = recompute.store_aggregates
 
     def paused(**kwargs: object) -> None:
         if marker:
@@ -32,7 +32,7 @@ def _slow_down(seconds: float, marker: str) -> None:
         time.sleep(seconds)
         store_aggregates(**kwargs)
 
-    rollup._store_aggregates = paused  # the prefork pool's children fork from here: they inherit it
+    recompute.store_aggregates = paused  # the prefork pool's children fork from here: they inherit it
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from assessments import rollup
 from assessments.models import ApiToken, ReadinessState
+from assessments.readiness.recompute import drain_marks
 from employees.models import Plant
 from tests.assessments.conftest import D1, D2
 
@@ -31,7 +31,7 @@ def _line(body: dict, code: str) -> dict:
 
 def test_it_reports_the_worked_example_on_both_dates(worked_example, token, client, monkeypatch) -> None:
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
-    rollup.drain_marks()
+    drain_marks()
 
     stored = client.get("/api/v1/plants/SY/readiness", **_bearer(token)).json()
     computed = client.get("/api/v1/plants/SY/readiness?date=2026-10-01", **_bearer(token)).json()

@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from assessments import services
 from assessments.audit_messages import audit_message, audit_summary_render
 from assessments.models import AuditAction, AuditEvent
+from assessments.services.audit import audit_event_create
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import assessment_record, assessment_void, assessments_record
+from assessments.services.sessions import training_session_create
 from spreadsheets.services import roster_export_write
 from tests.assessments.helpers import result
 
@@ -30,7 +33,7 @@ def _en(event: AuditEvent) -> str:
 
 @pytest.fixture
 def recorded(trainer, hv_course, team, today):
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=85),
             result(team[0], hv_course, "practical", today, trainer, passed=False),
@@ -55,11 +58,11 @@ def test_it_stores_a_recorded_result_as_a_code_and_parameters(recorded, today) -
 
 def test_it_renders_voids_revocations_and_sessions_in_chinese(trainer, manager, hv_course, team, today) -> None:
     day = today.isoformat()
-    assessment = services.assessment_record(
+    assessment = assessment_record(
         row=result(team[1], hv_course, "theory", today, trainer, score=90), recorded_by=trainer
     )
-    services.assessment_void(assessment=assessment, actor=trainer, reason="错误的员工")
-    services.assessments_record(
+    assessment_void(assessment=assessment, actor=trainer, reason="错误的员工")
+    assessments_record(
         rows=[
             result(team[2], hv_course, "theory", today - dt.timedelta(days=1), trainer, score=95),
             result(team[2], hv_course, "practical", today - dt.timedelta(days=1), trainer, passed=True),
@@ -67,8 +70,8 @@ def test_it_renders_voids_revocations_and_sessions_in_chinese(trainer, manager, 
         recorded_by=trainer,
     )
     certification = team[2].certifications.get(course=hv_course)
-    services.certification_revoke(certification=certification, actor=manager, reason="quality incident")
-    session = services.training_session_create(
+    certification_revoke(certification=certification, actor=manager, reason="quality incident")
+    session = training_session_create(
         trainer=trainer, course=hv_course, plant=team[0].plant, held_on=today, delivery_mode="classroom", location=""
     )
     events = {e.action: e for e in AuditEvent.objects.exclude(action=AuditAction.ASSESSMENT_RECORDED)}
@@ -85,7 +88,7 @@ def test_it_keeps_showing_old_rows_and_plain_summaries_as_written(trainer, plant
     old = AuditEvent.objects.create(
         occurred_at=timezone.now(), action=AuditAction.ASSESSMENT_RECORDED, summary="SY001 HV-001 theory 85 pass"
     )
-    plain = services.audit_event_create(
+    plain = audit_event_create(
         actor=trainer,
         action=AuditAction.SESSION_CANCELLED,
         summary="HV-001 cancelled: trainer ill",
@@ -151,7 +154,7 @@ def test_it_renders_the_session_change_actions_from_their_parameters(
     english: str,
     chinese: str,
 ) -> None:
-    event = services.audit_event_create(actor=trainer, action=action, params=params, plant_id=plant_sy.id)
+    event = audit_event_create(actor=trainer, action=action, params=params, plant_id=plant_sy.id)
     event.refresh_from_db()
     assert event.message_code == action
     assert event.summary == english
@@ -175,7 +178,7 @@ def test_it_falls_back_to_the_stored_text_for_what_it_cannot_render() -> None:
 
 
 def test_it_lets_a_caller_choose_a_code_other_than_the_action(trainer) -> None:
-    event = services.audit_event_create(
+    event = audit_event_create(
         actor=trainer,
         action=AuditAction.EMPLOYEE_CHANGED,
         message="employee.created_by_import",

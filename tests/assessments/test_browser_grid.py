@@ -150,13 +150,13 @@ def test_it_reopens_a_grid_with_recorded_rows_read_only(live_server, browser, tr
     over by Enter, and are voided from the grid, which frees the input again."""
     from playwright.sync_api import expect
 
-    from assessments import services
+    from assessments.services.results import assessments_record
     from tests.assessments.helpers import result
 
     today = team[0].plant.local_today()
     session = factories.TrainingSessionFactory(course=hv_course, plant=team[0].plant, trainer=trainer, held_on=today)
     session.attendees.set(team[:4])
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=90),
             result(team[0], hv_course, "practical", today, trainer, passed=True),

@@ -1,7 +1,7 @@
 """Property test: the certifications API and the readiness API agree on every date (issue #14, item 1).
 
 On random plants, requirements, results and revocations (the generators of
-test_rollup_property.py; certifications revoked, restored and revoked again), for the scenario's
+readiness/test_rollup_property.py; certifications revoked, restored and revoked again), for the scenario's
 date, the plant's today and dates around them, the per-person answers of
 /api/v1/employees/<no>/certifications?date=D equal validity.certification_state's (with the
 revocation in force on D) and add up to the figures of /api/v1/plants/<code>/readiness?date=D:
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from employees.models import Employee, Plant
 from tests import factories
-from tests.assessments.test_rollup_property import (
+from tests.assessments.readiness.test_rollup_property import (
     REVOKED_TWICE,
     SETTINGS,
     Scenario,

@@ -8,8 +8,10 @@ import datetime as dt
 
 import pytest
 
-from assessments import selectors, services
 from assessments.models import Certification
+from assessments.selectors.certifications import certifications_as_of, qualifications
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import assessments_record
 from employees.models import Plant
 from spreadsheets.exports.roster import FILL_VALID, roster_workbook_write
 from tests import factories
@@ -66,7 +68,7 @@ def test_it_applies_a_revocation_only_from_its_date(
     today, operator, hv_course, trainer, manager, client, monkeypatch
 ) -> None:
     certify(operator, hv_course, JAN10, trainer)
-    services.certification_revoke(
+    certification_revoke(
         certification=Certification.objects.get(employee=operator, course=hv_course), actor=manager, reason="incident"
     )
 
@@ -93,7 +95,7 @@ def test_it_applies_a_revocation_only_from_its_date(
 def test_it_answers_past_and_future_dates_from_the_records(
     today, operator, hv_course, trainer, manager, client
 ) -> None:
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(operator, hv_course, "theory", dt.date(2026, 3, 1), trainer, score=40),
             result(operator, hv_course, "theory", dt.date(2026, 5, 1), trainer, score=90),
@@ -133,10 +135,10 @@ def test_it_computes_any_number_of_pairs_in_three_queries(
         certify(person, hv_course, AUG1, trainer)
 
     with django_assert_num_queries(3):  # courses, results dated on or before D, revocations
-        states = selectors.certifications_as_of(pairs=[(p.id, hv_course.id) for p in people], on_date=D)
+        states = certifications_as_of(pairs=[(p.id, hv_course.id) for p in people], on_date=D)
 
     assert {(s.certified_on, s.status) for s in states.values()} == {(JAN10, "valid")}
-    qualified = selectors.qualifications(employees=people, on_date=D)
+    qualified = qualifications(employees=people, on_date=D)
     assert [q.qualified for q in qualified.values()] == [True] * 6
 
 

@@ -11,8 +11,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from assessments import rollup
-from assessments.services import certifications_refresh
+from assessments.readiness.recompute import drain_marks
+from assessments.services.certifications import certifications_refresh
 from courses.models import Course
 from employees.models import Plant
 from tests import factories
@@ -33,7 +33,7 @@ def chinese_titles(worked_example):
 @pytest.fixture
 def rolled_up(chinese_titles, monkeypatch):
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
-    rollup.drain_marks()
+    drain_marks()
     return chinese_titles
 
 

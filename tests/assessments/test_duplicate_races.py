@@ -15,8 +15,10 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
-from assessments import services
 from assessments.models import Assessment
+from assessments.services.result_rules import ResultInput, assessments_validate
+from assessments.services.results import BatchRejected, assessment_record, assessments_record
+from assessments.services.submissions import assessments_record_once
 from courses.models import TrainerAuthorisation
 from spreadsheets.engine import import_run
 from spreadsheets.importers import assessments as imports
@@ -30,19 +32,19 @@ pytestmark = pytest.mark.django_db
 def recorded_between_checks_and_insert(monkeypatch):
     """Another save records `row` right after assessments_record validated its own rows: the moment a
     concurrent save commits between the first check and the insert (made deterministic, one connection)."""
-    original = services.assessments_validate
+    original = assessments_validate
     assert imports.assessments_validate is original  # the import's own checks (its plan) stay as they are
     done = []
 
-    def arrange(row: services.ResultInput, recorded_by) -> None:
+    def arrange(row: ResultInput, recorded_by) -> None:
         def validate(**kwargs: object) -> dict:
             errors = original(**kwargs)
             if not done:
                 done.append(row)
-                services.assessments_record(rows=[row], recorded_by=recorded_by)
+                assessments_record(rows=[row], recorded_by=recorded_by)
             return errors
 
-        monkeypatch.setattr(services, "assessments_validate", validate)
+        monkeypatch.setattr("assessments.services.results.assessments_validate", validate)
 
     return arrange
 
@@ -53,8 +55,8 @@ def test_it_refuses_a_single_result_recorded_by_another_tab_meanwhile(
     row = result(team[0], hv_course, "theory", today, trainer, score=85)
     recorded_between_checks_and_insert(result(team[0], hv_course, "theory", today, trainer, score=85), trainer)
 
-    with pytest.raises(services.BatchRejected) as rejected:
-        services.assessments_record(rows=[row], recorded_by=trainer)
+    with pytest.raises(BatchRejected) as rejected:
+        assessments_record(rows=[row], recorded_by=trainer)
 
     assert rejected.value.errors == {0: ["already recorded"]}
     assert [refusal.code for refusal in rejected.value.errors[0]] == ["duplicate"]
@@ -95,13 +97,13 @@ def test_it_refuses_the_whole_import_when_a_rule_changed_while_it_committed(
     """Any refusal at the insert (here the trainer's authorisation withdrawn meanwhile) is reported row by row,
     never an error page, and nothing is written."""
     path = _results_file(tmp_path, [team[0].employee_no, "HV-001", "theory", today.isoformat(), 85, None, "", ""])
-    original = services.assessments_validate
+    original = assessments_validate
 
     def validate(**kwargs: object) -> dict:
         TrainerAuthorisation.objects.filter(user=trainer).delete()
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "assessments_validate", validate)
+    monkeypatch.setattr("assessments.services.results.assessments_validate", validate)
 
     preview = import_run(kind="results", path=path, user=trainer, plant=plant_sy, commit=True)
 
@@ -140,15 +142,15 @@ def test_it_records_once_when_two_single_results_race(team, hv_course, trainer, 
 
     def second_tab() -> None:
         try:
-            services.assessments_record_once(form_key=uuid.uuid4(), redirect_to="/", rows=rows, recorded_by=trainer)
+            assessments_record_once(form_key=uuid.uuid4(), redirect_to="/", rows=rows, recorded_by=trainer)
             outcome["second"] = "recorded"
-        except services.BatchRejected as rejected:
+        except BatchRejected as rejected:
             outcome["second"] = rejected.errors
         finally:
             connection.close()
 
     with transaction.atomic():
-        services.assessments_record_once(form_key=uuid.uuid4(), redirect_to="/", rows=rows, recorded_by=trainer)
+        assessments_record_once(form_key=uuid.uuid4(), redirect_to="/", rows=rows, recorded_by=trainer)
         thread = threading.Thread(target=second_tab)
         thread.start()
         _wait_until_someone_waits_for_a_lock()
@@ -177,9 +179,7 @@ def test_it_refuses_an_import_that_commits_while_the_same_result_is_saved(
             connection.close()
 
     with transaction.atomic():
-        services.assessment_record(
-            row=result(team[1], hv_course, "theory", today, trainer, score=85), recorded_by=trainer
-        )
+        assessment_record(row=result(team[1], hv_course, "theory", today, trainer, score=85), recorded_by=trainer)
         thread = threading.Thread(target=import_commit)
         thread.start()
         _wait_until_someone_waits_for_a_lock()

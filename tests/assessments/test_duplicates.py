@@ -16,8 +16,9 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Assessment
+from assessments.services.result_rules import assessments_duplicates
+from assessments.services.results import BatchRejected, assessment_record, assessment_void, assessments_record
 from spreadsheets.engine import import_run
 from tests import factories
 from tests.assessments.helpers import result
@@ -28,16 +29,14 @@ pytestmark = pytest.mark.django_db
 
 def _refusal(rows, recorded_by) -> dict[int, list[str]]:
     before = Assessment.objects.count()
-    with pytest.raises(services.BatchRejected) as rejected:
-        services.assessments_record(rows=rows, recorded_by=recorded_by)
+    with pytest.raises(BatchRejected) as rejected:
+        assessments_record(rows=rows, recorded_by=recorded_by)
     assert Assessment.objects.count() == before
     return rejected.value.errors
 
 
 def test_it_refuses_a_theory_result_recorded_before_with_the_same_score(team, hv_course, trainer, today) -> None:
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer)
 
     errors = _refusal([result(team[0], hv_course, "theory", today, trainer, score=85)], trainer)
 
@@ -46,7 +45,7 @@ def test_it_refuses_a_theory_result_recorded_before_with_the_same_score(team, hv
 
 
 def test_it_refuses_a_practical_recorded_before_with_the_same_outcome(team, hv_course, trainer, today) -> None:
-    services.assessments_record(
+    assessments_record(
         rows=[result(team[0], hv_course, "practical", today, trainer, passed=False)], recorded_by=trainer
     )
 
@@ -56,7 +55,7 @@ def test_it_refuses_a_practical_recorded_before_with_the_same_outcome(team, hv_c
 
 
 def test_it_records_what_differs_in_score_outcome_date_or_kind(team, hv_course, trainer, today) -> None:
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=60),
             result(team[0], hv_course, "practical", today, trainer, passed=False),
@@ -64,7 +63,7 @@ def test_it_records_what_differs_in_score_outcome_date_or_kind(team, hv_course, 
         recorded_by=trainer,
     )
 
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=90),  # a retake the same day
             result(team[0], hv_course, "practical", today, trainer, passed=True),
@@ -90,12 +89,12 @@ def test_it_refuses_the_second_of_two_identical_rows_of_one_batch(team, hv_cours
 
 def test_it_finds_duplicates_across_query_chunks(team, hv_course, trainer, today, monkeypatch) -> None:
     """A large import is checked a chunk of employees at a time: none is missed at a chunk's edge."""
-    services.assessments_record(
+    assessments_record(
         rows=[result(e, hv_course, "theory", today, trainer, score=85) for e in team[:5]], recorded_by=trainer
     )
-    monkeypatch.setattr(services, "QUERY_CHUNK", 2)
+    monkeypatch.setattr("assessments.services.result_rules.QUERY_CHUNK", 2)
 
-    duplicates = services.assessments_duplicates(
+    duplicates = assessments_duplicates(
         rows=[result(e, hv_course, "theory", today, trainer, score=85) for e in team[:7]]
     )
 
@@ -103,14 +102,10 @@ def test_it_finds_duplicates_across_query_chunks(team, hv_course, trainer, today
 
 
 def test_it_records_again_what_was_voided(team, hv_course, trainer, today) -> None:
-    first = services.assessment_record(
-        row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer
-    )
-    services.assessment_void(assessment=first, actor=trainer, reason="wrong employee")
+    first = assessment_record(row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer)
+    assessment_void(assessment=first, actor=trainer, reason="wrong employee")
 
-    again = services.assessment_record(
-        row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer
-    )
+    again = assessment_record(row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer)
 
     assert again.pk != first.pk
     assert Assessment.objects.filter(voided_at__isnull=True).count() == 1
@@ -145,9 +140,7 @@ def test_it_refuses_a_duplicate_in_the_single_result_form_with_the_same_words(
 def test_it_skips_in_the_import_a_result_recorded_by_another_path_with_the_services_words(
     tmp_path, plant_sy, trainer, team, hv_course, today
 ) -> None:
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer)
     path = make_xlsx(
         tmp_path / "results.xlsx",
         {
@@ -163,17 +156,17 @@ def test_it_skips_in_the_import_a_result_recorded_by_another_path_with_the_servi
     preview = import_run(kind="results", path=path, user=trainer, plant=plant_sy, commit=True)
 
     assert preview.committed
-    assert [(r.row, r.note) for r in preview.skipped] == [(2, services.assessments_duplicates(rows=rows)[0])]
+    assert [(r.row, r.note) for r in preview.skipped] == [(2, assessments_duplicates(rows=rows)[0])]
     assert preview.skipped[0].note == "already recorded"
     assert Assessment.objects.filter(employee=team[0]).count() == 1
     assert Assessment.objects.filter(employee=team[1], source="import").count() == 1
 
 
 def test_it_imports_again_a_result_that_was_voided(tmp_path, plant_sy, trainer, team, hv_course, today) -> None:
-    recorded = services.assessment_record(
+    recorded = assessment_record(
         row=result(team[0], hv_course, "theory", today, trainer, score=85), recorded_by=trainer
     )
-    services.assessment_void(assessment=recorded, actor=trainer, reason="entered on the wrong day")
+    assessment_void(assessment=recorded, actor=trainer, reason="entered on the wrong day")
     path = make_xlsx(
         tmp_path / "results.xlsx",
         {"Results": [RESULT_HEADERS, [team[0].employee_no, "HV-001", "theory", today.isoformat(), 85, None, "", ""]]},
@@ -187,11 +180,9 @@ def test_it_imports_again_a_result_that_was_voided(tmp_path, plant_sy, trainer, 
 def test_it_records_the_same_result_in_another_course(team, hv_course, trainer, today, plant_sy) -> None:
     other = factories.CourseFactory(code="HV-002", needs_theory=True, needs_practical=False)
     factories.TrainerAuthorisationFactory(user=trainer, course=other, plant=plant_sy)
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=85)], recorded_by=trainer)
 
-    services.assessments_record(rows=[result(team[0], other, "theory", today, trainer, score=85)], recorded_by=trainer)
+    assessments_record(rows=[result(team[0], other, "theory", today, trainer, score=85)], recorded_by=trainer)
 
     assert Assessment.objects.count() == 2
 
@@ -207,15 +198,15 @@ def test_it_records_once_when_two_saves_of_a_session_race(team, hv_course, train
 
     def second_save() -> None:
         try:
-            services.assessments_record(rows=rows, recorded_by=trainer, session=session)
+            assessments_record(rows=rows, recorded_by=trainer, session=session)
             outcome["second"] = "recorded"
-        except services.BatchRejected as rejected:
+        except BatchRejected as rejected:
             outcome["second"] = rejected.errors
         finally:
             connection.close()
 
     with transaction.atomic():
-        services.assessments_record(rows=rows, recorded_by=trainer, session=session)  # holds the session's lock
+        assessments_record(rows=rows, recorded_by=trainer, session=session)  # holds the session's lock
         thread = threading.Thread(target=second_save)
         thread.start()
         deadline = time.monotonic() + 10

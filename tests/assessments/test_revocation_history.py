@@ -15,8 +15,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments import services, validity
+from assessments import validity
 from assessments.models import AuditAction, AuditEvent, Certification, CertificationRevocation
+from assessments.services.certifications import certification_revoke
+from assessments.services.result_rules import assessments_validate
 from employees.models import Plant
 from tests import factories
 from tests.assessments.helpers import certify, result
@@ -46,7 +48,7 @@ def revoked_twice(plant_sy, line_sy, hv_course, trainer, manager, monkeypatch):
 
     def revoke(reason: str) -> None:
         certification = Certification.objects.get(employee=operator, course=hv_course)
-        services.certification_revoke(certification=certification, actor=manager, reason=reason)
+        certification_revoke(certification=certification, actor=manager, reason=reason)
 
     on(PASSED)
     certify(operator, hv_course, PASSED, trainer)
@@ -79,7 +81,7 @@ def _gaps(client, on_date: dt.date) -> list[str]:
 
 def _prerequisite_refused(revoked_twice: dict, trainer, on_date: dt.date) -> bool:
     row = result(revoked_twice["operator"], revoked_twice["module"], "practical", on_date, trainer, passed=True)
-    errors = services.assessments_validate(rows=[row], recorded_by=trainer)
+    errors = assessments_validate(rows=[row], recorded_by=trainer)
     return any(refusal.code == "prerequisite" for refusal in errors.get(0, []))
 
 
@@ -153,9 +155,9 @@ def test_a_double_submit_revokes_once(plant_sy, line_sy, hv_course, trainer, man
     # Both requests read the row before either revoked it.
     first, second = (Certification.objects.get(employee=operator, course=hv_course) for _n in range(2))
 
-    services.certification_revoke(certification=first, actor=manager, reason="incident")
+    certification_revoke(certification=first, actor=manager, reason="incident")
     with pytest.raises(ValidationError, match="nothing to revoke"):
-        services.certification_revoke(certification=second, actor=manager, reason="incident")
+        certification_revoke(certification=second, actor=manager, reason="incident")
 
     assert CertificationRevocation.objects.filter(employee=operator).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CERTIFICATION_REVOKED).count() == 1

@@ -9,8 +9,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Certification
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import assessments_record
 from spreadsheets.engine import import_run
 from tests.assessments.helpers import certify, result
 from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def revoked(team, hv_course, trainer, manager, today) -> Certification:
     """SY001 certified in HV-001 a month ago, revoked today by the plant manager."""
     certify(team[0], hv_course, today - dt.timedelta(days=30), trainer)
-    return services.certification_revoke(
+    return certification_revoke(
         certification=Certification.objects.get(employee=team[0], course=hv_course),
         actor=manager,
         reason="quality incident Q-17",
@@ -37,7 +38,7 @@ def _notice(revoked_on: dt.date) -> str:
 
 
 def test_it_tells_that_a_same_day_pass_leaves_the_certification_revoked(revoked, team, hv_course, trainer, today):
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=95),
             result(team[0], hv_course, "practical", today, trainer, passed=True),
@@ -54,7 +55,7 @@ def test_it_tells_that_a_same_day_pass_leaves_the_certification_revoked(revoked,
 def test_it_says_nothing_of_a_pass_dated_after_the_revocation(revoked, team, hv_course, trainer, today) -> None:
     Certification.objects.filter(pk=revoked.pk).update(revoked_on=today - dt.timedelta(days=5))
 
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=95),
             result(team[0], hv_course, "practical", today, trainer, passed=True),
@@ -68,7 +69,7 @@ def test_it_says_nothing_of_a_pass_dated_after_the_revocation(revoked, team, hv_
 
 
 def test_it_says_nothing_of_a_fail_or_of_someone_not_revoked(revoked, team, hv_course, trainer, today) -> None:
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[
             result(team[0], hv_course, "theory", today, trainer, score=40),
             result(team[1], hv_course, "theory", today, trainer, score=95),
@@ -83,11 +84,9 @@ def test_it_tells_when_one_kind_after_the_revocation_still_lacks_the_other(
     revoked, team, hv_course, trainer, today
 ) -> None:
     Certification.objects.filter(pk=revoked.pk).update(revoked_on=today - dt.timedelta(days=5))
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=95)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=95)], recorded_by=trainer)
 
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[result(team[0], hv_course, "practical", today - dt.timedelta(days=5), trainer, passed=True)],
         recorded_by=trainer,
     )

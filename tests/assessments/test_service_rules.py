@@ -9,8 +9,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import Assessment, AuditAction, AuditEvent, Certification, ReadinessMark, SubmittedForm
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import BatchRejected, assessment_record, assessment_void, assessments_record, can_void
+from assessments.services.sessions import (
+    training_session_attendee_remove,
+    training_session_attendees_add,
+    training_session_create,
+)
+from assessments.services.submissions import assessments_record_once
 from tests import factories
 from tests.assessments.helpers import certify, result
 
@@ -19,8 +26,8 @@ pytestmark = pytest.mark.django_db
 
 def _refusal(rows, recorded_by) -> dict[int, list[str]]:
     before = Assessment.objects.count()
-    with pytest.raises(services.BatchRejected) as rejected:
-        services.assessments_record(rows=rows, recorded_by=recorded_by)
+    with pytest.raises(BatchRejected) as rejected:
+        assessments_record(rows=rows, recorded_by=recorded_by)
     assert Assessment.objects.count() == before
     return rejected.value.errors
 
@@ -29,7 +36,7 @@ def test_it_records_a_pass_issues_the_certification_audits_and_marks(team, hv_co
     employee = team[0]
     assert not Certification.objects.filter(employee=employee).exists()
 
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(employee, hv_course, "theory", today, trainer, score=80),
             result(employee, hv_course, "practical", today, trainer, passed=True),
@@ -121,9 +128,7 @@ def test_it_names_the_missing_prerequisite(team, plant_sy, hv_course, trainer, t
     assert errors == {0: [f"Prerequisite not valid on {today.isoformat()}: HV-001."]}
 
     certify(team[0], hv_course, today, trainer)
-    services.assessments_record(
-        rows=[result(team[0], welding, "theory", today, trainer, score=90)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], welding, "theory", today, trainer, score=90)], recorded_by=trainer)
     assert Certification.objects.get(employee=team[0], course=welding).certified_on == today
 
 
@@ -144,8 +149,8 @@ def test_it_refuses_a_result_of_another_course_in_a_session(team, hv_course, pla
     factories.TrainerAuthorisationFactory(user=trainer, course=other, plant=plant_sy)
     session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
 
-    with pytest.raises(services.BatchRejected) as rejected:
-        services.assessments_record(
+    with pytest.raises(BatchRejected) as rejected:
+        assessments_record(
             rows=[result(team[0], other, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
         )
 
@@ -155,9 +160,7 @@ def test_it_refuses_a_result_of_another_course_in_a_session(team, hv_course, pla
 def test_it_numbers_attempts_and_a_later_fail_does_not_cancel(team, hv_course, trainer, today) -> None:
     employee = team[0]
     certify(employee, hv_course, today - dt.timedelta(days=10), trainer)
-    services.assessments_record(
-        rows=[result(employee, hv_course, "theory", today, trainer, score=50)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(employee, hv_course, "theory", today, trainer, score=50)], recorded_by=trainer)
 
     retake = Assessment.objects.get(employee=employee, kind="theory", score=50)
     certification = Certification.objects.get(employee=employee, course=hv_course)
@@ -174,8 +177,8 @@ def test_it_records_a_form_key_once(team, hv_course, trainer, today) -> None:
     key = uuid.uuid4()
     rows = [result(team[0], hv_course, "theory", today, trainer, score=90)]
 
-    first = services.assessments_record_once(form_key=key, redirect_to="/next/", rows=rows, recorded_by=trainer)
-    second = services.assessments_record_once(form_key=key, redirect_to="/other/", rows=rows, recorded_by=trainer)
+    first = assessments_record_once(form_key=key, redirect_to="/next/", rows=rows, recorded_by=trainer)
+    second = assessments_record_once(form_key=key, redirect_to="/other/", rows=rows, recorded_by=trainer)
 
     assert (len(first.assessments), first.duplicate) == (1, False)
     assert (second.assessments, second.duplicate, second.redirect_to) == ([], True, "/next/")
@@ -184,8 +187,8 @@ def test_it_records_a_form_key_once(team, hv_course, trainer, today) -> None:
 
 def test_it_frees_the_form_key_when_the_batch_is_refused(team, hv_course, trainer, today) -> None:
     key = uuid.uuid4()
-    with pytest.raises(services.BatchRejected):
-        services.assessments_record_once(
+    with pytest.raises(BatchRejected):
+        assessments_record_once(
             form_key=key,
             redirect_to="/next/",
             rows=[result(team[0], hv_course, "theory", today, trainer, score=130)],
@@ -193,7 +196,7 @@ def test_it_frees_the_form_key_when_the_batch_is_refused(team, hv_course, traine
         )
     assert not SubmittedForm.objects.filter(key=key).exists()
 
-    corrected = services.assessments_record_once(
+    corrected = assessments_record_once(
         form_key=key,
         redirect_to="/next/",
         rows=[result(team[0], hv_course, "theory", today, trainer, score=100)],
@@ -208,9 +211,7 @@ def test_it_frees_the_form_key_when_the_batch_is_refused(team, hv_course, traine
 
 
 def _recorded(employee, course, trainer, on) -> Assessment:
-    return services.assessment_record(
-        row=result(employee, course, "theory", on, trainer, score=90), recorded_by=trainer
-    )
+    return assessment_record(row=result(employee, course, "theory", on, trainer, score=90), recorded_by=trainer)
 
 
 def test_it_lets_a_trainer_void_their_own_entry_and_recomputes(team, hv_course, trainer, today) -> None:
@@ -218,7 +219,7 @@ def test_it_lets_a_trainer_void_their_own_entry_and_recomputes(team, hv_course, 
     theory = Assessment.objects.get(employee=team[0], kind="theory")
     assert Certification.objects.get(employee=team[0]).certified_on == today
 
-    services.assessment_void(assessment=theory, actor=trainer, reason="wrong employee")
+    assessment_void(assessment=theory, actor=trainer, reason="wrong employee")
 
     theory.refresh_from_db()
     assert (theory.voided_by, theory.void_reason) == (trainer, "wrong employee")
@@ -232,7 +233,7 @@ def test_it_requires_a_reason_to_void(team, hv_course, trainer, today) -> None:
     assessment = _recorded(team[0], hv_course, trainer, today)
 
     with pytest.raises(ValidationError, match="Give a reason for voiding this entry."):
-        services.assessment_void(assessment=assessment, actor=trainer, reason="  ")
+        assessment_void(assessment=assessment, actor=trainer, reason="  ")
 
     assessment.refresh_from_db()
     assert assessment.voided_at is None
@@ -247,10 +248,10 @@ def test_it_refuses_a_trainer_voiding_after_the_window(team, hv_course, trainer,
         assessor=trainer,
         recorded_at=timezone.now() - dt.timedelta(days=8),
     )
-    assert services.can_void(assessment=old, user=trainer) is False
+    assert can_void(assessment=old, user=trainer) is False
 
     with pytest.raises(ValidationError, match="You may void only your own entries, within 7 days"):
-        services.assessment_void(assessment=old, actor=trainer, reason="typo")
+        assessment_void(assessment=old, actor=trainer, reason="typo")
 
 
 def test_it_refuses_a_trainer_voiding_someone_elses_entry(team, hv_course, trainer, plant_sy, today) -> None:
@@ -258,9 +259,9 @@ def test_it_refuses_a_trainer_voiding_someone_elses_entry(team, hv_course, train
     colleague = factories.UserFactory(username="colleague")
     factories.PlantMembershipFactory(user=colleague, plant=plant_sy, role="trainer")
 
-    assert services.can_void(assessment=assessment, user=colleague) is False
+    assert can_void(assessment=assessment, user=colleague) is False
     with pytest.raises(ValidationError):
-        services.assessment_void(assessment=assessment, actor=colleague, reason="not mine")
+        assessment_void(assessment=assessment, actor=colleague, reason="not mine")
 
 
 def test_it_lets_a_manager_or_admin_void_any_entry_of_their_plant(
@@ -270,12 +271,12 @@ def test_it_lets_a_manager_or_admin_void_any_entry_of_their_plant(
         employee=team[0], course=hv_course, assessor=trainer, recorded_at=timezone.now() - dt.timedelta(days=90)
     )
 
-    assert services.can_void(assessment=old, user=manager) is True
-    assert services.can_void(assessment=old, user=admin_user) is True
-    assert services.can_void(assessment=old, user=manager_de) is False
-    services.assessment_void(assessment=old, actor=manager, reason="duplicate")
+    assert can_void(assessment=old, user=manager) is True
+    assert can_void(assessment=old, user=admin_user) is True
+    assert can_void(assessment=old, user=manager_de) is False
+    assessment_void(assessment=old, actor=manager, reason="duplicate")
     with pytest.raises(ValidationError, match="already voided"):
-        services.assessment_void(assessment=old, actor=admin_user, reason="again")
+        assessment_void(assessment=old, actor=admin_user, reason="again")
 
 
 # --- Revoke --------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def test_it_lets_a_manager_revoke_with_a_reason(team, hv_course, trainer, manage
     certify(team[0], hv_course, today, trainer)
     certification = Certification.objects.get(employee=team[0], course=hv_course)
 
-    services.certification_revoke(certification=certification, actor=manager, reason="quality incident Q-17")
+    certification_revoke(certification=certification, actor=manager, reason="quality incident Q-17")
 
     certification.refresh_from_db()
     assert (certification.revoked_on, certification.revoked_by) == (today, manager)
@@ -300,22 +301,20 @@ def test_it_refuses_revocation_by_a_trainer_or_without_a_reason(team, hv_course,
     certification = Certification.objects.get(employee=team[0], course=hv_course)
 
     with pytest.raises(ValidationError, match="Only a plant manager or an admin may revoke certifications."):
-        services.certification_revoke(certification=certification, actor=trainer, reason="no")
+        certification_revoke(certification=certification, actor=trainer, reason="no")
     with pytest.raises(ValidationError, match="Give a reason for the revocation."):
-        services.certification_revoke(certification=certification, actor=manager, reason="")
+        certification_revoke(certification=certification, actor=manager, reason="")
 
     certification.refresh_from_db()
     assert certification.revoked_on is None
 
 
 def test_it_refuses_to_revoke_what_is_not_valid(team, hv_course, trainer, manager, today) -> None:
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer)
     in_progress = Certification.objects.get(employee=team[0], course=hv_course)
 
     with pytest.raises(ValidationError, match="nothing to revoke"):
-        services.certification_revoke(certification=in_progress, actor=manager, reason="incident")
+        certification_revoke(certification=in_progress, actor=manager, reason="incident")
 
 
 # --- Sessions -----------------------------------------------------------------------------
@@ -324,15 +323,13 @@ def test_it_refuses_to_revoke_what_is_not_valid(team, hv_course, trainer, manage
 def test_it_creates_a_session_only_for_an_authorised_course(plant_sy, plant_de, hv_course, trainer, today) -> None:
     other = factories.CourseFactory(code="EHS-002")
     with pytest.raises(ValidationError, match="You are not authorised to assess EHS-002 at plant SY."):
-        services.training_session_create(
-            trainer=trainer, course=other, plant=plant_sy, held_on=today, delivery_mode="classroom"
-        )
+        training_session_create(trainer=trainer, course=other, plant=plant_sy, held_on=today, delivery_mode="classroom")
     with pytest.raises(ValidationError, match="You may not run sessions at plant DE."):
-        services.training_session_create(
+        training_session_create(
             trainer=trainer, course=hv_course, plant=plant_de, held_on=today, delivery_mode="classroom"
         )
 
-    session = services.training_session_create(
+    session = training_session_create(
         trainer=trainer, course=hv_course, plant=plant_sy, held_on=today, delivery_mode="virtual", location=" Room 2 "
     )
 
@@ -345,8 +342,8 @@ def test_it_adds_only_active_attendees_of_the_session_plant(team, employee_de, h
     team[9].status = "on_leave"
     team[9].save()
 
-    added = services.training_session_attendees_add(session=session, employees=[*team, employee_de], actor=trainer)
-    again = services.training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
+    added = training_session_attendees_add(session=session, employees=[*team, employee_de], actor=trainer)
+    again = training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
 
     assert (len(added.added), len(again.added)) == (9, 0)
     refused = [(r.employee.employee_no, r.reason) for r in added.refused]
@@ -357,13 +354,13 @@ def test_it_adds_only_active_attendees_of_the_session_plant(team, employee_de, h
 
 def test_it_keeps_an_attendee_who_has_results(team, hv_course, trainer, plant_sy, today) -> None:
     session = factories.TrainingSessionFactory(course=hv_course, plant=plant_sy, trainer=trainer, held_on=today)
-    services.training_session_attendees_add(session=session, employees=team[:2], actor=trainer)
-    services.assessments_record(
+    training_session_attendees_add(session=session, employees=team[:2], actor=trainer)
+    assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
     )
 
     with pytest.raises(ValidationError, match="SY001 already has results in this session"):
-        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
-    services.training_session_attendee_remove(session=session, employee=team[1], actor=trainer)
+        training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+    training_session_attendee_remove(session=session, employee=team[1], actor=trainer)
 
     assert list(session.attendees.values_list("employee_no", flat=True)) == ["SY001"]

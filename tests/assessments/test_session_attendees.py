@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import AuditAction, AuditEvent
+from assessments.services.sessions import training_session_attendee_remove, training_session_attendees_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -211,13 +211,13 @@ def test_it_adds_nobody_when_the_audit_cannot_be_written(session, team, trainer,
     def broken(**kwargs: object) -> None:
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(services, "audit_event_create", broken)
+    monkeypatch.setattr("assessments.services.sessions.audit_event_create", broken)
 
     with pytest.raises(RuntimeError):
-        services.training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
+        training_session_attendees_add(session=session, employees=team[:3], actor=trainer)
     session.attendees.add(team[5])
     with pytest.raises(RuntimeError):
-        services.training_session_attendee_remove(session=session, employee=team[5], actor=trainer)
+        training_session_attendee_remove(session=session, employee=team[5], actor=trainer)
 
     assert _attending(session) == ["SY006"]
 
@@ -226,9 +226,9 @@ def test_it_refuses_attendee_changes_by_someone_of_another_plant(session, team, 
     session.attendees.add(team[0])
 
     with pytest.raises(ValidationError, match="You may not run sessions at plant SY."):
-        services.training_session_attendees_add(session=session, employees=team[1:3], actor=trainer_de)
+        training_session_attendees_add(session=session, employees=team[1:3], actor=trainer_de)
     with pytest.raises(ValidationError, match="You may not run sessions at plant SY."):
-        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer_de)
+        training_session_attendee_remove(session=session, employee=team[0], actor=trainer_de)
 
     assert _attending(session) == ["SY001"]
     assert not AuditEvent.objects.exists()
@@ -236,7 +236,7 @@ def test_it_refuses_attendee_changes_by_someone_of_another_plant(session, team, 
 
 def test_it_refuses_to_remove_someone_not_on_the_list(session, team, trainer) -> None:
     with pytest.raises(ValidationError, match="SY004 is not on the list of this session."):
-        services.training_session_attendee_remove(session=session, employee=team[3], actor=trainer)
+        training_session_attendee_remove(session=session, employee=team[3], actor=trainer)
 
     assert not AuditEvent.objects.exists()
 

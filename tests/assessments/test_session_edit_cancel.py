@@ -9,8 +9,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from assessments import selectors, services
 from assessments.models import Assessment, AuditAction, AuditEvent, TrainingSession
+from assessments.selectors.sessions import trainer_sessions
+from assessments.services.results import BatchRejected, assessment_void, assessments_record
+from assessments.services.sessions import (
+    training_session_attendee_remove,
+    training_session_attendees_add,
+    training_session_cancel,
+    training_session_update,
+)
 from tests import factories
 from tests.assessments.helpers import result
 
@@ -47,7 +54,7 @@ def _update(session, actor, **changes):
         "trainer": session.trainer,
         **changes,
     }
-    return services.training_session_update(session=session, actor=actor, **values)
+    return training_session_update(session=session, actor=actor, **values)
 
 
 # --- training_session_update ------------------------------------------------------------------------
@@ -136,7 +143,7 @@ def test_it_keeps_a_session_with_results_on_or_before_its_first_result(
     session, trainer, team, hv_course, today
 ) -> None:
     _update(session, trainer, held_on=today - dt.timedelta(days=3))
-    services.assessments_record(
+    assessments_record(
         rows=[result(team[0], hv_course, "theory", today - dt.timedelta(days=2), trainer, score=90)],
         recorded_by=trainer,
         session=session,
@@ -166,7 +173,7 @@ def test_it_refuses_an_edit_by_someone_who_does_not_run_sessions_there(session, 
 
 
 def test_it_cancels_with_a_reason_and_audits_it(session, trainer) -> None:
-    services.training_session_cancel(session=session, actor=trainer, reason="  trainer ill  ")
+    training_session_cancel(session=session, actor=trainer, reason="  trainer ill  ")
 
     session.refresh_from_db()
     assert (session.is_cancelled, session.cancelled_by, session.cancel_reason) == (True, trainer, "trainer ill")
@@ -177,24 +184,24 @@ def test_it_cancels_with_a_reason_and_audits_it(session, trainer) -> None:
 
 def test_it_refuses_to_cancel_without_a_reason_or_twice(session, trainer) -> None:
     with pytest.raises(ValidationError, match="Give a reason for cancelling the session."):
-        services.training_session_cancel(session=session, actor=trainer, reason="   ")
-    services.training_session_cancel(session=session, actor=trainer, reason="room flooded")
+        training_session_cancel(session=session, actor=trainer, reason="   ")
+    training_session_cancel(session=session, actor=trainer, reason="room flooded")
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_cancel(session=session, actor=trainer, reason="again")
+        training_session_cancel(session=session, actor=trainer, reason="again")
 
     assert AuditEvent.objects.filter(action=AuditAction.SESSION_CANCELLED).count() == 1
 
 
 def test_it_cancels_a_session_only_once_its_results_are_voided(session, trainer, team, hv_course, today) -> None:
     _update(session, trainer, held_on=today)
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
     )
 
     with pytest.raises(ValidationError, match="This session has 1 recorded result: void it first"):
-        services.training_session_cancel(session=session, actor=trainer, reason="wrong course")
-    services.assessment_void(assessment=recorded[0], actor=trainer, reason="wrong course")
-    services.training_session_cancel(session=session, actor=trainer, reason="wrong course")
+        training_session_cancel(session=session, actor=trainer, reason="wrong course")
+    assessment_void(assessment=recorded[0], actor=trainer, reason="wrong course")
+    training_session_cancel(session=session, actor=trainer, reason="wrong course")
 
     session.refresh_from_db()
     assert session.is_cancelled
@@ -202,17 +209,17 @@ def test_it_cancels_a_session_only_once_its_results_are_voided(session, trainer,
 
 def test_it_refuses_results_attendees_and_edits_once_cancelled(session, trainer, team, hv_course, today) -> None:
     _update(session, trainer, held_on=today)
-    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     session.refresh_from_db()
 
-    with pytest.raises(services.BatchRejected) as rejected:
-        services.assessments_record(
+    with pytest.raises(BatchRejected) as rejected:
+        assessments_record(
             rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
         )
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendees_add(session=session, employees=[team[5]], actor=trainer)
+        training_session_attendees_add(session=session, employees=[team[5]], actor=trainer)
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+        training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
     with pytest.raises(ValidationError, match="This session was cancelled on"):
         _update(session, trainer, location="Hall B")
 
@@ -225,10 +232,10 @@ def test_it_records_nothing_from_a_save_begun_before_the_cancel(session, trainer
     """The grid was open (its session object loaded) when someone else cancelled the session."""
     _update(session, trainer, held_on=today)
     stale = TrainingSession.objects.get(pk=session.pk)
-    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    training_session_cancel(session=session, actor=trainer, reason="trainer ill")
 
-    with pytest.raises(services.BatchRejected):
-        services.assessments_record(
+    with pytest.raises(BatchRejected):
+        assessments_record(
             rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=stale
         )
 
@@ -236,11 +243,11 @@ def test_it_records_nothing_from_a_save_begun_before_the_cancel(session, trainer
 
 
 def test_it_drops_a_cancelled_session_from_the_trainers_upcoming_list(session, trainer) -> None:
-    assert selectors.trainer_sessions(user=trainer).upcoming == [session]
+    assert trainer_sessions(user=trainer).upcoming == [session]
 
-    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    training_session_cancel(session=session, actor=trainer, reason="trainer ill")
 
-    assert selectors.trainer_sessions(user=trainer).upcoming == []
+    assert trainer_sessions(user=trainer).upcoming == []
 
 
 # --- The pages -------------------------------------------------------------------------------------------
@@ -343,7 +350,7 @@ def test_it_cancels_from_the_page_and_shows_the_session_as_cancelled(client, ses
 
 def test_it_says_why_a_session_with_results_is_not_cancelled(client, session, trainer, team, hv_course, today) -> None:
     _update(session, trainer, held_on=today)
-    services.assessments_record(
+    assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
     )
     client.force_login(trainer)
@@ -369,7 +376,7 @@ def test_it_says_why_a_session_with_results_is_not_cancelled(client, session, tr
 
 
 def test_it_sends_the_pages_of_a_cancelled_session_back_with_the_reason(client, session, trainer, team) -> None:
-    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     client.force_login(trainer)
 
     for name in ("assessments:session-results", "assessments:session-edit", "assessments:session-cancel"):
@@ -418,12 +425,12 @@ def test_it_refuses_attendee_changes_when_the_cancel_lands_after_the_caller_read
 ) -> None:
     """The caller's copy predates the cancel (another tablet cancelled in between): the lock re-reads it."""
     stale = TrainingSession.objects.get(pk=session.pk)
-    services.training_session_cancel(session=session, actor=trainer, reason="room flooded")
+    training_session_cancel(session=session, actor=trainer, reason="room flooded")
 
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendees_add(session=stale, employees=[team[5]], actor=trainer)
+        training_session_attendees_add(session=stale, employees=[team[5]], actor=trainer)
     with pytest.raises(ValidationError, match="This session was cancelled on"):
-        services.training_session_attendee_remove(session=stale, employee=team[0], actor=trainer)
+        training_session_attendee_remove(session=stale, employee=team[0], actor=trainer)
 
     assert sorted(session.attendees.values_list("pk", flat=True)) == sorted(e.pk for e in team[:3])
     assert not AuditEvent.objects.filter(
@@ -435,14 +442,14 @@ def test_it_takes_someone_off_once_their_results_in_the_session_are_voided(
     session, trainer, team, hv_course, today
 ) -> None:
     _update(session, trainer, held_on=today)
-    recorded = services.assessments_record(
+    recorded = assessments_record(
         rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer, session=session
     )[0]
     with pytest.raises(ValidationError, match="already has results in this session"):
-        services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+        training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
 
-    services.assessment_void(assessment=recorded, actor=trainer, reason="wrong person")
-    services.training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
+    assessment_void(assessment=recorded, actor=trainer, reason="wrong person")
+    training_session_attendee_remove(session=session, employee=team[0], actor=trainer)
 
     assert team[0] not in session.attendees.all()
 
@@ -450,7 +457,7 @@ def test_it_takes_someone_off_once_their_results_in_the_session_are_voided(
 def test_it_names_who_cancelled_family_name_first_and_when_in_the_plant_zone(client, session, trainer) -> None:
     trainer.first_name, trainer.last_name = "建国", "刘"
     trainer.save()
-    services.training_session_cancel(session=session, actor=trainer, reason="trainer ill")
+    training_session_cancel(session=session, actor=trainer, reason="trainer ill")
     client.force_login(trainer)
 
     page = client.get(reverse("assessments:session-detail", args=[session.pk])).content.decode()

@@ -28,7 +28,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from assessments.models import LineSnapshot, ReadinessState
-from assessments.tasks import readiness_recompute_plant
+from assessments.readiness.tasks import readiness_recompute_plant
 from certtrack.claims import claims_sweep
 from certtrack.models import ClaimState, TaskClaim
 from tests import factories

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Assessment, Certification, SubmittedForm
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import assessment_record
 from tests import factories
 from tests.assessments.helpers import certify, result
 
@@ -281,9 +282,7 @@ def test_it_follows_only_a_path_of_this_site_after_a_void(client, trainer, sessi
 def test_it_refuses_an_identical_result_recorded_elsewhere_with_the_imports_words(
     client, trainer, session, team, hv_course
 ) -> None:
-    services.assessment_record(
-        row=result(team[0], hv_course, "theory", session.held_on, trainer, score=85), recorded_by=trainer
-    )
+    assessment_record(row=result(team[0], hv_course, "theory", session.held_on, trainer, score=85), recorded_by=trainer)
     client.force_login(trainer)
 
     response = client.post(_url(session), _payload(session, {team[0]: ("85", "pass", "")}))
@@ -401,7 +400,7 @@ def test_it_warns_that_a_same_day_pass_leaves_a_revoked_certification_revoked(
     client, trainer, manager, session, team, hv_course, today
 ) -> None:
     certify(team[0], hv_course, today - dt.timedelta(days=30), trainer)
-    services.certification_revoke(
+    certification_revoke(
         certification=Certification.objects.get(employee=team[0], course=hv_course), actor=manager, reason="Q-17"
     )
     client.force_login(trainer)

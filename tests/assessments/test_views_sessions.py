@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from assessments import selectors
 from assessments.models import TrainingSession
+from assessments.selectors.gaps import trainer_gaps
 from tests import factories
 from tests.assessments.helpers import certify, result
 
@@ -30,17 +30,17 @@ def _add(client, session, **data):
 
 
 def test_it_lists_who_needs_the_trainer(team, hv_course, plant_sy, trainer, today) -> None:
-    from assessments import services
+    from assessments.services.results import assessments_record
 
     certify(team[0], hv_course, today, trainer)  # valid for 12 months: not listed
     certify(team[1], hv_course, dt.date(2025, 1, 1), trainer)  # long expired
-    services.assessments_record(
+    assessments_record(
         rows=[result(team[2], hv_course, "theory", today, trainer, score=50)], recorded_by=trainer
     )  # in progress
     not_mine = factories.CourseFactory(code="EHS-009")
     factories.RequirementFactory(course=not_mine, scope="plant", plant=plant_sy)  # required, but not my course
 
-    gaps = selectors.trainer_gaps(user=trainer)
+    gaps = trainer_gaps(user=trainer)
 
     states = {(g.employee.employee_no, g.course.code): g.status for g in gaps}
     assert ("SY001", "HV-001") not in states
@@ -59,7 +59,7 @@ def test_it_lists_certifications_expiring_within_30_days(team, plant_sy, trainer
     for employee in team:
         certify(employee, course, today - dt.timedelta(days=5), trainer)  # expires in ~25 days
 
-    gaps = selectors.trainer_gaps(user=trainer)
+    gaps = trainer_gaps(user=trainer)
 
     assert {g.status for g in gaps} == {"expiring"}
     assert len(gaps) == 10

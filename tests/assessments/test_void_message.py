@@ -6,7 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from assessments import services
+from assessments.services.results import assessment_record
 from tests.assessments.helpers import result
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_it_names_the_voided_entrys_kind_in_the_readers_language(
     client, trainer, team, hv_course, today, language, expected
 ) -> None:
-    practical = services.assessment_record(
+    practical = assessment_record(
         row=result(team[0], hv_course, "practical", today, trainer, passed=True), recorded_by=trainer
     )
     client.force_login(trainer)

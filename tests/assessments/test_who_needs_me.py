@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import AuditAction, AuditEvent, TrainingSession
+from assessments.services.certifications import certification_revoke
+from assessments.services.results import assessments_record
 from tests import factories
 from tests.assessments.helpers import certify, result
 
@@ -228,7 +229,7 @@ def bookings(trainer, hv_course, team, plant_sy, today):
     )
     other = factories.TrainingSessionFactory(plant=plant_sy, trainer=trainer, held_on=today + dt.timedelta(days=2))
     other.attendees.set([team[4]])
-    services.assessments_record(
+    assessments_record(
         rows=[result(team[6], hv_course, "theory", today, trainer, score=40)],
         recorded_by=trainer,
         session=sessions["today"],
@@ -336,7 +337,7 @@ def test_it_counts_gaps_and_people_apart(client, trainer, hv_course, ehs_at_s1, 
 def test_it_says_expired_or_revoked_and_the_state_of_each_row(client, trainer, manager, hv_course, team, today) -> None:
     certify(team[0], hv_course, today - dt.timedelta(days=400), trainer)  # SY001 expired
     certify(team[1], hv_course, today - dt.timedelta(days=10), trainer)
-    services.certification_revoke(
+    certification_revoke(
         certification=team[1].certifications.get(course=hv_course), actor=manager, reason="quality incident"
     )
     client.force_login(trainer)

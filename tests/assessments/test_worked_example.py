@@ -1,15 +1,15 @@
 """DOMAIN.md's worked example, recorded through the services (the contract's own test case).
 
 The fixture lives in tests/assessments/conftest.py; the roll-up, the API and the
-dashboards repeat the example end to end in test_rollup.py, test_api.py and test_dashboards.py.
+dashboards repeat the example end to end in readiness/test_rollup.py, test_api.py and readiness/test_dashboards.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from assessments import selectors
 from assessments.models import Certification
+from assessments.selectors.certifications import qualifications
 from tests.assessments.conftest import D1, D2, D_WINDOW
 
 
@@ -27,7 +27,7 @@ def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None
     assert c_hv.status_on(D_WINDOW, expiring_days=90) == "expiring"
     assert c_hv.status_on(D2) == "expired"
 
-    on_d1 = selectors.qualifications(employees=[a, b, c], on_date=D1)
+    on_d1 = qualifications(employees=[a, b, c], on_date=D1)
     assert {e.employee_no: q.qualified for e, q in zip((a, b, c), on_d1.values(), strict=True)} == {
         "A": True,
         "B": False,
@@ -37,7 +37,7 @@ def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None
     assert on_d1[b.id].valid == 1
     assert on_d1[b.id].completion == 0.5
 
-    on_d2 = selectors.qualifications(employees=[a, b, c], on_date=D2)
+    on_d2 = qualifications(employees=[a, b, c], on_date=D2)
     assert [on_d2[e.id].qualified for e in (a, b, c)] == [True, False, False]
 
 

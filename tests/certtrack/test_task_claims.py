@@ -18,8 +18,8 @@ from django.conf import settings as django_settings
 from django.db import OperationalError
 from django.utils import timezone
 
-from assessments import rollup
-from assessments.tasks import readiness_recompute_plant
+from assessments.readiness import recompute
+from assessments.readiness.tasks import readiness_recompute_plant
 from certtrack import claims
 from certtrack.celery import app
 from certtrack.models import ClaimState, TaskClaim
@@ -112,7 +112,7 @@ def test_it_refuses_a_stale_threshold_of_fewer_than_three_heartbeats(settings) -
 @pytest.mark.django_db
 def test_it_claims_a_plant_recompute_while_it_runs_and_releases_it(plant_sy, monkeypatch) -> None:
     seen = []
-    monkeypatch.setattr(rollup, "plant_recompute", lambda **kwargs: seen.extend(TaskClaim.objects.values()))
+    monkeypatch.setattr(recompute, "plant_recompute", lambda **kwargs: seen.extend(TaskClaim.objects.values()))
 
     _run_as_worker(readiness_recompute_plant, plant_sy.id)
 
@@ -134,7 +134,7 @@ def test_it_releases_the_claim_when_the_task_fails(plant_sy, monkeypatch) -> Non
     def fail(**kwargs: object) -> None:
         raise ValueError("a bug")
 
-    monkeypatch.setattr(rollup, "plant_recompute", fail)
+    monkeypatch.setattr(recompute, "plant_recompute", fail)
     with pytest.raises(ValueError, match="a bug"):
         _run_as_worker(readiness_recompute_plant, plant_sy.id)
     assert not TaskClaim.objects.exists()
@@ -143,7 +143,7 @@ def test_it_releases_the_claim_when_the_task_fails(plant_sy, monkeypatch) -> Non
 @pytest.mark.django_db
 def test_it_claims_nothing_for_eager_or_direct_calls(plant_sy, monkeypatch) -> None:
     seen = []
-    monkeypatch.setattr(rollup, "plant_recompute", lambda **kwargs: seen.append(TaskClaim.objects.count()))
+    monkeypatch.setattr(recompute, "plant_recompute", lambda **kwargs: seen.append(TaskClaim.objects.count()))
     readiness_recompute_plant.apply(args=[plant_sy.id])
     readiness_recompute_plant(plant_sy.id)
     assert seen == [0, 0]
@@ -156,7 +156,7 @@ def test_a_resent_message_takes_over_its_claim_and_keeps_the_resume_count(plant_
     ((_name, _args, new_id, headers),) = sent
     assert headers == {"claim_origin": "id-0"}  # the work's first message
     seen = []
-    monkeypatch.setattr(rollup, "plant_recompute", lambda **kwargs: seen.extend(TaskClaim.objects.values()))
+    monkeypatch.setattr(recompute, "plant_recompute", lambda **kwargs: seen.extend(TaskClaim.objects.values()))
 
     _run_as_worker(readiness_recompute_plant, plant_sy.id, task_id=new_id, headers=headers)
 
@@ -286,7 +286,7 @@ class _Worker:
         self.during_run: Any = None
         self.killed = False
         release = claims.claim_end
-        monkeypatch.setattr(rollup, "plant_recompute", self._recompute)
+        monkeypatch.setattr(recompute, "plant_recompute", self._recompute)
         monkeypatch.setattr(claims, "claim_end", lambda **kwargs: None if self.killed else release(**kwargs))
 
     def _recompute(self, **kwargs: object) -> None:
@@ -445,14 +445,14 @@ def test_a_retry_keeps_the_claim_of_its_work(worker: _Worker, sent: list, monkey
     retries = []
 
     def fail_once(**kwargs: object) -> None:
-        monkeypatch.setattr(rollup, "plant_recompute", worker._recompute)
+        monkeypatch.setattr(recompute, "plant_recompute", worker._recompute)
         raise OperationalError("the database went away")  # autoretry sends a retry
 
     def send_retry(args: list, kwargs: dict, **options: Any) -> None:
         retries.append((options["task_id"], options["headers"]))
         worker.deliver(options["task_id"], options["headers"])  # a second worker starts it at once
 
-    monkeypatch.setattr(rollup, "plant_recompute", fail_once)
+    monkeypatch.setattr(recompute, "plant_recompute", fail_once)
     monkeypatch.setattr(readiness_recompute_plant, "apply_async", send_retry)
     with pytest.raises(Retry):
         worker.deliver(resend_id, headers)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assessments import rollup
 from assessments.models import Assessment, ReadinessMark, StationCoverage
-from assessments.services import certifications_refresh
+from assessments.readiness.recompute import drain_marks, plant_recompute
+from assessments.services.certifications import certifications_refresh
 from courses.models import Course, Requirement
 from courses.services import catalog_load
 from employees.models import Employee
@@ -214,14 +214,14 @@ def test_a_changed_validity_marks_the_same_people_either_way(tmp_path, plant, ad
 
 def test_after_the_import_the_station_counts_nobody_for_a_course_nobody_holds(tmp_path, plant, admin_user) -> None:
     today = plant["SY"].local_today()
-    rollup.plant_recompute(plant_id=plant["SY"].id, on_date=today)
+    plant_recompute(plant_id=plant["SY"].id, on_date=today)
     assert StationCoverage.objects.get(station=plant["S2"]).qualified == 9
     course = _course()
 
     _import(
         tmp_path, admin_user, courses=[_course_row(course)], requirements=[["NEW-1", "station", "SY", "", "L1", "S2"]]
     )
-    rollup.drain_marks()
+    drain_marks()
 
     assert StationCoverage.objects.get(station=plant["S2"]).qualified == 0
     assert StationCoverage.objects.get(station=plant["S1"]).qualified == 9

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from assessments import rollup
 from assessments.models import Assessment, LineSnapshot, ReadinessMark
-from assessments.services import certifications_refresh
+from assessments.readiness.recompute import plant_recompute
+from assessments.services.certifications import certifications_refresh
 from courses import services
 from courses.models import Requirement
 from tests import factories
@@ -63,7 +63,7 @@ def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) 
     employee = line_setup["at_s1"]
     factories.AssessmentFactory(employee=employee, course=course, kind="practical", assessed_on=dt.date(2025, 1, 10))
     certifications_refresh(pairs=[(employee.id, course.id)])  # as assessments_record does
-    rollup.plant_recompute(plant_id=plant_sy.id, on_date=dt.date(2026, 6, 30))
+    plant_recompute(plant_id=plant_sy.id, on_date=dt.date(2026, 6, 30))
     assert LineSnapshot.objects.get(line=line_setup["line"]).qualified == 1
 
     course.validity_months = 12
@@ -72,7 +72,7 @@ def test_it_marks_everyone_when_a_course_validity_changes(line_setup, plant_sy) 
     assert employee.id in _marked()
     assert line_setup["elsewhere"].id in _marked()
     assert Assessment.objects.count() == 1
-    rollup.plant_recompute(plant_id=plant_sy.id, on_date=dt.date(2026, 6, 30))
+    plant_recompute(plant_id=plant_sy.id, on_date=dt.date(2026, 6, 30))
     assert LineSnapshot.objects.get(line=line_setup["line"]).qualified == 0  # expired 2026-01-10
 
 

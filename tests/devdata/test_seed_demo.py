@@ -24,7 +24,7 @@ from django.test import Client, override_settings
 
 from assessments import validity
 from assessments.models import Assessment, Certification, CertificationStatus, TrainingSession
-from assessments.selectors import qualifications
+from assessments.selectors.certifications import qualifications
 from courses.models import Course, Requirement, TrainerAuthorisation
 from courses.selectors import required_course_ids_by_employee
 from devdata.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed

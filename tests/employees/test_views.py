@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import Assessment, Certification
+from assessments.services.results import assessment_record, assessment_void, assessments_record
 from tests import factories
 from tests.assessments.helpers import certify, result
 
@@ -70,7 +70,7 @@ def history(team, hv_course, plant_sy, trainer, today):
     ehs = factories.CourseFactory(code="EHS-020", needs_theory=True, validity_months=24)
     factories.RequirementFactory(course=ehs, scope="plant", plant=plant_sy)
     factories.TrainerAuthorisationFactory(user=trainer, course=ehs, plant=plant_sy)
-    services.assessments_record(
+    assessments_record(
         rows=[
             result(employee, ehs, "theory", today, trainer, score=50),
             result(employee, ehs, "theory", today, trainer, score=60),
@@ -80,10 +80,8 @@ def history(team, hv_course, plant_sy, trainer, today):
     extra = factories.CourseFactory(code="BAT-PACK-001", needs_theory=False, needs_practical=True)
     factories.TrainerAuthorisationFactory(user=trainer, course=extra, plant=plant_sy)
     certify(employee, extra, today, trainer)
-    wrong = services.assessment_record(
-        row=result(employee, ehs, "theory", today, trainer, score=99), recorded_by=trainer
-    )
-    services.assessment_void(assessment=wrong, actor=trainer, reason="wrong employee")
+    wrong = assessment_record(row=result(employee, ehs, "theory", today, trainer, score=99), recorded_by=trainer)
+    assessment_void(assessment=wrong, actor=trainer, reason="wrong employee")
     return employee
 
 
@@ -200,7 +198,7 @@ def test_it_keeps_single_results_to_the_plants_trainers(client, trainer_de, mana
 
 
 def test_it_voids_with_a_reason_and_refuses_without(client, trainer, team, hv_course, today) -> None:
-    assessment = services.assessment_record(
+    assessment = assessment_record(
         row=result(team[0], hv_course, "theory", today, trainer, score=90), recorded_by=trainer
     )
     client.force_login(trainer)

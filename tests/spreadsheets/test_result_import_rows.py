@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments import services
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessments_record
 from employees.models import Employee
 from spreadsheets.engine import import_run
 from spreadsheets.models import SpreadsheetJob
@@ -109,12 +110,8 @@ def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, tr
     """The preview's row label names the kind; a stored preview shows it in the language of whoever reads it."""
     employee = Employee.objects.get(employee_no="E1")
     on = dt.date(2026, 1, 10)
-    services.assessments_record(
-        rows=[
-            services.ResultInput(
-                employee=employee, course=course, kind="theory", assessed_on=on, assessor=trainer, score=90
-            )
-        ],
+    assessments_record(
+        rows=[ResultInput(employee=employee, course=course, kind="theory", assessed_on=on, assessor=trainer, score=90)],
         recorded_by=trainer,
     )
     path = make_xlsx(

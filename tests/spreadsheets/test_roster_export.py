@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from assessments import services
+from assessments.services.certifications import certification_revoke
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessments_record
 from employees.models import Employee
 from spreadsheets.engine import import_run
 from spreadsheets.exports.roster import (
@@ -50,12 +52,12 @@ def plant_data(org, trainer):
     make(employee_no="DE1", name="Outsider", plant=org["DE"], line=org["D1"], hire_date=hire)
 
     def row(employee, course, kind, on, score=None, passed=None):
-        return services.ResultInput(
+        return ResultInput(
             employee=employee, course=course, kind=kind, assessed_on=on, assessor=trainer, score=score, passed=passed
         )
 
     jan10, feb1, oct1 = dt.date(2026, 1, 10), dt.date(2026, 2, 1), dt.date(2025, 10, 1)
-    services.assessments_record(
+    assessments_record(
         rows=[
             row(a, hv, "theory", jan10, score=85),
             row(a, hv, "practical", jan10, passed=True),
@@ -205,9 +207,9 @@ def test_an_expiring_certification_outside_the_required_set_is_listed_as_not_req
     factories.TrainerAuthorisationFactory(user=trainer, course=extra, plant=plant_data["SY"])
     c = Employee.objects.get(employee_no="C")
     passed_on = dt.date(2025, 7, 30)
-    services.assessments_record(
+    assessments_record(
         rows=[
-            services.ResultInput(
+            ResultInput(
                 employee=c, course=extra, kind="practical", assessed_on=passed_on, assessor=trainer, passed=True
             )
         ],
@@ -225,7 +227,7 @@ def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_
     from assessments.models import Certification
 
     a_p1 = Certification.objects.get(employee__employee_no="A", course__code="BAT-PACK-001")
-    services.certification_revoke(certification=a_p1, actor=manager, reason="quality incident")
+    certification_revoke(certification=a_p1, actor=manager, reason="quality incident")
     today = plant_data["SY"].local_today()
 
     matrix = open_back(_export(tmp_path, plant_data["SY"], on_date=today))["Matrix"]

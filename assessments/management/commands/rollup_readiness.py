@@ -14,7 +14,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments import rollup
+from assessments.readiness.recompute import plant_recompute, snapshot_store
 from employees.models import Plant
 
 
@@ -38,9 +38,9 @@ class Command(BaseCommand):
         for target in plants:
             day = on_date or target.local_today()
             if day == target.local_today():
-                rollup.plant_recompute(plant_id=target.id, on_date=day)
+                plant_recompute(plant_id=target.id, on_date=day)
             else:
-                rollup.snapshot_store(plant_id=target.id, on_date=day)
+                snapshot_store(plant_id=target.id, on_date=day)
             self._summary(target, day)
 
     def _summary(self, plant: Plant, day: datetime.date) -> None:

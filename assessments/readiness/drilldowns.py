@@ -1,4 +1,5 @@
-"""The rows behind each figure of the readiness dashboards (the drill-down lists), and their workbook.
+"""The rows behind each figure of the readiness dashboards (the drill-down lists); their workbook is
+readiness.drilldown_workbook's.
 
 A list holds exactly the rows its figure counts, so its length is the figure the dashboard shows,
 scoped as the dashboards are (a plant, optionally one line; a course for the pair lists, a station
@@ -11,8 +12,8 @@ for the station lists):
     single-points                              one qualified person), each with the people qualified for it
 
 On the roll-up's date the lists read the roll-up tables: a constant number of queries whatever the
-plant's size (tests/assessments/test_dashboard_drilldowns.py locks them). On any other date they come
-from the roll-up SQL computed for that date (rollup.*_compute), exactly as the figures of the readiness
+plant's size (tests/assessments/readiness/test_dashboard_drilldowns.py locks them). On any other date they come
+from the roll-up SQL computed for that date (readiness.figures' *_compute), exactly as the figures of the readiness
 API and of the dashboards on that date.
 """
 
@@ -24,10 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 
-from assessments import rollup, validity
+from assessments import validity
 from assessments.models import (
     Assessment,
     CertificationStatus,
@@ -36,8 +36,14 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
-from assessments.selectors import revocations_as_of
-from certtrack.xlsx import Table
+from assessments.readiness.figures import (
+    Coverage,
+    employee_figures_compute,
+    required_pairs_compute,
+    station_figures_compute,
+    station_qualifications_compute,
+)
+from assessments.selectors.certifications import revocations_as_of
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station
 
@@ -118,7 +124,7 @@ class PairRow:
 
 
 @dataclass(frozen=True)
-class StationListRow(rollup.Coverage):
+class StationListRow(Coverage):
     line: str
     station: str
     station_name: str
@@ -200,7 +206,7 @@ def _people(d: Drilldown) -> list[PersonRow]:
         ]
     people = _employees(d.plant)
     rows = []
-    for figures in rollup.employee_figures_compute(plant_id=d.plant.id, on_date=d.on_date):
+    for figures in employee_figures_compute(plant_id=d.plant.id, on_date=d.on_date):
         if d.line is not None and figures.line_id != d.line.id:
             continue
         if d.kind != Kind.HEADCOUNT and figures.qualified != (d.kind == Kind.QUALIFIED):
@@ -262,7 +268,7 @@ def _pairs(d: Drilldown) -> list[PairRow]:
         line_code = d.line.code if d.line is not None else None
         found = [
             (pair.employee_id, pair.course_id, pair.expires_on, people[pair.employee_id][:4])
-            for pair in rollup.required_pairs_compute(plant_id=d.plant.id, on_date=d.on_date)
+            for pair in required_pairs_compute(plant_id=d.plant.id, on_date=d.on_date)
             if pair.is_valid != gaps
             and (until is None or (pair.expires_on is not None and pair.expires_on <= until))
             and (line_code is None or people[pair.employee_id][2] == line_code)
@@ -359,16 +365,14 @@ def _stations(d: Drilldown) -> list[StationListRow]:
         stations = {s.id: s for s in Station.objects.filter(line__plant=d.plant).select_related("line")}
         figures = [
             f
-            for f in rollup.station_figures_compute(plant_id=d.plant.id, on_date=d.on_date)
+            for f in station_figures_compute(plant_id=d.plant.id, on_date=d.on_date)
             if wanted(f)
             and (d.line is None or f.line_id == d.line.id)
             and (d.station is None or f.station_id == d.station.id)
         ]
         if figures:
             names = _employees(d.plant)
-            for employee_id, station_id in rollup.station_qualifications_compute(
-                plant_id=d.plant.id, on_date=d.on_date
-            ):
+            for employee_id, station_id in station_qualifications_compute(plant_id=d.plant.id, on_date=d.on_date):
                 people[station_id].append(names[employee_id][:2])
         rows = [
             StationListRow(
@@ -382,133 +386,3 @@ def _stations(d: Drilldown) -> list[StationListRow]:
             for f in figures
         ]
     return sorted(rows, key=lambda row: (row.line, row.station))
-
-
-# --- The workbook --------------------------------------------------------------------------------------
-
-
-def tables(d: Drilldown) -> list[Table]:
-    """The list as the workbook's sheets: the rows, then what they are (plant, scope, date, source)."""
-    if d.family == "people":
-        table = Table(
-            title=_("Employees"),
-            headers=[
-                _("Employee no"),
-                _("Name"),
-                _("Line"),
-                _("Station"),
-                _("Job role"),
-                _("Qualified"),
-                _("Valid"),
-                pgettext("count of required courses", "Required"),
-                _("Completion %"),
-                _("Next expiry"),
-            ],
-            rows=[
-                [
-                    r.employee_no,
-                    r.name,
-                    r.line,
-                    r.station,
-                    r.role,
-                    _("yes") if r.qualified else _("no"),
-                    r.valid,
-                    r.required,
-                    round(r.completion * 100, 1),
-                    r.next_expiry,
-                ]
-                for r in d.rows
-            ],
-            widths=(14, 28, 8, 10, 18, 10, 7, 9, 13, 12),
-        )
-    elif d.kind == Kind.GAPS:
-        table = Table(
-            title=_("Gaps"),
-            headers=[
-                _("Employee no"),
-                _("Name"),
-                _("Line"),
-                _("Station"),
-                _("Course"),
-                _("Title"),
-                _("State"),
-                _("Expired on"),
-            ],
-            rows=[
-                [r.employee_no, r.name, r.line, r.station, r.course_code, r.course_title, r.status_label, r.expires_on]
-                for r in d.rows
-            ],
-            widths=(14, 28, 8, 10, 14, 40, 14, 12),
-        )
-    elif d.family == "pairs":
-        table = Table(
-            title=_("Expiring"),
-            headers=[
-                _("Employee no"),
-                _("Name"),
-                _("Line"),
-                _("Station"),
-                _("Course"),
-                _("Title"),
-                _("Expires on"),
-                _("Days left"),
-            ],
-            rows=[
-                [r.employee_no, r.name, r.line, r.station, r.course_code, r.course_title, r.expires_on, r.days_left]
-                for r in d.rows
-            ],
-            widths=(14, 28, 8, 10, 14, 40, 12, 10),
-        )
-    else:
-        table = Table(
-            title=_("Stations"),
-            headers=[
-                _("Line"),
-                _("Station"),
-                pgettext("a station's name", "Name"),
-                _("Qualified"),
-                _("Target"),
-                _("Covered"),
-                _("Single point of failure"),
-                _("Qualified people"),
-            ],
-            rows=[
-                [
-                    r.line,
-                    r.station,
-                    r.station_name,
-                    r.qualified,
-                    r.target,
-                    _("yes") if r.covered else _("no"),
-                    _("yes") if r.single_point else _("no"),
-                    "; ".join(f"{no} {name}" for no, name in r.people),
-                ]
-                for r in d.rows
-            ],
-            widths=(8, 10, 28, 10, 8, 10, 12, 60),
-        )
-    about = Table(
-        title=_("About"),
-        headers=[_("Item"), _("Value")],
-        rows=[
-            [_("List"), d.kind.label],
-            [_("Plant"), f"{d.plant.code} {d.plant.name}"],
-            [_("Line"), f"{d.line.code} {d.line.name}" if d.line else _("all")],
-            *([[_("Course"), f"{d.course.code} {d.course.display_title}"]] if d.course else []),
-            *([[_("Station"), f"{d.station.code} {d.station.name}"]] if d.station else []),
-            [_("Figures for"), d.on_date],
-            [_("Source"), _("computed for this date from the recorded results") if d.computed else _("roll-up")],
-            [_("Rows"), len(d.rows)],
-        ],
-        widths=(16, 60),
-    )
-    return [table, about]
-
-
-def filename(d: Drilldown) -> str:
-    scope = "-".join(
-        part
-        for part in (d.plant.code, d.line and d.line.code, d.course and d.course.code, d.station and d.station.code)
-        if part
-    )
-    return f"{d.kind.value}-{scope}-{d.on_date.isoformat()}.xlsx"

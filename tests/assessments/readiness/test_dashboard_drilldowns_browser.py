@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from assessments import rollup
+from assessments.readiness.recompute import snapshots_backfill
 from tests.assessments.conftest import D1
-from tests.assessments.test_dashboard_browser import _is_error
+from tests.assessments.readiness.test_dashboard_browser import _is_error
 from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
 
@@ -25,7 +25,7 @@ def test_a_manager_picks_a_date_and_opens_the_people_behind_a_count(
     from employees.models import Plant
 
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
-    rollup.snapshots_backfill(plant_id=worked_example["plant"].id, days=30, today=D1)
+    snapshots_backfill(plant_id=worked_example["plant"].id, days=30, today=D1)
     client.force_login(manager)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
 

@@ -22,7 +22,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assessments import rollup, services
 from assessments.models import (
     Assessment,
     Certification,
@@ -35,6 +34,10 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
+from assessments.readiness.figures import plant_figures_compute
+from assessments.readiness.recompute import drain_marks, plant_recompute
+from assessments.readiness.store import EMPLOYEE_ROWS, QUALIFICATION_ROWS
+from assessments.services.certifications import certifications_refresh
 from assessments.validity import certification_state, revocation_in_force
 from courses.models import Course, Requirement
 from courses.selectors import required_course_ids_by_employee
@@ -255,7 +258,7 @@ def _build(scenario: Scenario) -> dict:
             employee=employees[e], course=courses[c], defaults={"revoked_on": max(days), "revoke_reason": "x"}
         )
     # As the services do with every result, void and revocation.
-    services.certifications_refresh(
+    certifications_refresh(
         pairs={(employees[e].id, courses[c].id) for e, c, *_rest in [*scenario.results, *scenario.revocations]}
     )
     return {"plants": plants, "lines": lines, "stations": stations, "employees": employees}
@@ -357,7 +360,7 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
 
         # Any date, from raw results (later results and revocations must not count).
         expected = _expected(plant, on_date)
-        on_the_fly = rollup.plant_figures_compute(plant_id=plant.id, on_date=on_date)
+        on_the_fly = plant_figures_compute(plant_id=plant.id, on_date=on_date)
         assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
         assert {k: (f.headcount, f.qualified, f.gaps) for k, f in on_the_fly.lines.items()} == expected["lines"]
         headcount = len(expected["employees"])
@@ -367,7 +370,7 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
         # The current tables on the plant's today, from Certification.
         today = _today(scenario)
         expected = _expected(plant, today)
-        rollup.plant_recompute(plant_id=plant.id, on_date=today)
+        plant_recompute(plant_id=plant.id, on_date=today)
         got_pairs = {
             (e, c): (valid, expires)
             for e, c, valid, expires in CourseReadiness.objects.filter(plant=plant).values_list(
@@ -394,7 +397,7 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
         qualified = sum(r == v for r, v, *_rest in expected["employees"].values())
         assert (snapshot.headcount, snapshot.qualified) == (headcount, qualified)
         assert snapshot.readiness == (None if headcount == 0 else pytest.approx(qualified / headcount))
-        on_the_fly = rollup.plant_figures_compute(plant_id=plant.id, on_date=today)
+        on_the_fly = plant_figures_compute(plant_id=plant.id, on_date=today)
         assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
         transaction.set_rollback(True)
 
@@ -427,12 +430,10 @@ def _rows() -> dict[str, list]:
                 "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
             )
         ),
-        "employee": sorted(
-            EmployeeReadiness.objects.values_list(*rollup.EMPLOYEE_ROWS.keys, *rollup.EMPLOYEE_ROWS.values)
-        ),
+        "employee": sorted(EmployeeReadiness.objects.values_list(*EMPLOYEE_ROWS.keys, *EMPLOYEE_ROWS.values)),
         "station": sorted(StationCoverage.objects.values_list("station_id", "qualified", "target", "covered")),
         "qualification": sorted(
-            StationQualification.objects.values_list(*rollup.QUALIFICATION_ROWS.keys, *rollup.QUALIFICATION_ROWS.values)
+            StationQualification.objects.values_list(*QUALIFICATION_ROWS.keys, *QUALIFICATION_ROWS.values)
         ),
         "line": sorted(LineSnapshot.objects.values_list("line_id", "on_date", "headcount", "qualified", "gaps")),
         "plant": sorted(PlantSnapshot.objects.values_list("plant_id", "on_date", "headcount", "qualified", "gaps")),
@@ -455,7 +456,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
         objects = _build(scenario)
         plants, employees, lines, stations = (objects[k] for k in ("plants", "employees", "lines", "stations"))
         for plant in plants:
-            rollup.plant_recompute(plant_id=plant.id, on_date=today)
+            plant_recompute(plant_id=plant.id, on_date=today)
         courses = list(Course.objects.order_by("code"))
         assessor = factories.UserFactory(username="assessor")
         marked = set()  # (employee ID, the course whose certification changed, or None: anything changed)
@@ -474,7 +475,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     recorded_by=assessor,
                     recorded_at=timezone.now(),
                 )
-                services.certifications_refresh(pairs=[(employee.id, result.course_id)])
+                certifications_refresh(pairs=[(employee.id, result.course_id)])
                 marked.add((employee.id, result.course_id))
                 continue
             if change.kind == "void":
@@ -483,7 +484,7 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                     Assessment.objects.filter(pk=first.pk).update(
                         voided_at=timezone.now(), voided_by=assessor, void_reason="wrong person"
                     )
-                    services.certifications_refresh(pairs=[(employee.id, first.course_id)])
+                    certifications_refresh(pairs=[(employee.id, first.course_id)])
                     marked.add((employee.id, first.course_id))
                 continue
             if change.kind == "move":
@@ -514,10 +515,10 @@ def test_it_gives_the_same_rows_incrementally_as_in_full(
                 employee_id=employee_id, plant_id=plant_of[employee_id], course_id=course_id, reason="test"
             )
 
-        rollup.drain_marks()
+        drain_marks()
         incremental = _rows()
         for plant in plants:
-            rollup.plant_recompute(plant_id=plant.id, on_date=today)
+            plant_recompute(plant_id=plant.id, on_date=today)
 
         assert not ReadinessMark.objects.exists()
         assert _rows() == incremental

@@ -2,7 +2,7 @@
 
 Everything here reads roll-up tables (and the plant / line / station rows that
 name them), never assessments: a page costs a constant number of queries
-whatever the plant's size (locked by tests/assessments/test_dashboards.py).
+whatever the plant's size (locked by tests/assessments/readiness/test_dashboards.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from assessments import rollup
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -27,6 +26,7 @@ from assessments.models import (
     ReadinessState,
     StationCoverage,
 )
+from assessments.readiness.figures import Coverage, Figures, plant_figures_compute
 from courses.models import localised
 from employees.models import Plant, ProductionLine, Station
 
@@ -389,7 +389,7 @@ def line_dashboard(*, line: ProductionLine, status: RollupStatus | None = None) 
 
 
 @dataclass(frozen=True)
-class StationRow(rollup.Coverage):
+class StationRow(Coverage):
     line_id: int
     code: str
     name: str
@@ -402,15 +402,15 @@ class StationRow(rollup.Coverage):
 class PlantReadiness:
     source: str  # "rollup": the stored current figures; "computed": the roll-up SQL run for this date
     as_of: datetime.datetime | None
-    plant: rollup.Figures
-    lines: dict[int, rollup.Figures]
+    plant: Figures
+    lines: dict[int, Figures]
     line_objects: list[ProductionLine]
     stations: list[StationRow]
 
 
-def _figures_of(snapshot: LineSnapshot | PlantSnapshot) -> rollup.Figures:
-    return rollup.Figures(
-        **{name: getattr(snapshot, name) for name in rollup.Figures.__dataclass_fields__},
+def _figures_of(snapshot: LineSnapshot | PlantSnapshot) -> Figures:
+    return Figures(
+        **{name: getattr(snapshot, name) for name in Figures.__dataclass_fields__},
     )
 
 
@@ -443,7 +443,7 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
                 if c.station_id in stations
             ],
         )
-    figures = rollup.plant_figures_compute(plant_id=plant.id, on_date=on_date)
+    figures = plant_figures_compute(plant_id=plant.id, on_date=on_date)
     return PlantReadiness(
         source="computed",
         as_of=timezone.now(),

@@ -17,8 +17,8 @@ import redis
 from django.conf import settings as django_settings
 from kombu.exceptions import OperationalError
 
-from assessments import services
 from assessments.models import Assessment, ReadinessMark
+from assessments.services.results import assessments_record
 from certtrack import queue
 from certtrack.celery import app
 from tests.assessments.helpers import result
@@ -60,9 +60,7 @@ def hanging_port() -> Iterator[int]:
 
 def _record_and_time(team, hv_course, trainer, today) -> float:
     started = time.monotonic()
-    services.assessments_record(
-        rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
-    )
+    assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer)
     return time.monotonic() - started
 
 
@@ -110,9 +108,7 @@ def test_it_enqueues_the_drain_after_commit_without_a_warning(
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.assessments_record(
-            rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
-        )
+        assessments_record(rows=[result(team[0], hv_course, "theory", today, trainer, score=90)], recorded_by=trainer)
 
     assert len(callbacks) == 1
     assert _enqueue_failures(caplog) == []
@@ -185,9 +181,7 @@ def hung_broker() -> Iterator[_Broker]:
 
 def _save(employee, hv_course, trainer, today, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        services.assessments_record(
-            rows=[result(employee, hv_course, "theory", today, trainer, score=90)], recorded_by=trainer
-        )
+        assessments_record(rows=[result(employee, hv_course, "theory", today, trainer, score=90)], recorded_by=trainer)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Celery beat entries of the assessments app (merged into the beat schedule by certtrack/celery.py).
+"""Celery beat entries of the readiness roll-up (merged into the beat schedule by certtrack/celery.py).
 
 `expires` sits just under each interval: a run that could not start in time is
 dropped rather than piling up behind a busy or restarted worker.

@@ -7,7 +7,7 @@ import os
 import pytest
 from django.conf import settings
 
-from assessments import rollup
+from assessments.readiness.recompute import snapshots_backfill
 from tests.assessments.conftest import D1
 from tests.browser import CHROMIUM_ARGS, SCREENSHOTS
 
@@ -27,7 +27,7 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
     line.sop_date = D1.replace(month=9, day=1)
     line.save()
     plant_id = worked_example["plant"].id
-    rollup.snapshots_backfill(plant_id=plant_id, days=90)
+    snapshots_backfill(plant_id=plant_id, days=90)
     client.force_login(manager)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
 

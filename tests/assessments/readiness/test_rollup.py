@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from assessments import rollup, services
 from assessments.models import (
     CourseReadiness,
     EmployeeReadiness,
@@ -17,6 +16,10 @@ from assessments.models import (
     StationCoverage,
     StationQualification,
 )
+from assessments.readiness.figures import plant_figures_compute
+from assessments.readiness.outbox import readiness_mark
+from assessments.readiness.recompute import drain_marks, plant_recompute, plants_due_for_new_day
+from assessments.readiness.store import EMPLOYEE_ROWS, QUALIFICATION_ROWS
 from employees.models import Employee
 from tests import factories
 from tests.assessments.conftest import D1, D2, D_WINDOW, b_passes_hv_theory
@@ -30,16 +33,14 @@ def _table_rows() -> dict[str, list[tuple]]:
                 "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
             )
         ),
-        "employee": sorted(
-            EmployeeReadiness.objects.values_list(*rollup.EMPLOYEE_ROWS.keys, *rollup.EMPLOYEE_ROWS.values)
-        ),
+        "employee": sorted(EmployeeReadiness.objects.values_list(*EMPLOYEE_ROWS.keys, *EMPLOYEE_ROWS.values)),
         "station": sorted(
             StationCoverage.objects.values_list(
                 "station_id", "line_id", "on_date", "course_count", "qualified", "target", "covered", "single_point"
             )
         ),
         "qualification": sorted(
-            StationQualification.objects.values_list(*rollup.QUALIFICATION_ROWS.keys, *rollup.QUALIFICATION_ROWS.values)
+            StationQualification.objects.values_list(*QUALIFICATION_ROWS.keys, *QUALIFICATION_ROWS.values)
         ),
         "line": sorted(
             LineSnapshot.objects.values_list(
@@ -83,7 +84,7 @@ def _qualified_pairs() -> set[tuple[str, str]]:
 def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:
     plant, line, s1, s2 = (worked_example[k] for k in ("plant", "line", "s1", "s2"))
 
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
 
     snapshot = LineSnapshot.objects.get(line=line, on_date=D1)
     assert (snapshot.headcount, snapshot.qualified) == (3, 2)
@@ -103,10 +104,10 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:
     assert (plant_snapshot.headcount, plant_snapshot.qualified) == (3, 2)
     assert ReadinessState.objects.get(plant=plant).on_date == D1
 
-    rollup.plant_recompute(plant_id=plant.id, on_date=D_WINDOW)
+    plant_recompute(plant_id=plant.id, on_date=D_WINDOW)
     assert LineSnapshot.objects.get(line=line, on_date=D_WINDOW).expiring_90 == 1  # C's HV-001, 90 days left
 
-    rollup.plant_recompute(plant_id=plant.id, on_date=D2)
+    plant_recompute(plant_id=plant.id, on_date=D2)
     snapshot = LineSnapshot.objects.get(line=line, on_date=D2)
     assert (snapshot.headcount, snapshot.qualified) == (3, 1)
     assert snapshot.readiness == pytest.approx(1 / 3)
@@ -120,7 +121,7 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:
 def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example) -> None:
     plant, line, s2 = worked_example["plant"], worked_example["line"], worked_example["s2"]
 
-    figures = rollup.plant_figures_compute(plant_id=plant.id, on_date=D1)
+    figures = plant_figures_compute(plant_id=plant.id, on_date=D1)
 
     assert (figures.plant.headcount, figures.plant.qualified) == (3, 2)
     assert figures.lines[line.id].readiness == pytest.approx(2 / 3)
@@ -128,13 +129,13 @@ def test_it_computes_the_same_figures_on_the_fly_without_storing(worked_example)
     assert (station.qualified, station.target, station.covered, station.single_point) == (1, 2, False, True)
     assert not LineSnapshot.objects.exists()
     assert not EmployeeReadiness.objects.exists()
-    assert rollup.plant_figures_compute(plant_id=plant.id, on_date=D2).plant.qualified == 1
+    assert plant_figures_compute(plant_id=plant.id, on_date=D2).plant.qualified == 1
 
 
 def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> None:
     line = factories.ProductionLineFactory(plant=plant_sy, code="EMPTY")
 
-    rollup.plant_recompute(plant_id=plant_sy.id, on_date=D1)
+    plant_recompute(plant_id=plant_sy.id, on_date=D1)
 
     snapshot = LineSnapshot.objects.get(line=line, on_date=D1)
     assert (snapshot.headcount, snapshot.qualified, snapshot.readiness) == (0, 0, None)
@@ -143,10 +144,10 @@ def test_it_gives_no_readiness_figure_for_a_line_without_employees(plant_sy) -> 
 
 def test_it_is_idempotent(worked_example) -> None:
     plant = worked_example["plant"]
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
     first = _table_rows()
 
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
 
     assert _table_rows() == first
     assert LineSnapshot.objects.count() == 1
@@ -166,19 +167,19 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
         ("C", "BAT-PACK-001"),
         ("C", "BAT-PACK-002"),
     }
-    assert rollup.drain_marks() == 7
+    assert drain_marks() == 7
     assert not ReadinessMark.objects.exists()
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 2
 
     b_passes_hv_theory(worked_example, trainer)
     assert ReadinessMark.objects.filter(employee=b).count() == 1
 
-    assert rollup.drain_marks() == 1
+    assert drain_marks() == 1
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 3
     assert StationCoverage.objects.get(station=worked_example["s1"]).qualified == 3
     assert ("B", "S1") in _qualified_pairs()
     incremental = _table_rows()
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
     assert _table_rows() == incremental
 
 
@@ -188,49 +189,49 @@ def test_a_move_to_another_line_moves_the_employees_qualification_with_them(work
     line2 = factories.ProductionLineFactory(plant=plant, code="L2")
     s3 = factories.StationFactory(line=line2, code="S3", coverage_target=1)
     factories.RequirementFactory(course=s1.requirements.get().course, scope="station", station=s3)  # BAT-PACK-001
-    rollup.drain_marks()
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    drain_marks()
+    plant_recompute(plant_id=plant.id, on_date=D1)
     assert StationCoverage.objects.get(station=s1).qualified == 2  # A and C
     assert StationCoverage.objects.get(station=s3).qualified == 0  # nobody on L2 yet
 
     a.line, a.station = line2, s3
     a.save()
-    services.readiness_mark(employees=[a], reason="employee-changed")
-    assert rollup.drain_marks() == 1
+    readiness_mark(employees=[a], reason="employee-changed")
+    assert drain_marks() == 1
 
     assert {p for p in _qualified_pairs() if p[0] == "A"} == {("A", "S3")}
     assert StationCoverage.objects.get(station=s1).qualified == 1  # C
     s3_coverage = StationCoverage.objects.get(station=s3)
     assert (s3_coverage.qualified, s3_coverage.covered, s3_coverage.single_point) == (1, True, True)
     incremental = _table_rows()
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
     assert _table_rows() == incremental
 
 
 def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkeypatch) -> None:
     plant, line = worked_example["plant"], worked_example["line"]
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
     monkeypatch.setattr(type(plant), "local_today", lambda self: D2)
 
-    assert rollup.plants_due_for_new_day() == [plant.id]
+    assert plants_due_for_new_day() == [plant.id]
     ReadinessMark.objects.create(employee=worked_example["A"], plant=plant, reason="test")
-    rollup.drain_marks()
+    drain_marks()
 
     assert ReadinessState.objects.get(plant=plant).on_date == D2
     assert LineSnapshot.objects.get(line=line, on_date=D2).qualified == 1
     assert EmployeeReadiness.objects.get(employee=worked_example["C"]).valid_count == 1  # HV-001 expired
-    assert rollup.plants_due_for_new_day() == []
+    assert plants_due_for_new_day() == []
 
 
 def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked_example, plant_de) -> None:
     sy, a = worked_example["plant"], worked_example["A"]
-    rollup.plant_recompute(plant_id=sy.id)
+    plant_recompute(plant_id=sy.id)
     assert set(CourseReadiness.objects.filter(employee=a).values_list("plant_id", flat=True)) == {sy.id}
     ReadinessMark.objects.all().delete()
     a.plant, a.line, a.station = plant_de, None, None
     a.save()
 
-    rollup.plant_recompute(plant_id=plant_de.id)
+    plant_recompute(plant_id=plant_de.id)
 
     assert EmployeeReadiness.objects.get(employee=a).plant_id == plant_de.id
     assert set(CourseReadiness.objects.filter(employee=a).values_list("plant_id", flat=True)) <= {plant_de.id}
@@ -242,7 +243,7 @@ def test_a_full_recompute_takes_over_the_rows_of_an_employee_who_moved_in(worked
     assert not StationQualification.objects.filter(employee=a).exists()
     s1 = worked_example["s1"]
     assert StationCoverage.objects.get(station=s1).qualified == 1  # A (C's HV-001 expired before today)
-    rollup.drain_marks()
+    drain_marks()
     assert StationCoverage.objects.get(station=s1).qualified == 0
     assert not EmployeeReadiness.objects.filter(employee=a, plant=sy).exists()
 
@@ -252,7 +253,7 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
     plant = worked_example["plant"]
     new = factories.CourseFactory(code="EHS-NEW", needs_theory=False, needs_practical=True)
     requirement = factories.RequirementFactory(course=new, scope="plant", plant=plant)
-    rollup.plant_recompute(plant_id=plant.id)
+    plant_recompute(plant_id=plant.id)
     assert CourseReadiness.objects.filter(course=new, is_valid=False).count() == 3
 
     requirement.delete()  # requirements protect their course
@@ -262,7 +263,7 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
 
 
 def test_qualification_rows_go_with_their_station_without_a_database_foreign_key(worked_example) -> None:
-    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     s2 = worked_example["s2"]
     assert StationQualification.objects.filter(station=s2).count() == 1
 

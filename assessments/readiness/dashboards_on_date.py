@@ -2,7 +2,7 @@
 
 The figures are the readiness API's for that date (dashboards.plant_readiness: the roll-up SQL run for
 it), the lists on the pages (courses that block the most people, certifications expiring, stations not
-covered, employees, gaps) the rows of the same SQL (rollup.*_compute). The result has the shape the
+covered, employees, gaps) the rows of the same SQL (readiness/figures.py: *_compute). The result has the shape the
 templates read on the roll-up's date (dashboards.PlantDashboard, LineDashboard), so one template
 serves both. A handful of set-based statements per page; the roll-up's date is read from the tables.
 """
@@ -13,8 +13,9 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from assessments import rollup, validity
-from assessments.dashboards import (
+from assessments import validity
+from assessments.models import LineSnapshot
+from assessments.readiness.dashboards import (
     TREND_DAYS,
     BlockingCourse,
     GapCourse,
@@ -25,13 +26,13 @@ from assessments.dashboards import (
     plant_readiness,
     sop_outlook,
 )
-from assessments.models import LineSnapshot
+from assessments.readiness.figures import Coverage, employee_figures_compute, required_pairs_compute
 from courses.models import Course
 from employees.models import Employee, Plant, ProductionLine, Station
 
 
 @dataclass(frozen=True)
-class CoverageRow(rollup.Coverage):
+class CoverageRow(Coverage):
     """A station's coverage on D, shaped as the StationCoverage rows the templates read."""
 
     line: ProductionLine
@@ -104,7 +105,7 @@ def plant_dashboard_on(
             }
         )
 
-    pairs = rollup.required_pairs_compute(plant_id=plant.id, on_date=on_date)
+    pairs = required_pairs_compute(plant_id=plant.id, on_date=on_date)
     blocking_counts = Counter(pair.course_id for pair in pairs if not pair.is_valid)
     horizon = on_date + datetime.timedelta(days=90)
     expiring_pairs = sorted(
@@ -163,14 +164,14 @@ def line_dashboard_on(*, line: ProductionLine, status: RollupStatus, on_date: da
             EmployeeRow(
                 people[f.employee_id], people[f.employee_id].station, f.valid_count, f.required_count, f.next_expiry
             )
-            for f in rollup.employee_figures_compute(plant_id=line.plant_id, on_date=on_date)
+            for f in employee_figures_compute(plant_id=line.plant_id, on_date=on_date)
             if f.line_id == line.id
         ),
         key=lambda row: (row.completion, row.employee.employee_no),
     )
     gap_pairs = [
         p
-        for p in rollup.required_pairs_compute(plant_id=line.plant_id, on_date=on_date)
+        for p in required_pairs_compute(plant_id=line.plant_id, on_date=on_date)
         if not p.is_valid and p.employee_id in people
     ]
     courses = Course.objects.in_bulk({p.course_id for p in gap_pairs})

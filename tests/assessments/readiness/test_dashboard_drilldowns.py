@@ -14,11 +14,12 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from assessments import drilldowns, rollup
-from assessments.drilldowns import Kind
+from assessments.readiness import drilldowns
+from assessments.readiness.drilldowns import Kind
+from assessments.readiness.recompute import drain_marks, plant_recompute
 from tests import factories
 from tests.assessments.conftest import D1, D2, D_WINDOW
-from tests.assessments.test_dashboards import _plant_of_size, _text, at_date  # noqa: F401 - the fixture
+from tests.assessments.readiness.test_dashboards import _plant_of_size, _text, at_date  # noqa: F401 - the fixture
 
 URL = "/dashboard/plants/SY/figures/{kind}/"
 
@@ -27,7 +28,7 @@ URL = "/dashboard/plants/SY/figures/{kind}/"
 def rolled_up(worked_example, at_date):  # noqa: F811
     """The worked example rolled up on D1 (the plant's today)."""
     at_date(D1)
-    rollup.drain_marks()
+    drain_marks()
     return worked_example
 
 
@@ -86,7 +87,7 @@ def test_the_lists_count_what_the_dashboard_counts(rolled_up, manager, client) -
 def test_a_list_computed_for_the_roll_ups_date_is_the_roll_ups_list(rolled_up, kind, on_date, at_date) -> None:  # noqa: F811
     """Two sources, one definition: the roll-up tables and the SQL computed for the date give the same rows."""
     at_date(on_date)
-    rollup.plant_recompute(plant_id=rolled_up["plant"].id, on_date=on_date)
+    plant_recompute(plant_id=rolled_up["plant"].id, on_date=on_date)
 
     def rows(computed: bool) -> list:
         return drilldowns.drilldown(kind=kind, plant=rolled_up["plant"], on_date=on_date, computed=computed).rows
@@ -255,7 +256,7 @@ def test_a_bad_date_gets_a_clear_message_never_a_500(rolled_up, manager, client,
 
 def _statements(count: int) -> int:
     """Queries of `count` roll-up statements computed for a date: on PostgreSQL each runs in a savepoint with
-    its planner settings (rollup._fetch: SAVEPOINT, SET, the statement, SET back, RELEASE)."""
+    its planner settings (readiness.sql.fetch: SAVEPOINT, SET, the statement, SET back, RELEASE)."""
     from django.db import connection
 
     return count * (5 if connection.vendor == "postgresql" else 1)
@@ -265,10 +266,10 @@ def _certify_and_roll_up(plant) -> None:
     """_plant_of_size writes raw results: derive their certifications and roll up, so every list has rows
     (half the people hold the plant-wide course, expiring on 2026-08-01, and their station's course)."""
     from assessments.models import Assessment
-    from assessments.services import certifications_refresh
+    from assessments.services.certifications import certifications_refresh
 
     certifications_refresh(pairs=set(Assessment.objects.values_list("employee_id", "course_id")))
-    rollup.plant_recompute(plant_id=plant.id, on_date=D1)
+    plant_recompute(plant_id=plant.id, on_date=D1)
 
 
 @pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from assessments import rollup
-from assessments.dashboards import sop_outlook
 from assessments.models import ReadinessMark
+from assessments.readiness.dashboards import sop_outlook
+from assessments.readiness.recompute import drain_marks, plant_recompute, plants_due_for_new_day, snapshots_backfill
 from employees.models import Plant
 from tests import factories
 from tests.assessments.conftest import D1, D2, b_passes_hv_theory
@@ -31,7 +31,7 @@ def _text(response) -> str:
 
 def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, client, at_date) -> None:
     at_date(D1)
-    rollup.drain_marks()  # the services marked A, B and C in the outbox
+    drain_marks()  # the services marked A, B and C in the outbox
     client.force_login(manager)
 
     plant_page = _text(client.get("/dashboard/plants/SY/"))
@@ -50,9 +50,9 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
     assert '<a href="/employees/B/">B ' in line_page.split('data-course="HV-001"')[1]  # B lacks HV-001
 
     at_date(D2)
-    assert rollup.plants_due_for_new_day() == [worked_example["plant"].id]
-    for plant_id in rollup.plants_due_for_new_day():
-        rollup.plant_recompute(plant_id=plant_id)
+    assert plants_due_for_new_day() == [worked_example["plant"].id]
+    for plant_id in plants_due_for_new_day():
+        plant_recompute(plant_id=plant_id)
 
     plant_page = _text(client.get("/dashboard/plants/SY/"))
     line_page = _text(client.get("/dashboard/plants/SY/lines/L1/"))
@@ -68,7 +68,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
 ) -> None:
 
     at_date(D1)
-    rollup.drain_marks()
+    drain_marks()
     client.force_login(manager)
     assert "2 of 3 qualified" in _text(client.get("/dashboard/plants/SY/"))
     assert "2 of 3 qualified" in _text(client.get("/dashboard/plants/SY/lines/L1/"))
@@ -78,7 +78,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     assert "2 of 3 qualified" in pending  # not rolled up yet: the stored figures, and the pending count
     assert "1 change pending" in pending
 
-    rollup.drain_marks()
+    drain_marks()
 
     assert "3 of 3 qualified" in _text(client.get("/dashboard/plants/SY/"))
     assert "3 of 3 qualified" in _text(client.get("/dashboard/plants/SY/lines/L1/"))
@@ -88,7 +88,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
 
 
 def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> None:
-    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
 
     client.force_login(manager_de)
     assert client.get("/dashboard/plants/SY/").status_code == 404
@@ -103,7 +103,7 @@ def test_it_hides_other_plants(worked_example, manager_de, trainer, client) -> N
 
 
 def test_it_lets_auditors_and_admins_read(worked_example, auditor, admin_user, client) -> None:
-    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     for user in (auditor, admin_user):
         client.force_login(user)
         assert client.get("/dashboard/plants/SY/lines/L1/").status_code == 200
@@ -128,7 +128,7 @@ def test_it_sends_anonymous_users_to_log_in(client, plant_sy) -> None:
 
 def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, manager, client, settings) -> None:
     settings.ROLLUP_LAG_WARNING_MINUTES = 15
-    rollup.plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
+    plant_recompute(plant_id=worked_example["plant"].id, on_date=D1)
     client.force_login(manager)
     assert "rollup-lagging" not in client.get("/dashboard/plants/SY/").content.decode()
 
@@ -142,8 +142,8 @@ def test_it_flags_a_roll_up_that_lags_behind_pending_changes(worked_example, man
 
 def test_the_roll_up_status_of_each_plant_reads_back_exactly(plant_sy, plant_de) -> None:
     """One plain SQL query: values as the ORM gives them (aware times, dates) on SQLite and PostgreSQL."""
-    from assessments.dashboards import rollup_statuses
     from assessments.models import ReadinessState
+    from assessments.readiness.dashboards import rollup_statuses
 
     computed = dt.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=dt.UTC)
     ReadinessState.objects.create(plant=plant_sy, on_date=dt.date(2026, 3, 4), computed_at=computed)
@@ -187,7 +187,7 @@ def _plant_of_size(plant: Plant, *, lines: int, employees_per_line: int) -> None
                     factories.AssessmentFactory(
                         employee=employee, course=course, kind="theory", score=90, assessor=assessor
                     )
-    rollup.snapshots_backfill(plant_id=plant.id, days=5, today=D1)
+    snapshots_backfill(plant_id=plant.id, days=5, today=D1)
 
 
 @pytest.mark.parametrize(("lines", "employees_per_line"), [(1, 3), (4, 12)])

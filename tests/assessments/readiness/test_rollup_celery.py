@@ -14,8 +14,10 @@ import time
 
 import pytest
 
-from assessments import rollup, services
 from assessments.models import Assessment, LineSnapshot, ReadinessMark, ReadinessState
+from assessments.readiness.recompute import drain_marks, plant_recompute
+from assessments.services.result_rules import ResultInput
+from assessments.services.results import assessment_record
 from certtrack.celery import app
 from employees.models import Plant
 from tests.assessments.conftest import D1
@@ -47,8 +49,8 @@ def test_it_shows_a_recorded_assessment_within_seconds(worked_example, trainer) 
     before = _qualified_today(line)
 
     started = time.monotonic()
-    services.assessment_record(
-        row=services.ResultInput(
+    assessment_record(
+        row=ResultInput(
             employee=b,
             course=worked_example["hv"],
             kind="theory",
@@ -85,13 +87,13 @@ def dead_broker():
 def test_it_keeps_the_mark_when_the_broker_is_down(worked_example, trainer, dead_broker, monkeypatch) -> None:
     monkeypatch.setattr(Plant, "local_today", lambda self: D1)
     plant, line, b = worked_example["plant"], worked_example["line"], worked_example["B"]
-    rollup.plant_recompute(plant_id=plant.id)  # the fixture's own (eager) drain ran for the real today
+    plant_recompute(plant_id=plant.id)  # the fixture's own (eager) drain ran for the real today
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 2
     computed_at = ReadinessState.objects.get(plant=plant).computed_at
 
     started = time.monotonic()
-    services.assessment_record(
-        row=services.ResultInput(
+    assessment_record(
+        row=ResultInput(
             employee=b,
             course=worked_example["hv"],
             kind="theory",
@@ -108,6 +110,6 @@ def test_it_keeps_the_mark_when_the_broker_is_down(worked_example, trainer, dead
     assert list(ReadinessMark.objects.values_list("employee_id", flat=True)) == [b.id]
     assert ReadinessState.objects.get(plant=plant).computed_at == computed_at  # nothing ran yet
 
-    assert rollup.drain_marks() == 1  # what beat does every minute once the broker is back
+    assert drain_marks() == 1  # what beat does every minute once the broker is back
     assert LineSnapshot.objects.get(line=line, on_date=D1).qualified == 3
     assert not ReadinessMark.objects.exists()

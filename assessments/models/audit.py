@@ -1,0 +1,88 @@
+"""The audit trail: who did what, when, from where.
+
+Append-only (DB triggers on PostgreSQL); kept on its own because every app's services write to it,
+through the one audit writer, and readers see its summaries in their own language.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    ASSESSMENT_RECORDED = "assessment.recorded", _("Assessment recorded")
+    ASSESSMENT_VOIDED = "assessment.voided", _("Assessment voided")
+    CERTIFICATION_REVOKED = "certification.revoked", _("Certification revoked")
+    SESSION_CREATED = "session.created", _("Training session created")
+    SESSION_CHANGED = "session.changed", _("Training session changed")
+    SESSION_CANCELLED = "session.cancelled", _("Training session cancelled")
+    SESSION_ATTENDEES_ADDED = "session.attendees_added", _("Attendees added")
+    SESSION_ATTENDEE_REMOVED = "session.attendee_removed", _("Attendee removed")
+    IMPORT_COMMITTED = "import.committed", _("Import committed")
+    EXPORT_CREATED = "export.created", _("Export created")
+    EMPLOYEE_CHANGED = "employee.changed", _("Employee changed")
+    TRAINER_AUTHORISED = "trainer.authorised", _("Trainer authorised")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where. Append-only (DB triggers on PostgreSQL)."""
+
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("event"), max_length=32, choices=AuditAction.choices)
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("plant")
+    )
+    employee = models.ForeignKey(
+        "employees.Employee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("employee"),
+    )
+    course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("course")
+    )
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    # The English text, shown as written when there is no message code (rows older than codes, callers
+    # that pass only a summary); with a code, the reader sees display_summary (assessments/audit_messages.py).
+    summary = models.CharField(_("summary"), max_length=255)
+    message_code = models.CharField(_("message"), max_length=48, blank=True)
+    message_params = models.JSONField(_("message parameters"), default=dict, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["plant", "occurred_at"], name="audit_plant_time"),
+            models.Index(fields=["employee", "occurred_at"], name="audit_employee_time"),
+            models.Index(fields=["action", "occurred_at"], name="audit_action_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+    @property
+    def display_summary(self) -> str:
+        """The summary in the active language: rendered from the message code, else the stored text."""
+        from assessments.audit_messages import audit_summary_render
+
+        if self.message_code:
+            rendered = audit_summary_render(code=self.message_code, params=self.message_params)
+            if rendered is not None:
+                return rendered
+        return self.summary

@@ -1,0 +1,2 @@
+"""Readiness: the outbox of marks, the roll-up into the current tables and snapshots, and the
+dashboards that read them."""

@@ -1,0 +1,175 @@
+"""Certifications: derive them from the assessments, recompute them when a course changes, revoke them.
+
+A Certification row is never edited by hand: every result, void and course change rewrites it here
+from the recorded results (the one validity rule, assessments.validity), in the writer's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments import validity
+from assessments.models import Assessment, AuditAction, Certification, CertificationRevocation
+from assessments.readiness.outbox import readiness_mark
+from assessments.services.audit import audit_event_create
+
+# Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
+from certtrack.translatable import gettext as _
+from courses.models import AssessmentKind, Course
+from employees.access import Capability, can
+from employees.models import Employee
+
+
+def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
+    """Recompute the Certification rows of (employee_id, course_id) pairs from their assessments.
+
+    Set-based: three reads and one upsert whatever the number of pairs.
+    Revocation fields are kept; everything else is derived (validity.certification_state).
+    """
+    pairs = set(pairs)
+    if not pairs:
+        return
+    employee_ids = {e for e, _c in pairs}
+    course_ids = {c for _e, c in pairs}
+    courses = {c.id: c for c in Course.objects.filter(id__in=course_ids)}
+    existing = {
+        (c.employee_id, c.course_id): c
+        for c in Certification.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids)
+    }
+    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    attempts: dict[tuple[int, int], int] = defaultdict(int)
+    rows = (
+        Assessment.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids, voided_at__isnull=True)
+        .values_list("employee_id", "course_id", "kind", "assessed_on", "passed")
+        .order_by()
+    )
+    for employee_id, course_id, kind, assessed_on, passed in rows:
+        key = (employee_id, course_id)
+        if key not in pairs:
+            continue
+        attempts[key] += 1
+        if passed:
+            passes[key].append((kind, assessed_on))
+
+    to_save = []
+    for employee_id, course_id in pairs:
+        course = courses[course_id]
+        current = existing.get((employee_id, course_id))
+        revoked_on = current.revoked_on if current else None
+        state = validity.certification_state(
+            needed_kinds=course.needed_kinds,
+            validity_months=course.validity_months,
+            passes=passes[(employee_id, course_id)],
+            revoked_on=revoked_on,
+        )
+        if current is None and not attempts[(employee_id, course_id)]:
+            continue
+        certification = current or Certification(employee_id=employee_id, course_id=course_id)
+        certification.theory_passed_on = state.latest_pass.get(AssessmentKind.THEORY)
+        certification.practical_passed_on = state.latest_pass.get(AssessmentKind.PRACTICAL)
+        certification.certified_on = state.certified_on
+        certification.expires_on = state.expires_on
+        certification.attempts = attempts[(employee_id, course_id)]
+        certification.updated_at = timezone.now()
+        to_save.append(certification)
+    Certification.objects.bulk_create(
+        to_save,
+        update_conflicts=True,
+        unique_fields=["employee", "course"],
+        update_fields=[
+            "theory_passed_on",
+            "practical_passed_on",
+            "certified_on",
+            "expires_on",
+            "attempts",
+            "updated_at",
+        ],
+    )
+
+
+def certifications_refresh_for_courses(*, course_ids: Iterable[int]) -> int:
+    """Recompute every certification of courses whose validity or needed kinds changed."""
+    course_ids = set(course_ids)
+    pairs = set(
+        Assessment.objects.filter(course_id__in=course_ids)
+        .values_list("employee_id", "course_id")
+        .distinct()
+        .order_by()
+    )
+    with transaction.atomic():
+        certifications_refresh(pairs=pairs)
+        readiness_mark(
+            employees=Employee.objects.filter(id__in={e for e, _c in pairs}).only("id", "plant_id"),
+            reason="course-changed",
+        )
+    return len(pairs)
+
+
+def certification_revoke(
+    *,
+    certification: Certification,
+    actor: AbstractBaseUser,
+    reason: str,
+    ip_address: str | None = None,
+) -> Certification:
+    """Revoke a certification (e.g. after a quality incident) until a new pass dated after today.
+
+    The revocation is added to the history (CertificationRevocation), which a past date reads, and
+    becomes the certification's current one (its revoked_* fields), which today's state applies.
+    """
+    employee = certification.employee
+    if not can(user=actor, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id):
+        raise ValidationError(_("Only a plant manager or an admin may revoke certifications."), code="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for the revocation."), code="reason_required")
+    today = employee.plant.local_today()
+    not_valid = ValidationError(_("This certification is not valid today; there is nothing to revoke."), code="invalid")
+    if not certification.is_valid_on(today):
+        raise not_valid
+    with transaction.atomic():
+        certification = Certification.objects.select_for_update().get(pk=certification.pk)
+        # Checked again under the lock: a double submit read the row before the first revocation committed.
+        if not certification.is_valid_on(today):
+            raise not_valid
+        now = timezone.now()
+        CertificationRevocation.objects.create(
+            employee_id=certification.employee_id,
+            course_id=certification.course_id,
+            revoked_on=today,
+            revoked_at=now,
+            revoked_by=actor,
+            reason=reason,
+        )
+        certification.revoked_on = today
+        certification.revoked_at = now
+        certification.revoked_by = actor
+        certification.revoke_reason = reason
+        certification.save(update_fields=["revoked_on", "revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+        certifications_refresh(pairs=[(certification.employee_id, certification.course_id)])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.CERTIFICATION_REVOKED,
+            params={
+                "employee": employee.employee_no,
+                "course": certification.course.code,
+                "date": today,
+                "reason": reason,
+            },
+            plant_id=employee.plant_id,
+            employee_id=employee.id,
+            course_id=certification.course_id,
+            obj=certification,
+            changes={"revoked_on": today.isoformat(), "reason": reason},
+            ip_address=ip_address,
+        )
+        readiness_mark(employees=[employee], reason="revoked", course_id=certification.course_id)
+    certification.refresh_from_db()
+    return certification
