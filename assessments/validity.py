@@ -126,6 +126,21 @@ def certification_state(
     )
 
 
+@dataclass(frozen=True)
+class Held:
+    """A stored certification's dates and level under one of its two states (all passes or confirmed)."""
+
+    certified_on: datetime.date | None
+    expires_on: datetime.date | None
+    level: str | None
+    provisional: bool
+
+    def meets(self, on_date: datetime.date, min_level: str | None) -> bool:
+        return is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date) and level_rank(
+            self.level
+        ) >= level_rank(min_level)
+
+
 def provisional_counts_on(on_date: datetime.date, closes_on: datetime.date | None) -> bool:
     """Provisional passes count on D while D < the employee's line's SOP + the plant's confirmation window
     (`closes_on`); with no line or no SOP date (closes_on None) they always count (DOMAIN.md)."""
@@ -181,6 +196,7 @@ EXPIRED = "expired"
 REVOKED = "revoked"
 IN_PROGRESS = "in_progress"
 MISSING = "missing"
+PROVISIONAL_LAPSED = "provisional_lapsed"
 
 
 def status_on(
@@ -191,17 +207,22 @@ def status_on(
     attempts: int,
     on_date: datetime.date,
     expiring_days: int = 30,
+    provisional_lapsed: bool = False,
 ) -> str:
     """The state on D of a certification whose dates describe D (the stored row, or certification_state on D).
 
     `revoked_on` is a revocation that applies on D (dated on or before it), `attempts` the non-voided
     results that count on D: revoked = a revocation applies and no pass after it completes the course;
-    in progress = attempted, never certified; missing = never attempted.
+    in progress = attempted, never certified; missing = never attempted. `provisional_lapsed`: the
+    dates are the confirmed state and, counting provisional passes, it would be valid on D: not valid
+    only because the confirmation window has closed.
     """
     if is_valid_on(certified_on=certified_on, expires_on=expires_on, on_date=on_date):
         if expires_within(certified_on=certified_on, expires_on=expires_on, on_date=on_date, days=expiring_days):
             return EXPIRING
         return VALID
+    if provisional_lapsed:
+        return PROVISIONAL_LAPSED
     if certified_on is not None and expires_on is not None and on_date >= expires_on:
         return EXPIRED
     if revoked_on is not None and certified_on is None:

@@ -91,6 +91,7 @@ class Course(models.Model):
     uses_levels = models.BooleanField(
         _("uses levels"),
         default=False,
+        db_default=False,
         help_text=_("A practical pass records L, U or O; otherwise every practical pass is U"),
     )
     prerequisites = models.ManyToManyField(
@@ -185,7 +186,11 @@ class Requirement(models.Model):
         related_name="requirements",
         verbose_name=_("station"),
     )
-    min_level = models.CharField(_("minimum level"), max_length=1, choices=Level.choices, default=Level.U)
+    # A database default as well: rows written by code of before this field (a rolling deploy, migration
+    # tests at older states) still get U.
+    min_level = models.CharField(
+        _("minimum level"), max_length=1, choices=Level.choices, default=Level.U, db_default=Level.U
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -60,6 +60,7 @@ class Plant(models.Model):
         _("shift codes"),
         max_length=80,
         default=DEFAULT_SHIFT_CODES,
+        db_default=DEFAULT_SHIFT_CODES,
         validators=[validate_shift_codes],
         help_text=_("Ordered, comma-separated (e.g. A,B,C); a line with n shifts runs the first n"),
     )
@@ -67,6 +68,7 @@ class Plant(models.Model):
     confirmation_window_days = models.PositiveSmallIntegerField(
         _("confirmation window (days)"),
         default=DEFAULT_CONFIRMATION_WINDOW_DAYS,
+        db_default=DEFAULT_CONFIRMATION_WINDOW_DAYS,
         validators=[MaxValueValidator(3650)],
         help_text=_("Virtual-model passes count until the line's SOP date plus this many days"),
     )
@@ -166,12 +168,14 @@ class Station(models.Model):
     per_shift_target = models.PositiveSmallIntegerField(
         _("per-shift target"),
         default=1,
+        db_default=1,
         validators=[MaxValueValidator(100)],
         help_text=_("Qualified operators this station needs on every shift the line runs"),
     )
     trainers_needed = models.PositiveSmallIntegerField(
         _("trainers needed"),
         default=0,
+        db_default=0,
         validators=[MaxValueValidator(100)],
         help_text=_("Qualified people of the line holding every course of the station at level O"),
     )

@@ -29,7 +29,7 @@ def test_it_derives_per_shift_targets_and_keeps_every_shift_code() -> None:
         Line = apps.get_model("employees", "ProductionLine")
         Station = apps.get_model("employees", "Station")
         sy = Plant.objects.create(code="SY", name="Shenyang", time_zone="Asia/Shanghai")
-        de = Plant.objects.create(code="DE", name="Debrecen", time_zone="Europe/Budapest")
+        Plant.objects.create(code="DE", name="Debrecen", time_zone="Europe/Budapest")
         three = Line.objects.create(plant=sy, code="L1", name="Pack", shifts=3)
         two = Line.objects.create(plant=sy, code="L2", name="Module", shifts=2)
         stations = {
