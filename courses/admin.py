@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses import services
-from courses.models import Course, ProcessArea, Requirement, TrainerAuthorisation
+from courses.models import Checklist, ChecklistItem, Course, ProcessArea, Requirement, TrainerAuthorisation
 from employees.admin import PlantMembershipInline
 
 
@@ -28,6 +30,7 @@ class CourseAdmin(admin.ModelAdmin):
         "pass_mark",
         "validity_months",
         "safety_critical",
+        "uses_levels",
         "owner_plant",
         "is_active",
     ]
@@ -51,7 +54,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 @admin.register(Requirement)
 class RequirementAdmin(admin.ModelAdmin):
-    list_display = ["course", "scope", "plant", "role", "station", "created_at"]
+    list_display = ["course", "scope", "plant", "role", "station", "min_level", "created_at"]
     list_filter = ["scope", "plant", "role"]
     search_fields = ["course__code", "course__title", "station__code"]
     list_select_related = ["course", "plant", "role", "station", "station__line"]
@@ -68,6 +71,66 @@ class RequirementAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for requirement in queryset:
             services.requirement_delete(requirement=requirement)
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    extra = 4
+    fields = ["position", "text", "text_zh", "critical"]
+
+    # A revision that results were marked against is frozen: publish the next one instead.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is None or not services.checklist_in_use(checklist=obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
+@admin.register(Checklist)
+class ChecklistAdmin(admin.ModelAdmin):
+    list_display = ["course", "revision", "threshold_pct", "created_at"]
+    search_fields = ["course__code", "course__title"]
+    list_select_related = ["course"]
+    autocomplete_fields = ["course"]
+    inlines = [ChecklistItemInline]
+    actions = ["publish_next_revision"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        if obj is None:
+            return ["revision"]
+        if services.checklist_in_use(checklist=obj):
+            return ["course", "revision", "threshold_pct"]
+        return ["course", "revision"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not services.checklist_in_use(checklist=obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            # A new checklist is the course's next revision (revisions only go forward).
+            latest = Checklist.objects.filter(course=obj.course).order_by("-revision").first()
+            obj.revision = (latest.revision + 1) if latest else 1
+        obj.save()
+
+    @admin.action(description=gettext_lazy("Publish the next revision (a copy to edit)"))
+    def publish_next_revision(self, request, queryset) -> None:
+        for checklist in queryset.select_related("course").prefetch_related("items"):
+            new = services.checklist_publish(
+                course=checklist.course,
+                items=[
+                    services.ChecklistItemInput(text=i.text, text_zh=i.text_zh, critical=i.critical)
+                    for i in checklist.items.all()
+                ],
+                threshold_pct=checklist.threshold_pct,
+            )
+            self.message_user(
+                request,
+                _("%(course)s: revision %(revision)s published; results keep the revision they were marked against.")
+                % {"course": checklist.course.code, "revision": new.revision},
+            )
 
 
 @admin.register(TrainerAuthorisation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -48,6 +49,23 @@ class AssessmentKind(models.TextChoices):
     PRACTICAL = "practical", _("Practical evaluation")
 
 
+class Level(models.TextChoices):
+    """The TWI / ILUO competence levels a passing practical records (DOMAIN.md "Levels (ILUO)"); I, "in
+    training", is no recorded level: it is what a person without a pass shows."""
+
+    L = "L", _("L: limited (supervised)")
+    U = "U", _("U: unsupervised")
+    O = "O", _("O: can train others")  # noqa: E741 (the level's name in the ILUO chart)
+
+
+# L < U < O; a pass recorded before levels existed (no level) counts as U.
+LEVEL_RANK = {Level.L: 1, Level.U: 2, Level.O: 3}
+
+
+def level_rank(level: str | None) -> int:
+    return LEVEL_RANK.get(level or Level.U, 0)
+
+
 class Course(models.Model):
     code = models.CharField(_("code"), max_length=24, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -70,6 +88,12 @@ class Course(models.Model):
         _("validity (months)"), null=True, blank=True, help_text=_("Empty: never expires")
     )
     safety_critical = models.BooleanField(_("safety-critical"), default=False)
+    uses_levels = models.BooleanField(
+        _("uses levels"),
+        default=False,
+        db_default=False,
+        help_text=_("A practical pass records L, U or O; otherwise every practical pass is U"),
+    )
     prerequisites = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="required_by", verbose_name=_("prerequisites")
     )
@@ -162,6 +186,11 @@ class Requirement(models.Model):
         related_name="requirements",
         verbose_name=_("station"),
     )
+    # A database default as well: rows written by code of before this field (a rolling deploy, migration
+    # tests at older states) still get U.
+    min_level = models.CharField(
+        _("minimum level"), max_length=1, choices=Level.choices, default=Level.U, db_default=Level.U
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -206,6 +235,67 @@ class Requirement(models.Model):
             RequirementScope.STATION: lambda: str(self.station),
         }[RequirementScope(self.scope)]()
         return f"{self.course.code} ← {self.get_scope_display()}: {target}"
+
+
+class Checklist(models.Model):
+    """One revision of a course's practical checklist (DOMAIN.md "Practical checklists").
+
+    A revision that a result uses is frozen: results keep their revision and every item's mark, so an admin
+    changes a checklist by publishing the next revision (courses.services.checklist_publish). New results
+    use the course's highest revision.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="checklists", verbose_name=_("course"))
+    revision = models.PositiveSmallIntegerField(_("revision"), validators=[MinValueValidator(1)])
+    threshold_pct = models.PositiveSmallIntegerField(
+        _("pass threshold (%)"),
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Share of the non-critical items that must be OK; every critical item must be OK"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["course__code", "-revision"]
+        verbose_name = _("checklist")
+        verbose_name_plural = _("checklists")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "revision"], name="checklist_revision_unique"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="checklist_revision_positive"),
+            models.CheckConstraint(condition=Q(threshold_pct__lte=100), name="checklist_threshold_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.code} r{self.revision}"
+
+    def clean(self) -> None:
+        if self.course_id and not self.course.needs_practical:
+            raise ValidationError({"course": _("This course has no practical evaluation to check.")})
+
+
+class ChecklistItem(models.Model):
+    checklist = models.ForeignKey(
+        Checklist, on_delete=models.CASCADE, related_name="items", verbose_name=_("checklist")
+    )
+    position = models.PositiveSmallIntegerField(_("item"), validators=[MinValueValidator(1)])
+    text = models.CharField(_("text"), max_length=300)
+    text_zh = models.CharField(_("text (Chinese)"), max_length=300, blank=True)
+    critical = models.BooleanField(_("critical"), default=False)
+
+    class Meta:
+        ordering = ["checklist", "position"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "position"], name="checklist_item_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.display_text}"
+
+    @property
+    def display_text(self) -> str:
+        return localised(self.text, self.text_zh)
 
 
 class TrainerAuthorisation(models.Model):

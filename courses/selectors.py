@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
-from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
+from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation, level_rank
 from employees.models import Employee, EmployeeStatus, Plant, Station
 
 
@@ -18,10 +18,12 @@ def courses_available_to_plant(*, plant: Plant) -> QuerySet[Course]:
     return Course.objects.filter(Q(owner_plant__isnull=True) | Q(owner_plant=plant), is_active=True)
 
 
-def required_course_ids_by_employee(*, employees: Iterable[Employee]) -> dict[int, set[int]]:
-    """Each employee's required set (DOMAIN.md): plant-wide ∪ role ∪ primary station courses.
+def required_levels_by_employee(*, employees: Iterable[Employee]) -> dict[int, dict[int, str]]:
+    """Each employee's required set (DOMAIN.md): plant-wide ∪ role ∪ primary station courses, with the
+    minimum level each must be met at ({employee_id: {course_id: "L" | "U" | "O"}}). A course required
+    by several scopes at different levels needs the highest.
 
-    Three small queries whatever the number of employees.
+    One query whatever the number of employees.
     """
     employees = list(employees)
     plant_ids = {e.plant_id for e in employees}
@@ -32,25 +34,37 @@ def required_course_ids_by_employee(*, employees: Iterable[Employee]) -> dict[in
         | Q(scope=RequirementScope.ROLE, role_id__in=role_ids)
         | Q(scope=RequirementScope.STATION, station_id__in=station_ids)
     )
-    by_plant: dict[int, set[int]] = defaultdict(set)
-    by_role: dict[tuple[int, int | None], set[int]] = defaultdict(set)
-    by_station: dict[int, set[int]] = defaultdict(set)
-    for scope, course_id, plant_id, role_id, station_id in requirements.values_list(
-        "scope", "course_id", "plant_id", "role_id", "station_id"
+    by_plant: dict[int, dict[int, str]] = defaultdict(dict)
+    by_role: dict[tuple[int, int | None], dict[int, str]] = defaultdict(dict)
+    by_station: dict[int, dict[int, str]] = defaultdict(dict)
+    for scope, course_id, plant_id, role_id, station_id, min_level in requirements.values_list(
+        "scope", "course_id", "plant_id", "role_id", "station_id", "min_level"
     ):
         if scope == RequirementScope.PLANT:
-            by_plant[plant_id].add(course_id)
+            by_plant[plant_id][course_id] = min_level
         elif scope == RequirementScope.ROLE:
-            by_role[(role_id, plant_id)].add(course_id)
+            by_role[(role_id, plant_id)][course_id] = min_level
         else:
-            by_station[station_id].add(course_id)
-    return {
-        e.id: by_plant[e.plant_id]
-        | by_role[(e.role_id, None)]
-        | by_role[(e.role_id, e.plant_id)]
-        | (by_station[e.station_id] if e.station_id else set())
-        for e in employees
-    }
+            by_station[station_id][course_id] = min_level
+    required: dict[int, dict[int, str]] = {}
+    for e in employees:
+        levels: dict[int, str] = {}
+        for source in (
+            by_plant[e.plant_id],
+            by_role[(e.role_id, None)],
+            by_role[(e.role_id, e.plant_id)],
+            by_station[e.station_id] if e.station_id else {},
+        ):
+            for course_id, min_level in source.items():
+                if level_rank(min_level) > level_rank(levels.get(course_id)) or course_id not in levels:
+                    levels[course_id] = min_level
+        required[e.id] = levels
+    return required
+
+
+def required_course_ids_by_employee(*, employees: Iterable[Employee]) -> dict[int, set[int]]:
+    """Each employee's required set (see required_levels_by_employee), without the levels."""
+    return {e: set(levels) for e, levels in required_levels_by_employee(employees=employees).items()}
 
 
 def required_courses_for_employee(*, employee: Employee) -> QuerySet[Course]:

@@ -10,10 +10,19 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from assessments.hooks import certifications_refresh_for_courses, readiness_mark
 from certtrack.upsert import UpsertCounts, row_upsert
-from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
+from courses.models import (
+    Checklist,
+    ChecklistItem,
+    Course,
+    DeliveryMode,
+    ProcessArea,
+    Requirement,
+    RequirementScope,
+)
 from courses.selectors import employees_affected_by_courses, employees_affected_by_requirements
 from employees.models import JobRole, Plant, Station
 
@@ -241,3 +250,53 @@ def courses_upsert(
         counts.updated += 1
     courses_save(changes=changes)
     return courses, changed_by_code
+
+
+# --- Practical checklists --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItemInput:
+    text: str
+    text_zh: str = ""
+    critical: bool = False
+
+
+def checklist_current(*, course: Course) -> Checklist | None:
+    """The revision new results use: the course's highest."""
+    return course.checklists.order_by("-revision").prefetch_related("items").first()
+
+
+def checklist_in_use(*, checklist: Checklist) -> bool:
+    """A revision some result was marked against is frozen (its marks refer to its items by position)."""
+    return checklist.assessments.exists()
+
+
+@transaction.atomic
+def checklist_publish(
+    *, course: Course, items: Sequence[ChecklistItemInput], threshold_pct: int = 100, revision: int | None = None
+) -> Checklist:
+    """Publish the next revision of a course's practical checklist (the admin, the catalog import).
+
+    Stored results keep the revision and marks they were recorded with; only new results use this one. A
+    `revision` lower than or equal to the latest one is refused (revisions only go forward).
+    """
+    if not course.needs_practical:
+        raise ValidationError(_("%(course)s has no practical evaluation to check.") % {"course": course.code})
+    if not items:
+        raise ValidationError(_("A checklist needs at least one item."))
+    if not 0 <= threshold_pct <= 100:
+        raise ValidationError(_("The pass threshold is a percentage from 0 to 100."))
+    latest = Checklist.objects.select_for_update().filter(course=course).order_by("-revision").first()
+    next_revision = (latest.revision + 1) if latest else 1
+    if revision is not None and revision < next_revision:
+        raise ValidationError(
+            _("%(course)s already has revision %(latest)s; a new revision must be higher.")
+            % {"course": course.code, "latest": latest.revision if latest else 0}
+        )
+    checklist = Checklist.objects.create(course=course, revision=revision or next_revision, threshold_pct=threshold_pct)
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(checklist=checklist, position=n, text=i.text, text_zh=i.text_zh, critical=i.critical)
+        for n, i in enumerate(items, start=1)
+    )
+    return checklist

@@ -8,7 +8,7 @@ from employees.services import employee_save, line_save, station_save
 
 @admin.register(Plant)
 class PlantAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "time_zone", "is_active"]
+    list_display = ["code", "name", "country", "time_zone", "shift_codes", "confirmation_window_days", "is_active"]
     list_filter = ["country", "is_active"]
     search_fields = ["code", "name"]
 

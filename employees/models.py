@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import math
+import re
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,12 +16,62 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+DEFAULT_SHIFT_CODES = "A,B,C"
+MAX_SHIFT_CODES = 8
+SHIFT_CODE = re.compile(r"^[A-Za-z0-9]{1,8}$")
+DEFAULT_CONFIRMATION_WINDOW_DAYS = 30
+
+
+def shift_codes_parse(text: str) -> list[str]:
+    """A plant's ordered shift codes from their comma-separated text ("A, B, C" -> ["A", "B", "C"]).
+
+    Raises ValidationError for an empty list, a bad or repeated code, or more than MAX_SHIFT_CODES.
+    """
+    codes = [code.strip() for code in (text or "").split(",") if code.strip()]
+    if not codes:
+        raise ValidationError(_("Give at least one shift code, e.g. A,B,C."), code="shift_codes_empty")
+    bad = [code for code in codes if not SHIFT_CODE.match(code)]
+    if bad:
+        raise ValidationError(
+            _("Shift codes are letters and digits, at most 8 each: %(codes)s"),
+            code="shift_code_bad",
+            params={"codes": ", ".join(bad)},
+        )
+    if len(set(codes)) != len(codes):
+        raise ValidationError(_("A shift code appears twice."), code="shift_code_repeated")
+    if len(codes) > MAX_SHIFT_CODES:
+        raise ValidationError(
+            _("At most %(n)s shift codes."), code="shift_codes_too_many", params={"n": MAX_SHIFT_CODES}
+        )
+    return codes
+
+
+def validate_shift_codes(text: str) -> None:
+    shift_codes_parse(text)
+
 
 class Plant(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=120)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 two-letter code"))
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # DOMAIN.md "Station coverage": the plant's ordered shift codes; a line runs the first `shifts` of them.
+    shift_codes = models.CharField(
+        _("shift codes"),
+        max_length=80,
+        default=DEFAULT_SHIFT_CODES,
+        db_default=DEFAULT_SHIFT_CODES,
+        validators=[validate_shift_codes],
+        help_text=_("Ordered, comma-separated (e.g. A,B,C); a line with n shifts runs the first n"),
+    )
+    # DOMAIN.md "Pre-SOP provisional passes": virtual-model passes count until a line's SOP + this window.
+    confirmation_window_days = models.PositiveSmallIntegerField(
+        _("confirmation window (days)"),
+        default=DEFAULT_CONFIRMATION_WINDOW_DAYS,
+        db_default=DEFAULT_CONFIRMATION_WINDOW_DAYS,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Virtual-model passes count until the line's SOP date plus this many days"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -36,6 +89,13 @@ class Plant(models.Model):
     def local_today(self) -> datetime.date:
         """Today's date in the plant's time zone: the default D of every figure."""
         return timezone.now().astimezone(self.tz).date()
+
+    @property
+    def shift_code_list(self) -> list[str]:
+        try:
+            return shift_codes_parse(self.shift_codes)
+        except ValidationError:
+            return []
 
 
 class ProductionLine(models.Model):
@@ -72,6 +132,27 @@ class ProductionLine(models.Model):
     def __str__(self) -> str:
         return f"{self.plant.code}/{self.code} {self.name}"
 
+    def clean(self) -> None:
+        if self.plant_id and self.shifts and self.shifts > len(self.plant.shift_code_list):
+            raise ValidationError(
+                {
+                    "shifts": _("The plant has %(n)s shift codes (%(codes)s); a line cannot run more.")
+                    % {"n": len(self.plant.shift_code_list), "codes": self.plant.shift_codes}
+                }
+            )
+
+    @property
+    def shift_codes(self) -> list[str]:
+        """The shifts this line runs: the first `shifts` of its plant's codes (DOMAIN.md)."""
+        return self.plant.shift_code_list[: self.shifts]
+
+    def confirmation_closes_on(self) -> datetime.date | None:
+        """The first day a virtual-model (provisional) pass of this line's people no longer counts:
+        SOP date + the plant's confirmation window; None without an SOP date (they always count)."""
+        if self.sop_date is None:
+            return None
+        return self.sop_date + datetime.timedelta(days=self.plant.confirmation_window_days)
+
 
 class Station(models.Model):
     line = models.ForeignKey(ProductionLine, on_delete=models.PROTECT, related_name="stations", verbose_name=_("line"))
@@ -83,6 +164,20 @@ class Station(models.Model):
         null=True,
         blank=True,
         help_text=_("Qualified operators the line needs for this station; empty = the line's shifts"),
+    )
+    per_shift_target = models.PositiveSmallIntegerField(
+        _("per-shift target"),
+        default=1,
+        db_default=1,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Qualified operators this station needs on every shift the line runs"),
+    )
+    trainers_needed = models.PositiveSmallIntegerField(
+        _("trainers needed"),
+        default=0,
+        db_default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Qualified people of the line holding every course of the station at level O"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -100,6 +195,18 @@ class Station(models.Model):
     @property
     def effective_coverage_target(self) -> int:
         return self.coverage_target if self.coverage_target is not None else self.line.shifts
+
+    @property
+    def total_target(self) -> int:
+        """Qualified people the station needs in total: the per-shift target on every shift the line runs."""
+        return self.per_shift_target * self.line.shifts
+
+
+def per_shift_target_from_line_wide(coverage_target: int | None, shifts: int) -> int:
+    """The per-shift target an old line-wide coverage target becomes: ceil(target / shifts); none = 1."""
+    if coverage_target is None:
+        return 1
+    return math.ceil(coverage_target / max(shifts, 1))
 
 
 class JobRole(models.Model):
@@ -170,6 +277,15 @@ class Employee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_no} {self.name}"
+
+    def clean(self) -> None:
+        if self.shift and self.plant_id and self.shift not in self.plant.shift_code_list:
+            raise ValidationError(
+                {
+                    "shift": _("%(shift)s is not a shift of plant %(plant)s (%(codes)s); leave it empty for day staff.")
+                    % {"shift": self.shift, "plant": self.plant.code, "codes": self.plant.shift_codes}
+                }
+            )
 
     @property
     def is_active(self) -> bool:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models.sessions import TrainingSession
-from courses.models import AssessmentKind
+from courses.models import AssessmentKind, DeliveryMode, Level
 
 
 class AssessmentSource(models.TextChoices):
@@ -37,6 +37,24 @@ class Assessment(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     passed = models.BooleanField(_("passed"))
     checklist_notes = models.TextField(_("checklist notes"), blank=True)
+    # DOMAIN.md "Levels (ILUO)": a passing practical records L, U or O (U for a course without levels);
+    # NULL on theory, on failed practicals and on passes recorded before levels existed (counted as U).
+    level = models.CharField(_("level"), max_length=1, choices=Level.choices, null=True, blank=True)
+    # How it was delivered: a practical pass on the virtual model is provisional (DOMAIN.md). Empty on
+    # results recorded before delivery was recorded (never provisional).
+    delivery_mode = models.CharField(
+        _("delivery mode"), max_length=12, choices=DeliveryMode.choices, blank=True, db_default=""
+    )
+    # The checklist revision marked against and each item's mark (True = OK), item 1 first.
+    checklist = models.ForeignKey(
+        "courses.Checklist",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name=_("checklist"),
+    )
+    checklist_marks = models.JSONField(_("checklist marks"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     assessor = models.ForeignKey(
@@ -81,6 +99,9 @@ class Assessment(models.Model):
                 condition=Q(voided_at__isnull=True, void_reason="") | Q(voided_at__isnull=False) & ~Q(void_reason=""),
                 name="assessment_void_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(kind="practical", passed=True), name="assessment_level_on_passes"
+            ),
         ]
         indexes = [
             # The roll-up's hot path: latest passing, non-voided result per (employee, course, kind).
@@ -100,3 +121,15 @@ class Assessment(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def is_provisional(self) -> bool:
+        """A practical pass delivered on the virtual model (DOMAIN.md "Pre-SOP provisional passes")."""
+        return self.kind == AssessmentKind.PRACTICAL and self.passed and self.delivery_mode == DeliveryMode.VIRTUAL
+
+    @property
+    def level_held(self) -> str | None:
+        """The level this result records: a practical pass's (U when recorded before levels), else none."""
+        if self.kind == AssessmentKind.PRACTICAL and self.passed:
+            return self.level or Level.U
+        return None

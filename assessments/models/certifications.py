@@ -22,6 +22,8 @@ class CertificationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
     IN_PROGRESS = "in_progress", _("In progress")
     MISSING = "missing", _("Missing")
+    # Valid only on a virtual-model pass whose confirmation window has closed (DOMAIN.md).
+    PROVISIONAL_LAPSED = "provisional_lapsed", _("Provisional pass lapsed")
 
 
 class Certification(models.Model):
@@ -30,6 +32,12 @@ class Certification(models.Model):
 
     Dates reflect every recorded result (results are never dated in the future);
     validity on a date D comes from is_valid_on(D).
+
+    Two states are kept (DOMAIN.md "Pre-SOP provisional passes"): certified_on / expires_on / level /
+    provisional count every pass, the confirmed_* fields no provisional (virtual-model) practical pass.
+    On D the first applies while the holder's confirmation window is open (validity.provisional_counts_on
+    with their line's confirmation_closes_on()), the confirmed one from the day it closes; "confirmed"
+    figures always read the confirmed one. Without any provisional pass the two are the same.
     """
 
     # No index of its own on employee: certification_one_per_employee_course (employee, course) serves it. On
@@ -49,6 +57,11 @@ class Certification(models.Model):
     practical_passed_on = models.DateField(_("practical passed on"), null=True, blank=True)
     certified_on = models.DateField(_("certified on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    level = models.CharField(_("level"), max_length=1, null=True, blank=True)
+    provisional = models.BooleanField(_("provisional"), default=False, db_default=False)
+    confirmed_certified_on = models.DateField(_("certified on (confirmed)"), null=True, blank=True)
+    confirmed_expires_on = models.DateField(_("expires on (confirmed)"), null=True, blank=True)
+    confirmed_level = models.CharField(_("level (confirmed)"), max_length=1, null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # The latest revocation (today's state, applied by certifications_refresh); every revocation, with
     # its date, is a CertificationRevocation row, which a date in the past reads.
@@ -80,19 +93,47 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return f"{self.employee.employee_no} {self.course.code}"
 
-    def is_valid_on(self, on_date: datetime.date) -> bool:
-        return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
+    def held_on(
+        self, on_date: datetime.date, *, closes_on: datetime.date | None = None, confirmed: bool = False
+    ) -> validity.Held:
+        """The state that applies on D (see the class docstring); `closes_on`: the holder's line's
+        confirmation_closes_on() (None: provisional passes count)."""
+        if confirmed or not validity.provisional_counts_on(on_date, closes_on):
+            return validity.Held(self.confirmed_certified_on, self.confirmed_expires_on, self.confirmed_level, False)
+        return validity.Held(self.certified_on, self.expires_on, self.level, self.provisional)
 
-    def status_on(self, on_date: datetime.date, *, expiring_days: int = 30) -> str:
+    def is_valid_on(self, on_date: datetime.date, *, closes_on: datetime.date | None = None) -> bool:
+        held = self.held_on(on_date, closes_on=closes_on)
+        return validity.is_valid_on(certified_on=held.certified_on, expires_on=held.expires_on, on_date=on_date)
+
+    def meets(
+        self,
+        on_date: datetime.date,
+        min_level: str | None,
+        *,
+        closes_on: datetime.date | None = None,
+        confirmed: bool = False,
+    ) -> bool:
+        """Met on D (DOMAIN.md): valid, at the requirement's minimum level or above."""
+        return self.held_on(on_date, closes_on=closes_on, confirmed=confirmed).meets(on_date, min_level)
+
+    def status_on(
+        self, on_date: datetime.date, *, expiring_days: int = 30, closes_on: datetime.date | None = None
+    ) -> str:
         """The state on D, for D on or after the latest result (see selectors.certifications.certifications_as_of)."""
+        held = self.held_on(on_date, closes_on=closes_on)
+        lapsed = not validity.provisional_counts_on(on_date, closes_on) and validity.is_valid_on(
+            certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date
+        )
         return CertificationStatus(
             validity.status_on(
-                certified_on=self.certified_on,
-                expires_on=self.expires_on,
+                certified_on=held.certified_on,
+                expires_on=held.expires_on,
                 revoked_on=self.revoked_on,
                 attempts=self.attempts,
                 on_date=on_date,
                 expiring_days=expiring_days,
+                provisional_lapsed=lapsed,
             )
         )
 

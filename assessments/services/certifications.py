@@ -6,7 +6,6 @@ from the recorded results (the one validity rule, assessments.validity), in the 
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -22,7 +21,7 @@ from assessments.services.audit import audit_event_create
 
 # Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
 from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, DeliveryMode
 from employees.access import Capability, can
 from employees.models import Employee
 
@@ -43,39 +42,49 @@ def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
         (c.employee_id, c.course_id): c
         for c in Certification.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids)
     }
-    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
+    passes: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     attempts: dict[tuple[int, int], int] = defaultdict(int)
     rows = (
         Assessment.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids, voided_at__isnull=True)
-        .values_list("employee_id", "course_id", "kind", "assessed_on", "passed")
+        .values_list("employee_id", "course_id", "kind", "assessed_on", "passed", "level", "delivery_mode")
         .order_by()
     )
-    for employee_id, course_id, kind, assessed_on, passed in rows:
+    for employee_id, course_id, kind, assessed_on, passed, level, delivery_mode in rows:
         key = (employee_id, course_id)
         if key not in pairs:
             continue
         attempts[key] += 1
         if passed:
-            passes[key].append((kind, assessed_on))
+            passes[key].append((kind, assessed_on, level, delivery_mode == DeliveryMode.VIRTUAL))
 
     to_save = []
     for employee_id, course_id in pairs:
         course = courses[course_id]
         current = existing.get((employee_id, course_id))
         revoked_on = current.revoked_on if current else None
-        state = validity.certification_state(
-            needed_kinds=course.needed_kinds,
-            validity_months=course.validity_months,
-            passes=passes[(employee_id, course_id)],
-            revoked_on=revoked_on,
-        )
         if current is None and not attempts[(employee_id, course_id)]:
             continue
+        # Both states (Certification's docstring): every pass counting, and no provisional pass counting.
+        state, confirmed = (
+            validity.certification_state(
+                needed_kinds=course.needed_kinds,
+                validity_months=course.validity_months,
+                passes=passes[(employee_id, course_id)],
+                revoked_on=revoked_on,
+                provisional_counts=provisional_counts,
+            )
+            for provisional_counts in (True, False)
+        )
         certification = current or Certification(employee_id=employee_id, course_id=course_id)
         certification.theory_passed_on = state.latest_pass.get(AssessmentKind.THEORY)
         certification.practical_passed_on = state.latest_pass.get(AssessmentKind.PRACTICAL)
         certification.certified_on = state.certified_on
         certification.expires_on = state.expires_on
+        certification.level = state.level
+        certification.provisional = state.provisional
+        certification.confirmed_certified_on = confirmed.certified_on
+        certification.confirmed_expires_on = confirmed.expires_on
+        certification.confirmed_level = confirmed.level
         certification.attempts = attempts[(employee_id, course_id)]
         certification.updated_at = timezone.now()
         to_save.append(certification)
@@ -88,6 +97,11 @@ def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
             "practical_passed_on",
             "certified_on",
             "expires_on",
+            "level",
+            "provisional",
+            "confirmed_certified_on",
+            "confirmed_expires_on",
+            "confirmed_level",
             "attempts",
             "updated_at",
         ],

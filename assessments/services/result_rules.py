@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,10 +21,12 @@ from assessments.selectors.certifications import revocation_dates
 # Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
 from certtrack.translatable import Translatable
 from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Checklist, Course, DeliveryMode, Level
 from courses.selectors import authorisations_by_key, is_authorised
 from employees.access import Capability, can
 from employees.models import Employee, EmployeeStatus
+
+LEVELS = frozenset(Level.values)
 
 
 @dataclass
@@ -40,6 +42,15 @@ class ResultInput:
     passed: bool | None = None
     checklist_notes: str = ""
     notes: str = ""
+    # Practical passes: the level the assessor gives (L, U or O; None = U). Only courses that use levels
+    # take L or O (DOMAIN.md "Levels (ILUO)").
+    level: str | None = None
+    # How it was delivered (courses.DeliveryMode); None = the session's, else the course's.
+    delivery_mode: str | None = None
+    # A practical of a course with a checklist: each item's mark (True = OK), item 1 first, against the
+    # course's current revision; the outcome follows from them (checklist_resolve).
+    checklist_marks: list[bool] | None = None
+    checklist: Checklist | None = None  # set by checklist_resolve: the revision the marks are against
 
 
 class Refusal(Translatable):
@@ -74,6 +85,112 @@ DATE_RULES = frozenset({"future_date", "before_hire", "unauthorised", "prerequis
 # Employees per query at most when a batch is checked against the recorded results (an import of thousands
 # of rows): long IN lists meet SQLite's bound-parameter limit, and the results import read them so before.
 QUERY_CHUNK = 1000
+
+
+def checklists_current(*, course_ids: Iterable[int]) -> dict[int, Checklist]:
+    """{course_id: the revision new results are marked against (the highest)} with its items. Two queries."""
+    latest: dict[int, Checklist] = {}
+    for checklist in (
+        Checklist.objects.filter(course_id__in=set(course_ids))
+        .order_by("course_id", "-revision")
+        .prefetch_related("items")
+    ):
+        latest.setdefault(checklist.course_id, checklist)
+    return latest
+
+
+def checklist_outcome(*, checklist: Checklist, marks: Sequence[bool]) -> bool:
+    """Pass or fail of a practical marked against a checklist (validity.checklist_passes)."""
+    items = list(checklist.items.all())
+    return validity.checklist_passes(
+        marks=[(item.critical, bool(ok)) for item, ok in zip(items, marks, strict=True)],
+        threshold_pct=checklist.threshold_pct,
+    )
+
+
+def checklist_resolve(*, rows: Sequence[ResultInput]) -> dict[int, list[Refusal]]:
+    """Attach the current checklist revision to each practical of a course with one, and derive the
+    outcome from the marks (DOMAIN.md "Practical checklists"); the refusals of marks that are missing,
+    of the wrong number, given where there is no checklist, or contradicting a stated outcome."""
+    errors: dict[int, list[Refusal]] = defaultdict(list)
+    current = checklists_current(course_ids={r.course.id for r in rows if r.kind == AssessmentKind.PRACTICAL})
+    for index, row in enumerate(rows):
+        checklist = current.get(row.course.id) if row.kind == AssessmentKind.PRACTICAL else None
+        if checklist is None:
+            if row.checklist_marks:
+                errors[index].append(
+                    Refusal(
+                        _("Course %(course)s has no checklist for this result: leave the checklist marks empty.")
+                        % {"course": row.course.code},
+                        "checklist",
+                    )
+                )
+            continue
+        items = len(checklist.items.all())
+        if row.checklist_marks is None:
+            errors[index].append(
+                Refusal(
+                    _("%(course)s is marked against checklist revision %(revision)s: mark each of its %(items)s items.")
+                    % {"course": row.course.code, "revision": checklist.revision, "items": items},
+                    "checklist",
+                )
+            )
+            continue
+        if len(row.checklist_marks) != items:
+            errors[index].append(
+                Refusal(
+                    _("Checklist revision %(revision)s of %(course)s has %(items)s items; %(marked)s were marked.")
+                    % {
+                        "course": row.course.code,
+                        "revision": checklist.revision,
+                        "items": items,
+                        "marked": len(row.checklist_marks),
+                    },
+                    "checklist",
+                )
+            )
+            continue
+        row.checklist = checklist
+        outcome = checklist_outcome(checklist=checklist, marks=row.checklist_marks)
+        if row.passed is not None and row.passed != outcome:
+            errors[index].append(
+                Refusal(
+                    _("The checklist marks give %(outcome)s, not the outcome stated.")
+                    % {"outcome": _("pass") if outcome else _("fail")},
+                    "checklist",
+                )
+            )
+            continue
+        row.passed = outcome
+    return dict(errors)
+
+
+def level_refusals(*, row: ResultInput) -> list[Refusal]:
+    """A level only on a practical pass, one of L, U, O, and L or O only for a course that uses levels."""
+    if row.level in (None, ""):
+        return []
+    if row.level not in LEVELS:
+        return [Refusal(_("The level must be L, U or O."), "level")]
+    if row.kind != AssessmentKind.PRACTICAL or row.passed is False:
+        return [Refusal(_("A level is given only on a passing practical evaluation."), "level")]
+    if row.level != Level.U and not row.course.uses_levels:
+        return [
+            Refusal(
+                _("Course %(course)s does not use levels: its practical passes are recorded as U.")
+                % {"course": row.course.code},
+                "level",
+            )
+        ]
+    return []
+
+
+def delivery_mode_of(*, row: ResultInput, session: TrainingSession | None) -> str:
+    """How the result was delivered: stated, else the session's, else the course's."""
+    if row.delivery_mode:
+        return row.delivery_mode
+    if session is not None:
+        return session.delivery_mode
+    return row.course.delivery_mode
 
 
 def _passes(row: ResultInput) -> bool:
@@ -257,6 +374,8 @@ def assessments_validate(
 ) -> dict[int, list[Refusal]]:
     """Check every rule of DOMAIN.md for every row; a constant number of queries for the batch."""
     errors: dict[int, list[Refusal]] = defaultdict(list)
+    for index, refusals in checklist_resolve(rows=rows).items():
+        errors[index].extend(refusals)
 
     def refuse(index: int, message: str, code: str) -> None:
         errors[index].append(Refusal(message, code))
@@ -316,8 +435,21 @@ def assessments_validate(
                 refuse(index, _("A theory test needs a score."), "score")
             elif not 0 <= row.score <= 100:
                 refuse(index, _("The score must be between 0 and 100."), "score")
-        elif row.kind == AssessmentKind.PRACTICAL and row.passed is None:
+        elif (
+            row.kind == AssessmentKind.PRACTICAL
+            and row.passed is None
+            and "checklist" not in {e.code for e in errors.get(index, ())}
+        ):
             refuse(index, _("A practical evaluation needs pass or fail."), "outcome")
+        for refusal in level_refusals(row=row):
+            errors[index].append(refusal)
+        if row.delivery_mode and row.delivery_mode not in DeliveryMode.values:
+            refuse(
+                index,
+                _("Unknown delivery mode %(mode)s: use one of %(modes)s.")
+                % {"mode": row.delivery_mode, "modes": ", ".join(DeliveryMode.values)},
+                "delivery_mode",
+            )
         if not is_authorised(
             authorisations,
             assessor_id=row.assessor.id,
@@ -340,4 +472,4 @@ def assessments_validate(
         )
     for index, message in assessments_duplicates(rows=rows).items():
         refuse(index, message, "duplicate")
-    return dict(errors)
+    return {index: refusals for index, refusals in errors.items() if refusals}

@@ -30,11 +30,12 @@ from assessments.services.result_rules import (
     assessments_duplicates,
     assessments_revocation_notices,
     assessments_validate,
+    delivery_mode_of,
 )
 
 # Messages that remember their code and parameters (an import stores them, shown later in the reader's language).
 from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind
+from courses.models import AssessmentKind, Level
 from employees.access import Capability, can
 from employees.models import Employee
 
@@ -119,6 +120,12 @@ def assessments_record(
                     passed=passed,
                     checklist_notes=row.checklist_notes.strip(),
                     notes=row.notes.strip(),
+                    # DOMAIN.md "Levels": a practical pass records its level (U unless the course uses levels
+                    # and the assessor gave another); theory and failed practicals record none.
+                    level=(row.level or Level.U) if row.kind == AssessmentKind.PRACTICAL and passed else None,
+                    delivery_mode=delivery_mode_of(row=row, session=session),
+                    checklist=row.checklist,
+                    checklist_marks=[bool(m) for m in row.checklist_marks] if row.checklist is not None else None,
                     attempt=prior_attempts[attempt_key],
                     assessor=row.assessor,
                     recorded_by=recorded_by,
@@ -150,6 +157,10 @@ def assessments_record(
                         "assessor": a.assessor.get_username(),
                         "source": a.source,
                         "session": session.pk if session else None,
+                        "level": a.level,
+                        "delivery_mode": a.delivery_mode,
+                        "checklist_revision": a.checklist.revision if a.checklist else None,
+                        "checklist_marks": a.checklist_marks,
                     },
                 )
                 for a in assessments

@@ -63,7 +63,11 @@ def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
     employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE)
     today = employee.plant.local_today()
     requirements = employee_requirements(employee=employee, on_date=today)
-    figure = Qualification(required=len(requirements), valid=sum(row.is_valid for row in requirements))
+    figure = Qualification(
+        required=len(requirements),
+        met=sum(row.is_met for row in requirements),
+        met_confirmed=sum(row.state.meets_confirmed(row.min_level) for row in requirements),
+    )
     history = [
         (assessment, can_void(assessment=assessment, user=request.user))
         for assessment in employee_assessments(employee=employee)

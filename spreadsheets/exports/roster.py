@@ -264,7 +264,7 @@ def roster_workbook_write(
                 for c in required_ids
                 if c in certifications and certifications[c].is_valid_on(on_date)
             ]
-            qualification = Qualification(required=len(required_ids), valid=len(valid))
+            qualification = Qualification(required=len(required_ids), met=len(valid))
             next_expiry = min((c.expires_on for c in valid if c.expires_on is not None), default=None)
             roster.append(_roster_row(roster, employee, roles[employee.role_id], qualification, next_expiry))
             if employee.status != EmployeeStatus.ACTIVE:
@@ -383,7 +383,7 @@ def _roster_row(
         text_cell(sheet, EmployeeStatus(employee.status).label),
         text_cell(sheet, _("yes") if qualification.qualified else _("no")) if employee.is_active else None,
         value_cell(sheet, qualification.completion, number_format=PERCENT_FORMAT),
-        value_cell(sheet, qualification.valid),
+        value_cell(sheet, qualification.met),
         value_cell(sheet, qualification.required),
         value_cell(sheet, next_expiry),
     ]

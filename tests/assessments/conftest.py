@@ -134,3 +134,84 @@ def team(plant_sy, line_sy, stations_sy):
 @pytest.fixture
 def employee_de(plant_de):
     return factories.EmployeeFactory(employee_no="DE001", name="Outsider", plant=plant_de)
+
+
+# DOMAIN.md's Worked example 2 (levels, shifts, provisional passes): dates and the four items' marks.
+W2_TODAY = dt.date(2026, 12, 1)
+W2_LAST_COUNTING_DAY = dt.date(2027, 3, 30)
+W2_WINDOW_CLOSED = dt.date(2027, 3, 31)  # SOP 2027-03-01 + 30 days: R's virtual pass no longer counts
+ALL_OK = [True, True, True, True]
+
+
+@pytest.fixture
+def worked_example_2(plant_sy, trainer):
+    """Plant SY (confirmation window 30 days), line L2 running shifts A and B with SOP 2027-03-01, station
+    T1 (per-shift target 1, trainers needed 1) requiring BAT-MOD-010 at U (practical only, uses levels,
+    checklist revision 1: four items, item 3 critical); HV-001 plant-wide; P, Q (shift A), R, S (shift B)."""
+    from courses.services import ChecklistItemInput, checklist_publish
+
+    area = factories.ProcessAreaFactory(code="MOD")
+    line = factories.ProductionLineFactory(plant=plant_sy, code="L2", shifts=2, sop_date=dt.date(2027, 3, 1))
+    t1 = factories.StationFactory(line=line, code="T1", per_shift_target=1, trainers_needed=1)
+    hv = factories.CourseFactory(
+        code="HV-001", process_area=area, needs_theory=True, needs_practical=True, validity_months=12, pass_mark=80
+    )
+    mod = factories.CourseFactory(
+        code="BAT-MOD-010", process_area=area, needs_theory=False, needs_practical=True, uses_levels=True
+    )
+    checklist = checklist_publish(
+        course=mod,
+        items=[
+            ChecklistItemInput(text="Module orientation checked"),
+            ChecklistItemInput(text="Torque sequence followed"),
+            ChecklistItemInput(text="HV connector locked and verified", critical=True),
+            ChecklistItemInput(text="Label scanned"),
+        ],
+    )
+    factories.RequirementFactory(course=hv, scope="plant", plant=plant_sy)
+    factories.RequirementFactory(course=mod, scope="station", station=t1, min_level="U")
+    for course in (hv, mod):
+        factories.TrainerAuthorisationFactory(user=trainer, course=course, plant=plant_sy)
+    hire = dt.date(2025, 1, 1)
+    people = {
+        name: factories.EmployeeFactory(
+            employee_no=name, plant=plant_sy, line=line, station=t1, shift=shift, hire_date=hire
+        )
+        for name, shift in (("P", "A"), ("Q", "A"), ("R", "B"), ("S", "B"))
+    }
+
+    def practical(employee, on, *, marks, level=None, mode="on_the_job"):
+        return ResultInput(
+            employee=employee,
+            course=mod,
+            kind="practical",
+            assessed_on=on,
+            assessor=trainer,
+            level=level,
+            delivery_mode=mode,
+            checklist_marks=marks,
+        )
+
+    sep1 = dt.date(2026, 9, 1)
+    rows = []
+    for employee in people.values():
+        rows += [
+            ResultInput(employee=employee, course=hv, kind="theory", assessed_on=sep1, assessor=trainer, score=85),
+            ResultInput(
+                employee=employee,
+                course=hv,
+                kind="practical",
+                assessed_on=sep1,
+                assessor=trainer,
+                passed=True,
+                delivery_mode="classroom",
+            ),
+        ]
+    rows += [
+        practical(people["P"], dt.date(2026, 10, 1), marks=ALL_OK, level="O"),
+        practical(people["Q"], dt.date(2026, 10, 5), marks=ALL_OK, level="L"),
+        practical(people["R"], dt.date(2026, 11, 10), marks=ALL_OK, level="U", mode="virtual"),
+        practical(people["S"], dt.date(2026, 11, 12), marks=[True, True, False, True]),
+    ]
+    assessments_record(rows=rows, recorded_by=trainer)
+    return {"plant": plant_sy, "line": line, "t1": t1, "hv": hv, "mod": mod, "checklist": checklist, **people}

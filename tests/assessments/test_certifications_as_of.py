@@ -126,7 +126,7 @@ def test_it_lists_other_courses_only_once_attempted(today, operator, hv_course, 
     assert (row["required"], *_fields(row)) == (False, "valid", True, "2026-08-01", None, None)
 
 
-def test_it_computes_any_number_of_pairs_in_three_queries(
+def test_it_computes_any_number_of_pairs_in_four_queries(
     today, plant_sy, line_sy, hv_course, trainer, django_assert_num_queries
 ) -> None:
     people = [factories.EmployeeFactory(plant=plant_sy, line=line_sy) for _n in range(6)]
@@ -134,7 +134,8 @@ def test_it_computes_any_number_of_pairs_in_three_queries(
         certify(person, hv_course, JAN10, trainer)
         certify(person, hv_course, AUG1, trainer)
 
-    with django_assert_num_queries(3):  # courses, results dated on or before D, revocations
+    # courses, results dated on or before D, revocations, each employee's confirmation window (line SOP, plant)
+    with django_assert_num_queries(4):
         states = certifications_as_of(pairs=[(p.id, hv_course.id) for p in people], on_date=D)
 
     assert {(s.certified_on, s.status) for s in states.values()} == {(JAN10, "valid")}

@@ -34,7 +34,7 @@ def test_it_certifies_exactly_as_the_worked_example_says(worked_example) -> None
         "C": True,
     }
     assert on_d1[b.id].required == 2
-    assert on_d1[b.id].valid == 1
+    assert on_d1[b.id].met == 1
     assert on_d1[b.id].completion == 0.5
 
     on_d2 = qualifications(employees=[a, b, c], on_date=D2)

@@ -148,7 +148,8 @@ def test_a_new_station_requirement_marks_the_same_people_either_way(tmp_path, pl
     ReadinessMark.objects.all().delete()
 
     response = client.post(
-        "/admin/courses/requirement/add/", {"course": course.id, "scope": "station", "station": plant["S2"].id}
+        "/admin/courses/requirement/add/",
+        {"course": course.id, "scope": "station", "station": plant["S2"].id, "min_level": "U"},
     )
     assert response.status_code == 302
     through_admin = _take_marks()
@@ -262,7 +263,8 @@ def test_the_catalog_file_marks_the_same_people_as_the_admin(tmp_path, plant, ad
 
     # A company-wide role requirement.
     response = client.post(
-        "/admin/courses/requirement/add/", {"course": course.id, "scope": "role", "role": plant["TL"].id}
+        "/admin/courses/requirement/add/",
+        {"course": course.id, "scope": "role", "role": plant["TL"].id, "min_level": "U"},
     )
     assert response.status_code == 302
     through_admin = _take_marks()

@@ -82,7 +82,7 @@ def test_it_marks_through_the_admin(line_setup, admin_user, client) -> None:
 
     response = client.post(
         "/admin/courses/requirement/add/",
-        {"course": course.id, "scope": "station", "station": line_setup["s1"].id},
+        {"course": course.id, "scope": "station", "station": line_setup["s1"].id, "min_level": "U"},
     )
 
     assert response.status_code == 302, response.content[:2000]
