@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from assessments.models import AuditAction, TrainingSession
 from certtrack.models import JobKind
 from courses.models import AssessmentKind, DeliveryMode
+from employees.models import Employee, ProductionLine, Station
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,22 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     AuditAction.EMPLOYEE_CHANGED: (_("%(employee)s changed: %(fields)s"), _("%(employee)s changed")),
     EMPLOYEE_CREATED_BY_IMPORT: (_("%(employee)s created by Excel import"),),
     EMPLOYEE_UPDATED_BY_IMPORT: (_("%(employee)s updated by Excel import"),),
+    AuditAction.LINE_CHANGED: (
+        _("Line %(plant)s/%(line)s changed: %(fields)s"),
+        _("Line %(plant)s/%(line)s created"),
+    ),
+    AuditAction.STATION_CHANGED: (
+        _("Station %(plant)s/%(line)s/%(station)s changed: %(fields)s"),
+        _("Station %(plant)s/%(line)s/%(station)s created"),
+    ),
     AuditAction.TRAINER_AUTHORISED: (_("%(user)s authorised to assess %(course)s at %(plant)s"),),
+}
+
+# The model whose fields a "fields" parameter names, per message code (else the training session's).
+FIELD_MODELS = {
+    AuditAction.EMPLOYEE_CHANGED: Employee,
+    AuditAction.LINE_CHANGED: ProductionLine,
+    AuditAction.STATION_CHANGED: Station,
 }
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -137,9 +153,11 @@ def _joined(values: list) -> str:
     return text
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, code: str = "") -> str:
+    """A changed field's name as its model's label in the reader's language (the model of the event)."""
+    model = FIELD_MODELS.get(code, TrainingSession)
     try:
-        return str(TrainingSession._meta.get_field(name).verbose_name)
+        return str(model._meta.get_field(name).verbose_name)
     except Exception:  # noqa: BLE001 - FieldDoesNotExist or anything odd: show the name as stored
         return str(name)
 
@@ -148,7 +166,7 @@ def _label(choices: type, value: object) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
-def _shown(params: Mapping[str, object]) -> dict[str, str]:
+def _shown(params: Mapping[str, object], code: str = "") -> dict[str, str]:
     """Each parameter as the reader sees it, in the active language."""
     shown: dict[str, str] = {}
     for name, value in params.items():
@@ -161,7 +179,7 @@ def _shown(params: Mapping[str, object]) -> dict[str, str]:
         elif name == "import_kind":
             shown[name] = _label(JobKind, value)
         elif name == "fields":
-            shown[name] = _joined([_field_label(v) for v in (value if isinstance(value, list) else [value])])
+            shown[name] = _joined([_field_label(v, code) for v in (value if isinstance(value, list) else [value])])
         elif isinstance(value, list):
             shown[name] = _joined(value)
         else:
@@ -182,7 +200,7 @@ def audit_summary_render(*, code: str, params: Mapping[str, object]) -> str | No
     variants = MESSAGES.get(code)
     if not variants or not isinstance(params, Mapping):
         return None
-    shown = _shown(params)
+    shown = _shown(params, code)
     for variant, text in enumerate(variants):
         if _placeholders(code, variant) <= shown.keys():
             try:

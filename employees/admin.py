@@ -21,7 +21,8 @@ class ProductionLineAdmin(admin.ModelAdmin):
     list_select_related = ["plant", "process_area"]
 
     def save_model(self, request, obj, form, change) -> None:
-        line_save(line=obj)  # marks the line's people for the readiness roll-up
+        # Audited, and marks the line's people for the readiness roll-up.
+        line_save(line=obj, actor=request.user, changed_fields=form.changed_data)
 
 
 @admin.register(Station)
@@ -32,7 +33,8 @@ class StationAdmin(admin.ModelAdmin):
     list_select_related = ["line", "line__plant"]
 
     def save_model(self, request, obj, form, change) -> None:
-        station_save(station=obj)  # marks the people of its line (and of the line it left)
+        # Audited, and marks the people of its line (and of the line it left).
+        station_save(station=obj, actor=request.user, changed_fields=form.changed_data)
 
 
 @admin.register(JobRole)

@@ -7,6 +7,7 @@ functions, never their own copy of the rule. Employees are never deleted: they l
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -102,48 +103,104 @@ def employees_upsert(
 # --- Lines and stations --------------------------------------------------------------------------------
 
 
+def _organisation_event(
+    *, obj: ProductionLine | Station, changed_fields: Iterable[str] | None, now: datetime.datetime, actor, source: str
+) -> AuditEvent:
+    """An AuditEvent for a line or station written (`changed_fields` None: created), built for bulk_create."""
+    line = obj if isinstance(obj, ProductionLine) else obj.line
+    params = {"plant": line.plant.code, "line": line.code}
+    action = AuditAction.LINE_CHANGED
+    if isinstance(obj, Station):
+        params["station"] = obj.code
+        action = AuditAction.STATION_CHANGED
+    if changed_fields is not None:
+        params["fields"] = sorted(changed_fields)
+    return AuditEvent(
+        occurred_at=now,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        plant_id=line.plant_id,
+        object_type=type(obj).__name__,
+        object_id=str(obj.pk),
+        **audit_message(action, **params),
+        changes={"source": source, **({"fields": params["fields"]} if "fields" in params else {"created": True})},
+    )
+
+
 @transaction.atomic
-def line_save(*, line: ProductionLine) -> ProductionLine:
-    """Create or update a line (the admin). Its shifts are the default coverage target of its stations:
-    an update marks its active people (a new line has nobody yet)."""
+def line_save(
+    *, line: ProductionLine, actor: AbstractBaseUser | None = None, changed_fields: Iterable[str] = ()
+) -> ProductionLine:
+    """Create or update a line (the admin), audited. Its shifts, SOP date and the plant's shift codes feed
+    the roll-up: an update marks its active people (a new line has nobody yet)."""
     created = line.pk is None
     line.save()
+    _organisation_event(
+        obj=line, changed_fields=None if created else changed_fields, now=timezone.now(), actor=actor, source="admin"
+    ).save()
     if not created:
         readiness_mark_lines(line_ids=[line.pk], reason="line-changed")
     return line
 
 
 @transaction.atomic
-def station_save(*, station: Station) -> Station:
-    """Create or update a station (the admin): marks the active people of its line, and of the line it
-    left when it moved."""
+def station_save(
+    *, station: Station, actor: AbstractBaseUser | None = None, changed_fields: Iterable[str] = ()
+) -> Station:
+    """Create or update a station (the admin), audited: marks the active people of its line, and of the
+    line it left when it moved."""
     previous_line_id = (
         Station.objects.filter(pk=station.pk).values_list("line_id", flat=True).first() if station.pk else None
     )
+    created = station.pk is None
     station.save()
+    _organisation_event(
+        obj=station,
+        changed_fields=None if created else changed_fields,
+        now=timezone.now(),
+        actor=actor,
+        source="admin",
+    ).save()
     readiness_mark_lines(line_ids={station.line_id, previous_line_id} - {None}, reason="station-changed")
     return station
 
 
 @transaction.atomic
 def organisation_upsert(
-    *, rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]], reason: str = "organisation-import"
+    *,
+    rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]],
+    reason: str = "organisation-import",
+    actor: AbstractBaseUser | None = None,
 ) -> UpsertCounts:
     """Create or update lines and stations by code (the organisation import).
 
     `rows`: (plant, line code, line values, station code or None, station values or None). Nothing is
-    deleted. The people of every line whose values or one of whose stations changed are marked.
+    deleted. Every line and station created or changed is audited (one event each); the people of every
+    line whose values or one of whose stations changed are marked.
     """
     counts = UpsertCounts()  # lines and stations
     changed_line_ids: set[int] = set()
+    events: list[AuditEvent] = []
+    now = timezone.now()
     for plant, line_code, line_values, station_code, station_values in rows:
+        created = counts.created
         line, changed = row_upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
         if changed:
             changed_line_ids.add(line.id)
+        if changed or counts.created > created:
+            fields = changed if changed else None
+            events.append(_organisation_event(obj=line, changed_fields=fields, now=now, actor=actor, source="import"))
         if station_values is not None:
-            _station, changed = row_upsert(Station, {"line": line, "code": station_code}, station_values, counts)
+            created = counts.created
+            station, changed = row_upsert(Station, {"line": line, "code": station_code}, station_values, counts)
             if changed:
                 changed_line_ids.add(line.id)
+            if changed or counts.created > created:
+                fields = changed if changed else None
+                events.append(
+                    _organisation_event(obj=station, changed_fields=fields, now=now, actor=actor, source="import")
+                )
+    AuditEvent.objects.bulk_create(events, batch_size=BATCH)
     # Coverage targets and shifts feed the roll-up: recompute the lines' people.
     readiness_mark(
         employees=Employee.objects.filter(line_id__in=changed_line_ids).only("id", "plant_id"), reason=reason

@@ -213,7 +213,8 @@ class OrganisationImporter(_AdminImporter):
                 rows=[
                     (row_plant, row.values["line_code"], values, row.values.get("station_code"), station_values)
                     for row, row_plant, values, station_values in planned
-                ]
+                ],
+                actor=user,
             )
 
         return apply

@@ -82,7 +82,7 @@ def test_it_saves_an_employee_with_its_audit_event_and_its_mark(clean, admin_use
         admin_user,
         employee.id,
         clean["SY"].id,
-        "A0 changed: station",
+        "A0 changed: primary station",
     )
     assert _take_marks() == {(employee.id, clean["SY"].id, None, "employee-changed")}
 
@@ -248,3 +248,61 @@ def test_the_admin_and_the_import_mark_the_same_employees(
     # The same people at the same plant; only the reason names the way the change came.
     assert {(e, p, c) for e, p, c, _reason in through_admin} == {(e, p, c) for e, p, c, _reason in through_import}
     assert _marked(through_import) == {"A0"}
+
+
+def test_line_and_station_writes_are_audited_through_the_admin(clean, admin_user, client) -> None:  # noqa: ANN001
+    line = clean["L1"]
+    line.sop_date = datetime.date(2027, 3, 1)
+    line_save(line=line, actor=admin_user, changed_fields=["sop_date"])
+    new_line = line_save(line=ProductionLine(plant=clean["SY"], code="L9", name="Nine"), actor=admin_user)
+    station = clean["S1"]
+    station.per_shift_target = 2
+    station_save(station=station, actor=admin_user, changed_fields=["per_shift_target"])
+
+    events = list(AuditEvent.objects.order_by("id").values_list("action", "summary", "actor", "plant_id", "object_id"))
+    assert events == [
+        (AuditAction.LINE_CHANGED, "Line SY/L1 changed: SOP date", admin_user.id, clean["SY"].id, str(line.id)),
+        (AuditAction.LINE_CHANGED, "Line SY/L9 created", admin_user.id, clean["SY"].id, str(new_line.id)),
+        (
+            AuditAction.STATION_CHANGED,
+            "Station SY/L1/S1 changed: per-shift target",
+            admin_user.id,
+            clean["SY"].id,
+            str(station.id),
+        ),
+    ]
+
+    # The admin's change form goes through the same service, with the fields the form changed.
+    client.force_login(admin_user)
+    AuditEvent.objects.all().delete()
+    response = client.post(
+        f"/admin/employees/productionline/{line.id}/change/",
+        {
+            "plant": clean["SY"].id,
+            "code": "L1",
+            "name": line.name,
+            "shifts": 2,
+            "sop_date": "2027-03-01",
+            "target_readiness_pct": 100,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert list(AuditEvent.objects.values_list("action", "summary")) == [
+        (AuditAction.LINE_CHANGED, "Line SY/L1 changed: shifts")
+    ]
+
+
+def test_the_organisation_import_audits_each_line_and_station_it_writes(clean, admin_user) -> None:  # noqa: ANN001
+    counts = organisation_upsert(
+        rows=[
+            (clean["SY"], "L1", {"name": "Renamed"}, "S1", {"name": clean["S1"].name}),
+            (clean["SY"], "L1", {"name": "Renamed"}, "S7", {"name": "Seven"}),
+        ],
+        actor=admin_user,
+    )
+    assert (counts.created, counts.updated) == (1, 1)
+    assert sorted(AuditEvent.objects.values_list("summary", "actor", "changes")) == [
+        ("Line SY/L1 changed: name", admin_user.id, {"source": "import", "fields": ["name"]}),
+        ("Station SY/L1/S7 created", admin_user.id, {"source": "import", "created": True}),
+    ]
