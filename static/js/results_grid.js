@@ -123,6 +123,7 @@
       event.preventDefault();
     } else if (event.key === "Enter") {
       event.preventDefault();
+      box.open = false;  // one open checklist at a time keeps the rows on a tablet's screen
       var following = rows[rows.indexOf(row) + 1];
       while (following && !following.querySelector("[data-checklist]")) { following = rows[rows.indexOf(following) + 1]; }
       if (following) { openChecklist(following); } else { document.getElementById("save-results").focus(); }
