@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AuditAction, CertificationStatus, TrainingSession
 from assessments.selectors.gaps import GAP_ORDER
+from assessments.services.result_rules import checklist_outcome
 from certtrack import forms as fields
 from certtrack.names import user_name
-from courses.models import AssessmentKind, Course, DeliveryMode, TrainerAuthorisation
+from courses.models import AssessmentKind, Checklist, Course, DeliveryMode, Level, TrainerAuthorisation
 from courses.selectors import courses_authorised_for
+from courses.services import checklist_current
 from employees.access import Capability, plant_ids_for_user, plants_for_user
 from employees.models import Employee, EmployeeStatus, Station
 from employees.selectors import active_employees, employees_for_user
@@ -44,6 +46,38 @@ def numeric_input(**attrs: str) -> forms.TextInput:
 
 def _new_key() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def level_field(*, course: Course | None) -> forms.ChoiceField:
+    """The level a practical pass records: L, U or O for a course that uses levels, else only U (the server
+    refuses any other: result_rules.level_refusals). Default U."""
+    choices = Level.choices if course is None or course.uses_levels else [(Level.U, Level.U.label)]
+    return forms.ChoiceField(label=_("Level (on a pass)"), choices=choices, initial=Level.U, required=False)
+
+
+def checklist_marks_field(*, checklist: Checklist) -> forms.MultipleChoiceField:
+    """One checkbox per item of the checklist, ticked = OK (a plain form: an unticked item is not OK)."""
+    return forms.MultipleChoiceField(
+        label=_("Checklist (tick each item done right)"),
+        choices=[
+            (
+                str(item.position),
+                _("%(position)s. %(text)s (critical: not OK fails it)")
+                % {"position": item.position, "text": item.display_text}
+                if item.critical
+                else f"{item.position}. {item.display_text}",
+            )
+            for item in checklist.items.all()
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def checklist_marks_of(*, checklist: Checklist, ticked: Iterable[str]) -> list[bool]:
+    """The marks the service takes, item 1 first, from the ticked item positions."""
+    ticked = set(ticked)
+    return [str(item.position) in ticked for item in checklist.items.all()]
 
 
 class SessionCreateForm(forms.Form):
@@ -268,6 +302,9 @@ class GapFilterForm(forms.Form):
 class GridHeaderForm(forms.Form):
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
     form_key = forms.UUIDField(widget=forms.HiddenInput, initial=_new_key)
+    # The checklist revision the page showed: marks are item positions, so marks sent against a revision
+    # published meanwhile would land on other items (the view refuses them).
+    checklist_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class GridRowForm(forms.Form):
@@ -276,6 +313,11 @@ class GridRowForm(forms.Form):
     A kind already recorded in this session (not voided) has no input: the row shows that result,
     read-only, with its void link; voiding it frees the input again. A row whose every kind is
     recorded is closed: it has no inputs at all.
+
+    The practical of a course with a checklist has no pass/fail input: one checkbox per item (ticked = OK)
+    and "marked" (the checklist was gone through: an unticked item is not OK, even when none is ticked); the
+    outcome follows from the marks (result_rules.checklist_outcome, the service's own). A course that uses
+    levels, or has a checklist, adds the level of a pass (default U).
     """
 
     score = forms.IntegerField(
@@ -298,7 +340,12 @@ class GridRowForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control grid-input", "autocomplete": "off"}),
     )
 
-    KIND_FIELDS = {AssessmentKind.THEORY: ("score",), AssessmentKind.PRACTICAL: ("practical", "checklist_notes")}
+    KIND_FIELDS = {
+        AssessmentKind.THEORY: ("score",),
+        AssessmentKind.PRACTICAL: ("practical", "marked", "marks", "level", "checklist_notes"),
+    }
+    # What makes a row entered (the level alone does not: it has a default).
+    ENTRY_FIELDS = ("score", "practical", "marked", "marks", "checklist_notes", "notes")
 
     def __init__(
         self,
@@ -306,12 +353,20 @@ class GridRowForm(forms.Form):
         employee: Employee,
         course: Course,
         recorded: Sequence[Assessment] = (),
+        checklist: Checklist | None = None,
         **kwargs: object,
     ) -> None:
         kwargs.setdefault("prefix", f"row-{employee.id}")
         super().__init__(*args, **kwargs)
         self.employee = employee
         self.course = course
+        self.checklist = checklist if course.needs_practical else None
+        if self.checklist is not None:
+            del self.fields["practical"]
+            self.fields["marked"] = forms.BooleanField(label=_("Checklist marked"), required=False)
+            self.fields["marks"] = checklist_marks_field(checklist=self.checklist)
+        if course.needs_practical and (course.uses_levels or self.checklist is not None):
+            self.fields["level"] = level_field(course=course)
         # Results of this session for this person, voided ones included (shown struck through), oldest first.
         self.recorded = list(recorded)
         self.recorded_kinds = {a.kind for a in self.recorded if not a.is_voided}
@@ -324,6 +379,7 @@ class GridRowForm(forms.Form):
             del self.fields["notes"]
         self.service_errors: list[str] = []
         self.refused_kinds: set[str] = set()
+        self.refused_fields: set[str] = set()  # "level", "checklist", "delivery_mode": where a refusal points
 
     @property
     def is_closed(self) -> bool:
@@ -339,41 +395,83 @@ class GridRowForm(forms.Form):
         return [a for a in self.recorded if a.kind == AssessmentKind.PRACTICAL and not a.is_voided]
 
     @property
+    def checklist_items(self) -> list:
+        """(item, ticked) of the checklist, for the template: the ticked ones as sent (or none)."""
+        if self.checklist is None or "marks" not in self.fields:
+            return []
+        ticked = {str(v) for v in (self["marks"].value() or ())}
+        return [(item, str(item.position) in ticked) for item in self.checklist.items.all()]
+
+    @property
     def is_blank(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return not any(data.get(name) not in (None, "") for name in self.fields)
+        return not any(data.get(name) not in (None, "", False, []) for name in self.ENTRY_FIELDS if name in self.fields)
+
+    @property
+    def checklist_entered(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return "marks" in self.fields and bool(data.get("marked") or data.get("marks"))
+
+    @property
+    def checklist_marks(self) -> list[bool] | None:
+        """Each item's mark (True = OK), item 1 first, when the checklist was marked; else None."""
+        if not self.checklist_entered:
+            return None
+        return checklist_marks_of(checklist=self.checklist, ticked=self.cleaned_data.get("marks") or ())
+
+    @property
+    def practical_passed(self) -> bool | None:
+        """The practical entered: pass (True), fail (False) or none; from the marks where there is a checklist."""
+        data = getattr(self, "cleaned_data", None) or {}
+        marks = self.checklist_marks
+        if marks is not None:
+            return checklist_outcome(checklist=self.checklist, marks=marks)
+        if "practical" in self.fields and data.get("practical"):
+            return data["practical"] == PASS
+        return None
+
+    @property
+    def level(self) -> str | None:
+        """The level of a practical pass as chosen (None where there is no choice or no pass)."""
+        data = getattr(self, "cleaned_data", None) or {}
+        if "level" not in self.fields or self.practical_passed is not True:
+            return None  # a fail has no level: the default U of its select is not sent to the service
+        return data.get("level") or None
 
     @property
     def has_result(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return data.get("score") is not None or bool(data.get("practical"))
+        return data.get("score") is not None or self.practical_passed is not None
 
     def clean(self) -> dict:
         cleaned = super().clean()
         # A page opened before these results were saved (another tab, another device) still sends inputs
         # for them: refuse rather than drop what was typed, or record a second result of the kind.
         for kind in sorted(self.recorded_kinds):
-            if any(str(self.data.get(self.add_prefix(name), "")).strip() for name in self.KIND_FIELDS[kind]):
+            entries = [name for name in self.KIND_FIELDS[kind] if name != "level"]
+            if any(str(self.data.get(self.add_prefix(name), "")).strip() for name in entries):
                 self.add_error(
                     None,
                     _("%(kind)s: a result was saved in this session meanwhile (see above); void it to enter another.")
                     % {"kind": AssessmentKind(kind).label},
                 )
         has_text = any(cleaned.get(name) for name in ("notes", "checklist_notes"))
-        if has_text and cleaned.get("score") is None and not cleaned.get("practical"):
+        if has_text and not self.has_result:
+            if "marks" in self.fields:
+                raise forms.ValidationError(_("Enter a result (mark the checklist), or clear the notes of this row."))
             raise forms.ValidationError(_("Enter a result, or clear the notes of this row."))
         return cleaned
 
     @property
     def outcome(self) -> str:
         """pass, fail, partial or "" from what was recorded in this session and what was entered, against the
-        course's pass mark (the no-JS fallback of the live outcome)."""
+        course's pass mark and checklist (the no-JS fallback of the live outcome)."""
         data = getattr(self, "cleaned_data", None) or {}
         outcomes = [a.passed for a in self.recorded if not a.is_voided]
         if "score" in self.fields and data.get("score") is not None:
             outcomes.append(data["score"] >= self.course.pass_mark)
-        if "practical" in self.fields and data.get("practical"):
-            outcomes.append(data["practical"] == PASS)
+        if self.practical_passed is not None:
+            outcomes.append(self.practical_passed)
         if not outcomes:
             return ""
         if not all(outcomes):
@@ -423,7 +521,13 @@ class SessionEditForm(forms.Form):
 
 
 class SingleResultForm(forms.Form):
-    """One result from an employee's page (a retake, a late entry)."""
+    """One result from an employee's page (a retake, a late entry).
+
+    The course's checklist (its current revision) is shown once the course is known: chosen in the page's
+    link (?course=), or sent. A practical of a course with a checklist is marked item by item (ticked = OK)
+    and its outcome follows from the marks; `checklist` carries the revision shown, so marks sent for
+    another course's or an older revision's items are refused, not recorded against the wrong items.
+    """
 
     course = fields.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
     kind = forms.ChoiceField(label=_("Assessment"), choices=AssessmentKind.choices)
@@ -437,15 +541,74 @@ class SingleResultForm(forms.Form):
     practical = forms.ChoiceField(
         label=_("Practical result"), choices=PRACTICAL_CHOICES, required=False, widget=forms.RadioSelect
     )
+    level = forms.ChoiceField(label=_("Level (on a pass)"), choices=Level.choices, initial=Level.U, required=False)
+    delivery_mode = forms.ChoiceField(
+        label=_("Delivery mode"),
+        choices=[("", _("The course's usual mode")), *DeliveryMode.choices],
+        required=False,
+    )
+    checklist = forms.IntegerField(widget=forms.HiddenInput, required=False)
     checklist_notes = forms.CharField(label=_("Checklist notes"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False)
     form_key = forms.UUIDField(widget=forms.HiddenInput, initial=_new_key)
 
     def __init__(self, *args: object, user: AbstractBaseUser, employee: Employee, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=[employee.plant_id]).order_by(
-            "code"
-        )
+        courses = courses_authorised_for(user=user, plant_ids=[employee.plant_id]).order_by("code")
+        self.fields["course"].queryset = courses
+        self.shown_checklist: Checklist | None = None
+        course_id = fields.id_param(self.data.get(self.add_prefix("course")) if self.is_bound else None)
+        if course_id is None and not self.is_bound:
+            course_id = fields.id_param(self.initial.get("course"))
+        course = courses.filter(pk=course_id).first() if course_id is not None else None
+        if course is not None:
+            self.fields["level"] = level_field(course=course)
+            self.fields["delivery_mode"].choices = [
+                ("", _("The course's usual mode (%(mode)s)") % {"mode": course.get_delivery_mode_display()}),
+                *DeliveryMode.choices,
+            ]
+            if course.needs_practical:
+                self.shown_checklist = checklist_current(course=course)
+        if self.shown_checklist is not None:
+            del self.fields["practical"]
+            self.fields["marks"] = checklist_marks_field(checklist=self.shown_checklist)
+            self.initial["checklist"] = self.shown_checklist.pk
+            # Placed after the level: the page reads course, kind, date, marks, level, mode.
+            order = ["course", "kind", "assessed_on", "score", "marks", "level", "delivery_mode"]
+            self.order_fields(order)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        course = cleaned.get("course")
+        if course is None or cleaned.get("kind") != AssessmentKind.PRACTICAL:
+            cleaned["checklist_marks"] = None
+            return cleaned
+        sent = cleaned.get("checklist")
+        if self.shown_checklist is not None and sent != self.shown_checklist.pk:
+            # The page showed no checklist, or another course's or revision's: mark this one's items now.
+            self.add_error(
+                "marks",
+                _("Mark this checklist (revision %(revision)s of %(course)s), then record again.")
+                % {"revision": self.shown_checklist.revision, "course": course.code},
+            )
+            self.data = self.data.copy()
+            self.data[self.add_prefix("checklist")] = self.shown_checklist.pk
+            return cleaned
+        if self.shown_checklist is not None:
+            cleaned["checklist_marks"] = checklist_marks_of(
+                checklist=self.shown_checklist, ticked=cleaned.get("marks") or ()
+            )
+        else:
+            cleaned["checklist_marks"] = None
+        return cleaned
+
+    @property
+    def passed(self) -> bool | None:
+        """The practical's outcome: from the marks where there is a checklist, else as chosen."""
+        data = self.cleaned_data
+        if data.get("checklist_marks") is not None:
+            return checklist_outcome(checklist=self.shown_checklist, marks=data["checklist_marks"])
+        return {PASS: True, FAIL: False}.get(data.get("practical") or "")
 
 
 class ReasonForm(forms.Form):

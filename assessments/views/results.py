@@ -42,7 +42,8 @@ def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[result_rules
                 notes=data.get("notes", ""),
             )
         )
-    if data.get("practical"):
+    marks = row.checklist_marks
+    if marks is not None or data.get("practical"):
         inputs.append(
             result_rules.ResultInput(
                 employee=row.employee,
@@ -50,12 +51,19 @@ def _row_inputs(row: GridRowForm, *, assessed_on, assessor) -> list[result_rules
                 kind=AssessmentKind.PRACTICAL,
                 assessed_on=assessed_on,
                 assessor=assessor,
-                passed=data["practical"] == PASS,
+                # With a checklist the service derives the outcome from the marks (checklist_resolve).
+                passed=None if marks is not None else data["practical"] == PASS,
+                checklist_marks=marks,
+                level=row.level,
                 checklist_notes=data.get("checklist_notes", ""),
                 notes=data.get("notes", ""),
             )
         )
     return inputs
+
+
+# Refusals that point at one input of a row (the template marks it) besides being listed on the row.
+FIELD_CODES = frozenset({"level", "checklist", "delivery_mode"})
 
 
 def _place_refusals(
@@ -82,6 +90,8 @@ def _place_refusals(
                 continue
             if code == "duplicate":
                 row.refused_kinds.add(inputs[index].kind)
+            if code in FIELD_CODES:
+                row.refused_fields.add(code)
             if reason not in row.service_errors:
                 row.service_errors.append(reason)
 
@@ -106,15 +116,31 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         for assessment in recorded.get(employee.id, []):
             assessment.employee = employee  # can_void reads its plant: no query per result
             assessment.voidable = result_services.can_void(assessment=assessment, user=request.user)
+    checklist = result_rules.checklists_current(course_ids=[course.id]).get(course.id)
     data = request.POST if request.method == "POST" else None
-    header = GridHeaderForm(data, initial={"assessed_on": session.held_on})
+    header = GridHeaderForm(
+        data, initial={"assessed_on": session.held_on, "checklist_revision": checklist and checklist.revision}
+    )
     rows = [
-        GridRowForm(data, employee=employee, course=course, recorded=recorded.get(employee.id, []))
+        GridRowForm(data, employee=employee, course=course, recorded=recorded.get(employee.id, []), checklist=checklist)
         for employee in attendees
     ]
     problems = 0
     if request.method == "POST":
         header_ok = header.is_valid()
+        if header_ok and checklist is not None and header.cleaned_data["checklist_revision"] != checklist.revision:
+            # The marks are item positions: against another revision they would mean other items.
+            header.add_error(
+                None,
+                _(
+                    "The checklist of %(course)s was revised while this page was open: mark the rows again against "
+                    "revision %(revision)s."
+                )
+                % {"course": course.code, "revision": checklist.revision},
+            )
+            header.data = header.data.copy()
+            header.data["checklist_revision"] = checklist.revision
+            header_ok = False
         # A resubmit of a saved grid (double click, refresh, back): its rows are recorded by now, so answer
         # it as the repeat it is before the rows would refuse their already recorded kinds.
         saved_to = header_ok and submission_services.submitted_form_redirect(form_key=header.cleaned_data["form_key"])
@@ -172,6 +198,7 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "course": course,
+            "checklist": checklist,
             "header": header,
             "grid": rows,
             "problems": problems,
@@ -179,6 +206,19 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=200,
     )
+
+
+def _single_field_of(reason: result_rules.Refusal, form: SingleResultForm) -> str | None:
+    """The input of the single-result form a refusal points at (None: the form's own errors)."""
+    code = getattr(reason, "code", "")
+    field = {
+        "future_date": "assessed_on",
+        "before_hire": "assessed_on",
+        "level": "level",
+        "delivery_mode": "delivery_mode",
+        "checklist": "marks",
+    }.get(code)
+    return field if field in form.fields else None
 
 
 @login_required
@@ -197,7 +237,12 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 assessed_on=data["assessed_on"],
                 assessor=request.user,
                 score=data["score"] if data["kind"] == AssessmentKind.THEORY else None,
-                passed={"pass": True, "fail": False}.get(data["practical"]),
+                # With a checklist the service derives the outcome from the marks (checklist_resolve).
+                passed=None if data["checklist_marks"] is not None else form.passed,
+                checklist_marks=data["checklist_marks"],
+                # A fail has no level: the default U of the select is not sent to the service.
+                level=(data["level"] or None) if data["kind"] == AssessmentKind.PRACTICAL and form.passed else None,
+                delivery_mode=data["delivery_mode"] or None,
                 checklist_notes=data["checklist_notes"],
                 notes=data["notes"],
             )
@@ -212,8 +257,7 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 )
             except result_services.BatchRejected as rejected:
                 for reason in rejected.errors.get(0, []):
-                    on_date = getattr(reason, "code", "") in ("future_date", "before_hire")
-                    form.add_error("assessed_on" if on_date else None, reason)
+                    form.add_error(_single_field_of(reason, form), reason)
             else:
                 if outcome.duplicate:
                     messages.info(request, _("This result was already saved; nothing was recorded twice."))

@@ -1,4 +1,5 @@
-/* Results grid: live outcome against the pass mark, Enter moves down a row, P/F keys on the practical.
+/* Results grid: live outcome against the pass mark and the checklist, Enter moves down a row, P/F keys on the
+ * practical; a checklist is marked item by item (Space ticks OK, arrows move, Enter goes to the next row's).
  * The page works without this file: it is a plain form and the server computes the same outcome. */
 (function () {
   "use strict";
@@ -12,6 +13,25 @@
   var openRows = rows.filter(function (row) { return !!row.querySelector("[data-col]"); });
   var counter = document.querySelector("[data-filled-count]");
   var BADGES = ["text-bg-success", "text-bg-danger", "text-bg-secondary", "text-bg-warning"];
+  var threshold = parseInt(grid.dataset.threshold || "100", 10);
+
+  // The checklist's outcome, as the server's (validity.checklist_passes): every critical item OK, and the OK
+  // share of the others at least the threshold. null while the checklist is not marked.
+  function checklistState(row) {
+    var box = row.querySelector("[data-checklist]");
+    if (!box) { return null; }
+    var items = Array.prototype.slice.call(box.querySelectorAll("input[data-item]"));
+    var marked = box.querySelector("input[data-marked]");
+    var ok = items.filter(function (item) { return item.checked; }).length;
+    var tally = box.querySelector("[data-checklist-tally]");
+    if (tally) { tally.textContent = "(" + ok + "/" + items.length + " " + grid.dataset.labelOk + ")"; }
+    if (!ok && !(marked && marked.checked)) { return { entered: false }; }
+    var criticalMissed = items.some(function (item) { return item.dataset.critical && !item.checked; });
+    var others = items.filter(function (item) { return !item.dataset.critical; });
+    var othersOk = others.filter(function (item) { return item.checked; }).length;
+    var passed = !criticalMissed && (!others.length || othersOk * 100 >= threshold * others.length);
+    return { entered: true, passed: passed };
+  }
 
   function scoreState(input) {
     var value = input.value.trim();
@@ -30,7 +50,14 @@
       if (state.invalid) { invalid = true; } else if (!state.empty) { outcomes.push(state.passed); }
     }
     var practical = row.querySelector("input[data-col=practical]:checked");
-    if (practical && practical.value) { outcomes.push(practical.value === "pass"); }
+    var practicalPassed = null;
+    if (practical && practical.value) { practicalPassed = practical.value === "pass"; }
+    var checklist = checklistState(row);
+    if (checklist && checklist.entered) { practicalPassed = checklist.passed; }
+    if (practicalPassed !== null) { outcomes.push(practicalPassed); }
+    // A level only on a pass: the select is sent only then (a disabled select is not sent).
+    var level = row.querySelector("select[data-level]");
+    if (level) { level.disabled = practicalPassed === false; }
     // Kinds already recorded in this session count towards the row's outcome (they have no input).
     (row.dataset.recorded || "").split(" ").forEach(function (value) {
       if (value) { outcomes.push(value === "pass"); }
@@ -47,7 +74,7 @@
     badge.textContent = text;
     row.dataset.filled = Array.prototype.some.call(
       row.querySelectorAll("input[type=text][data-col]"), function (input) { return input.value.trim() !== ""; }
-    ) || !!(practical && practical.value) ? "1" : "";
+    ) || !!(practical && practical.value) || !!(checklist && checklist.entered) ? "1" : "";
   }
 
   function updateCounter() {
@@ -59,7 +86,7 @@
   function focusCell(row, column) {
     var target;
     if (column === "practical") {
-      target = row.querySelector("input[data-col=practical]:checked") || row.querySelector("input[data-col=practical]");
+      target = row.querySelector("input[data-col=practical]:checked") || row.querySelector("[data-col=practical]");
     } else {
       target = row.querySelector("[data-col=" + column + "]");
     }
@@ -69,9 +96,53 @@
     }
   }
 
+  function openChecklist(row) {
+    var box = row && row.querySelector("[data-checklist]");
+    if (!box) { return false; }
+    box.open = true;
+    var first = box.querySelector("input[data-item]");
+    if (first) { first.focus(); }
+    return true;
+  }
+
+  // Inside a row's checklist: arrows move item by item (to "marked" after the last), Space ticks (the
+  // checkbox's own key), Enter goes on to the next row's checklist, Escape closes it.
+  function checklistKey(event) {
+    var target = event.target;
+    var box = target.closest("[data-checklist]");
+    var row = target.closest("tr[data-row]");
+    var inputs = Array.prototype.slice.call(box.querySelectorAll("input[type=checkbox]"));
+    var index = inputs.indexOf(target);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      var next = inputs[index + (event.key === "ArrowDown" ? 1 : -1)];
+      if (next) { next.focus(); }
+      event.preventDefault();
+    } else if (event.key === "Escape") {
+      box.open = false;
+      box.querySelector("summary").focus();
+      event.preventDefault();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      box.open = false;  // one open checklist at a time keeps the rows on a tablet's screen
+      var following = rows[rows.indexOf(row) + 1];
+      while (following && !following.querySelector("[data-checklist]")) { following = rows[rows.indexOf(following) + 1]; }
+      if (following) { openChecklist(following); } else { document.getElementById("save-results").focus(); }
+    }
+  }
+
   grid.addEventListener("keydown", function (event) {
     var target = event.target;
+    if (target.closest && target.closest("[data-checklist] fieldset")) { checklistKey(event); return; }
     if (!target.dataset || !target.dataset.col) { return; }
+    if (target.tagName === "SUMMARY") {
+      // Enter or Space opens the row's checklist at its first item (closed again with Escape).
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        var details = target.closest("[data-checklist]");
+        if (details.open) { details.open = false; } else { openChecklist(target.closest("tr[data-row]")); }
+      }
+      return;
+    }
     var row = target.closest("tr[data-row]");
     if (target.dataset.col === "practical") {
       var key = event.key.toLowerCase();
@@ -95,6 +166,11 @@
   });
 
   function onEdit(event) {
+    // Ticking an item marks the checklist as gone through (the plain form's "marked" box).
+    if (event.target.dataset && event.target.dataset.item !== undefined) {
+      var marked = event.target.closest("[data-checklist]").querySelector("input[data-marked]");
+      if (marked) { marked.checked = true; }
+    }
     var row = event.target.closest && event.target.closest("tr[data-row]");
     if (row) { update(row); updateCounter(); }
   }
