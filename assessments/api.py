@@ -202,9 +202,12 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
     others = employee_other_certifications_as_of(
         employee=employee, required_course_ids=[row.course.id for row in required], on_date=on_date
     )
-    rows = [_certification_json(course=row.course, state=row.state, required=True) for row in required] + [
-        _certification_json(course=course, state=state, required=False) for course, state in others
-    ]
+    rows = [
+        _certification_json(course=row.course, state=row.state, required=True, min_level=row.min_level)
+        for row in required
+    ] + [_certification_json(course=course, state=state, required=False) for course, state in others]
+    met = sum(row.is_met for row in required)
+    met_confirmed = sum(row.state.meets_confirmed(row.min_level) for row in required)
     rows.sort(key=lambda row: (not row["required"], row["course"]))
     return JsonResponse(
         {
@@ -219,12 +222,21 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
             "date": on_date.isoformat(),
             "required": len(required),
             "valid": sum(row.is_valid for row in required),
+            "met": met,
+            "met_confirmed": met_confirmed,
+            # DOMAIN.md: active, every required course met (provisional passes counting where they count) ...
+            "qualified": employee.is_active and met == len(required),
+            # ... and counting no provisional pass.
+            "qualified_confirmed": employee.is_active and met_confirmed == len(required),
             "certifications": rows,
         }
     )
 
 
-def _certification_json(*, course: Course, state: CertificationAsOf, required: bool) -> dict:
+def _certification_json(
+    *, course: Course, state: CertificationAsOf, required: bool, min_level: str | None = None
+) -> dict:
+    """`level`: held on D (null when not valid); `met`: against the minimum level, only for a required course."""
     return {
         "course": course.code,
         "title": course.title,
@@ -235,4 +247,9 @@ def _certification_json(*, course: Course, state: CertificationAsOf, required: b
         "certified_on": _iso(state.certified_on),
         "expires_on": _iso(state.expires_on),
         "revoked_on": _iso(state.revoked_on),
+        "level": state.level,
+        "min_level": min_level if required else None,
+        "met": state.meets(min_level) if required else None,
+        "provisional": state.provisional,
+        "provisional_until": _iso(state.provisional_until),
     }

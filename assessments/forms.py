@@ -18,8 +18,8 @@ from django.db.models.functions import Upper
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assessment, AuditAction, CertificationStatus, TrainingSession
-from assessments.selectors.gaps import GAP_ORDER
+from assessments.models import Assessment, AuditAction, TrainingSession
+from assessments.selectors.gaps import GAP_ORDER, gap_status_label
 from assessments.services.result_rules import checklist_outcome
 from certtrack import forms as fields
 from certtrack.names import user_name
@@ -295,7 +295,7 @@ class GapFilterForm(forms.Form):
         self.fields["course"].queryset = courses_authorised_for(user=user, plant_ids=plant_ids).order_by("code")
         self.fields["status"].choices = [
             ("", _("Every state")),
-            *((status, CertificationStatus(status).label) for status in GAP_ORDER),
+            *((status, gap_status_label(status)) for status in GAP_ORDER),
         ]
 
 

@@ -128,6 +128,10 @@ MATRIX: dict[str, Entry] = {
     "readiness:line": Entry(
         outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
     ),
+    # The line's ILUO matrix (issue #16): scoped as the line dashboard.
+    "readiness:line-levels": Entry(
+        outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "line_code": "L1"}
+    ),
     # The list behind each count, and its workbook (issue #14, item 15): scoped as the plant dashboard.
     "readiness:figures": Entry(
         outcomes({"manager", "auditor", "admin"}), kwargs=lambda w: {"code": "SY", "kind": "gaps"}

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 from assessments.api import DATE_PATTERN
 from assessments.readiness import dashboards, dashboards_on_date, drilldown_workbook, drilldowns
 from assessments.readiness.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
+from assessments.selectors.levels import DAY_STAFF, line_level_matrix, shift_filter_choices
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from certtrack.xlsx import table_workbook_write
 from courses.models import Course
@@ -139,6 +140,51 @@ def line_detail(request: HttpRequest, code: str, line_code: str) -> HttpResponse
         {"plant": plant, "line": line, "d": dashboard, **_cached_body(status), **dated},
         status=400 if dated["date_error"] else 200,
     )
+
+
+@require_GET
+@login_required
+def line_levels(request: HttpRequest, code: str, line_code: str) -> HttpResponse:
+    """The line's people x stations ILUO matrix on D (?date=, default the plant's today), of one shift
+    (?shift=A, or ?shift=day for day staff) or everyone. Computed from the recorded results (not the roll-up):
+    a constant number of queries whatever the number of people and stations."""
+    line = get_object_or_404(  # with its plant, in one query; another plant's line is a 404
+        lines_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS),
+        plant__is_active=True,
+        plant__code=code,
+        code=line_code,
+    )
+    plant = line.plant
+    on_date, error = as_of_date(request)
+    shifts = shift_filter_choices(line=line)
+    shift = request.GET.get("shift", "").strip()
+    if not error and shift and shift not in shifts:
+        error = _("“%(value)s” is not a shift of plant %(plant)s: choose one of %(codes)s, or day staff.") % {
+            "value": shift[:20],
+            "plant": plant.code,
+            "codes": ", ".join(plant.shift_code_list),
+        }
+    on_date = on_date or plant.local_today()
+    keep = [("shift", shift)] if shift and not error else []
+    context = {
+        "plant": plant,
+        "line": line,
+        "on_date": on_date,
+        "computed": bool(request.GET.get("date")) and not error,
+        "date_error": error,
+        "date_min": EARLIEST_DATE.isoformat(),
+        "date_max": LATEST_DATE.isoformat(),
+        "keep": keep,
+        "keep_query": urlencode(keep),
+        "shift": shift,
+        "shifts": [(value, value != DAY_STAFF and value not in line.shift_codes) for value in shifts],
+        "day_staff": DAY_STAFF,
+        "date_query": urlencode({"date": on_date.isoformat()}) if request.GET.get("date") and not error else "",
+    }
+    if error:
+        return render(request, "assessments/dashboard/line_levels.html", context, status=400)
+    matrix = line_level_matrix(line=line, on_date=on_date, shift=shift)
+    return render(request, "assessments/dashboard/line_levels.html", {**context, "m": matrix})
 
 
 # --- The list behind each count, on the page and as an Excel workbook ------------------------------

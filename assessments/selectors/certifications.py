@@ -17,7 +17,7 @@ from django.db.models import Max, QuerySet
 
 from assessments import validity
 from assessments.models import Assessment, AuditEvent, Certification, CertificationRevocation, CertificationStatus
-from courses.models import Course, DeliveryMode
+from courses.models import ChecklistItem, Course, DeliveryMode
 from courses.selectors import required_levels_by_employee
 from employees.models import Employee
 
@@ -309,12 +309,24 @@ def qualifications(*, employees: Iterable[Employee], on_date: datetime.date) -> 
 
 
 def employee_assessments(*, employee: Employee) -> QuerySet[Assessment]:
-    # "employee" and its plant too: can_void() reads assessment.employee.plant_id for every row.
+    # "employee" and its plant too: can_void() reads assessment.employee.plant_id for every row; the checklist
+    # revision marked against and its items (one query for all), for the checklist behind each practical.
     return (
         Assessment.objects.filter(employee=employee)
-        .select_related("employee", "course", "assessor", "recorded_by", "voided_by", "session")
+        .select_related("employee", "course", "assessor", "recorded_by", "voided_by", "session", "checklist")
+        .prefetch_related("checklist__items")
         .order_by("-assessed_on", "-id")
     )
+
+
+def checklist_marks(assessment: Assessment) -> list[tuple[ChecklistItem, bool | None]]:
+    """The checklist behind a practical: each item of the revision it was marked against, with its mark
+    (None for an item the result holds no mark for). Empty without a checklist. Reads prefetched items."""
+    if assessment.checklist_id is None:
+        return []
+    marks = list(assessment.checklist_marks or [])
+    items = sorted(assessment.checklist.items.all(), key=lambda item: item.position)
+    return [(item, marks[n] if n < len(marks) else None) for n, item in enumerate(items)]
 
 
 def employee_audit_events(*, employee: Employee, limit: int = 100) -> QuerySet[AuditEvent]:

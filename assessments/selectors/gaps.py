@@ -1,4 +1,5 @@
-"""Who needs me: the trainer's open work, one row per required certification missing, expired or expiring.
+"""Who needs me: the trainer's open work, one row per required course not met (missing, in progress, expired,
+revoked, a provisional pass lapsed, or valid at a level below the minimum) or expiring.
 
 Set-based, in a fixed number of queries whatever the headcount, because the trainer's home page and
 the session planner read it on every visit.
@@ -13,20 +14,31 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, Certification, CertificationStatus, TrainingSession
 from courses.models import Course, Requirement, RequirementScope, TrainerAuthorisation
-from courses.selectors import required_course_ids_by_employee
+from courses.selectors import required_levels_by_employee
 from employees.access import Capability, plant_ids_for_user
 from employees.models import Employee, EmployeeStatus
+
+# Valid on D at a level below the requirement's minimum (an L pass where U is needed): not met, so a gap.
+# Not a CertificationStatus (the certification itself is valid): a state of the gap only.
+LEVEL_BELOW = "level_below"
 
 GAP_ORDER = {
     CertificationStatus.EXPIRED: 0,
     CertificationStatus.REVOKED: 1,
-    CertificationStatus.MISSING: 2,
-    CertificationStatus.IN_PROGRESS: 3,
-    CertificationStatus.EXPIRING: 4,
+    CertificationStatus.PROVISIONAL_LAPSED: 2,
+    CertificationStatus.MISSING: 3,
+    CertificationStatus.IN_PROGRESS: 4,
+    LEVEL_BELOW: 5,
+    CertificationStatus.EXPIRING: 6,
 }
+
+
+def gap_status_label(status: str) -> str:
+    return str(_("Level below")) if status == LEVEL_BELOW else str(CertificationStatus(status).label)
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,12 @@ class GapRow:
     expires_on: datetime.date | None
     attempts: int
     booked: TrainingSession | None = None  # the earliest upcoming session of the course they attend (sessions_booked)
+    level: str | None = None  # the level held on D (None: not valid)
+    min_level: str = "U"  # the highest minimum of the scopes requiring the course
 
     @property
     def status_label(self) -> str:
-        return CertificationStatus(self.status).label
+        return gap_status_label(self.status)
 
 
 def sessions_booked(
@@ -87,8 +101,9 @@ def trainer_gaps(
     course_ids: Iterable[int] | None = None,
     plant_ids: Iterable[int] | None = None,
 ) -> list[GapRow]:
-    """Active employees of the trainer's plants whose REQUIRED certification in a course the trainer may
-    assess there is missing (or in progress, revoked), expired, or expiring within `within_days`
+    """Active employees of the trainer's plants whose REQUIRED course the trainer may assess there is not met
+    (missing, in progress, revoked, expired, a provisional pass lapsed, or valid at a level below the
+    requirement's minimum: LEVEL_BELOW), or met but expiring within `within_days`
     (`course_ids`: only these of the trainer's courses; `plant_ids`: only these of the trainer's plants,
     e.g. the one plant a session is planned at). One row per (employee, course): a gap, not a person.
     Each row names the upcoming session the person is already booked on for that course, if any.
@@ -136,7 +151,7 @@ def trainer_gaps(
     employees = list(roster.select_related("plant", "line", "station", "role").order_by("employee_no"))
     if not employees:
         return []
-    required = required_course_ids_by_employee(employees=employees)
+    required = required_levels_by_employee(employees=employees)
     certifications = {
         (c.employee_id, c.course_id): c
         for c in Certification.objects.filter(employee__in=roster, course_id__in=course_ids)
@@ -148,15 +163,27 @@ def trainer_gaps(
     for employee in employees:
         if employee.plant_id not in plant_today:
             plant_today[employee.plant_id] = employee.plant.local_today()
-        for course_id in required[employee.id]:
+        today = plant_today[employee.plant_id]
+        # The employee's line's SOP + the plant's window (line and plant are loaded: no query).
+        closes_on = (
+            None
+            if employee.line is None or employee.line.sop_date is None
+            else employee.line.sop_date + datetime.timedelta(days=employee.plant.confirmation_window_days)
+        )
+        for course_id, min_level in required[employee.id].items():
             if (course_id, employee.plant_id) not in authorised:
                 continue
             certification = certifications.get((employee.id, course_id))
             status = (
-                certification.status_on(plant_today[employee.plant_id], expiring_days=within_days)
+                certification.status_on(today, expiring_days=within_days, closes_on=closes_on)
                 if certification
                 else CertificationStatus.MISSING
             )
+            level = None
+            if status in (CertificationStatus.VALID, CertificationStatus.EXPIRING):
+                level = certification.held_on(today, closes_on=closes_on).level or "U"
+                if not certification.meets(today, min_level, closes_on=closes_on):
+                    status = LEVEL_BELOW
             if status == CertificationStatus.VALID:
                 continue
             gaps.append(
@@ -167,6 +194,8 @@ def trainer_gaps(
                     expires_on=certification.expires_on if certification else None,
                     attempts=certification.attempts if certification else 0,
                     booked=booked.get((employee.id, course_id)),
+                    level=level,
+                    min_level=min_level,
                 )
             )
     gaps.sort(

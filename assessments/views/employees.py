@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
+from assessments.api import DATE_PATTERN
 from assessments.forms import ReasonForm
 from assessments.models import CertificationStatus
 from assessments.selectors.certifications import (
     Qualification,
+    certifications_as_of,
+    checklist_marks,
     employee_assessments,
     employee_audit_events,
     employee_other_certifications,
@@ -19,6 +25,7 @@ from assessments.selectors.certifications import (
     qualifications,
 )
 from assessments.services.results import can_void
+from certtrack.forms import EARLIEST_DATE, LATEST_DATE
 from employees.access import Capability, can, capability_required
 from employees.forms import EmployeeFilterForm
 from employees.selectors import employee_get_for_user, employees_for_user
@@ -58,43 +65,78 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _as_of(request: HttpRequest) -> tuple[datetime.date | None, str]:
+    """The page's ?date= (as the readiness pages and the API): (None, "") without one, else the date or a message."""
+    value = request.GET.get("date", "").strip()
+    if not value:
+        return None, ""
+    try:
+        if not DATE_PATTERN.match(value):
+            raise ValueError
+        on_date = datetime.date.fromisoformat(value)
+    except ValueError:
+        return None, _("“%(value)s” is not a date: give it as YYYY-MM-DD, e.g. 2026-06-30.") % {"value": value[:40]}
+    if not EARLIEST_DATE <= on_date <= LATEST_DATE:
+        return None, _("Give a date between %(earliest)s and %(latest)s.") % {
+            "earliest": EARLIEST_DATE.isoformat(),
+            "latest": LATEST_DATE.isoformat(),
+        }
+    return on_date, ""
+
+
 @login_required
 def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
+    """The employee's required courses as of D (?date=, default the plant's today): level held against the
+    minimum, met or why not, provisional passes and the day each stops counting; qualified and qualified
+    counting no provisional pass; every result with the checklist behind each practical. Record and revoke
+    act on today's state, so they show for today only."""
     employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE)
     today = employee.plant.local_today()
-    requirements = employee_requirements(employee=employee, on_date=today)
+    asked, date_error = _as_of(request)
+    on_date = asked or today
+    requirements = employee_requirements(employee=employee, on_date=on_date)
     figure = Qualification(
         required=len(requirements),
         met=sum(row.is_met for row in requirements),
         met_confirmed=sum(row.state.meets_confirmed(row.min_level) for row in requirements),
     )
     history = [
-        (assessment, can_void(assessment=assessment, user=request.user))
+        (assessment, can_void(assessment=assessment, user=request.user), checklist_marks(assessment))
         for assessment in employee_assessments(employee=employee)
     ]
+    # Courses outside the required set: the stored rows (the revoke form) with their state as of D.
+    stored = list(
+        employee_other_certifications(employee=employee, required_course_ids=[row.course.id for row in requirements])
+    )
+    states = certifications_as_of(pairs=[(employee.id, c.course_id) for c in stored], on_date=on_date)
     others = [
-        (certification, status, CertificationStatus(status).label)
-        for certification in employee_other_certifications(
-            employee=employee, required_course_ids=[row.course.id for row in requirements]
-        )
-        for status in [certification.status_on(today)]
+        (c.course, states[(employee.id, c.course_id)], c)
+        for c in stored
+        if states[(employee.id, c.course_id)].status != CertificationStatus.MISSING
     ]
+    is_today = on_date == today
     return render(
         request,
         "employees/employee_detail.html",
         {
             "employee": employee,
-            "today": today,
+            "today": on_date,
+            "is_today": is_today,
+            "date_error": date_error,
+            "date_min": EARLIEST_DATE.isoformat(),
+            "date_max": LATEST_DATE.isoformat(),
             "requirements": requirements,
             "qualification": figure,
             "qualified": employee.is_active and figure.qualified,
+            "qualified_confirmed": employee.is_active and figure.qualified_confirmed,
             "history": history,
             "others": others,
             "audit_events": employee_audit_events(employee=employee),
-            "can_record": can(user=request.user, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id),
-            "can_revoke": can(
-                user=request.user, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id
-            ),
+            "can_record": is_today
+            and can(user=request.user, capability=Capability.RECORD_RESULTS, plant_id=employee.plant_id),
+            "can_revoke": is_today
+            and can(user=request.user, capability=Capability.REVOKE_CERTIFICATION, plant_id=employee.plant_id),
             "reason_form": ReasonForm(),
         },
+        status=400 if date_error else 200,
     )

@@ -99,7 +99,7 @@ def test_it_shows_the_employee_page(client, manager, history, today) -> None:
     assert requirements["HV-001"].expires_on.year == today.year + 1
     assert requirements["EHS-020"].status == "in_progress"
     assert requirements["EHS-020"].certification.attempts == 2
-    assert [c.course.code for c, _s, _l in response.context["others"]] == ["BAT-PACK-001"]
+    assert [course.code for course, _state, _stored in response.context["others"]] == ["BAT-PACK-001"]
     assert "Voided by trainer on" in content and "wrong employee" in content
     voided = Assessment.objects.get(voided_at__isnull=False)
     voided_row = content.split(f'data-assessment="{voided.pk}"')[1].split("</tr>")[0]
