@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
@@ -459,12 +461,26 @@ class CatalogImporter(Importer):
         return planned
 
 
-def _delivery_mode(text: str) -> str:
-    wanted = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+def delivery_mode_from(text: str) -> str | None:
+    """A delivery mode from its code or its name in any language ("virtual", "Virtual model / simulation",
+    "虚拟模型/仿真"); None when it is neither. The results import shares it."""
+    wanted = _word(text)
     for value, label in DeliveryMode.choices:
-        if wanted in (value, str(label).lower().replace(" ", "_")):
+        names = {value}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.add(_word(str(label)))
+        if wanted in names:
             return value
-    return text  # course_values reports the unknown mode
+    return None
+
+
+def _word(text: str) -> str:
+    return (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _delivery_mode(text: str) -> str:
+    return delivery_mode_from(text) or text  # course_values reports the unknown mode
 
 
 def _codes_in_cycles(graph: dict[str, set[str]]) -> set[str]:

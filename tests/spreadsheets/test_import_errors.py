@@ -365,7 +365,16 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
 @pytest.mark.parametrize(
     ("kind", "sheet", "expected"),
     [
-        ("results", "Results", {"kind": ["theory", "practical"], "passed": ["yes", "no"]}),
+        (
+            "results",
+            "Results",
+            {
+                "kind": ["theory", "practical"],
+                "passed": ["yes", "no"],
+                "level": ["L", "U", "O"],
+                "delivery_mode": ["classroom", "virtual", "on_the_job", "elearning"],
+            },
+        ),
         (
             "catalog",
             "Courses",
