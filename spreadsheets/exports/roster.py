@@ -53,10 +53,8 @@ FILL_EXPIRED = PatternFill("solid", fgColor="FFC7CE")
 FILL_REVOKED = PatternFill("solid", fgColor="CCC0DA")
 FILL_MISSING = PatternFill("solid", fgColor="D9D9D9")
 TITLE_FONT = Font(bold=True, size=13)
-# A met cell is the expiry date, a real Excel date, shown with the level held in front ("U 2027-06-30"; "U*" for
-# a provisional pass): it still sorts and filters as a date. One format object per mark (the style cache keys
-# on it).
-LEVEL_DATE_FORMATS = {mark: f'"{mark} "yyyy-mm-dd' for mark in ("L", "U", "O", "L*", "U*", "O*")}
+# A met cell is text: the level held, then the expiry date ("U 2027-06-30"; "U*" for a provisional pass). Not a
+# date formatted with a literal prefix: LibreOffice drops such a format and shows the bare date, losing the level.
 
 # The Roster's headers stay English whatever the workbook's language: they are the employee import's columns.
 ROSTER_HEADERS = (
@@ -144,17 +142,11 @@ class CertificationDates(NamedTuple):
 class MatrixCell:
     value: object
     fill: PatternFill
-    number_format: str | None = None
     font: Font | None = None
 
     @property
     def style(self) -> dict:
-        style = {"fill": self.fill}
-        if self.number_format is not None:
-            style["number_format"] = self.number_format
-        if self.font is not None:
-            style["font"] = self.font
-        return style
+        return {"fill": self.fill} if self.font is None else {"fill": self.fill, "font": self.font}
 
 
 def matrix_cell(
@@ -186,7 +178,7 @@ def matrix_cell(
             days=EXPIRING_DAYS,
         ):
             fill, font = FILL_EXPIRING, None
-        return MatrixCell(certification.expires_on, fill, LEVEL_DATE_FORMATS[mark], font)
+        return MatrixCell(f"{mark} {certification.expires_on.isoformat()}", fill, font=font)
     if certification is not None and certification.lapsed:
         return MatrixCell(_("provisional lapsed"), FILL_EXPIRED)
     if (
