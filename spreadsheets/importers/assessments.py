@@ -25,14 +25,17 @@ from assessments.services.result_rules import (
     assessments_duplicates,
     assessments_revocation_notices,
     assessments_validate,
+    checklist_resolve,
+    checklists_current,
 )
 from assessments.services.results import BatchRejected, assessments_record
 from certtrack.translatable import gettext as _
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, DeliveryMode, Level
 from courses.selectors import courses_authorised_for, courses_available_to_plant
 from employees.access import Capability, plant_ids_for_user, plants_for_user
 from employees.models import Employee, Plant
 from spreadsheets.engine import (
+    CellError,
     Column,
     Importer,
     Preview,
@@ -42,6 +45,8 @@ from spreadsheets.engine import (
     User,
     WorkbookReader,
 )
+from spreadsheets.engine.cells import FALSE_WORDS, TRUE_WORDS
+from spreadsheets.importers.courses import delivery_mode_from
 from spreadsheets.importers.employees import CHUNK
 from spreadsheets.importers.plants import EXAMPLE_EMPLOYEE_NO, allowed_plant_ids, example_employee_no
 
@@ -88,7 +93,43 @@ RESULT_SHEET = SheetSpec(
             example=86,
             help=gettext_lazy("Theory score 0-100 (pass = score >= the course's pass mark)."),
         ),
-        Column("passed", "bool", example="", help=gettext_lazy("Practical: yes / no (pass / fail).")),
+        Column(
+            "passed",
+            "bool",
+            example="",
+            help=gettext_lazy("Practical: yes / no (pass / fail); may be empty when the checklist is marked."),
+        ),
+        Column(
+            "level",
+            "code",
+            choices=tuple(Level.values),
+            example="",
+            help=gettext_lazy(
+                "Practical pass: L, U or O (L and O only for courses that use levels); empty = U. "
+                "Leave empty on a fail and on a theory test."
+            ),
+        ),
+        Column(
+            "delivery_mode",
+            "text",
+            choices=tuple(DeliveryMode.values),
+            example="",
+            help=gettext_lazy(
+                "classroom, virtual, on_the_job or elearning (or its name); empty = the course's. "
+                "A practical pass on the virtual model is provisional."
+            ),
+        ),
+        Column(
+            "checklist",
+            "text",
+            max_length=2000,
+            aliases=("checklist_marks",),
+            example="",
+            help=gettext_lazy(
+                "Practical of a course with a checklist: every item of its current revision, e.g. "
+                "1:ok;2:ok;3:no;4:ok (ok / no, also yes / no, 1 / 0, 是 / 否). The outcome follows from the marks."
+            ),
+        ),
         Column(
             "assessor",
             "text",
@@ -116,11 +157,62 @@ SERVICE_MESSAGE_COLUMNS = {
     "A practical evaluation needs pass or fail.": "passed",
     "%(assessor)s is not authorised to assess %(course)s at plant %(plant)s.": "assessor",
     "Prerequisite not valid on %(date)s: %(courses)s.": "course_code",
+    "Course %(course)s has no checklist for this result: leave the checklist marks empty.": "checklist",
+    "%(course)s is marked against checklist revision %(revision)s: mark each of its %(items)s items.": "checklist",
+    "Checklist revision %(revision)s of %(course)s has %(items)s items; %(marked)s were marked.": "checklist",
+    "The checklist marks give %(outcome)s, not the outcome stated.": "checklist",
+    "The level must be L, U or O.": "level",
+    "A level is given only on a passing practical evaluation.": "level",
+    "Course %(course)s does not use levels: its practical passes are recorded as U.": "level",
+    "Unknown delivery mode %(mode)s: use one of %(modes)s.": "delivery_mode",
 }
 
 
 def service_message_column(message: str) -> str:
     return SERVICE_MESSAGE_COLUMNS.get(getattr(message, "msgid", ""), "")
+
+
+def checklist_marks_parse(text: str) -> list[bool] | None:
+    """Checklist marks from a cell: "1:ok;2:ok;3:no;4:ok" (item numbers in any order, each once, from 1 with
+    none left out) or the marks alone in item order ("ok;ok;no;ok"); ok / no, yes / no, 1 / 0, 是 / 否 ...
+    (the yes-no words of every bool cell). None for an empty cell; CellError saying what is wrong."""
+    parts = [p.strip() for p in text.replace("\n", ";").replace(",", ";").replace("；", ";").split(";") if p.strip()]
+    if not parts:
+        return None
+    numbered = [":" in p or "：" in p for p in parts]
+    if any(numbered) and not all(numbered):
+        raise CellError(_("number every item (1:ok;2:no;...) or none of them (ok;no;...)"))
+    marks: dict[int, bool] = {}
+    for position, part in enumerate(parts, start=1):
+        if ":" in part or "：" in part:
+            number_text, mark_text = part.replace("：", ":").split(":", 1)
+            number_text = number_text.strip()
+            if not number_text.isdigit() or int(number_text) < 1:
+                raise CellError(_("%(item)r is not an item number") % {"item": number_text})
+            number = int(number_text)
+        else:
+            number, mark_text = position, part
+        word = mark_text.strip().lower()
+        if word in TRUE_WORDS:
+            ok = True
+        elif word in FALSE_WORDS:
+            ok = False
+        else:
+            raise CellError(_("item %(item)s: mark it ok or no, not %(mark)r") % {"item": number, "mark": mark_text})
+        if number in marks:
+            raise CellError(_("item %(item)s is marked twice") % {"item": number})
+        marks[number] = ok
+    missing = [n for n in range(1, max(marks) + 1) if n not in marks]
+    if missing:
+        raise CellError(
+            _("item(s) %(items)s not marked: mark every item") % {"items": ", ".join(str(n) for n in missing)}
+        )
+    return [marks[n] for n in range(1, len(marks) + 1)]
+
+
+def checklist_marks_text(marks: list[bool]) -> str:
+    """Marks as the import reads them: "1:ok;2:ok;3:no;4:ok"."""
+    return ";".join(f"{n}:{'ok' if ok else 'no'}" for n, ok in enumerate(marks, start=1))
 
 
 KIND_WORDS = {
@@ -157,10 +249,16 @@ class ResultImporter(Importer):
         if course is not None:
             examples[(sheet, "course_code")] = course.code
             if not course.needs_theory:
+                # A practical pass at U, delivered as the course is; marked item by item where it has a checklist.
+                checklist = checklists_current(course_ids=[course.id]).get(course.id)
+                marks = checklist_marks_text([True] * len(checklist.items.all())) if checklist else ""
                 examples |= {
                     (sheet, "kind"): AssessmentKind.PRACTICAL.value,
                     (sheet, "score"): None,
-                    (sheet, "passed"): "yes",
+                    (sheet, "passed"): "" if checklist else "yes",
+                    (sheet, "level"): Level.U.value,
+                    (sheet, "delivery_mode"): course.delivery_mode,
+                    (sheet, "checklist"): marks,
                 }
         return examples
 
@@ -212,6 +310,24 @@ class ResultImporter(Importer):
                     preview.error(sheet, row.row, "assessor", _("Unknown user %(name)s.") % {"name": v["assessor"]})
             if kind == AssessmentKind.PRACTICAL and row.has("score") and not row.has("passed"):
                 preview.error(sheet, row.row, "passed", _("A practical evaluation needs pass or fail."))
+            level = (v.get("level") or "").upper() or None
+            if level is not None and level not in Level.values:
+                preview.error(sheet, row.row, "level", _("The level must be L, U or O."))
+            mode = delivery_mode_from(v["delivery_mode"]) if v.get("delivery_mode") else None
+            if v.get("delivery_mode") and mode is None:
+                preview.error(
+                    sheet,
+                    row.row,
+                    "delivery_mode",
+                    _("Unknown delivery mode %(mode)s: use one of %(modes)s.")
+                    % {"mode": v["delivery_mode"], "modes": ", ".join(DeliveryMode.values)},
+                )
+            marks = None
+            if v.get("checklist"):
+                try:
+                    marks = checklist_marks_parse(v["checklist"])
+                except CellError as exc:
+                    preview.error(sheet, row.row, "checklist", exc.args[0])
             if len(preview.errors) > errors_before or not row.ok:
                 # The row cannot go through every rule (they need a whole row); the rules of its date, which
                 # need only the employee, still apply: the preview lists every problem of the row at once.
@@ -234,6 +350,9 @@ class ResultImporter(Importer):
                     score=v.get("score"),
                     passed=v.get("passed"),
                     notes=v.get("notes", ""),
+                    level=level,
+                    delivery_mode=mode,
+                    checklist_marks=marks,
                 )
             )
             # Stored as its code, shown in the reader's language: the kind is a word ("Theory test", "理论考试").
@@ -245,6 +364,11 @@ class ResultImporter(Importer):
             }
             input_rows.append((sheet, row.row, label))
 
+        # The outcome of a checklist-marked practical follows from its marks: known before looking for duplicates
+        # (a file imported again with marks and no "passed" is skipped, not refused). assessments_validate
+        # resolves them again and reports any refusal.
+        if inputs:
+            checklist_resolve(rows=inputs)
         # A result already recorded is skipped, not refused: importing the same file again changes nothing.
         # The rule (and its words) is the services', the one every entry path is held to.
         duplicates = assessments_duplicates(rows=inputs)

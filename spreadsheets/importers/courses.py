@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
 from certtrack.upsert import UpsertCounts
-from courses.models import Course, DeliveryMode, ProcessArea, Requirement, RequirementScope
+from courses.models import Checklist, Course, DeliveryMode, Level, ProcessArea, Requirement, RequirementScope
 from courses.services import (
+    ChecklistItemInput,
+    checklist_publish,
     course_prerequisites_sync,
     course_values,
     courses_upsert,
@@ -121,6 +125,15 @@ COURSE_SHEET = SheetSpec(
         ),
         Column("safety_critical", "bool", example="yes", help=gettext_lazy("yes / no; empty = no.")),
         Column(
+            "uses_levels",
+            "bool",
+            example="yes",
+            help=gettext_lazy(
+                "yes: practical passes record L, U or O; no: every practical pass is U. "
+                "Empty = no for a new course; an existing course keeps its setting."
+            ),
+        ),
+        Column(
             "prerequisites",
             "text",
             help=gettext_lazy("Course codes that must be valid first, separated by ';'. Replaces the course's list."),
@@ -171,8 +184,85 @@ REQUIREMENT_SHEET = SheetSpec(
             example="S010",
             help=gettext_lazy("Station code (station scope); LINE/STATION also accepted."),
         ),
+        Column(
+            "min_level",
+            "code",
+            choices=tuple(Level.values),
+            example=Level.U.value,
+            help=gettext_lazy("The lowest level that meets the requirement: L, U or O; empty = U."),
+        ),
     ),
     key=("course_code", "scope", "plant", "role", "line", "station"),
+)
+
+CHECKLIST_SHEET = SheetSpec(
+    name="Checklists",
+    required=False,
+    fallback_first=False,
+    columns=(
+        Column(
+            "course_code",
+            "code",
+            required=True,
+            aliases=("course",),
+            example=EXAMPLE_COURSE,
+            help=gettext_lazy("Course code (a course with a practical evaluation)."),
+        ),
+        Column(
+            "revision",
+            "int",
+            required=True,
+            min_value=1,
+            max_value=32767,
+            example=1,
+            help=gettext_lazy(
+                "Checklist revision. Items that differ from the course's current revision publish this one: "
+                "it must be higher than the current one. Items equal to the current ones change nothing."
+            ),
+        ),
+        Column(
+            "item",
+            "int",
+            required=True,
+            min_value=1,
+            max_value=500,
+            example=1,
+            help=gettext_lazy("Item number, 1, 2, 3 ... (one row per item, none left out)."),
+        ),
+        Column(
+            "text",
+            "text",
+            required=True,
+            max_length=300,
+            example="HV connector locked and verified",
+            help=gettext_lazy("What the assessor checks (English)."),
+        ),
+        Column(
+            "text_zh",
+            "text",
+            max_length=300,
+            example="高压连接器已锁紧并确认",
+            help=gettext_lazy("What the assessor checks (Chinese); may be empty."),
+        ),
+        Column(
+            "critical",
+            "bool",
+            example="yes",
+            help=gettext_lazy("yes: one critical item not OK fails the practical; empty = no."),
+        ),
+        Column(
+            "threshold",
+            "int",
+            min_value=0,
+            max_value=100,
+            example=100,
+            help=gettext_lazy(
+                "Share (%) of the non-critical items that must be OK to pass; empty = 100. "
+                "The same on every row of a revision."
+            ),
+        ),
+    ),
+    key=("course_code", "revision", "item"),
 )
 
 SCOPE_WORDS = {
@@ -203,7 +293,7 @@ class CatalogImporter(Importer):
 
     kind = "catalog"
     title = gettext_lazy("Course catalog and requirements")
-    sheets = (COURSE_SHEET, REQUIREMENT_SHEET)
+    sheets = (COURSE_SHEET, REQUIREMENT_SHEET, CHECKLIST_SHEET)
     uses_plant = False
 
     @classmethod
@@ -253,6 +343,7 @@ class CatalogImporter(Importer):
         # Every row, also one with a bad cell: each of its other cells is still checked and reported.
         course_rows = reader.read(COURSE_SHEET, preview)
         requirement_rows = reader.read(REQUIREMENT_SHEET, preview)
+        checklist_rows = reader.read(CHECKLIST_SHEET, preview)
         if not self.allowed(user=user):
             preview.error("", 0, "", _("Only a company-wide administrator may import the catalog."))
             return lambda: None
@@ -309,6 +400,9 @@ class CatalogImporter(Importer):
             (preview.updated if changes else preview.unchanged).append(PreviewRow(row.sheet, row.row, label, changes))
 
         new_requirements = self._plan_requirements(requirement_rows, known_codes, plants, preview)
+        practical = {code: c.needs_practical for code, c in existing.items()}
+        practical |= {row.values["code"]: values["needs_practical"] for row, values, _p in planned}
+        new_checklists = _plan_checklists(checklist_rows, practical, preview)
 
         def apply() -> None:
             # Through the services the admin uses (courses/services.py): the same certification recompute
@@ -323,9 +417,17 @@ class CatalogImporter(Importer):
                     (courses[row.values["code"]].id, courses[p].id) for row, _v, prereqs in planned for p in prereqs
                 },
             )
-            requirements_save(
-                requirements=[Requirement(course=courses[code], **fields) for code, fields in new_requirements]
-            )
+            saved = []
+            for code, fields in new_requirements:
+                requirement = fields.pop("existing", None) or Requirement(course=courses[code])
+                for name, value in fields.items():
+                    setattr(requirement, name, value)
+                saved.append(requirement)
+            requirements_save(requirements=saved)
+            # Through the service the admin uses: each publishes the course's next revision; stored results keep
+            # theirs.
+            for code, revision, threshold, items in new_checklists:
+                checklist_publish(course=courses[code], items=items, threshold_pct=threshold, revision=revision)
 
         return apply
 
@@ -381,6 +483,8 @@ class CatalogImporter(Importer):
             preview.error(sheet, row.row, "", " ".join(exc.messages))
             return None
         values["owner_plant"] = owner
+        if v.get("uses_levels") is not None:
+            values["uses_levels"] = v["uses_levels"]
         return values
 
     @staticmethod
@@ -390,8 +494,12 @@ class CatalogImporter(Importer):
         roles = list(JobRole.objects.all())
         lines = {(line.plant_id, line.code): line for line in ProductionLine.objects.all()}
         stations = {(s.line_id, s.code): s for s in Station.objects.all()}
-        existing = set(Requirement.objects.values_list("course__code", "scope", "plant_id", "role_id", "station_id"))
+        existing = {
+            (r.course.code, r.scope, r.plant_id, r.role_id, r.station_id): r
+            for r in Requirement.objects.select_related("course")
+        }
         planned: list[tuple[str, dict]] = []
+        planned_keys: set[tuple] = set()
         for row in rows:
             # Every row, also one with a bad cell: its other cells are still checked.
             v, sheet = row.values, row.sheet
@@ -409,7 +517,10 @@ class CatalogImporter(Importer):
                 preview.error(sheet, row.row, "scope", _("The scope must be plant, role or station."))
             if scope is None:
                 continue
-            fields: dict = {"scope": scope, "plant": None, "role": None, "station": None}
+            min_level = (v.get("min_level") or Level.U).upper()
+            if min_level not in Level.values:
+                preview.error(sheet, row.row, "min_level", _("The minimum level must be L, U or O."))
+            fields: dict = {"scope": scope, "plant": None, "role": None, "station": None, "min_level": min_level}
             if scope == RequirementScope.PLANT:
                 if not row.has("plant"):
                     preview.error(sheet, row.row, "plant", _("A plant-wide requirement needs a plant."))
@@ -450,21 +561,147 @@ class CatalogImporter(Importer):
             label = f"{code} ← {scope}: " + " ".join(
                 str(getattr(fields[k], "code", "")) for k in ("plant", "role", "station") if fields[k] is not None
             )
-            if key in existing:
+            requirement = existing.get(key)
+            if key in planned_keys:
                 preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
-            else:
+            elif requirement is None:
                 preview.created.append(PreviewRow(row.sheet, row.row, label))
                 planned.append((code, fields))
-                existing.add(key)  # the same requirement again (e.g. L1/S1 and line L1, station S1) adds nothing
+            elif requirement.min_level != min_level:
+                preview.updated.append(
+                    PreviewRow(row.sheet, row.row, label, {"min_level": [requirement.min_level, min_level]})
+                )
+                planned.append((code, {"min_level": min_level, "existing": requirement}))
+            else:
+                preview.unchanged.append(PreviewRow(row.sheet, row.row, label))
+            planned_keys.add(key)  # the same requirement again (e.g. L1/S1 and line L1, station S1) adds nothing
         return planned
 
 
-def _delivery_mode(text: str) -> str:
-    wanted = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+def _plan_checklists(
+    rows: list[ParsedRow], practical: dict[str, bool], preview: Preview
+) -> list[tuple[str, int, int, list[ChecklistItemInput]]]:
+    """The revisions to publish: (course code, revision, threshold, items). A revision whose items and
+    threshold equal the course's current ones is unchanged (whatever its number); one that differs must be
+    numbered above the current revision. Every bad row is reported, with its column."""
+    groups: dict[tuple[str, int], list[ParsedRow]] = {}
+    for row in rows:
+        v = row.values
+        if v.get("course_code") and v["course_code"] not in practical:
+            preview.error(row.sheet, row.row, "course_code", _("Unknown course %(code)s.") % {"code": v["course_code"]})
+        elif v.get("course_code") and not practical[v["course_code"]]:
+            preview.error(
+                row.sheet,
+                row.row,
+                "course_code",
+                _("%(course)s has no practical evaluation to check.") % {"course": v["course_code"]},
+            )
+        if practical.get(v.get("course_code")) and v.get("revision") is not None:
+            groups.setdefault((v["course_code"], v["revision"]), []).append(row)
+    current: dict[str, Checklist] = {}  # each course's highest revision
+    for checklist in (
+        Checklist.objects.filter(course__code__in={code for code, _r in groups})
+        .select_related("course")
+        .prefetch_related("items")
+        .order_by("course_id", "-revision")
+    ):
+        current.setdefault(checklist.course.code, checklist)
+    revisions_by_course: dict[str, list[int]] = {}
+    for code, revision in groups:
+        revisions_by_course.setdefault(code, []).append(revision)
+    planned = []
+    for (code, revision), group in groups.items():
+        first = group[0]
+        errors_before = len(preview.errors)
+        if len(revisions_by_course[code]) > 1:
+            preview.error(
+                first.sheet,
+                first.row,
+                "revision",
+                _("%(course)s has more than one checklist revision in the file (%(revisions)s): give one.")
+                % {"course": code, "revisions": ", ".join(str(r) for r in sorted(revisions_by_course[code]))},
+            )
+        numbers = sorted(r.values["item"] for r in group if r.values.get("item") is not None)
+        missing = [n for n in range(1, (max(numbers) if numbers else 0) + 1) if n not in numbers]
+        if missing:
+            preview.error(
+                first.sheet,
+                first.row,
+                "item",
+                _("Checklist %(course)s revision %(revision)s has no item(s) %(items)s: number them 1, 2, 3 ...")
+                % {"course": code, "revision": revision, "items": ", ".join(str(n) for n in missing)},
+            )
+        thresholds = {r.values["threshold"] for r in group if r.values.get("threshold") is not None}
+        if len(thresholds) > 1:
+            preview.error(
+                first.sheet,
+                first.row,
+                "threshold",
+                _("Checklist %(course)s revision %(revision)s has different thresholds (%(values)s): give one.")
+                % {"course": code, "revision": revision, "values": ", ".join(str(t) for t in sorted(thresholds))},
+            )
+        if len(preview.errors) > errors_before or not all(r.ok for r in group):
+            continue
+        threshold = thresholds.pop() if thresholds else 100
+        by_number = {r.values["item"]: r for r in group}
+        items = [
+            ChecklistItemInput(
+                text=by_number[n].values["text"],
+                text_zh=by_number[n].values.get("text_zh") or "",
+                critical=bool(by_number[n].values.get("critical")),
+            )
+            for n in sorted(by_number)
+        ]
+        label = _("%(course)s checklist revision %(revision)s (%(items)s items)") % {
+            "course": code,
+            "revision": revision,
+            "items": len(items),
+        }
+        latest = current.get(code)
+        if latest is not None and latest.threshold_pct == threshold and _items_of(latest) == items:
+            preview.unchanged.append(PreviewRow(first.sheet, first.row, label))
+            continue
+        if latest is not None and revision <= latest.revision:
+            preview.error(
+                first.sheet,
+                first.row,
+                "revision",
+                _(
+                    "%(course)s already has checklist revision %(latest)s with other items: "
+                    "number the changed checklist above it."
+                )
+                % {"course": code, "latest": latest.revision},
+            )
+            continue
+        preview.created.append(PreviewRow(first.sheet, first.row, label))
+        planned.append((code, revision, threshold, items))
+    return planned
+
+
+def _items_of(checklist: Checklist) -> list[ChecklistItemInput]:
+    return [ChecklistItemInput(text=i.text, text_zh=i.text_zh, critical=i.critical) for i in checklist.items.all()]
+
+
+def delivery_mode_from(text: str) -> str | None:
+    """A delivery mode from its code or its name in any language ("virtual", "Virtual model / simulation",
+    "虚拟模型/仿真"); None when it is neither. The results import shares it."""
+    wanted = _word(text)
     for value, label in DeliveryMode.choices:
-        if wanted in (value, str(label).lower().replace(" ", "_")):
+        names = {value}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                names.add(_word(str(label)))
+        if wanted in names:
             return value
-    return text  # course_values reports the unknown mode
+    return None
+
+
+def _word(text: str) -> str:
+    return (text or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _delivery_mode(text: str) -> str:
+    return delivery_mode_from(text) or text  # course_values reports the unknown mode
 
 
 def _codes_in_cycles(graph: dict[str, set[str]]) -> set[str]:

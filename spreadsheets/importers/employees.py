@@ -42,8 +42,6 @@ from spreadsheets.importers.plants import (
 )
 
 CHUNK = 1000
-# The shift codes a plant runs by default (DOMAIN.md): offered in the template's drop-down with those in use.
-DEFAULT_SHIFTS = ("A", "B", "C")
 
 
 EMPLOYEE_SHEET = SheetSpec(
@@ -78,7 +76,12 @@ EMPLOYEE_SHEET = SheetSpec(
             aliases=("job_role",),
             help=gettext_lazy("Job role code (e.g. OP) or name (e.g. Operator)."),
         ),
-        Column("shift", "code", max_length=8, help=gettext_lazy("Shift, e.g. A; may be empty.")),
+        Column(
+            "shift",
+            "code",
+            max_length=8,
+            help=gettext_lazy("One of the plant's shift codes (e.g. A, B, C); empty = day staff."),
+        ),
         Column(
             "hire_date",
             "date",
@@ -223,6 +226,15 @@ class EmployeeImporter(Importer):
                 "status",
                 _("Unknown status %(status)s (active, on_leave, left).") % {"status": v["status"]},
             )
+        shift = _shift_from(v.get("shift", ""), row_plant) if row_plant is not None else ""
+        if shift is None:
+            preview.error(
+                sheet,
+                row.row,
+                "shift",
+                _("Shift %(shift)s is not one of plant %(plant)s's shifts (%(codes)s); leave it empty for day staff.")
+                % {"shift": v["shift"], "plant": row_plant.code, "codes": ", ".join(row_plant.shift_code_list)},
+            )
         if len(preview.errors) > errors_before or not row.ok or row_plant is None:
             return None
         return {
@@ -231,7 +243,7 @@ class EmployeeImporter(Importer):
             "line": line,
             "station": station,
             "role": role,
-            "shift": v.get("shift", ""),
+            "shift": shift,
             "hire_date": v["hire_date"],
             "status": status,
         }
@@ -239,13 +251,13 @@ class EmployeeImporter(Importer):
     @classmethod
     def template_choices(cls, *, user: User) -> dict[str, list[str]]:
         plants = cls.plants(user=user) if user is not None else Plant.objects.filter(is_active=True)
-        shifts = set(
-            Employee.objects.filter(plant__in=plants).exclude(shift="").values_list("shift", flat=True).distinct()
-        )
+        shifts: list[str] = []
+        for plant in plants.order_by("code"):
+            shifts += [code for code in plant.shift_code_list if code not in shifts]
         return {
             "plant": list(plants.order_by("code").values_list("code", flat=True)),
             "role": list(JobRole.objects.order_by("code").values_list("code", flat=True)),
-            "shift": sorted(shifts | set(DEFAULT_SHIFTS)),
+            "shift": shifts,
         }
 
     @classmethod
@@ -259,6 +271,14 @@ class EmployeeImporter(Importer):
             (sheet, "line"): station.line.code if station else "",
             (sheet, "station"): station.code if station else "",
         }
+
+
+def _shift_from(text: str, plant: Plant) -> str | None:
+    """The plant's shift code the cell names (any case); "" for day staff; None when the plant has no such shift."""
+    if not text:
+        return ""
+    wanted = text.strip().upper()
+    return next((code for code in plant.shift_code_list if code.upper() == wanted), None)
 
 
 def role_from(text: str, roles: list[JobRole]) -> JobRole | None:

@@ -365,7 +365,16 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
 @pytest.mark.parametrize(
     ("kind", "sheet", "expected"),
     [
-        ("results", "Results", {"kind": ["theory", "practical"], "passed": ["yes", "no"]}),
+        (
+            "results",
+            "Results",
+            {
+                "kind": ["theory", "practical"],
+                "passed": ["yes", "no"],
+                "level": ["L", "U", "O"],
+                "delivery_mode": ["classroom", "virtual", "on_the_job", "elearning"],
+            },
+        ),
         (
             "catalog",
             "Courses",
@@ -374,6 +383,7 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
                 "delivery_mode": ["classroom", "virtual", "on_the_job", "elearning"],
                 "needs": ["theory", "practical", "theory;practical"],
                 "safety_critical": ["yes", "no"],
+                "uses_levels": ["yes", "no"],
                 "owner_plant": ["DE", "SY"],
                 "active": ["yes", "no"],
             },
@@ -381,8 +391,14 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
         (
             "catalog",
             "Requirements",
-            {"scope": ["plant", "role", "station"], "plant": ["DE", "SY"], "role": ["OP", "TL"]},
+            {
+                "scope": ["plant", "role", "station"],
+                "plant": ["DE", "SY"],
+                "role": ["OP", "TL"],
+                "min_level": ["L", "U", "O"],
+            },
         ),
+        ("catalog", "Checklists", {"critical": ["yes", "no"]}),
         ("organisation", "Organisation", {"plant": ["DE", "SY"], "process_area": ["HV"]}),
     ],
 )

@@ -58,8 +58,8 @@ def test_libreoffice_reads_the_roster_workbook(tmp_path, plant_data) -> None:  #
     assert [row[1] for row in roster[1:]] == ["=SUM(A1)", "+86 Bo", "@Cy", "-Left"]
     matrix = sheets["Matrix"]
     assert matrix[2][:7] == ["Employee no", "Name", "Line", "Station", "BAT-PACK-001", "BAT-PACK-002", "HV-001"]
-    assert matrix[3][4:7] == ["no expiry", "", "2027-01-10"]
-    assert matrix[4][6] == "missing"
+    assert matrix[3][4:7] == ["U no expiry", "", "U 2027-01-10"]
+    assert matrix[4][6] == "in progress"  # B failed the HV-001 theory test
     assert [row[0] for row in sheets["Courses"][1:]] == ["BAT-PACK-001", "BAT-PACK-002", "HV-001"]
 
 

@@ -15,6 +15,7 @@ from spreadsheets.engine import import_run
 from spreadsheets.exports.roster import (
     FILL_EXPIRED,
     FILL_EXPIRING,
+    FILL_LEVEL_I,
     FILL_MISSING,
     FILL_REVOKED,
     FILL_VALID,
@@ -90,12 +91,18 @@ def test_it_writes_the_four_sheets_with_real_values_and_types(tmp_path, plant_da
     a = dict(zip(roster[0], roster[1], strict=True))
     assert a["Name"] == "=SUM(A1)"
     assert a["Hire date"] == dt.datetime(2025, 1, 1)
-    assert (a["Qualified"], a["Completion %"], a["Valid"], a["Required"]) == ("yes", 1, 2, 2)
+    assert (a["Qualified"], a["Qualified confirmed"], a["Completion %"], a["Met"], a["Required"]) == (
+        "yes",
+        "yes",
+        1,
+        2,
+        2,
+    )
     assert a["Next expiry"] == dt.datetime(2027, 1, 10)
     b = dict(zip(roster[0], roster[2], strict=True))
-    assert (b["Qualified"], b["Completion %"], b["Valid"], b["Required"]) == ("no", 0.5, 1, 2)
-    assert isinstance(b["Valid"], int) and isinstance(b["Completion %"], float)
-    assert book["Roster"]["K3"].number_format == "0.0%"
+    assert (b["Qualified"], b["Completion %"], b["Met"], b["Required"]) == ("no", 0.5, 1, 2)
+    assert isinstance(b["Met"], int) and isinstance(b["Completion %"], float)
+    assert book["Roster"]["L3"].number_format == "0.0%"
 
     # C's HV-001 expires 93 days after D: outside the 90-day window on D, inside it three days later.
     assert book["Expiring"].max_row == 1
@@ -127,18 +134,19 @@ def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) ->
     cells = {row[0].value: row for row in matrix.iter_rows(min_row=4)}
     assert set(cells) == {"A", "B", "C"}  # active employees only
     a_p1, a_p2, a_hv = cells["A"][4:7]
-    assert (a_p1.value, a_p1.fill.fgColor.rgb[-6:]) == ("no expiry", FILL_VALID.fgColor.rgb[-6:])
+    assert (a_p1.value, a_p1.fill.fgColor.rgb[-6:]) == ("U no expiry", FILL_VALID.fgColor.rgb[-6:])
     assert a_p2.value is None and a_p2.fill.fill_type is None  # not required
-    assert (a_hv.value, a_hv.fill.fgColor.rgb[-6:]) == (dt.datetime(2027, 1, 10), FILL_VALID.fgColor.rgb[-6:])
-    assert a_hv.is_date and a_hv.number_format == "yyyy-mm-dd"
-    assert (cells["B"][6].value, cells["B"][6].fill.fgColor.rgb[-6:]) == ("missing", FILL_MISSING.fgColor.rgb[-6:])
+    assert (a_hv.value, a_hv.fill.fgColor.rgb[-6:]) == ("U 2027-01-10", FILL_VALID.fgColor.rgb[-6:])
+    assert a_hv.data_type == "s"
+    # B failed the HV-001 theory test: attempted, never certified (I).
+    assert (cells["B"][6].value, cells["B"][6].fill.fgColor.rgb[-6:]) == ("in progress", FILL_LEVEL_I.fgColor.rgb[-6:])
     c_hv = cells["C"][6]
-    assert (c_hv.value, c_hv.fill.fgColor.rgb[-6:]) == (dt.datetime(2026, 10, 1), FILL_EXPIRING.fgColor.rgb[-6:])
+    assert (c_hv.value, c_hv.fill.fgColor.rgb[-6:]) == ("U 2026-10-01", FILL_EXPIRING.fgColor.rgb[-6:])
     legend = [c.value for c in matrix[2]]
     assert legend[:7] == [
         "Legend:",
-        "valid until (date)",
-        "no expiry",
+        "U 2027-06-30: level held, valid until (date)",
+        "U no expiry",
         "expiring within 90 days",
         "expired",
         "revoked",
@@ -146,6 +154,7 @@ def test_the_matrix_is_colour_coded_frozen_and_filtered(tmp_path, plant_data) ->
     ]
     assert matrix["E2"].fill.fgColor.rgb[-6:] == FILL_EXPIRED.fgColor.rgb[-6:]
     assert matrix["F2"].fill.fgColor.rgb[-6:] == FILL_REVOKED.fgColor.rgb[-6:]
+    assert matrix["G2"].fill.fgColor.rgb[-6:] == FILL_MISSING.fgColor.rgb[-6:]
     assert matrix.column_dimensions["B"].width == 28
 
     later = open_back(_export(tmp_path, plant_data["SY"], on_date=dt.date(2026, 10, 1)))["Matrix"]
@@ -234,7 +243,7 @@ def test_a_revoked_certification_says_revoked_in_its_own_colour(tmp_path, plant_
 
     cells = {row[0].value: row for row in matrix.iter_rows(min_row=4)}
     assert (cells["A"][4].value, cells["A"][4].fill.fgColor.rgb[-6:]) == ("revoked", FILL_REVOKED.fgColor.rgb[-6:])
-    assert cells["B"][6].value == "missing"  # B never held HV-001: still missing
+    assert cells["B"][6].value == "in progress"  # B never held HV-001: attempted, never certified
 
 
 def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -> None:
@@ -265,7 +274,8 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
     assert column(english, "Expiring", "Title") == ["High-voltage safety"]
     assert "高压安全" in column(chinese, "Courses", "名称")
     assert set(column(chinese, "Courses", "工艺领域")) == {"电池包装配"}
-    assert chinese["Matrix"]["G5"].value == "缺失"  # B lacks HV-001
+    with translation.override("zh-hans"):
+        assert chinese["Matrix"]["G5"].value == translation.gettext("in progress")  # B lacks HV-001
 
     before = list(Employee.objects.order_by("id").values())
     preview = import_run(kind="employees", path=path, user=hr, plant=plant_data["SY"], commit=True, filename="r.xlsx")
