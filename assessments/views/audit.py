@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
-from assessments.forms import AuditFilterForm
+from assessments.forms.filters import AuditFilterForm
 from assessments.selectors.audit import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
 from certtrack.times import viewer_zone
 from certtrack.xlsx import header_row, new_sheet, new_workbook, set_autofilter, value_cell

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from assessments.api import DATE_PATTERN
-from assessments.forms import ReasonForm
+from assessments.forms.common import ReasonForm
 from assessments.models import CertificationStatus
 from assessments.selectors.certifications import (
     Qualification,

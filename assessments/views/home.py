@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from assessments.forms import GapFilterForm
+from assessments.forms.filters import GapFilterForm
 from assessments.selectors.gaps import gaps_matching, trainer_gaps
 from assessments.selectors.sessions import trainer_sessions
 from courses.selectors import authorisations_for_user

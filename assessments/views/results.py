@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assessments.forms import PASS, GridHeaderForm, GridRowForm, ReasonForm, SingleResultForm
+from assessments.forms.common import PASS, ReasonForm
+from assessments.forms.results import GridHeaderForm, GridRowForm, SingleResultForm
 from assessments.models import Assessment, AssessmentSource, Certification
 from assessments.selectors import sessions as session_selectors
 from assessments.services import certifications as certification_services

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assessments.forms import AttendeesAddForm, ReasonForm, SessionCreateForm, SessionEditForm
+from assessments.forms.common import ReasonForm
+from assessments.forms.sessions import AttendeesAddForm, SessionCreateForm, SessionEditForm
 from assessments.models import TrainingSession
 from assessments.selectors.gaps import gaps_matching, trainer_gaps
 from assessments.selectors.sessions import session_results, sessions_for_user

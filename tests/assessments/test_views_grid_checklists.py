@@ -192,7 +192,7 @@ def test_it_refuses_marks_against_a_revision_published_meanwhile(client, trainer
 def test_it_places_a_level_or_checklist_refusal_on_its_input(rf, trainer, mod_session, worked_example_2) -> None:
     from django.template.loader import render_to_string
 
-    from assessments.forms import GridHeaderForm, GridRowForm
+    from assessments.forms.results import GridHeaderForm, GridRowForm
     from assessments.views.results import _place_refusals
 
     checklist = worked_example_2["checklist"]

@@ -13,7 +13,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from assessments.forms import AuditFilterForm, GridHeaderForm, SessionCreateForm, SingleResultForm
+from assessments.forms.filters import AuditFilterForm
+from assessments.forms.results import GridHeaderForm, SingleResultForm
+from assessments.forms.sessions import SessionCreateForm
 from tests import factories
 
 DAY = datetime.date(2026, 12, 1)
