@@ -138,9 +138,10 @@ SCALE_RULES = Rules(
     late_renewal_rate=0.12,
     late_renewal=(1, 120),
     early_renewal=(0, 44),
-    novice_l_rate=0.5,
-    veteran_o_rate=0.1,
-    virtual_rate=0.3,
+    novice_l_rate=0.3,
+    veteran_days=365,
+    veteran_o_rate=0.12,
+    virtual_rate=0.05,
 )
 
 
