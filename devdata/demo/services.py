@@ -23,12 +23,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from assessments import validity
 from assessments.models import Assessment
 from assessments.readiness.recompute import plant_recompute, snapshots_backfill
-from courses.models import Course, Level, ProcessArea, Requirement, RequirementScope, TrainerAuthorisation
+from courses.models import (
+    AssessmentKind,
+    Course,
+    DeliveryMode,
+    Level,
+    ProcessArea,
+    Requirement,
+    RequirementScope,
+    TrainerAuthorisation,
+)
 from courses.services import catalog_load
 from devdata.demo import data
 from devdata.demo.history import prerequisite_closure
@@ -60,6 +69,10 @@ class PlantSeedResult:
     employees_created: int
     history_seeded: bool
     assessments_created: int
+    # The competence features the plant's history shows (issue #16), counted over its valid results.
+    levels: dict[str, int] = field(default_factory=dict)  # practical passes by level
+    checklists_marked: int = 0
+    provisional_passes: int = 0
 
 
 @dataclass
@@ -111,6 +124,7 @@ def demo_seed(*, password: str) -> DemoSeedResult:
                 employees_created=created,
                 history_seeded=seeded,
                 assessments_created=assessments,
+                **_competence_counts(plant=plant),
             )
         )
     seeded_codes = {p.code for p in result.plants if p.history_seeded}
@@ -118,6 +132,17 @@ def demo_seed(*, password: str) -> DemoSeedResult:
         plants=list(plants.values()), backfill=[plants[code] for code in sorted(seeded_codes)]
     )
     return result
+
+
+def _competence_counts(*, plant: Plant) -> dict:
+    results = Assessment.objects.filter(employee__plant=plant, voided_at__isnull=True)
+    passes = results.filter(kind=AssessmentKind.PRACTICAL, passed=True)
+    levels = dict(passes.order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    return {
+        "levels": {level: levels.get(level, 0) for level in Level.values},
+        "checklists_marked": results.filter(checklist__isnull=False).count(),
+        "provisional_passes": passes.filter(delivery_mode=DeliveryMode.VIRTUAL).count(),
+    }
 
 
 def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequence[Plant]) -> None:

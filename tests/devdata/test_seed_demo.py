@@ -440,6 +440,18 @@ def test_it_trains_the_pre_sop_line_on_the_virtual_model_with_provisional_passes
     assert mod1.sop_date < today and not virtual.filter(employee__line=mod1).exists()
 
 
+def test_it_prints_the_competence_counts_of_each_plant(seeded: Seeded, sy: Plant) -> None:
+    passes = Assessment.objects.filter(employee__plant=sy, kind="practical", passed=True, voided_at__isnull=True)
+    levels = Counter(passes.values_list("level", flat=True))
+    marked = Assessment.objects.filter(employee__plant=sy, voided_at__isnull=True, checklist__isnull=False).count()
+    provisional = passes.filter(delivery_mode="virtual").count()
+    line = (
+        f"  practical passes by level: L {levels['L']}, U {levels['U']}, O {levels['O']}; {marked} checklists marked; "
+        f"{provisional} provisional (virtual-model) passes"
+    )
+    assert line in seeded.first_output.splitlines() and line in seeded.second_output.splitlines()
+
+
 def test_it_holds_recent_training_sessions_and_one_planned_for_tomorrow(sy: Plant) -> None:
     today = sy.local_today()
     trainer = get_user_model().objects.get(username="trainer")
