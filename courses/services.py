@@ -40,6 +40,7 @@ class CatalogLoadResult:
     roles: UpsertCounts = field(default_factory=UpsertCounts)
     courses: UpsertCounts = field(default_factory=UpsertCounts)
     requirements_created: int = 0
+    checklists_published: int = 0
     recomputed_course_ids: set[int] = field(default_factory=set)
 
 
@@ -68,6 +69,7 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
         "pass_mark": pass_mark,
         "validity_months": entry.get("validity_months"),
         "safety_critical": bool(entry.get("safety_critical", False)),
+        "uses_levels": bool(entry.get("uses_levels", False)),
         "is_active": bool(entry.get("active", True)),
     }
 
@@ -140,7 +142,34 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
                 new_requirements.append(Requirement(scope=RequirementScope.ROLE, role=role, course=courses[code]))
     requirements_save(requirements=new_requirements)
     result.requirements_created = len(new_requirements)
+    result.checklists_published = checklists_load(entries=data.get("checklists", []), courses=courses)
     return result
+
+
+def checklists_load(*, entries: Iterable[dict], courses: dict[str, Course]) -> int:
+    """Publish the catalog file's practical checklists through checklist_publish: a course's next revision
+    only when its items or threshold differ from its current one (loading twice publishes nothing).
+    Returns the number of revisions published."""
+    published = 0
+    for entry in entries:
+        course = courses.get(entry.get("course", ""))
+        if course is None:
+            raise ValidationError(f"checklist of unknown course {entry.get('course')!r}")
+        items = [
+            ChecklistItemInput(text=i["text"], text_zh=i.get("text_zh", ""), critical=bool(i.get("critical", False)))
+            for i in entry.get("items", [])
+        ]
+        threshold = int(entry.get("threshold", 100))
+        current = checklist_current(course=course)
+        if current is not None and current.threshold_pct == threshold:
+            current_items = [
+                ChecklistItemInput(text=i.text, text_zh=i.text_zh, critical=i.critical) for i in current.items.all()
+            ]
+            if current_items == items:
+                continue
+        checklist_publish(course=course, items=items, threshold_pct=threshold)
+        published += 1
+    return published
 
 
 # --- Requirements and course changes: mark everyone whose readiness they change ------------

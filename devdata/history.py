@@ -13,6 +13,11 @@ Two uses, two sets of Rules over the same code:
 
 Days are ordinals (date.toordinal()): the scale generator's inner loop writes millions
 of rows and integer days keep it fast; the demo converts at its edges.
+
+Issue #16 adds what a passing practical records beside pass or fail: its level (L/U/O, the
+`level` draw: new people mostly L, experienced ones and team leaders some O), the marks of
+a checklist (`checklist_marks`: a failed practical has a critical item not OK, or too few of
+the others), and whether it was delivered on the virtual model before SOP (`virtual_rate`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assessments import validity
@@ -44,6 +49,8 @@ class CourseInfo:
     pass_mark: int
     prerequisite_ids: tuple[int, ...] = ()
     area: str = ""  # process area code (the scale generator groups station courses by it)
+    uses_levels: bool = False  # a practical pass records L, U or O; else U
+    delivery_mode: str = ""  # the course's (a result's default delivery mode)
 
 
 def course_infos() -> dict[int, CourseInfo]:
@@ -60,6 +67,8 @@ def course_infos() -> dict[int, CourseInfo]:
             pass_mark=c.pass_mark,
             prerequisite_ids=tuple(sorted(prerequisites[c.id])),
             area=c.process_area.code if c.process_area else "",
+            uses_levels=c.uses_levels,
+            delivery_mode=c.delivery_mode,
         )
         for c in Course.objects.filter(is_active=True).select_related("process_area")
     }
@@ -84,6 +93,18 @@ class Rules:
     late_renewal_rate: float
     late_renewal: tuple[int, int]  # days after expiry
     early_renewal: tuple[int, int]  # days before expiry
+    # Levels of practical passes in courses that use them (DOMAIN.md "Levels (ILUO)").
+    novice_days: int = 90  # experience (days since hire) below which a pass is L at novice_l_rate
+    novice_l_rate: float = 0.6
+    veteran_days: int = 540  # experience from which a pass is O at veteran_o_rate
+    veteran_o_rate: float = 0.15
+    leader_o_rate: float = 0.7  # team leaders and people whose station needs O
+    # A practical of a checklist course passed with one non-critical item not OK (the threshold allowing);
+    # a failed one: a critical item not OK at critical_fail_rate, else too few of the others OK.
+    imperfect_pass_rate: float = 0.15
+    critical_fail_rate: float = 0.7
+    # Before SOP: the share of a pre-SOP line's recent station practical passes taken on the virtual model.
+    virtual_rate: float = 0.0
 
 
 DEMO_RULES = Rules(
@@ -100,6 +121,7 @@ DEMO_RULES = Rules(
     late_renewal_rate=0.06,
     late_renewal=(3, 45),
     early_renewal=(7, 50),
+    virtual_rate=0.6,
 )
 
 SCALE_RULES = Rules(
@@ -116,6 +138,10 @@ SCALE_RULES = Rules(
     late_renewal_rate=0.12,
     late_renewal=(1, 120),
     early_renewal=(0, 44),
+    novice_l_rate=0.3,
+    veteran_days=365,
+    veteran_o_rate=0.12,
+    virtual_rate=0.05,
 )
 
 
@@ -149,6 +175,50 @@ class Simulator:
         mark = course.pass_mark
         score = mark + int(rnd() * (101 - mark)) if passed else max(0, mark - 1 - int(rnd() * 30))
         return score, score >= mark
+
+    def level(self, course: CourseInfo, *, experience_days: int, leader: bool = False) -> str:
+        """The level a practical pass records: U in a course without levels; else L for many new people,
+        O for some experienced ones and most leaders (or people whose station needs O), U otherwise."""
+        if not course.uses_levels:
+            return "U"
+        rules, draw = self.rules, self.rng.random()
+        if leader:
+            return "O" if draw < rules.leader_o_rate else "U"
+        if experience_days < rules.novice_days:
+            return "L" if draw < rules.novice_l_rate else "U"
+        if experience_days >= rules.veteran_days and draw < rules.veteran_o_rate:
+            return "O"
+        return "U"
+
+    def checklist_marks(self, critical: Sequence[bool], threshold_pct: int, passed: bool) -> list[bool] | None:
+        """Every item's mark (True = OK) agreeing with `passed` under validity.checklist_passes;
+        None when no marks can (a checklist whose outcome cannot fail)."""
+        rnd = self.rng.random
+        marks = [True] * len(critical)
+        others = [i for i, c in enumerate(critical) if not c]
+        criticals = [i for i, c in enumerate(critical) if c]
+        if passed:
+            if others and rnd() < self.rules.imperfect_pass_rate:
+                marks[others[int(rnd() * len(others))]] = False
+                if not validity.checklist_passes(
+                    marks=list(zip(critical, marks, strict=True)), threshold_pct=threshold_pct
+                ):
+                    marks = [True] * len(critical)
+            return marks
+        if criticals and (not others or rnd() < self.rules.critical_fail_rate):
+            marks[criticals[int(rnd() * len(criticals))]] = False
+            return marks
+        for index in others[::-1]:  # the last items first, until the threshold is missed
+            marks[index] = False
+            if not validity.checklist_passes(
+                marks=list(zip(critical, marks, strict=True)), threshold_pct=threshold_pct
+            ):
+                return marks
+        if criticals:
+            marks = [True] * len(critical)
+            marks[criticals[0]] = False
+            return marks
+        return None
 
     def take(
         self,

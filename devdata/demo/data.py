@@ -18,8 +18,11 @@ class StationSpec:
     code: str
     name: str
     courses: tuple[str, ...]
-    coverage_target: int | None = None  # None: the line's number of shifts (DOMAIN.md)
+    per_shift_target: int = 1  # qualified operators needed on every shift the line runs (DOMAIN.md)
+    trainers_needed: int = 0  # of them holding every station course at level O (can train others)
     staffing: float = 1.0  # relative share of the line's operators (a new station has few)
+    # Station courses required at a level other than U (course code -> L/U/O).
+    min_levels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class LineSpec:
     team_leaders: int = 3
     technicians: int = 3
     inspectors: int = 3
+    # SOP ahead: station practicals of the last this many days may have been on the virtual model (0: none).
+    virtual_training_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class PlantSpec:
     plant_wide_courses: tuple[str, ...]
     # Staff without a line: role code -> headcount.
     plant_staff: dict[str, int] = field(default_factory=dict)
-    shifts_names: tuple[str, ...] = ("A", "B", "C")
+    shift_codes: tuple[str, ...] = ("A", "B", "C")  # the plant's ordered shift codes; a line runs the first n
     name_style: str = "zh"
 
 
@@ -73,7 +78,9 @@ MOD1_STATIONS = (
     StationSpec("S040", "Structural adhesive dispensing", ("JOIN-008", "JOIN-009", "JOIN-011")),
     StationSpec("S050", "Module housing and end plate assembly", ("MOD-004", "MOD-005", "MOD-012")),
     StationSpec("S060", "Cell contact system placement", ("MOD-006", "MOD-013")),
-    StationSpec("S070", "Laser welding busbars", ("JOIN-003", "JOIN-004", "JOIN-006"), coverage_target=4),
+    StationSpec(
+        "S070", "Laser welding busbars", ("JOIN-003", "JOIN-004", "JOIN-006"), per_shift_target=2, trainers_needed=1
+    ),
     StationSpec("S080", "Sensing harness connection", ("MOD-007", "BMS-002")),
     StationSpec("S090", "Module end-of-line test", ("MOD-008", "HV-005")),
     StationSpec("S100", "Module labelling and MES marriage", ("MOD-014", "QLT-001")),
@@ -82,15 +89,18 @@ MOD1_STATIONS = (
 PACK1_STATIONS = (
     StationSpec("S010", "Housing preparation and gaskets", ("BAT-PACK-001", "BAT-PACK-004", "BAT-PACK-017")),
     StationSpec("S020", "TIM dispensing (gap filler)", ("THM-002", "THM-003", "JOIN-011")),
-    StationSpec("S030", "Cooling plate and coolant hose connection", ("THM-004", "THM-005"), coverage_target=4),
+    StationSpec("S030", "Cooling plate and coolant hose connection", ("THM-004", "THM-005"), per_shift_target=2),
     StationSpec("S040", "Module insertion with gantry manipulator", ("BAT-PACK-005", "MOD-012")),
     StationSpec("S050", "Module screw tightening", ("BAT-PACK-002", "BAT-PACK-011")),
-    StationSpec("S060", "HV busbar installation and torque", ("BAT-PACK-006", "HV-004")),
+    StationSpec("S060", "HV busbar installation and torque", ("BAT-PACK-006", "HV-004"), trainers_needed=1),
     StationSpec("S070", "LV harness and BMS slave board installation", ("BAT-PACK-008", "BMS-003")),
     StationSpec("S080", "HV connector mating", ("BAT-PACK-007", "BAT-PACK-009")),
     StationSpec("S090", "Battery disconnect unit assembly", ("BAT-PACK-010", "HV-005")),
     StationSpec("S100", "Lid closing, mica sheet and vent valve", ("BAT-PACK-015", "BAT-PACK-011", "BAT-PACK-014")),
-    StationSpec("S110", "Energised pack rework", ("BAT-PACK-012", "HV-007"), coverage_target=2),
+    # Rework of energised packs: only a trainer-grade operator (O) may do it.
+    StationSpec(
+        "S110", "Energised pack rework", ("BAT-PACK-012", "HV-007"), min_levels=(("BAT-PACK-012", "O"),), staffing=0.6
+    ),
 )
 
 EOL1_STATIONS = (
@@ -98,17 +108,19 @@ EOL1_STATIONS = (
     StationSpec("S020", "Cooling circuit pressure-decay leak test", ("LEAK-002", "LEAK-004")),
     StationSpec("S030", "Insulation and hipot test", ("EOL-002", "EOL-003")),
     StationSpec("S040", "BMS flashing and variant coding", ("BMS-004", "BMS-010", "BMS-012")),
-    StationSpec("S050", "EOL tester", ("EOL-004", "EOL-006", "EOL-010"), coverage_target=4),
+    StationSpec("S050", "EOL tester", ("EOL-004", "EOL-006", "EOL-010"), per_shift_target=2, trainers_needed=1),
     StationSpec("S060", "Equipotential bonding check", ("EOL-005", "EOL-008")),
     StationSpec("S070", "IP67 immersion test", ("LEAK-002", "LEAK-010")),
     StationSpec("S080", "Final inspection and labelling", ("BAT-PACK-014", "QLT-003")),
     # Added for the next pack variant: one trained person so far (a single point of failure).
-    StationSpec("S090", "Golden sample verification", ("EOL-012", "EOL-007"), staffing=0.15),
+    StationSpec(
+        "S090", "Golden sample verification", ("EOL-012", "EOL-007"), staffing=0.15, min_levels=(("EOL-012", "O"),)
+    ),
 )
 
 FORM1_STATIONS = (
     StationSpec("S010", "Formation tray loading", ("FORM-002", "FORM-006")),
-    StationSpec("S020", "High-temperature aging room", ("FORM-003", "FORM-004"), coverage_target=2),
+    StationSpec("S020", "High-temperature aging room", ("FORM-003", "FORM-004"), trainers_needed=1),
     StationSpec("S030", "Capacity grading", ("FORM-005", "CELL-005")),
     StationSpec("S040", "Degassing and final sealing", ("FORM-007", "CELL-006")),
     StationSpec("S050", "Cell warehouse and storage", ("CELL-010", "LOG-011")),
@@ -151,6 +163,7 @@ SY = PlantSpec(
             operators=88,
             profile=LineProfile(gap_rate=0.12, lapse_rate=0.14, recent_hiring=0.3),
             stations=PACK1_STATIONS,
+            virtual_training_days=150,
         ),
         LineSpec(
             code="EOL1",
@@ -185,7 +198,7 @@ DE = PlantSpec(
     number_prefix="DE",
     plant_wide_courses=PLANT_WIDE_COURSES,
     plant_staff={"PE": 2, "LOG": 3, "MT": 1},
-    shifts_names=("A", "B"),
+    shift_codes=("1", "2", "3"),  # numbered shifts (1. műszak, 2. műszak, ...); the lines run two
     name_style="hu",
     lines=(
         LineSpec(
@@ -198,6 +211,7 @@ DE = PlantSpec(
             operators=38,
             profile=LineProfile(gap_rate=0.2, lapse_rate=0.1, recent_hiring=0.6),
             stations=_pick(PACK1_STATIONS, ("S010", "S020", "S040", "S060", "S080", "S100")),
+            virtual_training_days=120,
             team_leaders=2,
             technicians=2,
             inspectors=2,

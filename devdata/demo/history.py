@@ -11,6 +11,14 @@ re-entered, a couple of revocations after quality incidents.
 Each course's attempts, retakes and renewals come from the shared simulator
 (devdata/history.py, DEMO_RULES); what only the demo does is planned here.
 
+Issue #16: a passing practical records a level (mostly U, L for people in their first
+months, O for experienced people, team leaders and stations that need O); a practical of
+a course with a checklist carries every item's mark (a failed one mostly from a critical
+item not OK); on a line whose SOP is ahead, recent station practicals are taken on the
+virtual model (provisional passes, counting until SOP + the plant's confirmation window).
+The levels, marks and delivery modes are drawn from a second random stream, so the
+attempts and their outcomes are the same as without them.
+
 Nothing here reads the clock: "today" is the plant's local date, passed in.
 """
 
@@ -24,12 +32,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assessments import validity
-from courses.models import AssessmentKind
+from courses.models import AssessmentKind, DeliveryMode, Level
 from devdata.history import DEMO_RULES, CourseInfo, Simulator
 from employees.models import EmployeeStatus
 
 DAY = datetime.timedelta(days=1)
 HISTORY_MONTHS = 18
+PROMOTION_RATE = 0.75  # of L passes followed by a U evaluation PROMOTION_AFTER days later
+PROMOTION_AFTER = (21, 70)
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,25 @@ class PersonInfo:
     role_code: str
     required: frozenset[int]
     extra: frozenset[int]  # cross-training: courses of other stations of the line
+    o_course_ids: frozenset[int] = frozenset()  # required at level O (their station needs a trainer grade)
 
 
 @dataclass(frozen=True)
 class LineRates:
     gap_rate: float
     lapse_rate: float
+    # A line whose SOP is ahead: practicals of these (station) courses from this day on may be on the virtual model.
+    virtual_from: datetime.date | None = None
+    virtual_course_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class ChecklistInfo:
+    """A course's current checklist revision: what a practical's marks are recorded against."""
+
+    id: int
+    critical: tuple[bool, ...]  # per item, item 1 first
+    threshold_pct: int
 
 
 @dataclass
@@ -61,6 +84,14 @@ class PlannedResult:
     attempt: int = 0
     void_reason: str = ""  # set: a wrong entry, voided and entered again (its twin follows)
     session_key: tuple[int, datetime.date] | None = None
+    level: str | None = None  # a passing practical's
+    delivery_mode: str = ""
+    checklist_id: int | None = None
+    checklist_marks: tuple[bool, ...] | None = None
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.kind == AssessmentKind.PRACTICAL and self.passed and self.delivery_mode == DeliveryMode.VIRTUAL
 
 
 @dataclass(frozen=True)
@@ -136,6 +167,8 @@ class _PersonHistory:
         courses: dict[int, CourseInfo],
         today: datetime.date,
         rates: LineRates,
+        details: Simulator,
+        checklists: dict[int, ChecklistInfo],
     ) -> None:
         self.rng = rng
         self.person = person
@@ -143,7 +176,9 @@ class _PersonHistory:
         self.today = today
         self.rates = rates
         self.simulator = Simulator(rng=rng, rules=DEMO_RULES, snap=_snap)
-        self.passes: dict[int, list[tuple[str, datetime.date]]] = defaultdict(list)
+        self.details = details  # levels, checklist marks and delivery modes: their own random stream
+        self.checklists = checklists
+        self.passes: dict[int, list[tuple[str, datetime.date, str | None, bool]]] = defaultdict(list)
         self.results: list[PlannedResult] = []
         window_start = validity.add_months(today, -HISTORY_MONTHS)
         # People hired before the window got (re)trained in its first months.
@@ -176,11 +211,55 @@ class _PersonHistory:
     # --- simulation ----------------------------------------------------------------
 
     def emit(self, course: CourseInfo, kind: str, day: int, score: int | None, passed: bool) -> bool:
-        assessed_on = datetime.date.fromordinal(day)
-        self.results.append(PlannedResult(self.person.id, course.id, kind, assessed_on, score, passed))
+        result = self.details_add(
+            PlannedResult(self.person.id, course.id, kind, datetime.date.fromordinal(day), score, passed)
+        )
+        self.results.append(result)
         if passed:
-            self.passes[course.id].append((kind, assessed_on))
+            self.passes[course.id].append((kind, result.assessed_on, result.level, result.is_provisional))
+            if result.level == Level.L:
+                self.promote(result)
         return True
+
+    def promote(self, result: PlannedResult) -> None:
+        """Most people passed at L are evaluated again after some weeks of supervised work and reach U."""
+        rnd = self.details.rng.random
+        if rnd() >= PROMOTION_RATE:
+            return
+        day = result.assessed_on + (PROMOTION_AFTER[0] + int(rnd() * (PROMOTION_AFTER[1] - PROMOTION_AFTER[0]))) * DAY
+        if day > self.end:
+            return
+        again = self.details_add(PlannedResult(self.person.id, result.course_id, result.kind, day, None, True))
+        again.level = Level.U
+        self.results.append(again)
+        self.passes[result.course_id].append((again.kind, day, again.level, again.is_provisional))
+
+    def details_add(self, result: PlannedResult) -> PlannedResult:
+        """The delivery mode of a result and, of a practical, its level (a pass's) and checklist marks."""
+        course = self.courses[result.course_id]
+        result.delivery_mode = course.delivery_mode
+        if result.kind != AssessmentKind.PRACTICAL:
+            return result
+        details, rates, person = self.details, self.rates, self.person
+        if (
+            rates.virtual_from is not None
+            and result.assessed_on >= rates.virtual_from
+            and course.id in rates.virtual_course_ids
+            and details.rng.random() < details.rules.virtual_rate
+        ):
+            result.delivery_mode = DeliveryMode.VIRTUAL
+        if result.passed:
+            result.level = details.level(
+                course,
+                experience_days=(result.assessed_on - person.hire_date).days,
+                leader=person.role_code == "TL" or course.id in person.o_course_ids,
+            )
+        checklist = self.checklists.get(course.id)
+        if checklist is not None:
+            marks = details.checklist_marks(checklist.critical, checklist.threshold_pct, result.passed)
+            if marks is not None:
+                result.checklist_id, result.checklist_marks = checklist.id, tuple(marks)
+        return result
 
     def train(self, course_id: int, day: datetime.date) -> datetime.date | None:
         """Take every needed kind of the course from `day` on; the certification date, or None."""
@@ -254,7 +333,7 @@ class _PersonHistory:
             return
         kind = self.courses[course_id].kinds[0]
         score = self.rng.randint(52, self.courses[course_id].pass_mark - 1) if kind == AssessmentKind.THEORY else None
-        self.results.append(PlannedResult(self.person.id, course_id, kind, day, score, False))
+        self.results.append(self.details_add(PlannedResult(self.person.id, course_id, kind, day, score, False)))
 
 
 def plan_history(
@@ -268,18 +347,28 @@ def plan_history(
     revocations: int,
     sessions: int,
     planned_course_id: int | None,
+    details_rng: random.Random | None = None,
+    checklists: dict[int, ChecklistInfo] | None = None,
 ) -> HistoryPlan:
     plan = HistoryPlan()
     histories: dict[int, _PersonHistory] = {}
+    details = Simulator(rng=details_rng or random.Random(0), rules=DEMO_RULES)
+    checklists = checklists or {}
     for person in people:
         history = _PersonHistory(
-            rng=rng, person=person, courses=courses, today=today, rates=rates_by_line[person.line_id]
+            rng=rng,
+            person=person,
+            courses=courses,
+            today=today,
+            rates=rates_by_line[person.line_id],
+            details=details,
+            checklists=checklists,
         )
         histories[person.id] = history
         plan.results.extend(history.run())
     _plan_revocations(plan, rng=rng, histories=histories, courses=courses, today=today, count=revocations)
     _number_attempts(plan.results)
-    _plan_voided(plan, rng=rng, courses=courses, count=voided)
+    _plan_voided(plan, rng=rng, courses=courses, count=voided, details=details, checklists=checklists)
     _plan_sessions(plan, today=today, count=sessions)
     if planned_course_id is not None:
         plan.planned_session = _plan_tomorrow(histories, course_id=planned_course_id, today=today)
@@ -347,7 +436,15 @@ def _number_attempts(results: list[PlannedResult]) -> None:
         result.attempt = counts[key]
 
 
-def _plan_voided(plan: HistoryPlan, *, rng: random.Random, courses: dict[int, CourseInfo], count: int) -> None:
+def _plan_voided(
+    plan: HistoryPlan,
+    *,
+    rng: random.Random,
+    courses: dict[int, CourseInfo],
+    count: int,
+    details: Simulator,
+    checklists: dict[int, ChecklistInfo],
+) -> None:
     """A few typing mistakes: the wrong entry is voided and the right one entered the same day."""
     passing = [r for r in plan.results if r.passed]
     for result in rng.sample(passing, k=min(count, len(passing))):
@@ -364,6 +461,11 @@ def _plan_voided(plan: HistoryPlan, *, rng: random.Random, courses: dict[int, Co
             twin = PlannedResult(
                 result.employee_id, result.course_id, result.kind, result.assessed_on, None, False, result.attempt
             )
+            checklist = checklists.get(result.course_id)
+            marks = checklist and details.checklist_marks(checklist.critical, checklist.threshold_pct, False)
+            if checklist is not None and marks:
+                twin.checklist_id, twin.checklist_marks = checklist.id, tuple(marks)
+        twin.delivery_mode = result.delivery_mode
         twin.void_reason = reason
         plan.results.append(twin)
 

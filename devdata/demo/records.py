@@ -26,10 +26,11 @@ from assessments.models import (
     TrainingSession,
 )
 from assessments.services.certifications import certifications_refresh
-from courses.models import Course, Requirement, RequirementScope
-from courses.selectors import required_course_ids_by_employee
+from courses.models import Checklist, Course, Level, Requirement, RequirementScope
+from courses.selectors import required_levels_by_employee
 from devdata.demo import data
 from devdata.demo.history import (
+    ChecklistInfo,
     HistoryPlan,
     LineRates,
     PersonInfo,
@@ -44,7 +45,8 @@ BATCH = 1000
 
 def _people(*, plant: Plant, employees: list[Employee], rng: random.Random) -> list[PersonInfo]:
     """Each person with their required set and, for some, cross-training at other stations of the line."""
-    required = required_course_ids_by_employee(employees=employees)
+    levels = required_levels_by_employee(employees=employees)
+    required = {employee_id: set(by_course) for employee_id, by_course in levels.items()}
     station_courses: dict[int, set[int]] = defaultdict(set)
     for station_id, course_id in Requirement.objects.filter(
         scope=RequirementScope.STATION, station__line__plant=plant, course__is_active=True
@@ -74,6 +76,7 @@ def _people(*, plant: Plant, employees: list[Employee], rng: random.Random) -> l
                 role_code=employee.role.code,
                 required=frozenset(required[employee.id]),
                 extra=frozenset(extra - required[employee.id]),
+                o_course_ids=frozenset(c for c, level in levels[employee.id].items() if level == Level.O),
             )
         )
     return people
@@ -93,8 +96,19 @@ def history_seed(
     employees = list(Employee.objects.filter(plant=plant).select_related("role").order_by("employee_no"))
     rates: dict[int | None, LineRates] = {None: LineRates(gap_rate=0.1, lapse_rate=0.12)}
     for line_spec in spec.lines:
-        rates[lines[line_spec.code].id] = LineRates(
-            gap_rate=line_spec.profile.gap_rate, lapse_rate=line_spec.profile.lapse_rate
+        line = lines[line_spec.code]
+        virtual = line_spec.virtual_training_days and line.sop_date is not None and line.sop_date > today
+        rates[line.id] = LineRates(
+            gap_rate=line_spec.profile.gap_rate,
+            lapse_rate=line_spec.profile.lapse_rate,
+            virtual_from=today - datetime.timedelta(days=line_spec.virtual_training_days) if virtual else None,
+            virtual_course_ids=frozenset(
+                Requirement.objects.filter(scope=RequirementScope.STATION, station__line=line)
+                .exclude(course__process_area__code="HV")  # HV sign-offs happen on real packs
+                .values_list("course_id", flat=True)
+            )
+            if virtual
+            else frozenset(),
         )
     planned_course = Course.objects.filter(code="EHS-002").values_list("id", flat=True).first()
     is_main_plant = plant.code == data.SY.code
@@ -108,10 +122,25 @@ def history_seed(
         revocations=3 if is_main_plant else 1,
         sessions=6 if is_main_plant else 3,
         planned_course_id=planned_course if is_main_plant else None,
+        details_rng=random.Random(f"{data.SEED}:{plant.code}:details"),
+        checklists=_checklists(),
     )
     return _history_write(
         plan=plan, plant=plant, employees=employees, trainer=trainer, manager=manager, rng=rng, today=today
     )
+
+
+def _checklists() -> dict[int, ChecklistInfo]:
+    """Every course's current checklist revision (its highest), with each item's critical flag."""
+    current: dict[int, Checklist] = {}
+    for checklist in Checklist.objects.prefetch_related("items").order_by("course_id", "revision"):
+        current[checklist.course_id] = checklist
+    return {
+        course_id: ChecklistInfo(
+            id=c.id, critical=tuple(i.critical for i in c.items.all()), threshold_pct=c.threshold_pct
+        )
+        for course_id, c in current.items()
+    }
 
 
 def _recorded_at(plant: Plant, result: PlannedResult, now: datetime.datetime) -> datetime.datetime:
@@ -209,10 +238,15 @@ def _history_write(
                 voided_at=voided_at,
                 voided_by=voided_by,
                 void_reason=result.void_reason,
+                level=result.level,
+                delivery_mode=result.delivery_mode,
+                checklist_id=result.checklist_id,
+                checklist_marks=list(result.checklist_marks) if result.checklist_marks is not None else None,
             )
         )
     Assessment.objects.bulk_create(assessments, batch_size=BATCH)
 
+    revisions = dict(Checklist.objects.values_list("id", "revision"))
     for assessment, result in zip(assessments, ordered, strict=True):
         params = _audit_params(numbers[result.employee_id], course_rows[result.course_id].code, result)
         common = {
@@ -236,6 +270,10 @@ def _history_write(
                     "assessor": trainer.get_username(),
                     "source": AssessmentSource.SEED,
                     "session": assessment.session_id,
+                    "level": result.level,
+                    "delivery_mode": result.delivery_mode,
+                    "checklist_revision": revisions.get(result.checklist_id),
+                    "checklist_marks": assessment.checklist_marks,
                 },
                 **common,
             )

@@ -23,12 +23,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from assessments import validity
 from assessments.models import Assessment
 from assessments.readiness.recompute import plant_recompute, snapshots_backfill
-from courses.models import Course, ProcessArea, Requirement, RequirementScope, TrainerAuthorisation
+from courses.models import (
+    AssessmentKind,
+    Course,
+    DeliveryMode,
+    Level,
+    ProcessArea,
+    Requirement,
+    RequirementScope,
+    TrainerAuthorisation,
+)
 from courses.services import catalog_load
 from devdata.demo import data
 from devdata.demo.history import prerequisite_closure
@@ -60,6 +69,10 @@ class PlantSeedResult:
     employees_created: int
     history_seeded: bool
     assessments_created: int
+    # The competence features the plant's history shows (issue #16), counted over its valid results.
+    levels: dict[str, int] = field(default_factory=dict)  # practical passes by level
+    checklists_marked: int = 0
+    provisional_passes: int = 0
 
 
 @dataclass
@@ -111,6 +124,7 @@ def demo_seed(*, password: str) -> DemoSeedResult:
                 employees_created=created,
                 history_seeded=seeded,
                 assessments_created=assessments,
+                **_competence_counts(plant=plant),
             )
         )
     seeded_codes = {p.code for p in result.plants if p.history_seeded}
@@ -118,6 +132,17 @@ def demo_seed(*, password: str) -> DemoSeedResult:
         plants=list(plants.values()), backfill=[plants[code] for code in sorted(seeded_codes)]
     )
     return result
+
+
+def _competence_counts(*, plant: Plant) -> dict:
+    results = Assessment.objects.filter(employee__plant=plant, voided_at__isnull=True)
+    passes = results.filter(kind=AssessmentKind.PRACTICAL, passed=True)
+    levels = dict(passes.order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    return {
+        "levels": {level: levels.get(level, 0) for level in Level.values},
+        "checklists_marked": results.filter(checklist__isnull=False).count(),
+        "provisional_passes": passes.filter(delivery_mode=DeliveryMode.VIRTUAL).count(),
+    }
 
 
 def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequence[Plant]) -> None:
@@ -146,7 +171,13 @@ def readiness_recompute_after_seed(*, plants: Sequence[Plant], backfill: Sequenc
 
 def _plant_upsert(spec: data.PlantSpec) -> Plant:
     plant, _created = Plant.objects.get_or_create(
-        code=spec.code, defaults={"name": spec.name, "country": spec.country, "time_zone": spec.time_zone}
+        code=spec.code,
+        defaults={
+            "name": spec.name,
+            "country": spec.country,
+            "time_zone": spec.time_zone,
+            "shift_codes": ",".join(spec.shift_codes),
+        },
     )
     return plant
 
@@ -178,7 +209,11 @@ def _lines_upsert(
             station, _created = Station.objects.get_or_create(
                 line=line,
                 code=station_spec.code,
-                defaults={"name": station_spec.name, "coverage_target": station_spec.coverage_target},
+                defaults={
+                    "name": station_spec.name,
+                    "per_shift_target": station_spec.per_shift_target,
+                    "trainers_needed": station_spec.trainers_needed,
+                },
             )
             stations[(line.code, station.code)] = station
     return lines, stations
@@ -191,8 +226,14 @@ def _requirements_upsert(*, plant: Plant, spec: data.PlantSpec, stations: dict[t
     for line_spec in spec.lines:
         for station_spec in line_spec.stations:
             station = stations[(line_spec.code, station_spec.code)]
+            min_levels = dict(station_spec.min_levels)
             for code in station_spec.courses:
-                Requirement.objects.get_or_create(scope=RequirementScope.STATION, station=station, course=courses[code])
+                Requirement.objects.get_or_create(
+                    scope=RequirementScope.STATION,
+                    station=station,
+                    course=courses[code],
+                    defaults={"min_level": min_levels.get(code, Level.U)},
+                )
 
 
 # --- Roster -----------------------------------------------------------------------------
@@ -260,12 +301,14 @@ def _roster_build(
 
     for line_spec in spec.lines:
         line = lines[line_spec.code]
-        shifts = spec.shifts_names[: line_spec.shifts]
+        shifts = spec.shift_codes[: line_spec.shifts]
         recent = line_spec.profile.recent_hiring
         line_staff = (("TL", line_spec.team_leaders), ("MT", line_spec.technicians), ("QI", line_spec.inspectors))
         for role, count in line_staff:
             for i in range(count):
-                add(role, recent / 2, line, None, shifts[i % len(shifts)])
+                # Team leaders and the first maintenance technician work days (no shift: day staff).
+                day_staff = role == "TL" or (role == "MT" and i == 0)
+                add(role, recent / 2, line, None, "" if day_staff else shifts[i % len(shifts)])
         line_stations = [stations[(line_spec.code, s.code)] for s in line_spec.stations]
         weights = [rng.uniform(0.6, 1.4) * s.staffing for s in line_spec.stations]
         serial = 0

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from django.utils import timezone
 
 from courses.models import Requirement, RequirementScope
-from devdata.history import SCALE_RULES, CourseInfo, Simulator
+from devdata.history import SCALE_RULES, THEORY, CourseInfo, Simulator
 from devdata.scale.organisation import COPY_BATCH_ROWS, HISTORY_DAYS, EmployeeRow, PlantPlan, _split
 
 VOID_RATE = 0.005
+VIRTUAL_DAYS = 120  # on a line whose SOP is ahead, practicals of the last this many days may be on the virtual model
 VOID_REASONS = (
     "Entered for the wrong employee",
     "Wrong course selected",
@@ -31,12 +32,15 @@ class AssessmentHistory:
     the other stations of the line, then electives, until the employee's share of
     the plant's total is used up. Each course is simulated by devdata.history (SCALE_RULES: 85% first
     time, 90% on a retake, 10% give up), renewals before expiry (some late, some
-    never), 0.5% of entries voided and entered again.
+    never), 0.5% of entries voided and entered again. A practical pass records a level (the simulator's
+    draw: new people often L, some experienced ones O); on a line whose SOP is ahead a share of the recent
+    practicals are on the virtual model (provisional passes). Levels and delivery modes come from a second
+    random stream, so the attempts and outcomes are those of a seed whatever these draws.
     """
 
     COLUMNS = (
         "employee_id, course_id, kind, assessed_on, score, passed, checklist_notes, notes, attempt, "
-        "assessor_id, recorded_by_id, recorded_at, source, voided_at, voided_by_id, void_reason"
+        "assessor_id, recorded_by_id, recorded_at, source, voided_at, voided_by_id, void_reason, level, delivery_mode"
     )
 
     def __init__(self, *, plan: PlantPlan, courses: dict[int, CourseInfo], today: datetime.date, seed: int) -> None:
@@ -55,6 +59,9 @@ class AssessmentHistory:
         self.employee_id = 0  # the employee being written, and how many of their rows are left
         self.left = 0
         self.simulator = Simulator(rng=self.rng, rules=SCALE_RULES)
+        self.details = Simulator(rng=random.Random(f"{seed}:details:{plan.index}"), rules=SCALE_RULES)
+        self.hire_day = 0  # the employee being written: their hire date and first virtual-model day (0: none)
+        self.virtual_from = 0
 
     def _date(self, ordinal: int) -> str:
         text = self.dates.get(ordinal)
@@ -80,6 +87,15 @@ class AssessmentHistory:
         prefix = f"{self.employee_id}\t{course.id}\t{kind}\t{day}\t"
         signed = f"{self.trainer}\t{self.trainer}\t{recorded}\tseed"
         voided = rnd() < VOID_RATE and left >= 2
+        # The course's own mode, except that a simulator course's results are written without one: the
+        # provisional passes are only the chosen share on the lines whose SOP is ahead.
+        level, mode = r"\N", "" if course.delivery_mode == "virtual" else course.delivery_mode
+        if kind != THEORY:
+            details = self.details
+            if self.virtual_from and ordinal >= self.virtual_from and details.rng.random() < details.rules.virtual_rate:
+                mode = "virtual"
+            if passed:
+                level = details.level(course, experience_days=ordinal - self.hire_day)
         if voided:
             # A wrong entry (the opposite outcome) voided the next day, then entered again.
             wrong_score, wrong_passed = score_text, not passed
@@ -90,10 +106,12 @@ class AssessmentHistory:
             reason = VOID_REASONS[int(rnd() * len(VOID_REASONS))]
             self.buffer.append(
                 f"{prefix}{wrong_score}\t{'t' if wrong_passed else 'f'}\t\t\t{attempt}\t{signed}\t"
-                f"{voided_at}\t{self.trainer}\t{reason}\n"
+                f"{voided_at}\t{self.trainer}\t{reason}\t\\N\t{mode}\n"
             )
         self.attempts[key] = attempt
-        self.buffer.append(f"{prefix}{score_text}\t{'t' if passed else 'f'}\t\t\t{attempt}\t{signed}\t\\N\t\\N\t\n")
+        self.buffer.append(
+            f"{prefix}{score_text}\t{'t' if passed else 'f'}\t\t\t{attempt}\t{signed}\t\\N\t\\N\t\t{level}\t{mode}\n"
+        )
         self.left = left - (2 if voided else 1)
         return True
 
@@ -113,6 +131,9 @@ class AssessmentHistory:
         self.attempts = self.attempts_by_employee.setdefault(employee.id, {})
         self.employee_id = employee.id
         self.left = budget
+        self.hire_day = employee.hire_date.toordinal()
+        ramping = employee.line_id is not None and employee.line_id in self.plan.ramping_line_ids
+        self.virtual_from = self.today - VIRTUAL_DAYS if ramping else 0
         start = max(employee.hire_date.toordinal(), self.window_start)
         # Staff hired before the history window were certified in a first campaign over its first year.
         onboarding = 300 if employee.hire_date.toordinal() < self.window_start else 60

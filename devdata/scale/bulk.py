@@ -52,30 +52,57 @@ def secondary_indexes_and_foreign_keys_dropped(table: str) -> Iterator[None]:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+# The latest passing practical by date; on one day the highest level, then a confirmed pass before a
+# provisional one (validity.certification_state's tie rule).
+_LATEST_PRACTICAL = (
+    "ORDER BY a.assessed_on DESC, CASE a.level WHEN 'O' THEN 3 WHEN 'L' THEN 1 ELSE 2 END DESC, "
+    "a.delivery_mode = 'virtual'"
+)
+
 CERTIFICATIONS_FROM_ASSESSMENTS = """
 INSERT INTO assessments_certification
-    (employee_id, course_id, theory_passed_on, practical_passed_on, certified_on, expires_on, attempts,
-     revoke_reason, updated_at)
+    (employee_id, course_id, theory_passed_on, practical_passed_on, certified_on, expires_on, level, provisional,
+     confirmed_certified_on, confirmed_expires_on, confirmed_level, attempts, revoke_reason, updated_at)
 SELECT employee_id, course_id, theory, practical,
        CASE WHEN complete THEN GREATEST(theory, practical) END,
        CASE WHEN complete AND validity_months IS NOT NULL
             THEN (LEAST(theory, practical) + make_interval(months => validity_months))::date END,
+       CASE WHEN complete THEN CASE WHEN needs_practical THEN COALESCE(practical_level, 'U') ELSE 'U' END END,
+       complete AND needs_practical AND COALESCE(practical_virtual, false),
+       CASE WHEN confirmed_complete THEN GREATEST(theory, confirmed_practical) END,
+       CASE WHEN confirmed_complete AND validity_months IS NOT NULL
+            THEN (LEAST(theory, confirmed_practical) + make_interval(months => validity_months))::date END,
+       CASE WHEN confirmed_complete
+            THEN CASE WHEN needs_practical THEN COALESCE(confirmed_level, 'U') ELSE 'U' END END,
        attempts, '', now()
 FROM (
-    SELECT a.employee_id, a.course_id, c.validity_months,
+    SELECT a.employee_id, a.course_id, c.validity_months, c.needs_practical,
            CASE WHEN c.needs_theory
                 THEN max(a.assessed_on) FILTER (WHERE a.passed AND a.kind = 'theory') END AS theory,
            CASE WHEN c.needs_practical
                 THEN max(a.assessed_on) FILTER (WHERE a.passed AND a.kind = 'practical') END AS practical,
+           CASE WHEN c.needs_practical
+                THEN max(a.assessed_on) FILTER (WHERE a.passed AND a.kind = 'practical'
+                                                AND a.delivery_mode <> 'virtual') END AS confirmed_practical,
+           (array_agg(a.level LATEST_PRACTICAL) FILTER (WHERE a.passed AND a.kind = 'practical'))[1]
+               AS practical_level,
+           (array_agg(a.delivery_mode = 'virtual' LATEST_PRACTICAL)
+               FILTER (WHERE a.passed AND a.kind = 'practical'))[1] AS practical_virtual,
+           (array_agg(a.level LATEST_PRACTICAL)
+               FILTER (WHERE a.passed AND a.kind = 'practical' AND a.delivery_mode <> 'virtual'))[1] AS confirmed_level,
            (NOT c.needs_theory OR bool_or(a.passed AND a.kind = 'theory'))
                AND (NOT c.needs_practical OR bool_or(a.passed AND a.kind = 'practical')) AS complete,
+           (NOT c.needs_theory OR bool_or(a.passed AND a.kind = 'theory'))
+               AND (NOT c.needs_practical
+                    OR bool_or(a.passed AND a.kind = 'practical' AND a.delivery_mode <> 'virtual'))
+               AS confirmed_complete,
            count(*) AS attempts
     FROM assessments_assessment a
     JOIN courses_course c ON c.id = a.course_id
     WHERE a.voided_at IS NULL
     GROUP BY a.employee_id, a.course_id, c.needs_theory, c.needs_practical, c.validity_months
 ) per_pair
-"""
+""".replace("LATEST_PRACTICAL", _LATEST_PRACTICAL)
 
 
 def certifications_build() -> int:
@@ -84,7 +111,8 @@ def certifications_build() -> int:
     Same rule as validity.certification_state() with no revocations (a fresh dataset has none):
     latest passing, non-voided date per needed kind; certified on the latest of them;
     expires validity months after the earliest of them (PostgreSQL's date + interval
-    clamps to the month's last day, like validity.add_months).
+    clamps to the month's last day, like validity.add_months); the level of the latest practical pass
+    (U for a theory-only course); and the same counting no virtual-model practical pass (confirmed_*).
     """
     with connection.cursor() as cursor:
         cursor.execute(CERTIFICATIONS_FROM_ASSESSMENTS)
@@ -100,19 +128,28 @@ def certification_mismatches(*, sample: int = 500, seed: int = 0) -> list[str]:
         rows = list(
             Assessment.objects.filter(
                 employee_id=certification.employee_id, course_id=certification.course_id, voided_at__isnull=True
-            ).values_list("kind", "assessed_on", "passed")
+            ).values_list("kind", "assessed_on", "passed", "level", "delivery_mode")
         )
-        state = validity.certification_state(
-            needed_kinds=certification.course.needed_kinds,
-            validity_months=certification.course.validity_months,
-            passes=[(kind, day) for kind, day, passed in rows if passed],
-            revoked_on=certification.revoked_on,
+        state, confirmed = (
+            validity.certification_state(
+                needed_kinds=certification.course.needed_kinds,
+                validity_months=certification.course.validity_months,
+                passes=[(kind, day, level, mode == "virtual") for kind, day, passed, level, mode in rows if passed],
+                revoked_on=certification.revoked_on,
+                provisional_counts=provisional_counts,
+            )
+            for provisional_counts in (True, False)
         )
         expected = (
             state.latest_pass.get("theory"),
             state.latest_pass.get("practical"),
             state.certified_on,
             state.expires_on,
+            state.level,
+            state.provisional,
+            confirmed.certified_on,
+            confirmed.expires_on,
+            confirmed.level,
             len(rows),
         )
         actual = (
@@ -120,6 +157,11 @@ def certification_mismatches(*, sample: int = 500, seed: int = 0) -> list[str]:
             certification.practical_passed_on,
             certification.certified_on,
             certification.expires_on,
+            certification.level,
+            certification.provisional,
+            certification.confirmed_certified_on,
+            certification.confirmed_expires_on,
+            certification.confirmed_level,
             certification.attempts,
         )
         if expected != actual:

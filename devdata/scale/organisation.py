@@ -264,6 +264,9 @@ def _create_organisation(
         )
         plan.course_pool = all_templates + owned.get(plant.id, [])
         plans.append(plan)
+    if not any(line.sop_date and line.sop_date > today for line in lines_to_create):
+        # Every dataset has a line ramping up to SOP (its virtual-model passes are provisional, issue #16).
+        lines_to_create[-1].sop_date = today + datetime.timedelta(days=120)
     ProductionLine.objects.bulk_create(lines_to_create)
 
     stations: list[Station] = []
@@ -275,12 +278,15 @@ def _create_organisation(
             if line.sop_date and line.sop_date > today:
                 plan.ramping_line_ids.add(line.id)
             for n in range(1, rng.randint(10, 16) + 1):
+                # One draw per station, as before per-shift targets: most need 1 a shift, some 2, some a trainer.
+                draw = rng.choice((None, None, None, 2, 4))
                 stations.append(
                     Station(
                         line=line,
                         code=f"S{n:02d}",
                         name=f"Station {n:02d}",
-                        coverage_target=rng.choice((None, None, None, 2, 4)),
+                        per_shift_target=2 if draw == 4 else 1,
+                        trainers_needed=1 if draw == 2 else 0,
                     )
                 )
     Station.objects.bulk_create(stations)

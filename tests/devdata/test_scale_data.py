@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +17,7 @@ from devdata.scale import (
     ensure_database_is_empty,
     generate_scale_data,
 )
-from employees.models import Employee, PlantMembership
+from employees.models import Employee, PlantMembership, ProductionLine, Station
 from tests import factories
 
 TODAY = datetime.date(2026, 6, 30)
@@ -105,7 +106,28 @@ def test_it_builds_certifications_that_agree_with_validity_rules() -> None:
     assert Certification.objects.count() == pairs == result.counts["certifications"]
     assert Certification.objects.filter(expires_on__isnull=False).exists()
     assert Certification.objects.filter(certified_on__isnull=True).exists()  # failed and gave up
-    assert certification_mismatches(sample=pairs) == []
+    assert certification_mismatches(sample=pairs) == []  # levels and both states (confirmed_*) too
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_it_records_levels_shifts_targets_and_a_few_virtual_model_passes() -> None:
+    generate_scale_data(spec=TINY, progress=lambda _message: None)
+
+    passes = Assessment.objects.filter(kind="practical", passed=True, voided_at__isnull=True)
+    levels = Counter(passes.filter(course__uses_levels=True).values_list("level", flat=True))
+    assert levels["U"] > levels["L"] > 0 and levels["O"] > 0 and levels[None] == 0
+    assert set(passes.filter(course__uses_levels=False).values_list("level", flat=True)) == {"U"}
+    assert not Assessment.objects.filter(level__isnull=False).exclude(kind="practical", passed=True).exists()
+    virtual = passes.filter(delivery_mode="virtual")
+    assert 0 < virtual.count() < passes.count() * 0.05
+    assert not virtual.exclude(employee__line__sop_date__gt=TODAY).exists()  # only on lines whose SOP is ahead
+    assert Certification.objects.filter(provisional=True).exists()
+    for line in ProductionLine.objects.select_related("plant"):
+        shifts = set(Employee.objects.filter(line=line).values_list("shift", flat=True))
+        assert shifts and shifts <= set(line.shift_codes), line
+    stations = Counter(Station.objects.values_list("per_shift_target", "trainers_needed"))
+    assert stations[(1, 0)] > stations[(2, 0)] > 0 and stations[(1, 1)] > 0
 
 
 @pytest.mark.postgres

@@ -21,5 +21,6 @@ class Command(BaseCommand):
             raise CommandError(f"catalog not loaded: {exc}") from exc
         self.stdout.write(
             f"process areas: {result.areas}\njob roles: {result.roles}\ncourses: {result.courses}\n"
-            f"role requirements created: {result.requirements_created}"
+            f"role requirements created: {result.requirements_created}\n"
+            f"checklist revisions published: {result.checklists_published}"
         )

@@ -38,6 +38,11 @@ class Command(BaseCommand):
                 f"plant {plant.code} {plant.name}: {plant.lines} lines, {plant.stations} stations, "
                 f"{plant.employees} employees ({plant.employees_created} created); {history}"
             )
+            levels = ", ".join(f"{level} {count}" for level, count in plant.levels.items())
+            self.stdout.write(
+                f"  practical passes by level: {levels}; {plant.checklists_marked} checklists marked; "
+                f"{plant.provisional_passes} provisional (virtual-model) passes"
+            )
         self.stdout.write("\ndemo users (all with the same password):")
         for username, description in result.users:
             self.stdout.write(f"  {username:<12} {description}")
