@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.hooks import (
@@ -127,15 +128,28 @@ def station_save(*, station: Station) -> Station:
 
 @transaction.atomic
 def organisation_upsert(
-    *, rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]], reason: str = "organisation-import"
+    *,
+    rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]],
+    plants: dict[Plant, dict] | None = None,
+    reason: str = "organisation-import",
 ) -> UpsertCounts:
     """Create or update lines and stations by code (the organisation import).
 
-    `rows`: (plant, line code, line values, station code or None, station values or None). Nothing is
-    deleted. The people of every line whose values or one of whose stations changed are marked.
+    `rows`: (plant, line code, line values, station code or None, station values or None); `plants`: shift
+    codes and confirmation window per plant (checked by the caller). Nothing is deleted. The people of every
+    line whose values or one of whose stations changed, and of every plant whose shift settings changed, are
+    marked.
     """
     counts = UpsertCounts()  # lines and stations
     changed_line_ids: set[int] = set()
+    changed_plant_ids: set[int] = set()
+    for plant, values in (plants or {}).items():
+        changed = {name: value for name, value in values.items() if getattr(plant, name) != value}
+        if changed:
+            Plant.objects.filter(pk=plant.pk).update(**changed)
+            for name, value in changed.items():
+                setattr(plant, name, value)
+            changed_plant_ids.add(plant.id)
     for plant, line_code, line_values, station_code, station_values in rows:
         line, changed = row_upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
         if changed:
@@ -146,6 +160,9 @@ def organisation_upsert(
                 changed_line_ids.add(line.id)
     # Coverage targets and shifts feed the roll-up: recompute the lines' people.
     readiness_mark(
-        employees=Employee.objects.filter(line_id__in=changed_line_ids).only("id", "plant_id"), reason=reason
+        employees=Employee.objects.filter(Q(line_id__in=changed_line_ids) | Q(plant_id__in=changed_plant_ids)).only(
+            "id", "plant_id"
+        ),
+        reason=reason,
     )
     return counts

@@ -18,7 +18,7 @@ class StationSpec:
     code: str
     name: str
     courses: tuple[str, ...]
-    coverage_target: int | None = None  # None: the line's number of shifts (DOMAIN.md)
+    per_shift_target: int = 1  # qualified operators needed on every shift the line runs (DOMAIN.md)
     staffing: float = 1.0  # relative share of the line's operators (a new station has few)
 
 
@@ -73,7 +73,7 @@ MOD1_STATIONS = (
     StationSpec("S040", "Structural adhesive dispensing", ("JOIN-008", "JOIN-009", "JOIN-011")),
     StationSpec("S050", "Module housing and end plate assembly", ("MOD-004", "MOD-005", "MOD-012")),
     StationSpec("S060", "Cell contact system placement", ("MOD-006", "MOD-013")),
-    StationSpec("S070", "Laser welding busbars", ("JOIN-003", "JOIN-004", "JOIN-006"), coverage_target=4),
+    StationSpec("S070", "Laser welding busbars", ("JOIN-003", "JOIN-004", "JOIN-006"), per_shift_target=2),
     StationSpec("S080", "Sensing harness connection", ("MOD-007", "BMS-002")),
     StationSpec("S090", "Module end-of-line test", ("MOD-008", "HV-005")),
     StationSpec("S100", "Module labelling and MES marriage", ("MOD-014", "QLT-001")),
@@ -82,7 +82,7 @@ MOD1_STATIONS = (
 PACK1_STATIONS = (
     StationSpec("S010", "Housing preparation and gaskets", ("BAT-PACK-001", "BAT-PACK-004", "BAT-PACK-017")),
     StationSpec("S020", "TIM dispensing (gap filler)", ("THM-002", "THM-003", "JOIN-011")),
-    StationSpec("S030", "Cooling plate and coolant hose connection", ("THM-004", "THM-005"), coverage_target=4),
+    StationSpec("S030", "Cooling plate and coolant hose connection", ("THM-004", "THM-005"), per_shift_target=2),
     StationSpec("S040", "Module insertion with gantry manipulator", ("BAT-PACK-005", "MOD-012")),
     StationSpec("S050", "Module screw tightening", ("BAT-PACK-002", "BAT-PACK-011")),
     StationSpec("S060", "HV busbar installation and torque", ("BAT-PACK-006", "HV-004")),
@@ -90,7 +90,7 @@ PACK1_STATIONS = (
     StationSpec("S080", "HV connector mating", ("BAT-PACK-007", "BAT-PACK-009")),
     StationSpec("S090", "Battery disconnect unit assembly", ("BAT-PACK-010", "HV-005")),
     StationSpec("S100", "Lid closing, mica sheet and vent valve", ("BAT-PACK-015", "BAT-PACK-011", "BAT-PACK-014")),
-    StationSpec("S110", "Energised pack rework", ("BAT-PACK-012", "HV-007"), coverage_target=2),
+    StationSpec("S110", "Energised pack rework", ("BAT-PACK-012", "HV-007"), per_shift_target=1),
 )
 
 EOL1_STATIONS = (
@@ -98,7 +98,7 @@ EOL1_STATIONS = (
     StationSpec("S020", "Cooling circuit pressure-decay leak test", ("LEAK-002", "LEAK-004")),
     StationSpec("S030", "Insulation and hipot test", ("EOL-002", "EOL-003")),
     StationSpec("S040", "BMS flashing and variant coding", ("BMS-004", "BMS-010", "BMS-012")),
-    StationSpec("S050", "EOL tester", ("EOL-004", "EOL-006", "EOL-010"), coverage_target=4),
+    StationSpec("S050", "EOL tester", ("EOL-004", "EOL-006", "EOL-010"), per_shift_target=2),
     StationSpec("S060", "Equipotential bonding check", ("EOL-005", "EOL-008")),
     StationSpec("S070", "IP67 immersion test", ("LEAK-002", "LEAK-010")),
     StationSpec("S080", "Final inspection and labelling", ("BAT-PACK-014", "QLT-003")),
@@ -108,7 +108,7 @@ EOL1_STATIONS = (
 
 FORM1_STATIONS = (
     StationSpec("S010", "Formation tray loading", ("FORM-002", "FORM-006")),
-    StationSpec("S020", "High-temperature aging room", ("FORM-003", "FORM-004"), coverage_target=2),
+    StationSpec("S020", "High-temperature aging room", ("FORM-003", "FORM-004"), per_shift_target=1),
     StationSpec("S030", "Capacity grading", ("FORM-005", "CELL-005")),
     StationSpec("S040", "Degassing and final sealing", ("FORM-007", "CELL-006")),
     StationSpec("S050", "Cell warehouse and storage", ("CELL-010", "LOG-011")),

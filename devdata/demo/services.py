@@ -178,7 +178,7 @@ def _lines_upsert(
             station, _created = Station.objects.get_or_create(
                 line=line,
                 code=station_spec.code,
-                defaults={"name": station_spec.name, "coverage_target": station_spec.coverage_target},
+                defaults={"name": station_spec.name, "per_shift_target": station_spec.per_shift_target},
             )
             stations[(line.code, station.code)] = station
     return lines, stations

@@ -7,6 +7,7 @@ plant draws from its own random.Random, so the same seed gives the same rows.
 from __future__ import annotations
 
 import datetime
+import math
 import random
 import zoneinfo
 from dataclasses import dataclass, field
@@ -280,7 +281,10 @@ def _create_organisation(
                         line=line,
                         code=f"S{n:02d}",
                         name=f"Station {n:02d}",
-                        coverage_target=rng.choice((None, None, None, 2, 4)),
+                        # The old line-wide targets (none = shifts, 2, 4) per shift: ceil(target / shifts).
+                        per_shift_target=math.ceil(
+                            rng.choice((line.shifts, line.shifts, line.shifts, 2, 4)) / line.shifts
+                        ),
                     )
                 )
     Station.objects.bulk_create(stations)

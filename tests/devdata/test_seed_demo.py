@@ -89,8 +89,8 @@ def test_it_builds_plant_sy_with_four_lines_and_thirty_stations(sy: Plant) -> No
     assert stations.count() >= 30
     assert stations.filter(name__icontains="laser welding").exists()
     assert stations.filter(name__icontains="helium leak").exists()
-    explicit = stations.filter(coverage_target__isnull=False).count()
-    assert 0 < explicit < stations.count() / 4  # mostly the default (= shifts), a few explicit
+    explicit = stations.filter(per_shift_target__gt=1).count()
+    assert 0 < explicit < stations.count() / 4  # mostly the default (1 a shift), a few more
 
 
 def test_it_hires_at_least_320_people_at_sy_with_local_names(sy: Plant) -> None:
