@@ -175,14 +175,14 @@ held_state AS (
     SELECT employee_id, course_id, required, min_rank, expires_on,
         (base_on IS NOT NULL AND (expires_on IS NULL OR expires_on > %(on_date)s)) AS is_valid,
         CASE WHEN needs_practical THEN practical_code / 2 ELSE 2 END AS level_rank,
-        CASE WHEN needs_practical AND practical_code %% 2 = 0 THEN 1 ELSE 0 END AS provisional,
+        (needs_practical AND practical_code %% 2 = 0) AS provisional,
         (c_base_on IS NOT NULL AND (c_expires_on IS NULL OR c_expires_on > %(on_date)s)) AS c_valid,
         CASE WHEN needs_practical THEN c_practical_code / 2 ELSE 2 END AS c_level_rank
     FROM expiry
 ),
 ecs AS (
     SELECT employee_id, course_id, required = 1 AS is_required, expires_on, is_valid, level_rank,
-        CASE WHEN is_valid THEN provisional ELSE 0 END AS provisional,
+        (is_valid AND provisional) AS provisional,
         (is_valid AND level_rank >= min_rank) AS is_met,
         (c_valid AND c_level_rank >= min_rank) AS is_met_confirmed
     FROM held_state
@@ -194,7 +194,7 @@ _CERT_STATE = f"""
         CASE WHEN {{counts}} = 1 THEN cert.certified_on ELSE cert.confirmed_certified_on END AS certified_on,
         CASE WHEN {{counts}} = 1 THEN cert.expires_on ELSE cert.confirmed_expires_on END AS expires_on,
         CASE WHEN {{counts}} = 1 THEN {_rank("cert.level")} ELSE {_rank("cert.confirmed_level")} END AS level_rank,
-        CASE WHEN {{counts}} = 1 AND cert.provisional THEN 1 ELSE 0 END AS provisional,
+        ({{counts}} = 1 AND cert.provisional) AS provisional,
         cert.confirmed_certified_on AS c_certified_on, cert.confirmed_expires_on AS c_expires_on,
         {_rank("cert.confirmed_level")} AS c_level_rank"""
 
@@ -225,7 +225,7 @@ ecs AS (
     SELECT employee_id, course_id, plant_id, line_id, expires_on, is_valid,
         CASE WHEN is_valid THEN CASE WHEN level_rank = 1 THEN 'L' WHEN level_rank = 3 THEN 'O' ELSE 'U' END END
             AS level,
-        CASE WHEN is_valid THEN provisional ELSE 0 END AS provisional,
+        (is_valid AND provisional) AS provisional,
         (is_valid AND level_rank >= min_rank) AS is_met,
         (c_valid AND c_level_rank >= min_rank) AS is_met_confirmed
     FROM cert_on
