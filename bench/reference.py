@@ -1,12 +1,18 @@
 """Bare references: what the database alone does, hand-written, for each benchmarked feature.
 
-LINE_READINESS_SQL computes per line (and per plant) headcount and qualified on a
-date D straight from raw assessments, requirements and revocations, in one
-statement, with the rules of DOMAIN.md: an employee's required set is plant-wide
-∪ role (company-wide or at the plant) ∪ primary-station courses (active courses
-only); a certification is valid on D when every needed kind has a passing,
-non-voided result dated on or before D (and after the latest revocation dated
-on or before D), and D is before min(latest pass per kind) + validity months.
+LINE_READINESS_SQL computes per line (and per plant) headcount, qualified and qualified_confirmed on a
+date D straight from raw assessments, requirements and revocations, in one statement, with the rules of
+DOMAIN.md: an employee's required set is plant-wide ∪ role (company-wide or at the plant) ∪
+primary-station courses (active courses only), each at the highest minimum level of the scopes requiring
+it; a certification is valid on D when every needed kind has a passing, non-voided result dated on or
+before D (and after the latest revocation dated on or before D), and D is before min(latest pass per kind)
++ validity months; a required course is met when valid and the level held (the latest counting practical
+pass's, the higher on a tie; U without a level or for a theory-only course) reaches the minimum. A
+virtual-model practical pass counts while D < the line's SOP + the plant's confirmation window (always
+without a line or an SOP date), and never for qualified_confirmed.
+
+STATION_COVERAGE_SQL counts per (station, shift the line runs) the station-qualified people (DOMAIN.md
+"Station coverage") from the same CTEs. PostgreSQL only, like the benchmark.
 """
 
 from __future__ import annotations
@@ -15,22 +21,30 @@ import datetime
 
 from django.db import connection
 
-LINE_READINESS_SQL = """
+_RANK = "CASE {0} WHEN 'L' THEN 1 WHEN 'O' THEN 3 ELSE 2 END"
+
+BASE_CTES = f"""
 WITH active AS (
-    SELECT id, plant_id, line_id, station_id, role_id
-    FROM employees_employee
-    WHERE status = 'active'
+    SELECT e.id, e.plant_id, e.line_id, e.station_id, e.role_id, e.shift,
+           (l.sop_date IS NULL OR %(on_date)s < l.sop_date + p.confirmation_window_days) AS prov_counts
+    FROM employees_employee e
+    JOIN employees_plant p ON p.id = e.plant_id
+    LEFT JOIN employees_productionline l ON l.id = e.line_id
+    WHERE e.status = 'active'
 ),
 required AS (
-    SELECT e.id AS employee_id, r.course_id
-    FROM active e JOIN courses_requirement r ON r.scope = 'plant' AND r.plant_id = e.plant_id
-    UNION
-    SELECT e.id, r.course_id
-    FROM active e JOIN courses_requirement r
-      ON r.scope = 'role' AND r.role_id = e.role_id AND (r.plant_id IS NULL OR r.plant_id = e.plant_id)
-    UNION
-    SELECT e.id, r.course_id
-    FROM active e JOIN courses_requirement r ON r.scope = 'station' AND r.station_id = e.station_id
+    SELECT employee_id, course_id, max(min_rank) AS min_rank FROM (
+        SELECT e.id AS employee_id, r.course_id, {_RANK.format("r.min_level")} AS min_rank
+        FROM active e JOIN courses_requirement r ON r.scope = 'plant' AND r.plant_id = e.plant_id
+        UNION ALL
+        SELECT e.id, r.course_id, {_RANK.format("r.min_level")}
+        FROM active e JOIN courses_requirement r
+          ON r.scope = 'role' AND r.role_id = e.role_id AND (r.plant_id IS NULL OR r.plant_id = e.plant_id)
+        UNION ALL
+        SELECT e.id, r.course_id, {_RANK.format("r.min_level")}
+        FROM active e JOIN courses_requirement r ON r.scope = 'station' AND r.station_id = e.station_id
+    ) x
+    GROUP BY employee_id, course_id
 ),
 revoked AS (
     SELECT employee_id, course_id, max(revoked_on) AS revoked_on
@@ -38,18 +52,30 @@ revoked AS (
     WHERE revoked_on <= %(on_date)s
     GROUP BY employee_id, course_id
 ),
-latest_passes AS (
-    SELECT a.employee_id, a.course_id,
-           max(a.assessed_on) FILTER (WHERE a.kind = 'theory') AS theory,
-           max(a.assessed_on) FILTER (WHERE a.kind = 'practical') AS practical
+counted AS (
+    SELECT a.employee_id, a.course_id, a.kind, a.assessed_on, s.confirmed, {_RANK.format("a.level")} AS rank
     FROM assessments_assessment a
+    JOIN active e ON e.id = a.employee_id
+    CROSS JOIN (VALUES (false), (true)) s(confirmed)
     LEFT JOIN revoked v ON v.employee_id = a.employee_id AND v.course_id = a.course_id
     WHERE a.passed AND a.voided_at IS NULL AND a.assessed_on <= %(on_date)s
       AND (v.revoked_on IS NULL OR a.assessed_on > v.revoked_on)
-    GROUP BY a.employee_id, a.course_id
+      AND (a.kind <> 'practical' OR a.delivery_mode <> 'virtual' OR (NOT s.confirmed AND e.prov_counts))
 ),
-valid AS (
-    SELECT p.employee_id, p.course_id
+latest_passes AS (
+    SELECT employee_id, course_id, confirmed,
+           max(assessed_on) FILTER (WHERE kind = 'theory') AS theory,
+           max(assessed_on) FILTER (WHERE kind = 'practical') AS practical
+    FROM counted
+    GROUP BY employee_id, course_id, confirmed
+),
+held AS (
+    SELECT p.employee_id, p.course_id, p.confirmed,
+           CASE WHEN c.needs_practical THEN (
+               SELECT max(k.rank) FROM counted k
+               WHERE k.employee_id = p.employee_id AND k.course_id = p.course_id AND k.confirmed = p.confirmed
+                 AND k.kind = 'practical' AND k.assessed_on = p.practical
+           ) ELSE 2 END AS rank
     FROM latest_passes p JOIN courses_course c ON c.id = p.course_id
     WHERE (NOT c.needs_theory OR p.theory IS NOT NULL)
       AND (NOT c.needs_practical OR p.practical IS NOT NULL)
@@ -57,37 +83,102 @@ valid AS (
            OR %(on_date)s < (LEAST(CASE WHEN c.needs_theory THEN p.theory END,
                                    CASE WHEN c.needs_practical THEN p.practical END)
                              + make_interval(months => c.validity_months))::date)
-),
+)"""
+
+LINE_READINESS_SQL = (
+    BASE_CTES
+    + """,
 missing AS (
-    SELECT q.employee_id, count(*) AS gaps
+    SELECT q.employee_id, s.confirmed, count(*) AS gaps
     FROM required q
     JOIN courses_course c ON c.id = q.course_id AND c.is_active
-    LEFT JOIN valid v ON v.employee_id = q.employee_id AND v.course_id = q.course_id
-    WHERE v.employee_id IS NULL
-    GROUP BY q.employee_id
+    CROSS JOIN (VALUES (false), (true)) s(confirmed)
+    LEFT JOIN held h ON h.employee_id = q.employee_id AND h.course_id = q.course_id AND h.confirmed = s.confirmed
+        AND h.rank >= q.min_rank
+    WHERE h.employee_id IS NULL
+    GROUP BY q.employee_id, s.confirmed
 )
 SELECT e.plant_id, e.line_id, GROUPING(e.line_id) = 1 AS plant_total,
-       count(*) AS headcount, count(*) FILTER (WHERE m.gaps IS NULL) AS qualified
+       count(*) AS headcount, count(*) FILTER (WHERE m.gaps IS NULL) AS qualified,
+       count(*) FILTER (WHERE mc.gaps IS NULL) AS qualified_confirmed
 FROM active e
-LEFT JOIN missing m ON m.employee_id = e.id
+LEFT JOIN missing m ON m.employee_id = e.id AND NOT m.confirmed
+LEFT JOIN missing mc ON mc.employee_id = e.id AND mc.confirmed
 GROUP BY GROUPING SETS ((e.plant_id, e.line_id), (e.plant_id))
 ORDER BY e.plant_id, e.line_id NULLS FIRST
 """
+)
+
+STATION_COVERAGE_SQL = (
+    BASE_CTES
+    + f""",
+needs AS (
+    SELECT station_id, course_id, max(min_rank) AS min_rank FROM (
+        SELECT st.id AS station_id, r.course_id, {_RANK.format("r.min_level")} AS min_rank
+        FROM employees_station st
+        JOIN employees_productionline l ON l.id = st.line_id
+        JOIN courses_requirement r ON r.scope = 'plant' AND r.plant_id = l.plant_id
+        UNION ALL
+        SELECT st.id, r.course_id, {_RANK.format("r.min_level")}
+        FROM employees_station st JOIN courses_requirement r ON r.scope = 'station' AND r.station_id = st.id
+    ) x
+    JOIN courses_course c ON c.id = x.course_id AND c.is_active
+    GROUP BY station_id, course_id
+),
+station_people AS (
+    SELECT st.id AS station_id, e.id AS employee_id, e.shift
+    FROM employees_station st
+    JOIN active e ON e.line_id = st.line_id
+    WHERE st.is_active AND NOT EXISTS (
+        SELECT 1 FROM needs n
+        LEFT JOIN held h ON h.employee_id = e.id AND h.course_id = n.course_id AND NOT h.confirmed
+            AND h.rank >= n.min_rank
+        WHERE n.station_id = st.id AND h.employee_id IS NULL
+    )
+),
+run_shifts AS (
+    SELECT l.id AS line_id, code.shift
+    FROM employees_productionline l
+    JOIN employees_plant p ON p.id = l.plant_id
+    CROSS JOIN LATERAL unnest(string_to_array(replace(p.shift_codes, ' ', ''), ',')) WITH ORDINALITY
+        AS code(shift, position)
+    WHERE l.is_active AND code.position <= l.shifts
+)
+SELECT st.id, rs.shift, count(sp.employee_id) AS qualified
+FROM employees_station st
+JOIN run_shifts rs ON rs.line_id = st.line_id
+LEFT JOIN station_people sp ON sp.station_id = st.id AND sp.shift = rs.shift
+WHERE st.is_active
+GROUP BY st.id, rs.shift
+"""
+)
 
 
-def line_readiness(*, on_date: datetime.date) -> dict[tuple[int, int | None, bool], tuple[int, int]]:
-    """{(plant_id, line_id, is_plant_total): (headcount, qualified)} on a date, from raw assessments.
+def line_readiness(*, on_date: datetime.date) -> dict[tuple[int, int | None, bool], tuple[int, int, int]]:
+    """{(plant_id, line_id, is_plant_total): (headcount, qualified, qualified_confirmed)} on a date, from raw
+    assessments.
 
     Plant totals (line None, True) count every active employee of the plant, plant-wide
     staff included; (plant, None, False) holds the active staff without a line.
     """
     with connection.cursor() as cursor:
         cursor.execute(LINE_READINESS_SQL, {"on_date": on_date})
-        return {(plant, line, total): (headcount, qualified) for plant, line, total, headcount, qualified in cursor}
+        return {
+            (plant, line, total): (headcount, qualified, confirmed)
+            for plant, line, total, headcount, qualified, confirmed in cursor
+        }
+
+
+def station_shift_coverage(*, on_date: datetime.date) -> dict[tuple[int, str], int]:
+    """{(station_id, shift): station-qualified people on that shift} for every active station of an active
+    line and every shift its line runs, on a date, from raw assessments."""
+    with connection.cursor() as cursor:
+        cursor.execute(STATION_COVERAGE_SQL, {"on_date": on_date})
+        return {(station, shift): qualified for station, shift, qualified in cursor}
 
 
 EMPLOYEE_READINESS_SQL = LINE_READINESS_SQL.replace(
-    "WHERE status = 'active'", "WHERE status = 'active' AND id = %(employee)s", 1
+    "WHERE e.status = 'active'", "WHERE e.status = 'active' AND e.id = %(employee)s", 1
 ).replace("WHERE a.passed", "WHERE a.employee_id = %(employee)s AND a.passed", 1)
 
 
@@ -95,5 +186,5 @@ def employee_readiness(*, employee_id: int, on_date: datetime.date) -> tuple[int
     """(1, 1 if qualified else 0) of one active employee on a date, by the same statement narrowed to them."""
     with connection.cursor() as cursor:
         cursor.execute(EMPLOYEE_READINESS_SQL, {"on_date": on_date, "employee": employee_id})
-        rows = [(headcount, qualified) for _p, _l, total, headcount, qualified in cursor if total]
+        rows = [(headcount, qualified) for _p, _l, total, headcount, qualified, _c in cursor if total]
     return rows[0] if rows else (0, 0)

@@ -27,7 +27,7 @@ class ProductionLineAdmin(admin.ModelAdmin):
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "line", "coverage_target", "is_active"]
+    list_display = ["code", "name", "line", "per_shift_target", "trainers_needed", "is_active"]
     list_filter = ["line__plant", "line", "is_active"]
     search_fields = ["code", "name", "line__code"]
     list_select_related = ["line", "line__plant"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 import re
 import zoneinfo
 
@@ -158,13 +157,6 @@ class Station(models.Model):
     line = models.ForeignKey(ProductionLine, on_delete=models.PROTECT, related_name="stations", verbose_name=_("line"))
     code = models.CharField(_("code"), max_length=16)
     name = models.CharField(_("name"), max_length=120)
-    # Empty means "the line's number of shifts" (DOMAIN.md); read effective_coverage_target.
-    coverage_target = models.PositiveSmallIntegerField(
-        _("coverage target"),
-        null=True,
-        blank=True,
-        help_text=_("Qualified operators the line needs for this station; empty = the line's shifts"),
-    )
     per_shift_target = models.PositiveSmallIntegerField(
         _("per-shift target"),
         default=1,
@@ -193,20 +185,9 @@ class Station(models.Model):
         return f"{self.line.code}/{self.code} {self.name}"
 
     @property
-    def effective_coverage_target(self) -> int:
-        return self.coverage_target if self.coverage_target is not None else self.line.shifts
-
-    @property
     def total_target(self) -> int:
         """Qualified people the station needs in total: the per-shift target on every shift the line runs."""
         return self.per_shift_target * self.line.shifts
-
-
-def per_shift_target_from_line_wide(coverage_target: int | None, shifts: int) -> int:
-    """The per-shift target an old line-wide coverage target becomes: ceil(target / shifts); none = 1."""
-    if coverage_target is None:
-        return 1
-    return math.ceil(coverage_target / max(shifts, 1))
 
 
 class JobRole(models.Model):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.hooks import (
@@ -169,19 +170,29 @@ def station_save(
 def organisation_upsert(
     *,
     rows: Iterable[tuple[Plant, str, dict, str | None, dict | None]],
+    plants: dict[Plant, dict] | None = None,
     reason: str = "organisation-import",
     actor: AbstractBaseUser | None = None,
 ) -> UpsertCounts:
     """Create or update lines and stations by code (the organisation import).
 
-    `rows`: (plant, line code, line values, station code or None, station values or None). Nothing is
-    deleted. Every line and station created or changed is audited (one event each); the people of every
-    line whose values or one of whose stations changed are marked.
+    `rows`: (plant, line code, line values, station code or None, station values or None); `plants`: shift
+    codes and confirmation window per plant (checked by the caller). Nothing is deleted. Every line and
+    station created or changed is audited (one event each); the people of every line whose values or one of
+    whose stations changed, and of every plant whose shift settings changed, are marked.
     """
     counts = UpsertCounts()  # lines and stations
     changed_line_ids: set[int] = set()
+    changed_plant_ids: set[int] = set()
     events: list[AuditEvent] = []
     now = timezone.now()
+    for plant, values in (plants or {}).items():
+        changed = {name: value for name, value in values.items() if getattr(plant, name) != value}
+        if changed:
+            Plant.objects.filter(pk=plant.pk).update(**changed)
+            for name, value in changed.items():
+                setattr(plant, name, value)
+            changed_plant_ids.add(plant.id)
     for plant, line_code, line_values, station_code, station_values in rows:
         created = counts.created
         line, changed = row_upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)
@@ -203,6 +214,9 @@ def organisation_upsert(
     AuditEvent.objects.bulk_create(events, batch_size=BATCH)
     # Coverage targets and shifts feed the roll-up: recompute the lines' people.
     readiness_mark(
-        employees=Employee.objects.filter(line_id__in=changed_line_ids).only("id", "plant_id"), reason=reason
+        employees=Employee.objects.filter(Q(line_id__in=changed_line_ids) | Q(plant_id__in=changed_plant_ids)).only(
+            "id", "plant_id"
+        ),
+        reason=reason,
     )
     return counts

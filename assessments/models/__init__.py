@@ -22,6 +22,7 @@ from assessments.models.readiness import (
     SnapshotFigures,
     StationCoverage,
     StationQualification,
+    StationShiftCoverage,
 )
 from assessments.models.sessions import TrainingSession
 from assessments.models.submissions import SubmittedForm
@@ -45,6 +46,7 @@ __all__ = [
     "SnapshotFigures",
     "StationCoverage",
     "StationQualification",
+    "StationShiftCoverage",
     "SubmittedForm",
     "TrainingSession",
 ]

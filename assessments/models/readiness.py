@@ -79,8 +79,12 @@ class EmployeeReadiness(models.Model):
     )
     station = models.ForeignKey("employees.Station", on_delete=models.CASCADE, null=True, related_name="+")
     required_count = models.PositiveIntegerField()
-    valid_count = models.PositiveIntegerField()
+    # Required courses met on the current date (valid, at the minimum level: DOMAIN.md), counting provisional
+    # passes where they count, and counting none (the `qualified_confirmed` figures).
+    met_count = models.PositiveIntegerField()
+    met_confirmed_count = models.PositiveIntegerField(default=0)
     qualified = models.BooleanField()
+    qualified_confirmed = models.BooleanField(default=False)
     completion = models.FloatField()
     next_expiry = models.DateField(null=True)
     expiring_30 = models.PositiveIntegerField()
@@ -97,15 +101,15 @@ class EmployeeReadiness(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} {self.valid_count}/{self.required_count}"
+        return f"{self.employee_id} {self.met_count}/{self.required_count}"
 
     @property
     def gaps(self) -> int:
-        return self.required_count - self.valid_count
+        return self.required_count - self.met_count
 
 
 class CourseReadiness(models.Model):
-    """A required (employee, course) pair's validity on the plant's current date: the gap and expiry lists.
+    """A required (employee, course) pair on the plant's current date, met or a gap: the gap and expiry lists.
 
     Only required pairs: station qualification counts cross-trained people straight from
     Certification (readiness/sql.py, StationQualification), so nothing else needs storing here.
@@ -135,7 +139,13 @@ class CourseReadiness(models.Model):
     )
     # No per-row date: ReadinessState.on_date says which day the current tables describe, so the day
     # change rewrites only the pairs whose validity changed, not every row.
-    is_valid = models.BooleanField()
+    # Met: valid on the date and the level held at least the requirement's minimum (the highest of the
+    # scopes requiring it); is_met_confirmed counts no provisional pass. level: the level held (None: not
+    # valid); provisional: valid on a virtual-model pass that still counts.
+    is_met = models.BooleanField()
+    is_met_confirmed = models.BooleanField(default=False)
+    level = models.CharField(max_length=1, null=True)
+    provisional = models.BooleanField(default=False)
     expires_on = models.DateField(null=True)
 
     class Meta:
@@ -143,17 +153,19 @@ class CourseReadiness(models.Model):
             models.UniqueConstraint(fields=["employee", "course"], name="course_readiness_unique"),
         ]
         indexes = [
-            models.Index(fields=["plant", "is_valid"], name="course_readiness_plant_valid"),
-            models.Index(fields=["line", "is_valid"], name="course_readiness_line_valid"),
+            models.Index(fields=["plant", "is_met"], name="course_readiness_plant_met"),
+            models.Index(fields=["line", "is_met"], name="course_readiness_line_met"),
             models.Index(fields=["plant", "expires_on"], name="course_readiness_expiry"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee_id} {self.course_id} {'valid' if self.is_valid else 'gap'}"
+        return f"{self.employee_id} {self.course_id} {'met' if self.is_met else 'gap'}"
 
 
 class StationCoverage(models.Model):
-    """A station's qualified count against its effective coverage target on the plant's current date."""
+    """A station's coverage on the plant's current date (DOMAIN.md "Station coverage"): qualified over the
+    shifts its line runs against per-shift target x shifts, day staff apart, trainers, and covered (every run
+    shift at its target and enough trainers). Its (station, shift) cells are StationShiftCoverage rows."""
 
     station = models.OneToOneField(
         "employees.Station", on_delete=models.CASCADE, related_name="coverage", verbose_name=_("station")
@@ -164,8 +176,13 @@ class StationCoverage(models.Model):
     course_count = models.PositiveIntegerField()
     qualified = models.PositiveIntegerField()
     target = models.PositiveIntegerField()
+    day_staff_qualified = models.PositiveIntegerField(default=0)
+    trainers = models.PositiveIntegerField(default=0)
+    trainers_needed = models.PositiveIntegerField(default=0)
     covered = models.BooleanField()
+    # Some shift has exactly one qualified person; single_points: how many (station, shift) cells do.
     single_point = models.BooleanField()
+    single_points = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -173,6 +190,34 @@ class StationCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} {self.on_date} {self.qualified}/{self.target}"
+
+
+class StationShiftCoverage(models.Model):
+    """One (station, shift the line runs) cell on the plant's current date: station-qualified people on that
+    shift against the per-shift target; exactly one is a single point of failure."""
+
+    station = models.ForeignKey(
+        "employees.Station", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    plant = models.ForeignKey(
+        "employees.Plant", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    line = models.ForeignKey(
+        "employees.ProductionLine", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    shift = models.CharField(max_length=8)
+    position = models.PositiveSmallIntegerField()  # the shift's place in the plant's order, 1 first
+    qualified = models.PositiveIntegerField()
+    target = models.PositiveIntegerField()
+    single_point = models.BooleanField()
+
+    class Meta:
+        ordering = ["station_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["station", "shift"], name="station_shift_unique")]
+        indexes = [models.Index(fields=["plant", "line"], name="station_shift_plant_line")]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.shift} {self.qualified}/{self.target}"
 
 
 class StationQualification(models.Model):
@@ -198,6 +243,10 @@ class StationQualification(models.Model):
     line = models.ForeignKey(
         "employees.ProductionLine", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )
+    # The employee's shift ("" = day staff; counted for the shift only when the line runs it) and whether they
+    # hold every course the station requires at level O (a trainer of the station).
+    shift = models.CharField(max_length=8, blank=True, default="")
+    is_trainer = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["employee", "station"], name="station_qual_employee_station")]
@@ -212,8 +261,10 @@ class SnapshotFigures(models.Model):
     on_date = models.DateField()
     headcount = models.PositiveIntegerField()
     qualified = models.PositiveIntegerField()
+    qualified_confirmed = models.PositiveIntegerField(default=0)  # counting no provisional pass
     # qualified / headcount; NULL with no active employees (never 100%, never a division error).
     readiness = models.FloatField(null=True)
+    readiness_confirmed = models.FloatField(null=True)
     expiring_30 = models.PositiveIntegerField()
     expiring_60 = models.PositiveIntegerField()
     expiring_90 = models.PositiveIntegerField()

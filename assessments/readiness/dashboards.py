@@ -25,8 +25,9 @@ from assessments.models import (
     ReadinessMark,
     ReadinessState,
     StationCoverage,
+    StationShiftCoverage,
 )
-from assessments.readiness.figures import Coverage, Figures, plant_figures_compute
+from assessments.readiness.figures import Figures, ShiftCoverage, plant_figures_compute
 from courses.models import localised
 from employees.models import Plant, ProductionLine, Station
 
@@ -297,7 +298,7 @@ def plant_dashboard(
             title=localised(row["course__title"], row["course__title_zh"]),  # the body is cached per language
             people=row["n"],
         )
-        for row in CourseReadiness.objects.filter(plant=plant, is_valid=False)
+        for row in CourseReadiness.objects.filter(plant=plant, is_met=False)
         .values("course_id", "course__code", "course__title", "course__title_zh")
         .annotate(n=Count("employee_id"))
         .order_by("-n", "course__code")[:blocking_limit]
@@ -305,7 +306,7 @@ def plant_dashboard(
     expiring = list(
         CourseReadiness.objects.filter(
             plant=plant,
-            is_valid=True,
+            is_met=True,
             expires_on__lte=on_date + datetime.timedelta(days=90),
         )
         .select_related("employee", "course", "line")
@@ -365,7 +366,7 @@ def line_dashboard(*, line: ProductionLine, status: RollupStatus | None = None) 
     )
     gaps: dict[int, GapCourse] = {}
     for row in (
-        CourseReadiness.objects.filter(line=line, is_valid=False)
+        CourseReadiness.objects.filter(line=line, is_met=False)
         .select_related("course", "employee")
         .order_by("course__code", "employee__employee_no")
     ):
@@ -389,13 +390,25 @@ def line_dashboard(*, line: ProductionLine, status: RollupStatus | None = None) 
 
 
 @dataclass(frozen=True)
-class StationRow(Coverage):
+class StationRow:
+    """A station's coverage (DOMAIN.md "Station coverage"): per run shift, day staff, trainers, totals."""
+
     line_id: int
     code: str
     name: str
     qualified: int
     target: int
     station_id: int = 0
+    covered: bool = False
+    shifts: tuple[ShiftCoverage, ...] = ()
+    day_staff_qualified: int = 0
+    trainers: int = 0
+    trainers_needed: int = 0
+
+    @property
+    def single_point(self) -> bool:
+        """Some shift has exactly one qualified person: a single point of failure."""
+        return any(cell.single_point_of_failure for cell in self.shifts)
 
 
 @dataclass
@@ -424,6 +437,9 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
     }
     snapshot = PlantSnapshot.objects.filter(plant=plant, on_date=on_date).first() if status.on_date == on_date else None
     if snapshot is not None:
+        cells: dict[int, list[ShiftCoverage]] = defaultdict(list)
+        for cell in StationShiftCoverage.objects.filter(plant=plant).order_by("station_id", "position"):
+            cells[cell.station_id].append(ShiftCoverage(cell.shift, cell.qualified, cell.target, cell.single_point))
         return PlantReadiness(
             source="rollup",
             as_of=status.computed_at,
@@ -438,12 +454,17 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
                     c.qualified,
                     c.target,
                     c.station_id,
+                    c.covered,
+                    tuple(cells[c.station_id]),
+                    c.day_staff_qualified,
+                    c.trainers,
+                    c.trainers_needed,
                 )
                 for c in StationCoverage.objects.filter(plant=plant).order_by("station_id")
                 if c.station_id in stations
             ],
         )
-    figures = plant_figures_compute(plant_id=plant.id, on_date=on_date)
+    figures = plant_figures_compute(plant_id=plant.id, on_date=on_date, plant=plant)
     return PlantReadiness(
         source="computed",
         as_of=timezone.now(),
@@ -452,7 +473,17 @@ def plant_readiness(*, plant: Plant, on_date: datetime.date, status: RollupStatu
         line_objects=line_objects,
         stations=[
             StationRow(
-                s.line_id, stations[s.station_id].code, stations[s.station_id].name, s.qualified, s.target, s.station_id
+                s.line_id,
+                stations[s.station_id].code,
+                stations[s.station_id].name,
+                s.qualified,
+                s.target,
+                s.station_id,
+                s.covered,
+                tuple(s.shifts),
+                s.day_staff_qualified,
+                s.trainers,
+                s.trainers_needed,
             )
             for s in sorted(figures.stations, key=lambda s: s.station_id)
             if s.station_id in stations

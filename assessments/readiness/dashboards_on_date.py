@@ -26,19 +26,21 @@ from assessments.readiness.dashboards import (
     plant_readiness,
     sop_outlook,
 )
-from assessments.readiness.figures import Coverage, employee_figures_compute, required_pairs_compute
+from assessments.readiness.figures import employee_figures_compute, required_pairs_compute
 from courses.models import Course
 from employees.models import Employee, Plant, ProductionLine, Station
 
 
 @dataclass(frozen=True)
-class CoverageRow(Coverage):
+class CoverageRow:
     """A station's coverage on D, shaped as the StationCoverage rows the templates read."""
 
     line: ProductionLine
     station: Station
     qualified: int
     target: int
+    covered: bool = False
+    single_point: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,17 @@ class EmployeeRow:
 
     employee: Employee
     station: Station | None
-    valid_count: int
+    met_count: int
     required_count: int
     next_expiry: datetime.date | None
 
     @property
     def qualified(self) -> bool:
-        return self.valid_count == self.required_count
+        return self.met_count == self.required_count
 
     @property
     def completion(self) -> float:
-        return validity.completion(valid=self.valid_count, required=self.required_count)
+        return validity.completion(valid=self.met_count, required=self.required_count)
 
 
 def _trend_history(plant: Plant, on_date: datetime.date) -> dict[int, list[tuple[datetime.date, float | None]]]:
@@ -105,11 +107,11 @@ def plant_dashboard_on(
             }
         )
 
-    pairs = required_pairs_compute(plant_id=plant.id, on_date=on_date)
-    blocking_counts = Counter(pair.course_id for pair in pairs if not pair.is_valid)
+    pairs = required_pairs_compute(plant_id=plant.id, on_date=on_date, plant=plant)
+    blocking_counts = Counter(pair.course_id for pair in pairs if not pair.is_met)
     horizon = on_date + datetime.timedelta(days=90)
     expiring_pairs = sorted(
-        (p for p in pairs if p.is_valid and p.expires_on is not None and p.expires_on <= horizon),
+        (p for p in pairs if p.is_met and p.expires_on is not None and p.expires_on <= horizon),
         key=lambda p: p.expires_on,
     )
     employees = Employee.objects.select_related("line").in_bulk({p.employee_id for p in expiring_pairs})
@@ -132,7 +134,7 @@ def plant_dashboard_on(
     lines = {line.id: line for line in readiness.line_objects}
     stations = Station.objects.filter(line__plant=plant).in_bulk()
     weak = [
-        CoverageRow(lines[s.line_id], stations[s.station_id], s.qualified, s.target)
+        CoverageRow(lines[s.line_id], stations[s.station_id], s.qualified, s.target, s.covered, s.single_point)
         for s in readiness.stations
         if (not s.covered or s.single_point) and s.line_id in lines
     ]
@@ -154,7 +156,7 @@ def line_dashboard_on(*, line: ProductionLine, status: RollupStatus, on_date: da
     readiness = plant_readiness(plant=line.plant, on_date=on_date, status=status)
     stations = {s.id: s for s in Station.objects.filter(line=line)}
     coverage = [
-        CoverageRow(line, stations[s.station_id], s.qualified, s.target)
+        CoverageRow(line, stations[s.station_id], s.qualified, s.target, s.covered, s.single_point)
         for s in readiness.stations
         if s.line_id == line.id
     ]
@@ -162,17 +164,17 @@ def line_dashboard_on(*, line: ProductionLine, status: RollupStatus, on_date: da
     employees = sorted(
         (
             EmployeeRow(
-                people[f.employee_id], people[f.employee_id].station, f.valid_count, f.required_count, f.next_expiry
+                people[f.employee_id], people[f.employee_id].station, f.met_count, f.required_count, f.next_expiry
             )
-            for f in employee_figures_compute(plant_id=line.plant_id, on_date=on_date)
+            for f in employee_figures_compute(plant_id=line.plant_id, on_date=on_date, plant=line.plant)
             if f.line_id == line.id
         ),
         key=lambda row: (row.completion, row.employee.employee_no),
     )
     gap_pairs = [
         p
-        for p in required_pairs_compute(plant_id=line.plant_id, on_date=on_date)
-        if not p.is_valid and p.employee_id in people
+        for p in required_pairs_compute(plant_id=line.plant_id, on_date=on_date, plant=line.plant)
+        if not p.is_met and p.employee_id in people
     ]
     courses = Course.objects.in_bulk({p.course_id for p in gap_pairs})
     gaps: dict[int, GapCourse] = {}

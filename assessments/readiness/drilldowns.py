@@ -5,9 +5,9 @@ A list holds exactly the rows its figure counts, so its length is the figure the
 scoped as the dashboards are (a plant, optionally one line; a course for the pair lists, a station
 for the station lists):
 
-    headcount, qualified, not-qualified        active employees (qualified: every required course valid)
-    gaps                                       required (employee, course) pairs not valid on D
-    expiring-30, expiring-60, expiring-90      valid required pairs expiring within N days after D
+    headcount, qualified, not-qualified        active employees (qualified: every required course met)
+    gaps                                       required (employee, course) pairs not met on D
+    expiring-30, expiring-60, expiring-90      met required pairs expiring within N days after D
     stations, stations-not-covered,            active stations (all; short of their target; with exactly
     single-points                              one qualified person), each with the people qualified for it
 
@@ -37,7 +37,6 @@ from assessments.models import (
     StationQualification,
 )
 from assessments.readiness.figures import (
-    Coverage,
     employee_figures_compute,
     required_pairs_compute,
     station_figures_compute,
@@ -124,13 +123,15 @@ class PairRow:
 
 
 @dataclass(frozen=True)
-class StationListRow(Coverage):
+class StationListRow:
     line: str
     station: str
     station_name: str
     qualified: int
     target: int
     people: tuple[tuple[str, str], ...] = ()  # (employee number, name) of those qualified
+    covered: bool = False
+    single_point: bool = False
 
 
 @dataclass
@@ -199,14 +200,14 @@ def _people(d: Drilldown) -> list[PersonRow]:
                 "line__code",
                 "station__code",
                 "employee__role_id",
-                "valid_count",
+                "met_count",
                 "required_count",
                 "next_expiry",
             )
         ]
     people = _employees(d.plant)
     rows = []
-    for figures in employee_figures_compute(plant_id=d.plant.id, on_date=d.on_date):
+    for figures in employee_figures_compute(plant_id=d.plant.id, on_date=d.on_date, plant=d.plant):
         if d.line is not None and figures.line_id != d.line.id:
             continue
         if d.kind != Kind.HEADCOUNT and figures.qualified != (d.kind == Kind.QUALIFIED):
@@ -219,7 +220,7 @@ def _people(d: Drilldown) -> list[PersonRow]:
                 line,
                 station,
                 roles.get(role_id, ""),
-                figures.valid_count,
+                figures.met_count,
                 figures.required_count,
                 figures.next_expiry,
             )
@@ -244,7 +245,7 @@ def _pairs(d: Drilldown) -> list[PairRow]:
     gaps = d.kind == Kind.GAPS
     until = None if gaps else d.on_date + datetime.timedelta(days=d.kind.expiring_days)
     if not d.computed:
-        stored = CourseReadiness.objects.filter(plant=d.plant, is_valid=not gaps)
+        stored = CourseReadiness.objects.filter(plant=d.plant, is_met=not gaps)
         if until is not None:
             stored = stored.filter(expires_on__lte=until)
         if d.line is not None:
@@ -268,8 +269,8 @@ def _pairs(d: Drilldown) -> list[PairRow]:
         line_code = d.line.code if d.line is not None else None
         found = [
             (pair.employee_id, pair.course_id, pair.expires_on, people[pair.employee_id][:4])
-            for pair in required_pairs_compute(plant_id=d.plant.id, on_date=d.on_date)
-            if pair.is_valid != gaps
+            for pair in required_pairs_compute(plant_id=d.plant.id, on_date=d.on_date, plant=d.plant)
+            if pair.is_met != gaps
             and (until is None or (pair.expires_on is not None and pair.expires_on <= until))
             and (line_code is None or people[pair.employee_id][2] == line_code)
             and (d.course is None or pair.course_id == d.course.id)
@@ -357,7 +358,14 @@ def _stations(d: Drilldown) -> list[StationListRow]:
             people[station_id].append((no, name))
         rows = [
             StationListRow(
-                c.line.code, c.station.code, c.station.name, c.qualified, c.target, tuple(people[c.station_id])
+                c.line.code,
+                c.station.code,
+                c.station.name,
+                c.qualified,
+                c.target,
+                tuple(people[c.station_id]),
+                c.covered,
+                c.single_point,
             )
             for c in coverage
         ]
@@ -365,14 +373,16 @@ def _stations(d: Drilldown) -> list[StationListRow]:
         stations = {s.id: s for s in Station.objects.filter(line__plant=d.plant).select_related("line")}
         figures = [
             f
-            for f in station_figures_compute(plant_id=d.plant.id, on_date=d.on_date)
+            for f in station_figures_compute(plant_id=d.plant.id, on_date=d.on_date, plant=d.plant)
             if wanted(f)
             and (d.line is None or f.line_id == d.line.id)
             and (d.station is None or f.station_id == d.station.id)
         ]
         if figures:
             names = _employees(d.plant)
-            for employee_id, station_id in station_qualifications_compute(plant_id=d.plant.id, on_date=d.on_date):
+            for employee_id, station_id in station_qualifications_compute(
+                plant_id=d.plant.id, on_date=d.on_date, plant=d.plant
+            ):
                 people[station_id].append(names[employee_id][:2])
         rows = [
             StationListRow(
@@ -382,6 +392,8 @@ def _stations(d: Drilldown) -> list[StationListRow]:
                 f.qualified,
                 f.target,
                 tuple(sorted(people[f.station_id])),
+                f.covered,
+                f.single_point,
             )
             for f in figures
         ]

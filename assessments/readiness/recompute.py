@@ -70,9 +70,14 @@ def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: Read
         .values_list("employee_id", "plant_id")
     )
     store_employees(
-        plant_id=plant.id, on_date=on_date, now=now, employee_ids=None, moved_here=[e for e, _p in moved_in]
+        plant_id=plant.id,
+        on_date=on_date,
+        now=now,
+        employee_ids=None,
+        moved_here=[e for e, _p in moved_in],
+        plant=plant,
     )
-    store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=None)
+    store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=None, plant=plant)
     ReadinessMark.objects.bulk_create(
         [ReadinessMark(employee_id=e, plant_id=p, reason="moved-plant") for e, p in moved_in]
     )
@@ -127,11 +132,15 @@ def _recompute_employees_locked(
         for e, p, _l in old_rows
         if e in here and p != plant.id
     ]
-    changed = store_employees(plant_id=plant.id, on_date=on_date, now=now, employee_ids=here, line_ids=new_lines)
+    changed = store_employees(
+        plant_id=plant.id, on_date=on_date, now=now, employee_ids=here, line_ids=new_lines, plant=plant
+    )
     station_ids = None
     if certifications_only and line_ids is not None and old_lines == new_lines and not marks:
         station_ids = {station for _employee, station in changed}
-    store_aggregates(plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids)
+    store_aggregates(
+        plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids, plant=plant
+    )
     ReadinessMark.objects.bulk_create(marks)
     state.computed_at = now
     state.save(update_fields=["computed_at"])

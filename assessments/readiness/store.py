@@ -16,9 +16,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from assessments.models import StationCoverage
+from assessments.models import StationCoverage, StationShiftCoverage
 from assessments.readiness.sql import (
-    COV_CTE,
+    CELL_COLUMNS,
+    CELL_SELECT,
+    COV_COLUMNS,
+    COV_CTES,
     COV_SELECT,
     CURRENT_ECS_CTE,
     CURRENT_HELD_CTE,
@@ -43,6 +46,7 @@ from assessments.readiness.sql import (
     statement_params,
     with_ctes,
 )
+from employees.models import Plant
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ class Table:
 
 
 COURSE_ROWS = Table(
-    "assessments_coursereadiness", ("employee_id", "course_id"), ("plant_id", "line_id", "is_valid", "expires_on")
+    "assessments_coursereadiness",
+    ("employee_id", "course_id"),
+    ("plant_id", "line_id", "is_met", "is_met_confirmed", "level", "provisional", "expires_on"),
 )
 EMPLOYEE_ROWS = Table(
     "assessments_employeereadiness",
@@ -70,8 +76,10 @@ EMPLOYEE_ROWS = Table(
         "line_id",
         "station_id",
         "required_count",
-        "valid_count",
+        "met_count",
+        "met_confirmed_count",
         "qualified",
+        "qualified_confirmed",
         "completion",
         "next_expiry",
         "expiring_30",
@@ -80,7 +88,9 @@ EMPLOYEE_ROWS = Table(
     ),
     ("computed_at",),
 )
-QUALIFICATION_ROWS = Table("assessments_stationqualification", ("employee_id", "station_id"), ("plant_id", "line_id"))
+QUALIFICATION_ROWS = Table(
+    "assessments_stationqualification", ("employee_id", "station_id"), ("plant_id", "line_id", "shift", "is_trainer")
+)
 
 
 def table_sync(
@@ -148,6 +158,7 @@ def store_employees(
     employee_ids: set[int] | None,
     moved_here: Iterable[int] = (),
     line_ids: set[int] | None = None,
+    plant: Plant | None = None,
 ) -> set[tuple[int, int]]:
     """CourseReadiness, EmployeeReadiness and StationQualification of the plant's active employees (all, or
     these) on D.
@@ -158,7 +169,7 @@ def store_employees(
     lines these employees are on now, if known (their stations are the only ones they can qualify for).
     Returns the (employee, station) qualifications that appeared or went.
     """
-    params = statement_params(plant_id=plant_id, on_date=on_date, now=now)
+    params = statement_params(plant_id=plant_id, on_date=on_date, now=now, plant=plant)
     employee_filter = id_filter("e.id", "emp", employee_ids, params)
     if employee_ids is None:
         scope = "plant_id = %(plant)s"
@@ -169,7 +180,8 @@ def store_employees(
     table_sync(
         COURSE_ROWS,
         ctes=[EMP_CTE, REQ_CTE, CURRENT_ECS_CTE],
-        select="SELECT employee_id, course_id, plant_id, line_id, is_valid, expires_on FROM ecs",
+        select="""SELECT employee_id, course_id, plant_id, line_id, is_met, is_met_confirmed, level, provisional,
+                expires_on FROM ecs""",
         scope=scope,
         params=params,
         employee_filter=employee_filter,
@@ -177,10 +189,10 @@ def store_employees(
     table_sync(
         EMPLOYEE_ROWS,
         ctes=[STORED_ECS_CTE, ER_CTE],
-        select="""SELECT employee_id, plant_id, line_id, station_id, required_count, valid_count,
-                valid_count = required_count,
+        select="""SELECT employee_id, plant_id, line_id, station_id, required_count, met_count, met_confirmed_count,
+                met_count = required_count, met_confirmed_count = required_count,
                 CASE WHEN required_count = 0 THEN 1.0
-                    ELSE CAST(valid_count AS DOUBLE PRECISION) / required_count END,
+                    ELSE CAST(met_count AS DOUBLE PRECISION) / required_count END,
                 next_expiry, expiring_30, expiring_60, expiring_90, %(now)s
             FROM er""",
         scope=scope,
@@ -192,11 +204,12 @@ def store_employees(
         if employee_ids is None
         else id_filter("employee_id", "stored_emp", employee_ids, params).removeprefix(" AND "),
     )
-    # The stations of their line each employee is qualified for (all stations: no station filter).
+    # The stations of their line each employee is qualified for (all stations: no station filter), with
+    # their shift and whether a trainer: a change of either recounts the station.
     return table_sync(
         QUALIFICATION_ROWS,
         ctes=[CURRENT_HELD_CTE, STATION_COURSES_CTES, QUALIFIED_CTES],
-        select="SELECT employee_id, station_id, %(plant)s, line_id FROM qualified",
+        select="SELECT employee_id, station_id, %(plant)s, line_id, shift, is_trainer FROM qualified",
         scope=scope,
         params=params,
         employee_filter=employee_filter,
@@ -211,32 +224,39 @@ def store_aggregates(
     now: datetime.datetime,
     line_ids: set[int] | None,
     station_ids: set[int] | None = None,
+    plant: Plant | None = None,
 ) -> None:
     """Station coverage of these stations (or of these lines, or all), the line snapshots of these lines
     (or all) and the plant snapshot, from the stored rows."""
-    params = statement_params(plant_id=plant_id, on_date=on_date, now=now)
+    params = statement_params(plant_id=plant_id, on_date=on_date, now=now, plant=plant)
     line_filter = id_filter("l.id", "line", line_ids, params)
     # The stored rows read back: only those of the lines recomputed (the plant snapshot reads them all).
     stored_filter = id_filter("line_id", "stored_line", line_ids, params)
-    coverage = StationCoverage.objects.filter(plant_id=plant_id)
-    if line_ids is not None:
-        coverage = coverage.filter(line_id__in=line_ids)
-    if station_ids is not None:
-        coverage = coverage.filter(station_id__in=station_ids)
     if station_ids != set():
-        coverage.delete()
-        execute(
-            with_ctes(
-                [STATION_COURSES_CTES, STORED_STATION_QUALIFIED_CTE, COV_CTE],
-                "INSERT INTO assessments_stationcoverage (station_id, plant_id, line_id, on_date, course_count, "
-                "qualified, target, covered, single_point, computed_at)" + COV_SELECT,
-                line_filter=line_filter,
-                stored_filter=stored_filter,
-                station_filter=id_filter("st.id", "station", station_ids, params),
-            ),
-            params,
-            hash_joins=False,
-        )
+        filters = {
+            "line_filter": line_filter,
+            "stored_filter": stored_filter,
+            "station_filter": id_filter("st.id", "station", station_ids, params),
+        }
+        for model, columns, select in (
+            (StationCoverage, COV_COLUMNS, COV_SELECT),
+            (StationShiftCoverage, CELL_COLUMNS, CELL_SELECT),
+        ):
+            rows = model.objects.filter(plant_id=plant_id)
+            if line_ids is not None:
+                rows = rows.filter(line_id__in=line_ids)
+            if station_ids is not None:
+                rows = rows.filter(station_id__in=station_ids)
+            rows.delete()
+            execute(
+                with_ctes(
+                    [STATION_COURSES_CTES, STORED_STATION_QUALIFIED_CTE, COV_CTES],
+                    f"INSERT INTO {model._meta.db_table} ({columns})" + select,
+                    **filters,
+                ),
+                params,
+                hash_joins=False,
+            )
     line_snapshots_upsert(
         [STORED_ER_CTE, STORED_COV_CTE],
         params,

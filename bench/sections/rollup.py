@@ -9,7 +9,8 @@ from bench.sections.common import feature, local_today
 
 
 def rollup_figures_check(*, plants: list, reference_by_date: dict) -> list[str]:
-    """Per-line and per-plant (headcount, qualified) of the roll-up tables vs the reference SQL: the mismatches."""
+    """Per-line and per-plant (headcount, qualified, qualified_confirmed) of the roll-up tables vs the reference
+    SQL: the mismatches."""
     from assessments.models import LineSnapshot, PlantSnapshot
 
     mismatches = []
@@ -17,10 +18,10 @@ def rollup_figures_check(*, plants: list, reference_by_date: dict) -> list[str]:
         on_date = local_today(plant)
         reference = reference_by_date[on_date]
         stored_lines = {
-            line_id: (headcount, qualified)
-            for line_id, headcount, qualified in LineSnapshot.objects.filter(plant=plant, on_date=on_date).values_list(
-                "line_id", "headcount", "qualified"
-            )
+            line_id: (headcount, qualified, confirmed)
+            for line_id, headcount, qualified, confirmed in LineSnapshot.objects.filter(
+                plant=plant, on_date=on_date
+            ).values_list("line_id", "headcount", "qualified", "qualified_confirmed")
         }
         expected_lines = {
             line: figures
@@ -28,16 +29,45 @@ def rollup_figures_check(*, plants: list, reference_by_date: dict) -> list[str]:
             if plant_id == plant.id and line is not None and not total
         }
         for line_id in sorted(set(stored_lines) | set(expected_lines)):
-            stored = stored_lines.get(line_id, (0, 0))
-            expected = expected_lines.get(line_id, (0, 0))
+            stored = stored_lines.get(line_id, (0, 0, 0))
+            expected = expected_lines.get(line_id, (0, 0, 0))
             if stored != expected:
                 mismatches.append(f"{plant.code} line {line_id}: roll-up {stored} != reference {expected}")
         stored_plant = (
-            PlantSnapshot.objects.filter(plant=plant, on_date=on_date).values_list("headcount", "qualified").first()
+            PlantSnapshot.objects.filter(plant=plant, on_date=on_date)
+            .values_list("headcount", "qualified", "qualified_confirmed")
+            .first()
         )
-        expected_plant = reference.get((plant.id, None, True), (0, 0))
+        expected_plant = reference.get((plant.id, None, True), (0, 0, 0))
         if tuple(stored_plant or ()) != tuple(expected_plant):
             mismatches.append(f"{plant.code} plant: roll-up {stored_plant} != reference {expected_plant}")
+    return mismatches
+
+
+def coverage_check(*, plants: list) -> list[str]:
+    """Per (station, shift) qualified of the roll-up tables vs the reference SQL on each plant's today."""
+    from assessments.models import StationShiftCoverage
+    from bench.reference import station_shift_coverage
+
+    mismatches = []
+    by_date: dict[datetime.date, dict[tuple[int, str], int]] = {}
+    for plant in plants:
+        on_date = local_today(plant)
+        if on_date not in by_date:
+            by_date[on_date] = station_shift_coverage(on_date=on_date)
+        stored = {
+            (station, shift): qualified
+            for station, shift, qualified in StationShiftCoverage.objects.filter(plant=plant).values_list(
+                "station_id", "shift", "qualified"
+            )
+        }
+        station_ids = {station for station, _shift in stored}
+        expected = {key: n for key, n in by_date[on_date].items() if key[0] in station_ids}
+        mismatches += [
+            f"{plant.code} station {key[0]} shift {key[1]}: roll-up {stored.get(key)} != reference {expected.get(key)}"
+            for key in sorted(set(stored) | set(expected))
+            if stored.get(key) != expected.get(key)
+        ]
     return mismatches
 
 
@@ -54,8 +84,8 @@ def full_rollup(report: Report, *, quick: bool) -> None:
         elapsed, figures = timed(lambda: line_readiness(on_date=on_date))
         reference_ms.append(elapsed)
     reference = min(reference_ms)
-    headcount = sum(h for (_p, _l, total), (h, _q) in figures.items() if total)
-    qualified = sum(q for (_p, _l, total), (_h, q) in figures.items() if total)
+    headcount = sum(h for (_p, _l, total), (h, _q, _c) in figures.items() if total)
+    qualified = sum(q for (_p, _l, total), (_h, q, _c) in figures.items() if total)
     report.add(
         Row(
             "1",
@@ -121,6 +151,7 @@ def full_rollup(report: Report, *, quick: bool) -> None:
     for day in {local_today(p) for p in plants} - {on_date}:
         reference_by_date[day] = line_readiness(on_date=day)
     mismatches = rollup_figures_check(plants=plants, reference_by_date=reference_by_date)
+    mismatches += coverage_check(plants=plants)
     if mismatches:
         print("  !!! CORRECTNESS: the roll-up tables disagree with the reference SQL:", flush=True)
         for mismatch in mismatches[:40]:

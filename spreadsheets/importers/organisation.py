@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
 from courses.models import ProcessArea
 from employees.access import is_admin
-from employees.models import Plant, ProductionLine, Station
+from employees.models import Plant, ProductionLine, Station, shift_codes_parse
 from employees.services import organisation_upsert
 from spreadsheets.engine import (
     Column,
@@ -111,11 +112,33 @@ ORGANISATION_SHEET = SheetSpec(
             help=gettext_lazy("Station name (needed with a code)."),
         ),
         Column(
-            "coverage_target",
+            "per_shift_target",
             "int",
             min_value=0,
-            max_value=1000,
-            help=gettext_lazy("Qualified operators the station needs; empty = the line's number of shifts."),
+            max_value=100,
+            example=1,
+            help=gettext_lazy("Qualified operators the station needs on every shift the line runs; empty = 1."),
+        ),
+        Column(
+            "trainers_needed",
+            "int",
+            min_value=0,
+            max_value=100,
+            example=0,
+            help=gettext_lazy("People of the line holding every course of the station at level O; empty = 0."),
+        ),
+        Column(
+            "shift_codes",
+            "text",
+            max_length=60,
+            help=gettext_lazy("The plant's ordered shift codes, e.g. A,B,C; empty = unchanged."),
+        ),
+        Column(
+            "confirmation_window_days",
+            "int",
+            min_value=0,
+            max_value=365,
+            help=gettext_lazy("Days after SOP that virtual-model passes still count; empty = unchanged."),
         ),
     ),
     key=("plant", "line_code", "station_code"),
@@ -164,6 +187,7 @@ class OrganisationImporter(_AdminImporter):
         lines = {(line.plant_id, line.code): line for line in ProductionLine.objects.all()}
         stations = {(s.line_id, s.code): s for s in Station.objects.all()}
         line_values: dict[tuple[str, str], tuple[int, dict]] = {}  # first row and values per line
+        plant_values: dict[Plant, tuple[int, dict]] = {}  # first row and shift settings per plant
         planned: list[tuple[ParsedRow, Plant, dict, dict | None]] = []
         for row in rows:
             # Every cell of every row is checked, also in a row with a bad cell already: the preview lists them all.
@@ -174,7 +198,8 @@ class OrganisationImporter(_AdminImporter):
                 row_plant = None
             values = self._line_values(v, areas, preview, sheet, row.row)
             station_values = self._station_values(row, preview)
-            if not row.ok or row_plant is None or values is None or station_values is False:
+            plant_ok = self._plant_values(row, row_plant, plant_values, preview)
+            if not row.ok or row_plant is None or values is None or station_values is False or not plant_ok:
                 continue
             key = (row_plant.code, v["line_code"])
             first = line_values.setdefault(key, (row.row, values))
@@ -214,6 +239,7 @@ class OrganisationImporter(_AdminImporter):
                     (row_plant, row.values["line_code"], values, row.values.get("station_code"), station_values)
                     for row, row_plant, values, station_values in planned
                 ],
+                plants={p: values for p, (_row, values) in plant_values.items() if values},
                 actor=user,
             )
 
@@ -245,11 +271,58 @@ class OrganisationImporter(_AdminImporter):
         """The station's values, None for a line-only row, False when invalid."""
         v = row.values
         if not row.has("station_code"):
-            if row.has("station_name") or row.has("coverage_target"):
+            if row.has("station_name") or row.has("per_shift_target") or row.has("trainers_needed"):
                 preview.error(row.sheet, row.row, "station_code", _("A station needs a code."))
                 return False
             return None
         if not row.has("station_name"):
             preview.error(row.sheet, row.row, "station_name", _("A station needs a name."))
             return False
-        return {"name": v.get("station_name"), "coverage_target": v.get("coverage_target")}
+        return {
+            "name": v.get("station_name"),
+            "per_shift_target": v["per_shift_target"] if v.get("per_shift_target") is not None else 1,
+            "trainers_needed": v["trainers_needed"] if v.get("trainers_needed") is not None else 0,
+        }
+
+    @staticmethod
+    def _plant_values(
+        row: ParsedRow, plant: Plant | None, seen: dict[Plant, tuple[int, dict]], preview: Preview
+    ) -> bool:
+        """The plant's shift codes and confirmation window given on the row (checked, normalised); every row
+        naming them for one plant must agree, and each line may run at most the plant's number of codes."""
+        v = row.values
+        values: dict = {}
+        ok = True
+        if row.has("shift_codes"):
+            try:
+                values["shift_codes"] = ",".join(shift_codes_parse(str(v["shift_codes"])))
+            except ValidationError as error:
+                preview.error(row.sheet, row.row, "shift_codes", " ".join(error.messages))
+                ok = False
+        if v.get("confirmation_window_days") is not None:
+            values["confirmation_window_days"] = v["confirmation_window_days"]
+        if not ok or plant is None:
+            return ok
+        codes = values.get("shift_codes", plant.shift_codes)
+        shifts = v.get("shifts") if v.get("shifts") is not None else 3
+        if shifts > len(shift_codes_parse(codes)):
+            preview.error(
+                row.sheet,
+                row.row,
+                "shifts",
+                _("The plant has %(n)s shift codes (%(codes)s); a line cannot run more.")
+                % {"n": len(shift_codes_parse(codes)), "codes": codes},
+            )
+            return False
+        if values:
+            first = seen.setdefault(plant, (row.row, values))
+            if first[1] != values:
+                preview.error(
+                    row.sheet,
+                    row.row,
+                    "shift_codes",
+                    _("Plant %(plant)s's shift settings differ from row %(first)s; give the same values.")
+                    % {"plant": plant.code, "first": first[0]},
+                )
+                return False
+        return True

@@ -25,9 +25,10 @@ D2 = dt.date(2026, 10, 1)
 def worked_example(plant_sy, trainer):
     """Plant SY, line L1, stations S1 and S2, employees A, B, C with their results."""
     area = factories.ProcessAreaFactory(code="PACK")
-    line = factories.ProductionLineFactory(plant=plant_sy, code="L1")
-    s1 = factories.StationFactory(line=line, code="S1", coverage_target=2)
-    s2 = factories.StationFactory(line=line, code="S2", coverage_target=2)
+    # One shift (A, every employee's: the factories' default), two qualified people needed on it.
+    line = factories.ProductionLineFactory(plant=plant_sy, code="L1", shifts=1)
+    s1 = factories.StationFactory(line=line, code="S1", per_shift_target=2)
+    s2 = factories.StationFactory(line=line, code="S2", per_shift_target=2)
     hv = factories.CourseFactory(
         code="HV-001", process_area=area, needs_theory=True, needs_practical=True, validity_months=12, pass_mark=80
     )

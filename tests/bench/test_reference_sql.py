@@ -10,12 +10,19 @@ from django.utils import timezone
 
 from assessments import validity
 from assessments.models import Assessment, Certification, CertificationRevocation
-from bench.reference import line_readiness
+from bench.reference import line_readiness, station_shift_coverage
 from courses.models import Course
-from courses.selectors import required_course_ids_by_employee
+from courses.selectors import required_levels_by_employee
 from devdata.scale import ScaleSpec, generate_scale_data
 from employees.models import Employee, EmployeeStatus
-from tests.assessments.conftest import D1, D2, worked_example  # noqa: F401 - fixture
+from tests.assessments.conftest import (  # noqa: F401 - fixtures
+    D1,
+    D2,
+    W2_TODAY,
+    W2_WINDOW_CLOSED,
+    worked_example,
+    worked_example_2,
+)
 
 
 @pytest.mark.postgres
@@ -23,42 +30,61 @@ from tests.assessments.conftest import D1, D2, worked_example  # noqa: F401 - fi
 def test_it_gives_the_worked_example_figures(worked_example) -> None:  # noqa: F811
     plant, line = worked_example["plant"], worked_example["line"]
 
-    assert line_readiness(on_date=D1)[(plant.id, line.id, False)] == (3, 2)
-    assert line_readiness(on_date=D1)[(plant.id, None, True)] == (3, 2)
-    assert line_readiness(on_date=D2)[(plant.id, line.id, False)] == (3, 1)
+    assert line_readiness(on_date=D1)[(plant.id, line.id, False)] == (3, 2, 2)
+    assert line_readiness(on_date=D1)[(plant.id, None, True)] == (3, 2, 2)
+    assert line_readiness(on_date=D2)[(plant.id, line.id, False)] == (3, 1, 1)
+    coverage = station_shift_coverage(on_date=D1)
+    assert (coverage[(worked_example["s1"].id, "A")], coverage[(worked_example["s2"].id, "A")]) == (2, 1)
 
 
-def _python_figures(on_date: datetime.date) -> dict[tuple[int, int | None, bool], tuple[int, int]]:
-    """The same figures from the ORM and validity.certification_state (pair by pair: slow but plain)."""
-    employees = list(Employee.objects.filter(status=EmployeeStatus.ACTIVE))
-    required = required_course_ids_by_employee(employees=employees)
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_it_gives_the_second_worked_example_figures(worked_example_2) -> None:  # noqa: F811
+    line, t1 = worked_example_2["line"], worked_example_2["t1"]
+
+    assert line_readiness(on_date=W2_TODAY)[(worked_example_2["plant"].id, line.id, False)] == (4, 2, 1)
+    assert line_readiness(on_date=W2_WINDOW_CLOSED)[(worked_example_2["plant"].id, line.id, False)] == (4, 1, 1)
+    assert station_shift_coverage(on_date=W2_TODAY) == {(t1.id, "A"): 1, (t1.id, "B"): 1}
+    assert station_shift_coverage(on_date=W2_WINDOW_CLOSED) == {(t1.id, "A"): 1, (t1.id, "B"): 0}
+
+
+def _python_figures(on_date: datetime.date) -> dict[tuple[int, int | None, bool], tuple[int, int, int]]:
+    """The same figures from the ORM and validity.certification_on (pair by pair: slow but plain): met at the
+    highest minimum level, provisional passes while the employee's window is open, none for confirmed."""
+    employees = list(Employee.objects.filter(status=EmployeeStatus.ACTIVE).select_related("line", "plant"))
+    required = required_levels_by_employee(employees=employees)
     courses = {c.id: c for c in Course.objects.all()}
-    passes: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
-    for employee_id, course_id, kind, assessed_on in Assessment.objects.filter(
+    passes: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    for employee_id, course_id, kind, assessed_on, level, mode in Assessment.objects.filter(
         passed=True, voided_at__isnull=True
-    ).values_list("employee_id", "course_id", "kind", "assessed_on"):
-        passes[(employee_id, course_id)].append((kind, assessed_on))
+    ).values_list("employee_id", "course_id", "kind", "assessed_on", "level", "delivery_mode"):
+        passes[(employee_id, course_id)].append((kind, assessed_on, level, mode == "virtual"))
     revocations: dict[tuple[int, int], list[datetime.date]] = defaultdict(list)
     for e, c, r in CertificationRevocation.objects.values_list("employee_id", "course_id", "revoked_on"):
         revocations[(e, c)].append(r)
 
-    def valid(employee_id: int, course_id: int) -> bool:
+    def met(employee: Employee, course_id: int, min_level: str, confirmed: bool) -> bool:
         course = courses[course_id]
-        return validity.certification_state(
+        return validity.certification_on(
             needed_kinds=course.needed_kinds,
             validity_months=course.validity_months,
-            passes=passes[(employee_id, course_id)],
-            revoked_on=validity.revocation_in_force(revocations[(employee_id, course_id)], on_date),
+            passes=passes[(employee.id, course_id)],
+            revoked_on=validity.revocation_in_force(revocations[(employee.id, course_id)], on_date),
             on_date=on_date,
-        ).valid
+            closes_on=employee.line.confirmation_closes_on() if employee.line else None,
+            confirmed=confirmed,
+        ).meets(min_level)
 
     figures: dict[tuple[int, int | None, bool], list[int]] = {}
     for employee in employees:
-        qualified = all(valid(employee.id, course_id) for course_id in required[employee.id])
+        levels = required[employee.id].items()
+        qualified = all(met(employee, course_id, level, False) for course_id, level in levels)
+        confirmed = all(met(employee, course_id, level, True) for course_id, level in levels)
         for key in ((employee.plant_id, employee.line_id, False), (employee.plant_id, None, True)):
-            counts = figures.setdefault(key, [0, 0])
+            counts = figures.setdefault(key, [0, 0, 0])
             counts[0] += 1
             counts[1] += int(qualified)
+            counts[2] += int(confirmed)
     return {key: tuple(counts) for key, counts in figures.items()}
 
 
@@ -90,4 +116,4 @@ def test_it_agrees_with_the_domain_code_on_a_generated_dataset(admin_user) -> No
         reference = line_readiness(on_date=on_date)
         expected = _python_figures(on_date)
         assert reference == expected
-        assert sum(q for (_p, _l, total), (_h, q) in reference.items() if total) > 0
+        assert sum(q for (_p, _l, total), (_h, q, _c) in reference.items() if total) > 0

@@ -26,8 +26,8 @@ def org(plant_sy, plant_de):  # noqa: ANN001, ANN201
     """SY: line L1 (stations S1, S2, two operators at S1, a leaver at S2) and line L2 (one operator); DE: D1."""
     l1 = factories.ProductionLineFactory(plant=plant_sy, code="L1")
     l2 = factories.ProductionLineFactory(plant=plant_sy, code="L2")
-    s1 = factories.StationFactory(line=l1, code="S1", coverage_target=2)
-    s2 = factories.StationFactory(line=l1, code="S2", coverage_target=2)
+    s1 = factories.StationFactory(line=l1, code="S1", per_shift_target=2)
+    s2 = factories.StationFactory(line=l1, code="S2", per_shift_target=2)
     op = factories.JobRoleFactory(code="OP", name="Operator")
     make = factories.EmployeeFactory
     return {
@@ -159,7 +159,7 @@ def test_the_organisation_batch_marks_the_people_of_changed_lines_only(clean) ->
     counts = organisation_upsert(
         rows=[
             (clean["SY"], "L1", values | {"process_area": clean["L1"].process_area}, None, None),
-            (clean["SY"], "L2", same_l2, "S7", {"name": "Seven", "coverage_target": None}),
+            (clean["SY"], "L2", same_l2, "S7", {"name": "Seven", "per_shift_target": 1, "trainers_needed": 0}),
         ]
     )
 

@@ -25,7 +25,10 @@ ORG_HEADERS = [
     "target_readiness_pct",
     "station_code",
     "station_name",
-    "coverage_target",
+    "per_shift_target",
+    "trainers_needed",
+    "shift_codes",
+    "confirmation_window_days",
 ]
 
 
@@ -43,9 +46,9 @@ def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, ad
         {
             "Organisation": [
                 ORG_HEADERS,
-                ["SY", "L1", "Module line 1", "", 3, None, None, "S1", "Stacking", 3],
-                ["SY", "L3", "New line", "PACK", 2, "2027-03-01", 90, "", "", None],
-                ["SY", "L3", "New line", "PACK", 2, "2027/03/01", 90, "W1", "Welding", None],
+                ["SY", "L1", "Module line 1", "", 3, None, None, "S1", "Stacking", 3, 1, "A, B, C, N", 45],
+                ["SY", "L3", "New line", "PACK", 2, "2027-03-01", 90, "", "", None, None, None, None],
+                ["SY", "L3", "New line", "PACK", 2, "2027/03/01", 90, "W1", "Welding", None, None, None, None],
             ]
         },
     )
@@ -53,7 +56,7 @@ def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, ad
     preview = _run("organisation", path, admin_user)
     assert preview.ok, preview.as_text()
     assert [r.label for r in preview.updated] == ["SY/L1/S1"]
-    assert preview.updated[0].changes == {"station coverage_target": ["2", "3"]}
+    assert preview.updated[0].changes == {"station per_shift_target": ["2", "3"], "station trainers_needed": ["0", "1"]}
     assert [r.label for r in preview.created] == ["SY/L3", "SY/L3/W1"]
 
     assert _run("organisation", path, admin_user, commit=True).committed
@@ -64,9 +67,30 @@ def test_organisation_import_creates_updates_and_is_idempotent(tmp_path, org, ad
         90,
         "PACK",
     )
-    assert Station.objects.get(line=l3, code="W1").effective_coverage_target == 2
-    assert Station.objects.get(line=org["L1"], code="S1").coverage_target == 3
+    assert (Station.objects.get(line=l3, code="W1").per_shift_target, l3.plant.shift_codes) == (1, "A,B,C,N")
+    s1 = Station.objects.get(line=org["L1"], code="S1")
+    assert (s1.per_shift_target, s1.trainers_needed, s1.line.plant.confirmation_window_days) == (3, 1, 45)
     assert _run("organisation", path, admin_user).counts()["unchanged"] == 3
+
+
+def test_it_refuses_bad_shift_codes_as_row_errors_and_writes_nothing(tmp_path, org, admin_user) -> None:
+    path = make_xlsx(
+        tmp_path / "org.xlsx",
+        {
+            "Organisation": [
+                ORG_HEADERS,
+                ["SY", "L1", "Module line 1", "", 3, None, None, "S1", "Stacking", 1, 0, "A,A", None],
+                ["SY", "L4", "Four", "", 3, None, None, "", "", None, None, "A,B", None],
+            ]
+        },
+    )
+
+    preview = _run("organisation", path, admin_user, commit=True)
+
+    assert not preview.ok
+    assert {(e.row, e.column) for e in preview.errors} == {(2, "shift_codes"), (3, "shifts")}
+    assert not ProductionLine.objects.filter(code="L4").exists()
+    assert org["SY"].__class__.objects.get(pk=org["SY"].pk).shift_codes == "A,B,C"
 
 
 def test_organisation_import_is_for_company_admins_and_checks_consistency(tmp_path, org, admin_user, hr) -> None:

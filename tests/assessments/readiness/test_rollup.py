@@ -30,7 +30,7 @@ def _table_rows() -> dict[str, list[tuple]]:
     return {
         "course": sorted(
             CourseReadiness.objects.values_list(
-                "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
+                "employee_id", "course_id", "plant_id", "line_id", "is_met", "is_met_confirmed", "level", "expires_on"
             )
         ),
         "employee": sorted(EmployeeReadiness.objects.values_list(*EMPLOYEE_ROWS.keys, *EMPLOYEE_ROWS.values)),
@@ -97,7 +97,7 @@ def test_it_rolls_up_the_worked_example_on_both_dates(worked_example) -> None:
     assert (s2_cov.qualified, s2_cov.target, s2_cov.covered, s2_cov.single_point) == (1, 2, False, True)
     assert _qualified_pairs() == {("A", "S1"), ("C", "S1"), ("C", "S2")}  # the people those counts count
     b = EmployeeReadiness.objects.get(employee=worked_example["B"])
-    assert (b.required_count, b.valid_count, b.qualified, b.completion) == (2, 1, False, 0.5)
+    assert (b.required_count, b.met_count, b.qualified, b.completion) == (2, 1, False, 0.5)
     c = EmployeeReadiness.objects.get(employee=worked_example["C"])
     assert c.next_expiry == dt.date(2026, 10, 1)
     plant_snapshot = PlantSnapshot.objects.get(plant=plant, on_date=D1)
@@ -186,8 +186,8 @@ def test_it_drains_the_outbox_incrementally(worked_example, trainer, monkeypatch
 def test_a_move_to_another_line_moves_the_employees_qualification_with_them(worked_example, monkeypatch) -> None:
     plant, a, s1 = worked_example["plant"], worked_example["A"], worked_example["s1"]
     monkeypatch.setattr(type(plant), "local_today", lambda self: D1)
-    line2 = factories.ProductionLineFactory(plant=plant, code="L2")
-    s3 = factories.StationFactory(line=line2, code="S3", coverage_target=1)
+    line2 = factories.ProductionLineFactory(plant=plant, code="L2", shifts=1)
+    s3 = factories.StationFactory(line=line2, code="S3", per_shift_target=1)
     factories.RequirementFactory(course=s1.requirements.get().course, scope="station", station=s3)  # BAT-PACK-001
     drain_marks()
     plant_recompute(plant_id=plant.id, on_date=D1)
@@ -219,7 +219,7 @@ def test_it_recomputes_fully_when_the_local_date_moved_on(worked_example, monkey
 
     assert ReadinessState.objects.get(plant=plant).on_date == D2
     assert LineSnapshot.objects.get(line=line, on_date=D2).qualified == 1
-    assert EmployeeReadiness.objects.get(employee=worked_example["C"]).valid_count == 1  # HV-001 expired
+    assert EmployeeReadiness.objects.get(employee=worked_example["C"]).met_count == 1  # HV-001 expired
     assert plants_due_for_new_day() == []
 
 
@@ -254,7 +254,7 @@ def test_course_readiness_rows_go_with_their_course_without_a_database_foreign_k
     new = factories.CourseFactory(code="EHS-NEW", needs_theory=False, needs_practical=True)
     requirement = factories.RequirementFactory(course=new, scope="plant", plant=plant)
     plant_recompute(plant_id=plant.id)
-    assert CourseReadiness.objects.filter(course=new, is_valid=False).count() == 3
+    assert CourseReadiness.objects.filter(course=new, is_met=False).count() == 3
 
     requirement.delete()  # requirements protect their course
     new.delete()

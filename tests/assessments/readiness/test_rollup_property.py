@@ -1,5 +1,8 @@
-"""Property tests: the roll-up SQL equals a pure-Python evaluation with validity.certification_state,
-and an incremental roll-up equals a full one, on random plants, requirements and results.
+"""Property tests: the roll-up SQL equals a pure-Python evaluation with validity.certification_on (met at
+the minimum level, provisional passes counting while the confirmation window is open, and not at all for
+the confirmed figures; coverage per shift with trainers), and an incremental roll-up equals a full one, on
+random plants, requirements (with minimum levels), shifts, SOP dates and results (with levels, some on the
+virtual model). Checklist marks are not drawn: the roll-up reads a practical's outcome and level only.
 
 Both sources of validity are checked: raw results and the revocation history on any date
 (plant_figures_compute, past snapshots), and the Certification rows the current tables read on
@@ -12,6 +15,7 @@ arithmetic goes wrong first.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,14 +37,15 @@ from assessments.models import (
     ReadinessMark,
     StationCoverage,
     StationQualification,
+    StationShiftCoverage,
 )
 from assessments.readiness.figures import plant_figures_compute
 from assessments.readiness.recompute import drain_marks, plant_recompute
 from assessments.readiness.store import EMPLOYEE_ROWS, QUALIFICATION_ROWS
 from assessments.services.certifications import certifications_refresh
-from assessments.validity import certification_state, revocation_in_force
+from assessments.validity import certification_on, level_rank, revocation_in_force
 from courses.models import Course, Requirement
-from courses.selectors import required_course_ids_by_employee
+from courses.selectors import required_levels_by_employee
 from employees.models import Employee, Plant, Station
 from tests import factories
 
@@ -65,12 +70,13 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @dataclass
 class Scenario:
     courses: list[tuple[str, int | None, bool]]  # needs ("theory"|"practical"|"both"), validity months, active
-    lines: list[tuple[int, list[int | None]]]  # (shifts, station coverage targets)
-    requirements: list[tuple[str, int, int]]  # (scope, course index, target index)
-    employees: list[tuple[int | None, int | None, int, str, int]]  # line, station, role, status, plant
-    results: list[tuple[int, int, str, dt.date, bool, bool]]  # employee, course, kind, date, passed, voided
+    lines: list[tuple[int, list[tuple[int, int]], dt.date | None]]  # shifts, stations (t, k), SOP date
+    requirements: list[tuple[str, int, int, str]]  # (scope, course index, target index, min level)
+    employees: list[tuple[int | None, int | None, int, str, int, str]]  # line, station, role, status, plant, shift
+    results: list[tuple]  # employee, course, kind, date, passed, voided[, level, virtual]
     revocations: list[tuple[int, int, dt.date]]
     on_date: dt.date
+    window_days: int = 30  # the plant's confirmation window
 
 
 @st.composite
@@ -88,18 +94,23 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     lines = draw(
         st.lists(
-            st.tuples(st.integers(1, 3), st.lists(st.sampled_from([None, 0, 1, 2]), min_size=1, max_size=3)),
+            st.tuples(
+                st.integers(1, 3),
+                st.lists(st.tuples(st.sampled_from([0, 1, 1, 2]), st.sampled_from([0, 0, 1])), min_size=1, max_size=3),
+                st.one_of(st.none(), dates),
+            ),
             min_size=1,
             max_size=2,
         )
     )
-    n_courses, n_stations = len(courses), sum(len(targets) for _s, targets in lines)
+    n_courses, n_stations = len(courses), sum(len(targets) for _s, targets, _sop in lines)
+    levels = st.sampled_from(["U", "U", "L", "O"])
     requirements = draw(
         st.lists(
             st.one_of(
-                st.tuples(st.just("plant"), st.integers(0, n_courses - 1), st.integers(0, 1)),
-                st.tuples(st.just("role"), st.integers(0, n_courses - 1), st.integers(0, 5)),
-                st.tuples(st.just("station"), st.integers(0, n_courses - 1), st.integers(0, n_stations - 1)),
+                st.tuples(st.just("plant"), st.integers(0, n_courses - 1), st.integers(0, 1), levels),
+                st.tuples(st.just("role"), st.integers(0, n_courses - 1), st.integers(0, 5), levels),
+                st.tuples(st.just("station"), st.integers(0, n_courses - 1), st.integers(0, n_stations - 1), levels),
             ),
             max_size=6,
         )
@@ -112,6 +123,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 st.integers(0, 1),
                 st.sampled_from(["active", "active", "active", "on_leave", "left"]),
                 st.sampled_from([0, 0, 0, 1]),
+                st.sampled_from(["A", "A", "B", "C", ""]),
             ),
             max_size=6,
         )
@@ -126,6 +138,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                     dates,
                     st.sampled_from([True, True, False]),
                     st.sampled_from([False, False, False, True]),
+                    st.sampled_from([None, "L", "U", "O", "O"]),
+                    st.sampled_from([False, False, True]),
                 ),
                 max_size=14,
             )
@@ -160,7 +174,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         revocations.append((employee, course, revoked_on))
         results += [(employee, course, kind, restored_on, True, False) for kind in ("theory", "practical")]
         revocations.append((employee, course, restored_on + dt.timedelta(days=again_after)))
-    return Scenario(courses, lines, requirements, employees, results, revocations, draw(dates))
+    return Scenario(
+        courses, lines, requirements, employees, results, revocations, draw(dates), draw(st.sampled_from([0, 30, 90]))
+    )
 
 
 def _today(scenario: Scenario, *more: dt.date) -> dt.date:
@@ -170,7 +186,10 @@ def _today(scenario: Scenario, *more: dt.date) -> dt.date:
 
 def _build(scenario: Scenario) -> dict:
     """Raw rows straight into the tables (the read side is under test, not the services)."""
-    plants = [factories.PlantFactory(code="SY"), factories.PlantFactory(code="DE")]
+    plants = [
+        factories.PlantFactory(code="SY", shift_codes="A,B,C", confirmation_window_days=scenario.window_days),
+        factories.PlantFactory(code="DE"),
+    ]
     roles = [factories.JobRoleFactory(code="OP"), factories.JobRoleFactory(code="TL", name="Team leader")]
     area = factories.ProcessAreaFactory(code="PT")
     courses = [
@@ -185,28 +204,30 @@ def _build(scenario: Scenario) -> dict:
         for index, (needs, months, active) in enumerate(scenario.courses)
     ]
     lines, stations = [], []
-    for index, (shifts, targets) in enumerate(scenario.lines):
-        line = factories.ProductionLineFactory(plant=plants[0], code=f"L{index}", shifts=shifts)
+    for index, (shifts, targets, sop_date) in enumerate(scenario.lines):
+        line = factories.ProductionLineFactory(plant=plants[0], code=f"L{index}", shifts=shifts, sop_date=sop_date)
         lines.append(line)
         stations += [
-            factories.StationFactory(line=line, code=f"S{index}{k}", coverage_target=target)
-            for k, target in enumerate(targets)
+            factories.StationFactory(line=line, code=f"S{index}{k}", per_shift_target=target, trainers_needed=needed)
+            for k, (target, needed) in enumerate(targets)
         ]
     seen = set()
-    for scope, course_index, target in scenario.requirements:
+    for scope, course_index, target, min_level in scenario.requirements:
         if (scope, course_index, target) in seen:
             continue
         seen.add((scope, course_index, target))
         course = courses[course_index]
         if scope == "plant":
-            Requirement.objects.create(course=course, scope=scope, plant=plants[target])
+            Requirement.objects.create(course=course, scope=scope, plant=plants[target], min_level=min_level)
         elif scope == "role":
             plant = [None, plants[0], plants[1]][target % 3]
-            Requirement.objects.create(course=course, scope=scope, role=roles[target // 3], plant=plant)
+            Requirement.objects.create(
+                course=course, scope=scope, role=roles[target // 3], plant=plant, min_level=min_level
+            )
         else:
-            Requirement.objects.create(course=course, scope=scope, station=stations[target])
+            Requirement.objects.create(course=course, scope=scope, station=stations[target], min_level=min_level)
     employees = []
-    for index, (line_index, station_index, role_index, status, plant_index) in enumerate(scenario.employees):
+    for index, (line_index, station_index, role_index, status, plant_index, shift) in enumerate(scenario.employees):
         on_sy = plant_index == 0
         employees.append(
             factories.EmployeeFactory(
@@ -216,6 +237,7 @@ def _build(scenario: Scenario) -> dict:
                 station=stations[station_index] if on_sy and station_index is not None else None,
                 role=roles[role_index],
                 status=status,
+                shift=shift if on_sy else "",
             )
         )
     assessor = factories.UserFactory(username="assessor")
@@ -234,8 +256,12 @@ def _build(scenario: Scenario) -> dict:
                 recorded_at=now,
                 voided_at=now if voided else None,
                 void_reason="typo" if voided else "",
+                level=(level if kind == "practical" and passed else None),
+                delivery_mode="virtual" if virtual else "",
             )
-            for e, c, kind, on, passed, voided in scenario.results
+            for e, c, kind, on, passed, voided, level, virtual in (
+                (*result, None, False)[:8] for result in scenario.results
+            )
         ]
     )
     # Every revocation in the history; the certification keeps the latest (as certification_revoke does).
@@ -265,63 +291,100 @@ def _build(scenario: Scenario) -> dict:
 
 
 def _expected(plant: Plant, on_date: dt.date) -> dict:
-    """Every figure the pure-Python way: the selector's required sets and certification_state."""
-    employees = list(Employee.objects.filter(plant=plant, status="active"))
+    """Every figure the pure-Python way: the selector's required sets with their minimum levels and
+    validity.certification_on with each employee's confirmation close date (and confirmed)."""
+    employees = list(Employee.objects.filter(plant=plant, status="active").select_related("line"))
     courses = {c.id: c for c in Course.objects.all()}
     passes = defaultdict(list)
-    for e, c, kind, on in Assessment.objects.filter(passed=True, voided_at__isnull=True).values_list(
-        "employee_id", "course_id", "kind", "assessed_on"
+    for e, c, kind, on, level, mode in Assessment.objects.filter(passed=True, voided_at__isnull=True).values_list(
+        "employee_id", "course_id", "kind", "assessed_on", "level", "delivery_mode"
     ):
-        passes[(e, c)].append((kind, on))
+        passes[(e, c)].append((kind, on, level, mode == "virtual"))
     revocations = defaultdict(list)
     for e, c, r in CertificationRevocation.objects.values_list("employee_id", "course_id", "revoked_on"):
         revocations[(e, c)].append(r)
+    closes = {
+        e.id: (e.line.sop_date + dt.timedelta(days=plant.confirmation_window_days))
+        if e.line and e.line.sop_date
+        else None
+        for e in employees
+    }
 
-    def state(employee_id: int, course_id: int):
+    def state(employee_id: int, course_id: int, confirmed: bool = False):
         course = courses[course_id]
-        return certification_state(
+        return certification_on(
             needed_kinds=course.needed_kinds,
             validity_months=course.validity_months,
             passes=passes[(employee_id, course_id)],
             revoked_on=revocation_in_force(revocations[(employee_id, course_id)], on_date),
             on_date=on_date,
+            closes_on=closes[employee_id],
+            confirmed=confirmed,
         )
 
-    required = required_course_ids_by_employee(employees=employees)
+    required = required_levels_by_employee(employees=employees)
     per_employee, per_pair = {}, {}
     for employee in employees:
-        valid, expiring = 0, [0, 0, 0]
-        for course_id in required[employee.id]:
+        met, met_confirmed, expiring = 0, 0, [0, 0, 0]
+        for course_id, min_level in required[employee.id].items():
             result = state(employee.id, course_id)
-            per_pair[(employee.id, course_id)] = (result.valid, result.expires_on if result.complete else None)
-            if result.valid:
-                valid += 1
+            is_met = result.meets(min_level)
+            per_pair[(employee.id, course_id)] = (
+                is_met,
+                state(employee.id, course_id, confirmed=True).meets(min_level),
+                result.level if result.valid else None,
+                result.expires_on if result.complete else None,
+            )
+            met_confirmed += per_pair[(employee.id, course_id)][1]
+            if is_met:
+                met += 1
                 for index, days in enumerate((30, 60, 90)):
                     if result.expires_on and result.expires_on <= on_date + dt.timedelta(days=days):
                         expiring[index] += 1
-        per_employee[employee.id] = (len(required[employee.id]), valid, *expiring)
-    plant_wide = set(
-        Requirement.objects.filter(scope="plant", plant=plant, course__is_active=True).values_list(
-            "course_id", flat=True
-        )
-    )
+        per_employee[employee.id] = (len(required[employee.id]), met, met_confirmed, *expiring)
+
+    def needs(rows) -> dict[int, str]:
+        levels: dict[int, str] = {}
+        for course_id, min_level in rows:
+            if level_rank(min_level) > level_rank(levels.get(course_id, "L")) or course_id not in levels:
+                levels[course_id] = min_level
+        return levels
+
+    active = Requirement.objects.filter(course__is_active=True)
+    plant_wide = needs(active.filter(scope="plant", plant=plant).values_list("course_id", "min_level"))
+    codes = plant.shift_code_list
     coverage, qualification = {}, set()
     for station in Station.objects.filter(line__plant=plant, is_active=True).select_related("line"):
-        needs = plant_wide | set(
-            Requirement.objects.filter(scope="station", station=station, course__is_active=True).values_list(
-                "course_id", flat=True
-            )
+        own = needs(active.filter(scope="station", station=station).values_list("course_id", "min_level"))
+        combined = needs([*plant_wide.items(), *own.items()])
+        qualified = [
+            e
+            for e in employees
+            if e.line_id == station.line_id and all(state(e.id, c).meets(m) for c, m in combined.items())
+        ]
+        trainers = [e for e in qualified if all(state(e.id, c).meets("O") for c in own)]
+        run = codes[: station.line.shifts]
+        shifts = tuple((code, sum(e.shift == code for e in qualified)) for code in run)
+        t = station.per_shift_target
+        coverage[station.id] = (
+            sum(n for _code, n in shifts),
+            t * station.line.shifts,
+            shifts,
+            sum(e.shift == "" for e in qualified),
+            len(trainers),
+            all(n >= t for _code, n in shifts) and len(trainers) >= station.trainers_needed,
         )
-        qualified = {
-            e.id for e in employees if e.line_id == station.line_id and all(state(e.id, c).valid for c in needs)
-        }
-        coverage[station.id] = (len(qualified), station.effective_coverage_target)
-        qualification |= {(e, station.id) for e in qualified}
+        qualification |= {(e.id, station.id, e.shift, e in trainers) for e in qualified}
     lines = {}
     for line in plant.lines.all():
-        members = [e for e in employees if e.line_id == line.id]
-        qualified = sum(per_employee[e.id][0] == per_employee[e.id][1] for e in members)
-        lines[line.id] = (len(members), qualified, sum(per_employee[e.id][0] - per_employee[e.id][1] for e in members))
+        members = [per_employee[e.id] for e in employees if e.line_id == line.id]
+        lines[line.id] = (
+            len(members),
+            sum(r == m for r, m, *_rest in members),
+            sum(r == c for r, _m, c, *_rest in members),
+            sum(r - m for r, m, *_rest in members),
+            sum(n == 1 for s, c in coverage.items() if s in station_lines(line) for _code, n in c[2]),
+        )
     return {
         "employees": per_employee,
         "pairs": per_pair,
@@ -331,13 +394,31 @@ def _expected(plant: Plant, on_date: dt.date) -> dict:
     }
 
 
+def station_lines(line) -> set[int]:
+    return set(Station.objects.filter(line=line, is_active=True).values_list("id", flat=True))
+
+
+def _coverage(stations) -> dict:
+    return {
+        s.station_id: (
+            s.qualified,
+            s.target,
+            tuple((c.shift, c.qualified) for c in s.shifts),
+            s.day_staff_qualified,
+            s.trainers,
+            bool(s.covered),
+        )
+        for s in stations
+    }
+
+
 # Revoked twice (issue #14 item 1's review): pass 01-10, revoked 03-01, pass 03-10 restores it, revoked
 # again 06-01. On 03-05 the first revocation is in force: the certification is revoked, not valid.
 REVOKED_TWICE = Scenario(
     courses=[("both", None, True)],
-    lines=[(1, [None])],
-    requirements=[("plant", 0, 0)],
-    employees=[(0, 0, 0, "active", 0)],
+    lines=[(1, [(1, 0)], None)],
+    requirements=[("plant", 0, 0, "U")],
+    employees=[(0, 0, 0, "active", 0, "A")],
     results=[
         (0, 0, "theory", dt.date(2026, 1, 10), True, False),
         (0, 0, "practical", dt.date(2026, 1, 10), True, False),
@@ -349,10 +430,35 @@ REVOKED_TWICE = Scenario(
 )
 
 
+# A virtual-model pass on a line whose window closed (SOP 2026-01-31, window 0) before today: it counts on
+# 2025-12-01 (qualified, not qualified_confirmed), not on 2026-03-01; an L pass below a U requirement; an O
+# pass on shift B making a trainer; day staff apart.
+PROVISIONAL_AND_LEVELS = Scenario(
+    courses=[("practical", None, True), ("practical", 12, True)],
+    lines=[(2, [(1, 1)], dt.date(2026, 1, 31))],
+    requirements=[("plant", 0, 0, "U"), ("station", 1, 0, "U")],
+    employees=[(0, 0, 0, "active", 0, "A"), (0, 0, 0, "active", 0, "B"), (0, 0, 0, "active", 0, "")],
+    results=[
+        (0, 0, "practical", dt.date(2025, 5, 31), True, False, "U", True),
+        (0, 1, "practical", dt.date(2025, 5, 31), True, False, "O", False),
+        (1, 0, "practical", dt.date(2025, 5, 31), True, False, "O", False),
+        (1, 1, "practical", dt.date(2025, 5, 31), True, False, "O", False),
+        (2, 0, "practical", dt.date(2025, 5, 31), True, False, None, False),
+        (2, 1, "practical", dt.date(2025, 5, 31), True, False, "L", False),
+        (2, 1, "practical", dt.date(2025, 5, 31), True, False, "U", True),
+    ],
+    revocations=[],
+    on_date=dt.date(2025, 12, 1),
+    window_days=0,
+)
+
+
 @pytest.mark.django_db
 @SETTINGS
 @given(scenario=scenarios())
 @example(scenario=REVOKED_TWICE)
+@example(scenario=PROVISIONAL_AND_LEVELS)
+@example(scenario=dataclasses.replace(PROVISIONAL_AND_LEVELS, on_date=dt.date(2026, 3, 1)))
 def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -> None:
     with transaction.atomic():
         objects = _build(scenario)
@@ -361,44 +467,82 @@ def test_it_agrees_with_certification_state_on_random_data(scenario: Scenario) -
         # Any date, from raw results (later results and revocations must not count).
         expected = _expected(plant, on_date)
         on_the_fly = plant_figures_compute(plant_id=plant.id, on_date=on_date)
-        assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
-        assert {k: (f.headcount, f.qualified, f.gaps) for k, f in on_the_fly.lines.items()} == expected["lines"]
+        assert _coverage(on_the_fly.stations) == expected["coverage"]
+        got_lines = {
+            k: (f.headcount, f.qualified, f.qualified_confirmed, f.gaps, f.single_points)
+            for k, f in on_the_fly.lines.items()
+        }
+        assert got_lines == expected["lines"]
         headcount = len(expected["employees"])
-        qualified = sum(r == v for r, v, *_rest in expected["employees"].values())
-        assert (on_the_fly.plant.headcount, on_the_fly.plant.qualified) == (headcount, qualified)
+        qualified = sum(r == m for r, m, *_rest in expected["employees"].values())
+        confirmed = sum(r == c for r, _m, c, *_rest in expected["employees"].values())
+        assert (on_the_fly.plant.headcount, on_the_fly.plant.qualified, on_the_fly.plant.qualified_confirmed) == (
+            headcount,
+            qualified,
+            confirmed,
+        )
 
         # The current tables on the plant's today, from Certification.
         today = _today(scenario)
         expected = _expected(plant, today)
         plant_recompute(plant_id=plant.id, on_date=today)
         got_pairs = {
-            (e, c): (valid, expires)
-            for e, c, valid, expires in CourseReadiness.objects.filter(plant=plant).values_list(
-                "employee_id", "course_id", "is_valid", "expires_on"
+            (e, c): (met, confirmed, level, expires)
+            for e, c, met, confirmed, level, expires in CourseReadiness.objects.filter(plant=plant).values_list(
+                "employee_id", "course_id", "is_met", "is_met_confirmed", "level", "expires_on"
             )
         }
         assert got_pairs == expected["pairs"]
         got_employees = {
-            r.employee_id: (r.required_count, r.valid_count, r.expiring_30, r.expiring_60, r.expiring_90)
+            r.employee_id: (
+                r.required_count,
+                r.met_count,
+                r.met_confirmed_count,
+                r.expiring_30,
+                r.expiring_60,
+                r.expiring_90,
+            )
             for r in EmployeeReadiness.objects.filter(plant=plant)
         }
         assert got_employees == expected["employees"]
-        assert {c.station_id: (c.qualified, c.target) for c in StationCoverage.objects.filter(plant=plant)} == expected[
-            "coverage"
-        ]
+        cells = defaultdict(list)
+        for cell in StationShiftCoverage.objects.filter(plant=plant).order_by("position"):
+            cells[cell.station_id].append((cell.shift, cell.qualified))
+        stored = {
+            c.station_id: (
+                c.qualified,
+                c.target,
+                tuple(cells[c.station_id]),
+                c.day_staff_qualified,
+                c.trainers,
+                c.covered,
+            )
+            for c in StationCoverage.objects.filter(plant=plant)
+        }
+        assert stored == expected["coverage"]
         got_qualification = set(
-            StationQualification.objects.filter(plant=plant).values_list("employee_id", "station_id")
+            StationQualification.objects.filter(plant=plant).values_list(
+                "employee_id", "station_id", "shift", "is_trainer"
+            )
         )
         assert got_qualification == expected["qualification"]
-        got_lines = {s.line_id: (s.headcount, s.qualified, s.gaps) for s in LineSnapshot.objects.filter(on_date=today)}
+        got_lines = {
+            s.line_id: (s.headcount, s.qualified, s.qualified_confirmed, s.gaps, s.single_points)
+            for s in LineSnapshot.objects.filter(on_date=today)
+        }
         assert got_lines == expected["lines"]
         headcount = len(expected["employees"])
         snapshot = PlantSnapshot.objects.get(plant=plant, on_date=today)
-        qualified = sum(r == v for r, v, *_rest in expected["employees"].values())
-        assert (snapshot.headcount, snapshot.qualified) == (headcount, qualified)
+        qualified = sum(r == m for r, m, *_rest in expected["employees"].values())
+        confirmed = sum(r == c for r, _m, c, *_rest in expected["employees"].values())
+        assert (snapshot.headcount, snapshot.qualified, snapshot.qualified_confirmed) == (
+            headcount,
+            qualified,
+            confirmed,
+        )
         assert snapshot.readiness == (None if headcount == 0 else pytest.approx(qualified / headcount))
         on_the_fly = plant_figures_compute(plant_id=plant.id, on_date=today)
-        assert {s.station_id: (s.qualified, s.target) for s in on_the_fly.stations} == expected["coverage"]
+        assert _coverage(on_the_fly.stations) == expected["coverage"]
         transaction.set_rollback(True)
 
 
@@ -427,16 +571,29 @@ def _rows() -> dict[str, list]:
     return {
         "course": sorted(
             CourseReadiness.objects.values_list(
-                "employee_id", "course_id", "plant_id", "line_id", "is_valid", "expires_on"
+                "employee_id", "course_id", "plant_id", "line_id", "is_met", "is_met_confirmed", "level", "expires_on"
             )
         ),
         "employee": sorted(EmployeeReadiness.objects.values_list(*EMPLOYEE_ROWS.keys, *EMPLOYEE_ROWS.values)),
-        "station": sorted(StationCoverage.objects.values_list("station_id", "qualified", "target", "covered")),
+        "station": sorted(
+            StationCoverage.objects.values_list(
+                "station_id", "qualified", "target", "covered", "trainers", "day_staff_qualified", "single_points"
+            )
+        ),
+        "cells": sorted(StationShiftCoverage.objects.values_list("station_id", "shift", "qualified", "single_point")),
         "qualification": sorted(
             StationQualification.objects.values_list(*QUALIFICATION_ROWS.keys, *QUALIFICATION_ROWS.values)
         ),
-        "line": sorted(LineSnapshot.objects.values_list("line_id", "on_date", "headcount", "qualified", "gaps")),
-        "plant": sorted(PlantSnapshot.objects.values_list("plant_id", "on_date", "headcount", "qualified", "gaps")),
+        "line": sorted(
+            LineSnapshot.objects.values_list(
+                "line_id", "on_date", "headcount", "qualified", "qualified_confirmed", "gaps"
+            )
+        ),
+        "plant": sorted(
+            PlantSnapshot.objects.values_list(
+                "plant_id", "on_date", "headcount", "qualified", "qualified_confirmed", "gaps"
+            )
+        ),
     }
 
 
