@@ -69,14 +69,19 @@ latest_passes AS (
     FROM counted
     GROUP BY employee_id, course_id, confirmed
 ),
+latest_practical AS (
+    -- The level held: the latest counting practical pass's, the higher on a tie (one sort, no per-row lookup).
+    SELECT DISTINCT ON (employee_id, course_id, confirmed) employee_id, course_id, confirmed, rank
+    FROM counted
+    WHERE kind = 'practical'
+    ORDER BY employee_id, course_id, confirmed, assessed_on DESC, rank DESC
+),
 held AS (
     SELECT p.employee_id, p.course_id, p.confirmed,
-           CASE WHEN c.needs_practical THEN (
-               SELECT max(k.rank) FROM counted k
-               WHERE k.employee_id = p.employee_id AND k.course_id = p.course_id AND k.confirmed = p.confirmed
-                 AND k.kind = 'practical' AND k.assessed_on = p.practical
-           ) ELSE 2 END AS rank
+           CASE WHEN c.needs_practical THEN lp.rank ELSE 2 END AS rank
     FROM latest_passes p JOIN courses_course c ON c.id = p.course_id
+    LEFT JOIN latest_practical lp
+        ON lp.employee_id = p.employee_id AND lp.course_id = p.course_id AND lp.confirmed = p.confirmed
     WHERE (NOT c.needs_theory OR p.theory IS NOT NULL)
       AND (NOT c.needs_practical OR p.practical IS NOT NULL)
       AND (c.validity_months IS NULL
