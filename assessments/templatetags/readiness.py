@@ -8,7 +8,6 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
-from assessments.models import StationCoverage
 from assessments.readiness.figures import ShiftCoverage
 
 register = template.Library()
@@ -23,16 +22,6 @@ def pct(value: float | None) -> str:
     if not isinstance(value, int | float):
         return "–"
     return f"{formats.number_format(round(value * 100, 1), 1)}%"
-
-
-@register.filter
-def coverage_class(coverage: StationCoverage) -> str:  # or any row with qualified, target, covered, single_point
-    """Heat-map colour of a station: red nobody, amber short of target or a single point of failure, green covered."""
-    if coverage.qualified == 0 and coverage.target > 0:
-        return "text-bg-danger"
-    if not coverage.covered or coverage.single_point:
-        return "text-bg-warning"
-    return "text-bg-success"
 
 
 @register.filter
