@@ -125,7 +125,9 @@ def _figures_json(figures: Figures) -> dict:
     return {
         "headcount": figures.headcount,
         "qualified": figures.qualified,
+        "qualified_confirmed": figures.qualified_confirmed,
         "readiness": None if figures.readiness is None else round(figures.readiness, 4),
+        "readiness_confirmed": None if figures.readiness_confirmed is None else round(figures.readiness_confirmed, 4),
         "expiring_30": figures.expiring_30,
         "expiring_60": figures.expiring_60,
         "expiring_90": figures.expiring_90,
@@ -164,6 +166,18 @@ def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboar
                 "target": station.target,
                 "covered": station.covered,
                 "single_point_of_failure": station.single_point,
+                "shifts": [
+                    {
+                        "shift": cell.shift,
+                        "qualified": cell.qualified,
+                        "target": cell.target,
+                        "single_point_of_failure": cell.single_point_of_failure,
+                    }
+                    for cell in station.shifts
+                ],
+                "day_staff_qualified": station.day_staff_qualified,
+                "trainers": station.trainers,
+                "trainers_needed": station.trainers_needed,
             }
         )
     return {

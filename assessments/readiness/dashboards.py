@@ -7,6 +7,7 @@ whatever the plant's size (locked by tests/assessments/readiness/test_dashboards
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import (
     CourseReadiness,
@@ -220,9 +222,104 @@ def company_overview(*, plants: Iterable[Plant]) -> list[PlantOverview]:
 
 @dataclass
 class LineRow:
+    """A line on the plant page: its figures and the SOP outlook of readiness and of readiness confirmed."""
+
     line: ProductionLine
-    snapshot: LineSnapshot | None
+    snapshot: LineSnapshot | Figures | None
     outlook: SopOutlook | None
+    outlook_confirmed: SopOutlook | None = None
+
+
+def line_outlooks(
+    line: ProductionLine, *, today: datetime.date, points: Sequence[tuple[datetime.date, float | None, float | None]]
+) -> tuple[SopOutlook | None, SopOutlook | None]:
+    """The SOP outlook of a line's readiness and of its readiness confirmed (no provisional pass counting),
+    each from its own trend: points are (date, readiness, readiness_confirmed)."""
+    if not line.sop_date:
+        return None, None
+    return tuple(
+        sop_outlook(
+            sop_date=line.sop_date,
+            today=today,
+            target_pct=line.target_readiness_pct,
+            points=[(on, values[index]) for on, *values in points],
+        )
+        for index in (0, 1)
+    )
+
+
+def trend_series(
+    lines: Sequence[ProductionLine],
+    labels: Sequence[datetime.date],
+    points: dict[int, Sequence[tuple[datetime.date, float | None, float | None]]],
+) -> list[dict]:
+    """The trend chart's series: per line its readiness and, drawn as a second (dashed) line, its
+    readiness confirmed; in percent, None where no figure exists."""
+    series = []
+    for index, line in enumerate(lines):
+        for confirmed in (False, True):
+            values = {on: figures[1 if confirmed else 0] for on, *figures in points.get(line.id, [])}
+            series.append(
+                {
+                    "label": gettext("%(line)s confirmed") % {"line": line.code} if confirmed else line.code,
+                    "line": index,
+                    "confirmed": confirmed,
+                    "data": [None if values.get(d) is None else round(values[d] * 100, 1) for d in labels],
+                }
+            )
+    return series
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """A station's coverage (DOMAIN.md "Station coverage"), as the line and plant pages show it: per run
+    shift (the plant's order), day staff apart, trainers of those needed, and the totals."""
+
+    line: ProductionLine
+    station: Station
+    qualified: int
+    target: int
+    covered: bool = False
+    single_point: bool = False
+    shifts: tuple[ShiftCoverage, ...] = ()
+    day_staff_qualified: int = 0
+    trainers: int = 0
+    trainers_needed: int = 0
+
+    @property
+    def shifts_short(self) -> list[ShiftCoverage]:
+        return [cell for cell in self.shifts if cell.qualified < cell.target]
+
+    @property
+    def single_point_shifts(self) -> list[ShiftCoverage]:
+        return [cell for cell in self.shifts if cell.single_point_of_failure]
+
+    @property
+    def trainers_short(self) -> bool:
+        return self.trainers < self.trainers_needed
+
+
+def _stored_coverage(cells: Iterable[StationShiftCoverage]) -> list[CoverageRow]:
+    """Coverage rows from the stored (station, shift) cells, each read with its station, its line and the
+    station's StationCoverage (one query): in the cells' order."""
+    rows: dict[int, CoverageRow] = {}
+    shifts: dict[int, list[ShiftCoverage]] = defaultdict(list)
+    for cell in cells:
+        shifts[cell.station_id].append(ShiftCoverage(cell.shift, cell.qualified, cell.target, cell.single_point))
+        if cell.station_id not in rows:
+            c = cell.station.coverage
+            rows[cell.station_id] = CoverageRow(
+                line=cell.line,
+                station=cell.station,
+                qualified=c.qualified,
+                target=c.target,
+                covered=c.covered,
+                single_point=c.single_point,
+                day_staff_qualified=c.day_staff_qualified,
+                trainers=c.trainers,
+                trainers_needed=c.trainers_needed,
+            )
+    return [dataclasses.replace(row, shifts=tuple(shifts[station_id])) for station_id, row in rows.items()]
 
 
 @dataclass
@@ -243,7 +340,7 @@ class PlantDashboard:
     trend_series: list[dict]
     blocking_courses: list[BlockingCourse]
     expiring: list[CourseReadiness]
-    weak_stations: list[StationCoverage]
+    weak_stations: list[CoverageRow]
     on_date: datetime.date
 
     @property
@@ -266,31 +363,18 @@ def plant_dashboard(
         "on_date"
     ):
         by_line[line_snapshot.line_id].append(line_snapshot)
+    points = {
+        line_id: [(s.on_date, s.readiness, s.readiness_confirmed) for s in history]
+        for line_id, history in by_line.items()
+    }
     rows = []
     for line in lines:
         history = by_line[line.id]
         current = history[-1] if history and history[-1].on_date == on_date else None
-        outlook = (
-            sop_outlook(
-                sop_date=line.sop_date,
-                today=on_date,
-                target_pct=line.target_readiness_pct,
-                points=[(s.on_date, s.readiness) for s in history],
-            )
-            if line.sop_date
-            else None
-        )
-        rows.append(LineRow(line=line, snapshot=current, outlook=outlook))
+        outlook, outlook_confirmed = line_outlooks(line, today=on_date, points=points.get(line.id, []))
+        rows.append(LineRow(line=line, snapshot=current, outlook=outlook, outlook_confirmed=outlook_confirmed))
     labels = [since + datetime.timedelta(days=offset) for offset in range(1, TREND_DAYS + 1)]
-    series = []
-    for line in lines:
-        values = {s.on_date: s.readiness for s in by_line[line.id]}
-        series.append(
-            {
-                "label": line.code,
-                "data": [None if values.get(d) is None else round(values[d] * 100, 1) for d in labels],
-            }
-        )
+    series = trend_series(lines, labels, points)
     blocking = [
         BlockingCourse(
             course_id=row["course_id"],
@@ -312,10 +396,13 @@ def plant_dashboard(
         .select_related("employee", "course", "line")
         .order_by("expires_on", "employee__employee_no")[:expiring_limit]
     )
-    weak_stations = list(
-        StationCoverage.objects.filter(Q(covered=False) | Q(single_point=True), plant=plant)
-        .select_related("station", "line")
-        .order_by("line__code", "station__code")
+    # The stations not covered or with a single point of failure, with their (station, shift) cells.
+    weak_stations = _stored_coverage(
+        StationShiftCoverage.objects.filter(
+            Q(station__coverage__covered=False) | Q(station__coverage__single_point=True), plant=plant
+        )
+        .select_related("station__coverage", "line")
+        .order_by("line__code", "station__code", "station_id", "position")
     )
     return PlantDashboard(
         plant=plant,
@@ -346,8 +433,8 @@ class GapCourse:
 class LineDashboard:
     line: ProductionLine
     status: RollupStatus
-    snapshot: LineSnapshot | None
-    stations: list[StationCoverage]
+    snapshot: LineSnapshot | Figures | None
+    stations: list[CoverageRow]
     employees: list[EmployeeReadiness]
     gaps: list[GapCourse]
     on_date: datetime.date
@@ -358,7 +445,12 @@ def line_dashboard(*, line: ProductionLine, status: RollupStatus | None = None) 
     status = status or rollup_statuses(plant_ids=[line.plant_id])[line.plant_id]
     on_date = status.on_date or line.plant.local_today()
     snapshot = LineSnapshot.objects.filter(line=line, on_date=on_date).first()
-    stations = list(StationCoverage.objects.filter(line=line).select_related("station").order_by("station__code"))
+    # Stations x shifts: each (station, shift) cell with its station, the line and the station's totals.
+    stations = _stored_coverage(
+        StationShiftCoverage.objects.filter(line=line)
+        .select_related("station__coverage", "line")
+        .order_by("station__code", "station_id", "position")
+    )
     employees = list(
         EmployeeReadiness.objects.filter(line=line)
         .select_related("employee", "station")

@@ -18,29 +18,35 @@ from assessments.models import LineSnapshot
 from assessments.readiness.dashboards import (
     TREND_DAYS,
     BlockingCourse,
+    CoverageRow,
     GapCourse,
     LineDashboard,
     LineRow,
     PlantDashboard,
     RollupStatus,
+    StationRow,
+    line_outlooks,
     plant_readiness,
-    sop_outlook,
+    trend_series,
 )
 from assessments.readiness.figures import employee_figures_compute, required_pairs_compute
 from courses.models import Course
 from employees.models import Employee, Plant, ProductionLine, Station
 
 
-@dataclass(frozen=True)
-class CoverageRow:
-    """A station's coverage on D, shaped as the StationCoverage rows the templates read."""
-
-    line: ProductionLine
-    station: Station
-    qualified: int
-    target: int
-    covered: bool = False
-    single_point: bool = False
+def _coverage_row(line: ProductionLine, station: Station, row: StationRow) -> CoverageRow:
+    return CoverageRow(
+        line=line,
+        station=station,
+        qualified=row.qualified,
+        target=row.target,
+        covered=row.covered,
+        single_point=row.single_point,
+        shifts=row.shifts,
+        day_staff_qualified=row.day_staff_qualified,
+        trainers=row.trainers,
+        trainers_needed=row.trainers_needed,
+    )
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,20 @@ class EmployeeRow:
         return validity.completion(valid=self.met_count, required=self.required_count)
 
 
-def _trend_history(plant: Plant, on_date: datetime.date) -> dict[int, list[tuple[datetime.date, float | None]]]:
-    """Stored line snapshots of the TREND_DAYS before D (D's own figure is the one computed now)."""
+Point = tuple[datetime.date, float | None, float | None]
+
+
+def _trend_history(plant: Plant, on_date: datetime.date) -> dict[int, list[Point]]:
+    """Stored line snapshots of the TREND_DAYS before D, (date, readiness, readiness confirmed) (D's own
+    figures are the ones computed now)."""
     since = on_date - datetime.timedelta(days=TREND_DAYS)
-    history: dict[int, list[tuple[datetime.date, float | None]]] = defaultdict(list)
-    for line_id, day, readiness in (
+    history: dict[int, list[Point]] = defaultdict(list)
+    for line_id, day, readiness, confirmed in (
         LineSnapshot.objects.filter(plant=plant, on_date__gt=since, on_date__lt=on_date)
         .order_by("on_date")
-        .values_list("line_id", "on_date", "readiness")
+        .values_list("line_id", "on_date", "readiness", "readiness_confirmed")
     ):
-        history[line_id].append((day, readiness))
+        history[line_id].append((day, readiness, confirmed))
     return history
 
 
@@ -88,24 +98,15 @@ def plant_dashboard_on(
 ) -> PlantDashboard:
     readiness = plant_readiness(plant=plant, on_date=on_date, status=status)
     history = _trend_history(plant, on_date)
-    rows, series = [], []
+    rows, points = [], {}
     labels = [on_date - datetime.timedelta(days=offset) for offset in range(TREND_DAYS - 1, -1, -1)]
     for line in readiness.line_objects:
         figures = readiness.lines.get(line.id)
-        points = [*history[line.id], (on_date, figures.readiness if figures else None)]
-        outlook = (
-            sop_outlook(sop_date=line.sop_date, today=on_date, target_pct=line.target_readiness_pct, points=points)
-            if line.sop_date
-            else None
-        )
-        rows.append(LineRow(line=line, snapshot=figures, outlook=outlook))
-        values = dict(points)
-        series.append(
-            {
-                "label": line.code,
-                "data": [None if values.get(d) is None else round(values[d] * 100, 1) for d in labels],
-            }
-        )
+        today = (on_date, figures.readiness, figures.readiness_confirmed) if figures else (on_date, None, None)
+        points[line.id] = [*history[line.id], today]
+        outlook, outlook_confirmed = line_outlooks(line, today=on_date, points=points[line.id])
+        rows.append(LineRow(line=line, snapshot=figures, outlook=outlook, outlook_confirmed=outlook_confirmed))
+    series = trend_series(readiness.line_objects, labels, points)
 
     pairs = required_pairs_compute(plant_id=plant.id, on_date=on_date, plant=plant)
     blocking_counts = Counter(pair.course_id for pair in pairs if not pair.is_met)
@@ -134,7 +135,7 @@ def plant_dashboard_on(
     lines = {line.id: line for line in readiness.line_objects}
     stations = Station.objects.filter(line__plant=plant).in_bulk()
     weak = [
-        CoverageRow(lines[s.line_id], stations[s.station_id], s.qualified, s.target, s.covered, s.single_point)
+        _coverage_row(lines[s.line_id], stations[s.station_id], s)
         for s in readiness.stations
         if (not s.covered or s.single_point) and s.line_id in lines
     ]
@@ -155,11 +156,7 @@ def plant_dashboard_on(
 def line_dashboard_on(*, line: ProductionLine, status: RollupStatus, on_date: datetime.date) -> LineDashboard:
     readiness = plant_readiness(plant=line.plant, on_date=on_date, status=status)
     stations = {s.id: s for s in Station.objects.filter(line=line)}
-    coverage = [
-        CoverageRow(line, stations[s.station_id], s.qualified, s.target, s.covered, s.single_point)
-        for s in readiness.stations
-        if s.line_id == line.id
-    ]
+    coverage = [_coverage_row(line, stations[s.station_id], s) for s in readiness.stations if s.line_id == line.id]
     people = Employee.objects.filter(line=line).select_related("station").in_bulk()
     employees = sorted(
         (

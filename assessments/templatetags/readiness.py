@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 
-from assessments.models import StationCoverage
+from assessments.readiness.figures import ShiftCoverage
 
 register = template.Library()
 
@@ -25,13 +25,19 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
-def coverage_class(coverage: StationCoverage) -> str:  # or any row with qualified, target, covered, single_point
-    """Heat-map colour of a station: red nobody, amber short of target or a single point of failure, green covered."""
-    if coverage.qualified == 0 and coverage.target > 0:
-        return "text-bg-danger"
-    if not coverage.covered or coverage.single_point:
-        return "text-bg-warning"
-    return "text-bg-success"
+def shift_cell_class(cell: ShiftCoverage) -> str:
+    """Colour of a (station, shift) cell against its per-shift target: red nobody, amber short, green covered."""
+    if cell.qualified >= cell.target:
+        return "text-bg-success"
+    return "text-bg-danger" if cell.qualified == 0 else "text-bg-warning"
+
+
+@register.filter
+def shift_cell_state(cell: ShiftCoverage) -> str:
+    """covered / short / zero: the cell's colour as a word (data attribute; tests and screen readers)."""
+    if cell.qualified >= cell.target:
+        return "covered"
+    return "zero" if cell.qualified == 0 else "short"
 
 
 @register.simple_tag(takes_context=True)

@@ -16,10 +16,12 @@
       type: "line",
       data: {
         labels: trend.labels,
+        // Each line's readiness, and its readiness confirmed as a second, dashed line of the same colour.
         datasets: trend.series.map(function (series, index) {
-          const colour = palette[index % palette.length];
+          const colour = palette[(series.line === undefined ? index : series.line) % palette.length];
           return { label: series.label, data: series.data, borderColor: colour, backgroundColor: colour,
-                   pointRadius: 0, borderWidth: 2, spanGaps: true, stepped: true };
+                   borderDash: series.confirmed ? [6, 4] : [], pointRadius: 0,
+                   borderWidth: series.confirmed ? 1.5 : 2, spanGaps: true, stepped: true };
         }),
       },
       options: {

@@ -41,6 +41,7 @@ def test_it_reports_the_worked_example_on_both_dates(worked_example, token, clie
     assert (stored["headcount"], stored["qualified"], stored["readiness"]) == (3, 2, 0.6667)
     l1 = _line(stored, "L1")
     assert (l1["headcount"], l1["qualified"], l1["readiness"]) == (3, 2, 0.6667)
+    assert (l1["qualified_confirmed"], l1["readiness_confirmed"]) == (2, 0.6667)  # no provisional pass
     assert l1["stations"] == [
         {
             "code": "S1",
@@ -49,6 +50,10 @@ def test_it_reports_the_worked_example_on_both_dates(worked_example, token, clie
             "target": 2,
             "covered": True,
             "single_point_of_failure": False,
+            "shifts": [{"shift": "A", "qualified": 2, "target": 2, "single_point_of_failure": False}],
+            "day_staff_qualified": 0,
+            "trainers": 0,
+            "trainers_needed": 0,
         },
         {
             "code": "S2",
@@ -57,11 +62,18 @@ def test_it_reports_the_worked_example_on_both_dates(worked_example, token, clie
             "target": 2,
             "covered": False,
             "single_point_of_failure": True,
+            "shifts": [{"shift": "A", "qualified": 1, "target": 2, "single_point_of_failure": True}],
+            "day_staff_qualified": 0,
+            "trainers": 0,
+            "trainers_needed": 0,
         },
     ]
     assert computed["source"] == "computed"
     assert computed["date"] == D2.isoformat()
     assert (computed["qualified"], _line(computed, "L1")["qualified"]) == (1, 1)
+    assert _line(computed, "L1")["stations"][0]["shifts"] == [
+        {"shift": "A", "qualified": 1, "target": 2, "single_point_of_failure": True}
+    ]
     window = client.get("/api/v1/plants/SY/readiness?date=2026-07-03", **_bearer(token)).json()
     assert (window["expiring_30"], window["expiring_60"], window["expiring_90"]) == (0, 0, 1)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from assessments.readiness.recompute import plant_recompute
 from assessments.services.result_rules import ResultInput
 from assessments.services.results import assessment_record
 from tests import factories
@@ -96,3 +97,70 @@ def test_it_leaves_met_empty_for_a_course_not_required(worked_example_2, trainer
         None,
         None,
     )
+
+
+def _readiness(client: Client, on_date) -> dict:
+    response = client.get(f"/api/v1/plants/SY/readiness?date={on_date.isoformat()}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _l2(body: dict) -> dict:
+    return next(line for line in body["lines"] if line["code"] == "L2")
+
+
+def _coverage_of(body: dict) -> tuple:
+    line = _l2(body)
+    (t1,) = line["stations"]
+    return (
+        (line["qualified"], line["qualified_confirmed"], line["readiness"], line["readiness_confirmed"]),
+        t1["shifts"],
+        (t1["day_staff_qualified"], t1["trainers"], t1["trainers_needed"]),
+        (t1["qualified"], t1["target"], t1["covered"], t1["single_point_of_failure"]),
+        line["single_points_of_failure"],
+    )
+
+
+DECEMBER_1 = (
+    (2, 1, 0.5, 0.25),  # P and R qualified; counting no virtual-model pass only P
+    [
+        {"shift": "A", "qualified": 1, "target": 1, "single_point_of_failure": True},  # P
+        {"shift": "B", "qualified": 1, "target": 1, "single_point_of_failure": True},  # R
+    ],
+    (0, 1, 1),  # P holds BAT-MOD-010 at O: 1 trainer of 1 needed
+    (2, 2, True, True),
+    2,
+)
+MARCH_31 = (
+    (1, 1, 0.25, 0.25),  # R's virtual-model pass no longer counts
+    [
+        {"shift": "A", "qualified": 1, "target": 1, "single_point_of_failure": True},
+        {"shift": "B", "qualified": 0, "target": 1, "single_point_of_failure": False},
+    ],
+    (0, 1, 1),
+    (1, 2, False, True),
+    1,
+)
+
+
+def test_the_readiness_api_computes_the_per_shift_coverage_on_both_dates(worked_example_2, manager_client) -> None:
+    before = _readiness(manager_client, W2_TODAY)
+    after = _readiness(manager_client, W2_WINDOW_CLOSED)
+
+    assert (before["source"], after["source"]) == ("computed", "computed")
+    assert _coverage_of(before) == DECEMBER_1
+    assert _coverage_of(after) == MARCH_31
+    assert (before["qualified"], before["qualified_confirmed"]) == (2, 1)
+
+
+def test_the_readiness_api_reads_the_same_from_the_roll_up(worked_example_2, manager_client) -> None:
+    plant_recompute(plant_id=worked_example_2["plant"].id, on_date=W2_TODAY)
+    stored = _readiness(manager_client, W2_TODAY)
+
+    assert stored["source"] == "rollup"
+    assert _coverage_of(stored) == DECEMBER_1
+
+    plant_recompute(plant_id=worked_example_2["plant"].id, on_date=W2_WINDOW_CLOSED)
+    stored = _readiness(manager_client, W2_WINDOW_CLOSED)
+    assert stored["source"] == "rollup"
+    assert _coverage_of(stored) == MARCH_31

@@ -66,11 +66,15 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
                         const chart = Chart.getChart('readiness-trend');
                         const canvas = document.getElementById('readiness-trend');
                         return {width: canvas.width, height: canvas.height, datasets: chart.data.datasets.length,
-                                points: chart.data.datasets[0].data.filter((v) => v !== null).length};
+                                points: chart.data.datasets[0].data.filter((v) => v !== null).length,
+                                dashes: chart.data.datasets.map((d) => d.borderDash.length),
+                                colours: chart.data.datasets.map((d) => d.borderColor)};
                     }"""
                 )
                 assert chart["width"] > 0 and chart["height"] > 0
-                assert chart["datasets"] == 1  # one line: L1
+                assert chart["datasets"] == 2  # one line, L1: its readiness and, dashed, its readiness confirmed
+                assert chart["dashes"] == [0, 2]
+                assert chart["colours"][0] == chart["colours"][1]
                 assert chart["points"] == 90  # the last 90 days, today included
                 assert page.locator("tr[data-line='L1'] meter").count() == 1
                 page.screenshot(path=SCREENSHOTS / f"certtrack-plant-dashboard-{name}.png", full_page=True)
@@ -80,6 +84,7 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
                     "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-sparkline]'))"
                 )
                 page.goto(f"{live_server.url}/dashboard/plants/SY/lines/L1/")
+                assert page.locator("#coverage-heatmap td[data-shift='A']").count() == 2  # S1, S2 on shift A
                 page.screenshot(path=SCREENSHOTS / f"certtrack-line-dashboard-{name}.png", full_page=True)
                 assert problems == []
                 context.close()

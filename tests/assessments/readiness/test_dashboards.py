@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -29,6 +30,25 @@ def _text(response) -> str:
     return " ".join(response.content.decode().split())
 
 
+def coverage_rows(page: str) -> dict[str, tuple[list[tuple[str, str, str, bool]], str, str, str]]:
+    """The line page's stations x shifts table: per station its cells (shift, "qualified / target", state,
+    single point of failure), day staff, trainers and covered, as the page shows them."""
+    table = page.split('id="coverage-heatmap"')[1].split("</table>")[0]
+    rows = {}
+    for station, body in re.findall(r'<tr data-station="([^"]+)">(.*?)</tr>', table):
+        cells = [
+            (shift, count, state, "single-point" in rest)
+            for shift, state, count, rest in re.findall(
+                r'data-shift="([^"]+)" data-state="([^"]+)"><a[^>]*>([^<]+)</a>(.*?)</td>', body
+            )
+        ]
+        day_staff = re.search(r'data-column="day-staff">([^<]*)<', body).group(1)
+        trainers = re.search(r'data-column="trainers">([^<]*)<', body).group(1)
+        covered = re.search(r'data-column="covered"><span[^>]*>([^<]*)<', body).group(1)
+        rows[station] = (cells, day_staff, trainers, covered)
+    return rows
+
+
 def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, client, at_date) -> None:
     at_date(D1)
     drain_marks()  # the services marked A, B and C in the outbox
@@ -41,12 +61,14 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
     assert "66.7%" in plant_page, plant_page.split("plant-readiness")[1][:300]
     assert "Figures for 2026-06-30, as of" in plant_page
     assert 'data-station="S1"' in line_page
-    s1_count = line_page.split('data-station="S1"')[1].split('<div class="count">')[1].split("</div>")[0]
-    assert s1_count.endswith(">2 / 2</a>")  # S1: A and C, covered; the count links to who they are
-    s2_tile = line_page.split('data-station="S2"')[1].split("</div> </div>")[0]
-    assert "1 / 2" in s2_tile
-    assert "Not covered" in s2_tile
-    assert "Single point of failure" in s2_tile
+    assert coverage_rows(line_page) == {
+        # S1: A and C on the line's one shift, covered; each count links to who they are.
+        "S1": ([("A", "2 / 2", "covered", False)], "0", "0 of 0 needed", "Covered"),
+        "S2": ([("A", "1 / 2", "short", True)], "0", "0 of 0 needed", "Not covered"),
+    }
+    assert '<a class="text-reset" href="/dashboard/plants/SY/figures/stations/?line=L1&amp;station=S1">2 / 2</a>' in (
+        line_page
+    )
     assert '<a href="/employees/B/">B ' in line_page.split('data-course="HV-001"')[1]  # B lacks HV-001
 
     at_date(D2)
@@ -58,7 +80,7 @@ def test_it_shows_the_worked_example_on_both_dates(worked_example, manager, clie
     line_page = _text(client.get("/dashboard/plants/SY/lines/L1/"))
     assert "1 of 3 qualified" in plant_page
     assert "33.3%" in plant_page
-    assert "1 / 2" in line_page.split('data-station="S1"')[1]  # C's HV-001 expired: only A
+    assert coverage_rows(line_page)["S1"][0] == [("A", "1 / 2", "short", True)]  # C's HV-001 expired: only A
     overview = _text(client.get("/dashboard/"))
     assert "1 of 3 qualified" in overview
 
