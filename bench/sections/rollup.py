@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from bench.harness import FeatureMissing, Report, Row, judge, timed, vacuum
+from bench.harness import FeatureMissing, Report, Row, judge, median, timed, vacuum
 from bench.sections.common import feature, local_today
 
 
@@ -77,13 +77,14 @@ def full_rollup(report: Report, *, quick: bool) -> None:
 
     plants = list(Plant.objects.filter(is_active=True).order_by("code"))
     on_date = min(local_today(p) for p in plants)
-    runs = 1 if quick else 2
+    # Issue #16: the median of three runs of each, not the best one (a single lucky run proves nothing).
+    runs = 3
     reference_ms = []
     figures = {}
     for _ in range(runs):
         elapsed, figures = timed(lambda: line_readiness(on_date=on_date))
         reference_ms.append(elapsed)
-    reference = min(reference_ms)
+    reference = median(reference_ms)
     headcount = sum(h for (_p, _l, total), (h, _q, _c) in figures.items() if total)
     qualified = sum(q for (_p, _l, total), (_h, q, _c) in figures.items() if total)
     report.add(
@@ -91,7 +92,7 @@ def full_rollup(report: Report, *, quick: bool) -> None:
             "1",
             "reference SQL: per-line readiness, raw data",
             reference,
-            note=f"{len(figures)} line/plant rows; {qualified:,} of {headcount:,} active qualified",
+            note=f"median of {runs}; {len(figures)} line/plant rows; {qualified:,} of {headcount:,} active qualified",
         )
     )
     try:
@@ -99,7 +100,7 @@ def full_rollup(report: Report, *, quick: bool) -> None:
     except FeatureMissing as missing:
         report.skip("1", "full roll-up of all plants", f"not available yet: {missing}")
         return
-    from assessments.models import CourseReadiness, EmployeeReadiness, StationCoverage
+    from assessments.models import CourseReadiness, EmployeeReadiness, StationCoverage, StationShiftCoverage
     from assessments.readiness.recompute import plant_recompute
 
     # The nightly job at a new day: the current tables hold yesterday's figures (set up untimed),
@@ -110,25 +111,25 @@ def full_rollup(report: Report, *, quick: bool) -> None:
             plant_recompute(plant_id=plant.id, on_date=local_today(plant) - datetime.timedelta(days=1))
         elapsed, _result = timed(recompute_all)
         feature_ms.append(elapsed)
-    value = min(feature_ms)
-    ratio_ok = value <= 1.5 * reference
+    value = median(feature_ms)
+    ratio_ok = value <= 1.2 * reference
     status = judge(value, limit=30_000, quick=quick)
     if status == "PASS" and not ratio_ok:
         status = "MISS"
     report.add(
         Row(
             "1",
-            "full roll-up of all plants, day change",
+            f"full roll-up of all plants, day change, median of {runs}",
             value,
             reference=reference,
-            reference_name="reference SQL",
-            target="<= 1.5x ref, <= 30 s",
+            reference_name="reference SQL median",
+            target="<= 1.2x ref, <= 30 s",
             status=status,
             note=f"runs: {', '.join(f'{ms:,.0f}' for ms in feature_ms)} ms; from yesterday's tables",
         )
     )
     # The first roll-up after an install or a bulk load: every current row is written.
-    for model in (CourseReadiness, EmployeeReadiness, StationCoverage):
+    for model in (CourseReadiness, EmployeeReadiness, StationCoverage, StationShiftCoverage):
         model.objects.all().delete()
     elapsed, _result = timed(recompute_all)
     report.add(
