@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy
 
 from assessments import validity
 from assessments.models import (
-    Assessment,
     CertificationStatus,
     CourseReadiness,
     EmployeeReadiness,
@@ -42,7 +41,8 @@ from assessments.readiness.figures import (
     station_figures_compute,
     station_qualifications_compute,
 )
-from assessments.selectors.certifications import revocations_as_of
+from assessments.selectors.certifications import certifications_as_of
+from assessments.selectors.gaps import LEVEL_BELOW, gap_status_label
 from courses.models import Course
 from employees.models import Employee, JobRole, Plant, ProductionLine, Station
 
@@ -119,7 +119,7 @@ class PairRow:
 
     @property
     def status_label(self) -> str:
-        return str(CertificationStatus(self.status).label)
+        return gap_status_label(self.status)
 
 
 @dataclass(frozen=True)
@@ -276,10 +276,14 @@ def _pairs(d: Drilldown) -> list[PairRow]:
             and (d.course is None or pair.course_id == d.course.id)
         ]
     courses = Course.objects.in_bulk({course_id for _e, course_id, _x, _p in found})
-    statuses = _gap_statuses(d.plant, found, d.on_date) if gaps else {}
+    statuses = _gap_statuses(found, d.on_date) if gaps else {}
     rows = []
     for employee_id, course_id, expires_on, (no, name, line, station) in found:
         course = courses[course_id]
+        if gaps:
+            status, expires_on = statuses[(employee_id, course_id)]
+        else:
+            status = CertificationStatus.EXPIRING
         rows.append(
             PairRow(
                 employee_no=no,
@@ -288,7 +292,7 @@ def _pairs(d: Drilldown) -> list[PairRow]:
                 station=station,
                 course_code=course.code,
                 course_title=course.display_title,
-                status=statuses.get((employee_id, course_id), CertificationStatus.EXPIRING),
+                status=status,
                 expires_on=expires_on,
                 days_left=None if gaps or expires_on is None else (expires_on - d.on_date).days,
             )
@@ -298,34 +302,28 @@ def _pairs(d: Drilldown) -> list[PairRow]:
     return sorted(rows, key=lambda row: (row.expires_on, row.employee_no, row.course_code))
 
 
-def _gap_statuses(plant: Plant, found: Iterable[tuple], on_date: datetime.date) -> dict[tuple[int, int], str]:
-    """Why each gap is one on D, as the employee page words it: expired, revoked (and not passed again since),
-    in progress (attempted, never certified) or missing (never attempted). Two queries for the plant.
+def _gap_statuses(
+    found: Iterable[tuple], on_date: datetime.date
+) -> dict[tuple[int, int], tuple[str, datetime.date | None]]:
+    """Why each gap is one on D, as the employee page words it, with the date that goes with it: expired
+    (on its expiry date), revoked (and not passed again since), provisional pass lapsed (valid only on a
+    virtual-model pass whose window has closed), level below (valid, held below the minimum required), in
+    progress (attempted, never certified) or missing (never attempted).
 
-    Revoked on D: a revocation is in force on D (the revocation history, as the figures' SQL reads it),
-    not the certification's latest revocation, which may be dated after D."""
-    found = list(found)
-    course_ids = {course_id for _e, course_id, _x, _p in found}
-    revoked = revocations_as_of(on_date=on_date, plant_id=plant.id, course_ids=course_ids)
-    attempted = set(
-        Assessment.objects.filter(
-            employee__plant=plant, course_id__in=course_ids, voided_at__isnull=True, assessed_on__lte=on_date
-        )
-        .order_by()
-        .values_list("employee_id", "course_id")
-        .distinct()
+    From the one Python twin of the figures' SQL (selectors.certifications.certifications_as_of: a fixed
+    number of queries whatever the number of gaps), so the list never says "expired" of a certification
+    that is valid at a lower level, nor shows an expiry in the future as past."""
+    states = certifications_as_of(
+        pairs={(employee_id, course_id) for employee_id, course_id, _x, _p in found}, on_date=on_date
     )
-    statuses = {}
-    for employee_id, course_id, expires_on, _person in found:
-        key = (employee_id, course_id)
-        if expires_on is not None:
-            statuses[key] = CertificationStatus.EXPIRED
-        elif key in revoked:
-            statuses[key] = CertificationStatus.REVOKED
-        elif key in attempted:
-            statuses[key] = CertificationStatus.IN_PROGRESS
+    statuses: dict[tuple[int, int], tuple[str, datetime.date | None]] = {}
+    for key, state in states.items():
+        if state.is_valid:  # valid, so a gap only by its level
+            statuses[key] = (LEVEL_BELOW, None)
+        elif state.status == CertificationStatus.EXPIRED:
+            statuses[key] = (state.status, state.expires_on)
         else:
-            statuses[key] = CertificationStatus.MISSING
+            statuses[key] = (state.status, None)
     return statuses
 
 

@@ -305,11 +305,12 @@ def test_the_lists_run_a_constant_number_of_queries(
     # The same for one line: + the line.
     with django_assert_num_queries(base + 3):
         assert listed("headcount", line="Q0") > 0
-    # Gaps: the pairs, their courses, revocations and attempts (why each is a gap).
-    with django_assert_num_queries(base + 4):
+    # Gaps: the pairs, their courses, and why each is a gap (selectors.certifications_as_of: the courses'
+    # rules, the results, the revocations, the people's confirmation windows).
+    with django_assert_num_queries(base + 6):
         assert listed("gaps") > 0
     # One course's gaps: + the course.
-    with django_assert_num_queries(base + 5):
+    with django_assert_num_queries(base + 7):
         assert listed("gaps", course="QC-HV") > 0
     # Expiring: the pairs and their courses.
     with django_assert_num_queries(base + 2):
@@ -318,7 +319,7 @@ def test_the_lists_run_a_constant_number_of_queries(
     with django_assert_num_queries(base + 2):
         assert listed("stations") > 0
     # The workbook reads what the page reads.
-    with django_assert_num_queries(base + 4):
+    with django_assert_num_queries(base + 6):
         assert client.get("/dashboard/plants/SY/figures/gaps.xlsx").status_code == 200
 
 
@@ -337,8 +338,8 @@ def test_a_list_for_another_date_runs_a_fixed_number_of_statements(
     client.get("/dashboard/")
     session = 0 if settings.SESSION_ENGINE == "certtrack.sessions" else 1
     # Access and status as above; then the required pairs computed for the date (one statement), the
-    # plant's employees, their courses, revocations and attempts.
-    with django_assert_num_queries(4 + session + _statements(1) + 4):
+    # plant's employees, their courses, and why each is a gap (four: see the test above).
+    with django_assert_num_queries(4 + session + _statements(1) + 6):
         assert client.get(URL.format(kind="gaps"), {"date": "2026-01-01"}).status_code == 200
 
 

@@ -104,3 +104,27 @@ def test_the_plant_page_shows_both_figures_and_the_shifts_at_risk(worked_example
     assert "Short: shift B (0 / 1)" in weak
     assert "Single point: shift A" in weak
     assert '<td class="text-end line-qualified-confirmed">1 / 4</td>' in _line_row(after)
+
+
+def _gap_rows(page: str) -> list[tuple[str, str, str, str]]:
+    """(employee, course, state, date) of each row of a gaps list."""
+    rows = re.findall(r'<tr data-employee="([^"]+)" data-course="([^"]+)">(.*?)</tr>', page)
+    found = []
+    for employee, course, cells in rows:
+        texts = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
+        found.append((employee, course, texts[-2], texts[-1]))
+    return sorted(found)
+
+
+def test_the_gaps_list_says_why_each_is_a_gap(worked_example_2, manager_client) -> None:
+    # From the roll-up on 2026-12-01: Q holds L where U is needed (valid, so never "expired"), S never passed.
+    plant_recompute(plant_id=worked_example_2["plant"].id, on_date=W2_TODAY)
+    page = _text(manager_client.get("/dashboard/plants/SY/figures/gaps/"))
+    assert _gap_rows(page) == [("Q", "BAT-MOD-010", "Level below", "–"), ("S", "BAT-MOD-010", "In progress", "–")]
+    # Computed for the day R's window has closed: R's virtual pass has lapsed.
+    page = _text(manager_client.get("/dashboard/plants/SY/figures/gaps/", {"date": W2_WINDOW_CLOSED.isoformat()}))
+    assert _gap_rows(page) == [
+        ("Q", "BAT-MOD-010", "Level below", "–"),
+        ("R", "BAT-MOD-010", "Provisional pass lapsed", "–"),
+        ("S", "BAT-MOD-010", "In progress", "–"),
+    ]
