@@ -53,35 +53,37 @@ revoked AS (
     GROUP BY employee_id, course_id
 ),
 counted AS (
-    SELECT a.employee_id, a.course_id, a.kind, a.assessed_on, s.confirmed, {_RANK.format("a.level")} AS rank
+    SELECT a.employee_id, a.course_id, a.kind, a.assessed_on, {_RANK.format("a.level")} AS rank,
+           (a.kind = 'practical' AND a.delivery_mode = 'virtual') AS provisional, e.prov_counts
     FROM assessments_assessment a
     JOIN active e ON e.id = a.employee_id
-    CROSS JOIN (VALUES (false), (true)) s(confirmed)
     LEFT JOIN revoked v ON v.employee_id = a.employee_id AND v.course_id = a.course_id
     WHERE a.passed AND a.voided_at IS NULL AND a.assessed_on <= %(on_date)s
       AND (v.revoked_on IS NULL OR a.assessed_on > v.revoked_on)
-      AND (a.kind <> 'practical' OR a.delivery_mode <> 'virtual' OR (NOT s.confirmed AND e.prov_counts))
 ),
+-- One pass over the results for both states: counting provisional passes where they count, and none
+-- (confirmed). A practical's key is its date and its level's rank, so max() gives the latest pass's level,
+-- the higher on a tie.
 latest_passes AS (
-    SELECT employee_id, course_id, confirmed,
+    SELECT employee_id, course_id,
            max(assessed_on) FILTER (WHERE kind = 'theory') AS theory,
-           max(assessed_on) FILTER (WHERE kind = 'practical') AS practical
+           max(assessed_on) FILTER (WHERE kind = 'practical' AND (NOT provisional OR prov_counts)) AS practical,
+           max(assessed_on::text || rank) FILTER (WHERE kind = 'practical' AND (NOT provisional OR prov_counts))
+               AS practical_key,
+           max(assessed_on) FILTER (WHERE kind = 'practical' AND NOT provisional) AS c_practical,
+           max(assessed_on::text || rank) FILTER (WHERE kind = 'practical' AND NOT provisional) AS c_practical_key
     FROM counted
-    GROUP BY employee_id, course_id, confirmed
+    GROUP BY employee_id, course_id
 ),
-latest_practical AS (
-    -- The level held: the latest counting practical pass's, the higher on a tie (one sort, no per-row lookup).
-    SELECT DISTINCT ON (employee_id, course_id, confirmed) employee_id, course_id, confirmed, rank
-    FROM counted
-    WHERE kind = 'practical'
-    ORDER BY employee_id, course_id, confirmed, assessed_on DESC, rank DESC
+states AS (
+    SELECT employee_id, course_id, false AS confirmed, theory, practical, practical_key AS key FROM latest_passes
+    UNION ALL
+    SELECT employee_id, course_id, true, theory, c_practical, c_practical_key FROM latest_passes
 ),
 held AS (
     SELECT p.employee_id, p.course_id, p.confirmed,
-           CASE WHEN c.needs_practical THEN lp.rank ELSE 2 END AS rank
-    FROM latest_passes p JOIN courses_course c ON c.id = p.course_id
-    LEFT JOIN latest_practical lp
-        ON lp.employee_id = p.employee_id AND lp.course_id = p.course_id AND lp.confirmed = p.confirmed
+           CASE WHEN c.needs_practical THEN right(p.key, 1)::int ELSE 2 END AS rank
+    FROM states p JOIN courses_course c ON c.id = p.course_id
     WHERE (NOT c.needs_theory OR p.theory IS NOT NULL)
       AND (NOT c.needs_practical OR p.practical IS NOT NULL)
       AND (c.validity_months IS NULL
@@ -130,16 +132,26 @@ needs AS (
     JOIN courses_course c ON c.id = x.course_id AND c.is_active
     GROUP BY station_id, course_id
 ),
-station_people AS (
-    SELECT st.id AS station_id, e.id AS employee_id, e.shift
+needs_count AS (
+    SELECT station_id, count(*) AS n FROM needs GROUP BY station_id
+),
+station_met AS (
+    SELECT st.id AS station_id, e.id AS employee_id, e.shift, count(*) AS met
     FROM employees_station st
     JOIN active e ON e.line_id = st.line_id
-    WHERE st.is_active AND NOT EXISTS (
-        SELECT 1 FROM needs n
-        LEFT JOIN held h ON h.employee_id = e.id AND h.course_id = n.course_id AND NOT h.confirmed
-            AND h.rank >= n.min_rank
-        WHERE n.station_id = st.id AND h.employee_id IS NULL
-    )
+    JOIN needs n ON n.station_id = st.id
+    JOIN held h ON h.employee_id = e.id AND h.course_id = n.course_id AND NOT h.confirmed AND h.rank >= n.min_rank
+    WHERE st.is_active
+    GROUP BY st.id, e.id, e.shift
+),
+station_people AS (
+    SELECT m.station_id, m.employee_id, m.shift
+    FROM station_met m JOIN needs_count k ON k.station_id = m.station_id
+    WHERE m.met = k.n
+    UNION ALL
+    SELECT st.id, e.id, e.shift
+    FROM employees_station st JOIN active e ON e.line_id = st.line_id
+    WHERE st.is_active AND NOT EXISTS (SELECT 1 FROM needs_count k WHERE k.station_id = st.id)
 ),
 run_shifts AS (
     SELECT l.id AS line_id, code.shift

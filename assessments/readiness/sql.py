@@ -262,7 +262,11 @@ held_certs AS (
     FROM employees_employee e
     JOIN employees_productionline l ON l.id = e.line_id
     JOIN assessments_certification cert ON cert.employee_id = e.id
-    JOIN line_courses lc ON lc.line_id = e.line_id AND lc.course_id = cert.course_id
+    -- "+ 0": read each person's certifications by employee, never every plant's by course. The state
+    -- expressions hide the filter's selectivity, and PostgreSQL then drove the join from the (line, course)
+    -- pairs through certification_course_id: 1.2 million rows per plant, 3.7 s instead of 0.2 s at
+    -- 100,000 employees (bench section 1).
+    JOIN line_courses lc ON lc.line_id = e.line_id AND lc.course_id = cert.course_id + 0
     WHERE l.plant_id = %(plant)s AND l.is_active AND e.status = %(active)s {{line_filter}} {{employee_filter}}
 ),
 held AS (
