@@ -177,15 +177,19 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.info(request, _("These results were already saved; nothing was recorded twice."))
                 else:
                     blank = sum(1 for row in rows if not row.is_closed) - len(filled)
-                    messages.success(
-                        request,
-                        ngettext(
-                            "%(rows)d row recorded (%(results)d results); %(blank)d blank rows left out.",
-                            "%(rows)d rows recorded (%(results)d results); %(blank)d blank rows left out.",
-                            len(filled),
+                    results = len(outcome.assessments)
+                    recorded_text = ngettext(
+                        "%(rows)d row recorded (%(results)s).", "%(rows)d rows recorded (%(results)s).", len(filled)
+                    ) % {
+                        "rows": len(filled),
+                        "results": ngettext("%(count)d result", "%(count)d results", results) % {"count": results},
+                    }
+                    if blank:  # nothing to say of no blank row
+                        recorded_text += " " + (
+                            ngettext("%(blank)d blank row left out.", "%(blank)d blank rows left out.", blank)
+                            % {"blank": blank}
                         )
-                        % {"rows": len(filled), "results": len(outcome.assessments), "blank": blank},
-                    )
+                    messages.success(request, recorded_text)
                     for notice in outcome.notices:
                         messages.warning(request, notice)
                 return redirect(outcome.redirect_to)
