@@ -10,8 +10,10 @@ from collections.abc import Iterable, Sequence
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from assessments import validity
 from assessments.forms.common import FAIL, PASS, PRACTICAL_CHOICES, DateInput, new_key, numeric_input
 from assessments.models import Assessment
 from assessments.services.result_rules import checklist_outcome
@@ -46,6 +48,55 @@ def checklist_marks_field(*, checklist: Checklist) -> forms.MultipleChoiceField:
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+def checklist_rule_text(*, checklist: Checklist) -> str:
+    """When the checklist's practical passes (DOMAIN.md "Practical checklists"), for the page."""
+    return gettext("Pass: every critical item and at least %(threshold)s%% of the others.") % {
+        "threshold": checklist.threshold_pct
+    }
+
+
+def _critical_not_ok_text(count: int) -> str:
+    return ngettext("critical item %(items)s not OK", "critical items %(items)s not OK", count)
+
+
+def _others_short_text(count: int) -> str:
+    return ngettext(
+        "%(ok)s of %(others)s other OK, needs %(threshold)s%%",
+        "%(ok)s of %(others)s others OK, needs %(threshold)s%%",
+        count,
+    )
+
+
+def checklist_fail_reason(*, checklist: Checklist, marks: Sequence[bool]) -> str:
+    """Why the marks fail the checklist ("critical item 3 not OK", "3 of 4 others OK, needs 100%"); "" on a
+    pass. A critical item not OK fails it whatever else, so it is the reason given first."""
+    items = list(checklist.items.all())
+    shortfall = validity.checklist_shortfall(
+        marks=[(item.critical, bool(ok)) for item, ok in zip(items, marks, strict=True)],
+        threshold_pct=checklist.threshold_pct,
+    )
+    if shortfall.passes:
+        return ""
+    if shortfall.critical_not_ok:
+        positions = [str(items[number - 1].position) for number in shortfall.critical_not_ok]
+        return _critical_not_ok_text(len(positions)) % {"items": ", ".join(positions)}
+    return _others_short_text(shortfall.others) % {
+        "ok": shortfall.others_ok,
+        "others": shortfall.others,
+        "threshold": shortfall.threshold_pct,
+    }
+
+
+def checklist_reason_templates() -> dict[str, str]:
+    """checklist_fail_reason's texts unfilled, one and several, for the grid's script (same words live)."""
+    return {
+        "critical_one": _critical_not_ok_text(1),
+        "critical_other": _critical_not_ok_text(2),
+        "others_one": _others_short_text(1),
+        "others_other": _others_short_text(2),
+    }
 
 
 def checklist_marks_of(*, checklist: Checklist, ticked: Iterable[str]) -> list[bool]:
@@ -173,6 +224,12 @@ class GridRowForm(forms.Form):
         if not self.checklist_entered:
             return None
         return checklist_marks_of(checklist=self.checklist, ticked=self.cleaned_data.get("marks") or ())
+
+    @property
+    def checklist_reason(self) -> str:
+        """Why the checklist as marked fails ("" when it passes or is not marked): shown under the outcome."""
+        marks = self.checklist_marks
+        return checklist_fail_reason(checklist=self.checklist, marks=marks) if marks is not None else ""
 
     @property
     def practical_passed(self) -> bool | None:

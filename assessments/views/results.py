@@ -14,7 +14,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.forms.common import PASS, ReasonForm
-from assessments.forms.results import GridHeaderForm, GridRowForm, SingleResultForm
+from assessments.forms.results import (
+    GridHeaderForm,
+    GridRowForm,
+    SingleResultForm,
+    checklist_reason_templates,
+    checklist_rule_text,
+)
 from assessments.models import Assessment, AssessmentSource, Certification
 from assessments.selectors import sessions as session_selectors
 from assessments.services import certifications as certification_services
@@ -204,6 +210,8 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "course": course,
             "checklist": checklist,
+            "checklist_rule": checklist_rule_text(checklist=checklist) if checklist is not None else "",
+            "reason_templates": checklist_reason_templates() if checklist is not None else {},
             "header": header,
             "grid": rows,
             "problems": problems,

@@ -160,6 +160,59 @@ def test_it_refuses_a_whole_grid_when_one_row_is_refused(client, trainer, mod_se
     assert '<option value="L" selected>' in row_p
 
 
+def test_it_says_the_threshold_and_why_each_marked_row_fails(client, trainer, mod_session, worked_example_2) -> None:
+    """Without the script the refused grid is shown again: each marked row says why its checklist fails."""
+    p, q, r, s = (worked_example_2[name] for name in "PQRS")
+    client.force_login(trainer)
+    page = client.get(_url(mod_session)).content.decode()
+    assert "Pass: every critical item and at least 100% of the others." in page
+
+    response = client.post(
+        _url(mod_session),
+        _payload(
+            mod_session,
+            {
+                p: {"marks": [1, 2, 3]},  # every critical item OK, 2 of the 3 others
+                q: {"marks": [1, 2, 4]},  # the critical item 3 not OK
+                r: {"marks": [1, 2, 3, 4]},  # a pass: no reason
+                s: {"notes": "no result"},  # refuses the grid, so the rows are shown again
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    assert Assessment.objects.filter(session=mod_session).count() == 0
+
+    def reason(employee) -> str:
+        row = response.content.decode().split(f'id="grid-row-{employee.employee_no}"')[1].split("</tr>")[0]
+        return re.search(r"data-outcome-reason>([^<]*)<", row).group(1)
+
+    assert reason(p) == "2 of 3 others OK, needs 100%"
+    assert reason(q) == "critical item 3 not OK"
+    assert reason(r) == ""
+    content = response.content.decode()
+    assert 'data-reason-critical-one="critical item %(items)s not OK"' in content  # the script's texts
+    assert 'data-reason-others-other="%(ok)s of %(others)s others OK, needs %(threshold)s%%"' in content
+
+
+def test_it_gives_the_reason_in_the_plural_and_the_singular(worked_example_2) -> None:
+    from assessments.forms.results import checklist_fail_reason
+
+    checklist = checklist_publish(
+        course=worked_example_2["mod"],
+        items=[
+            ChecklistItemInput(text="One", critical=True),
+            ChecklistItemInput(text="Two", critical=True),
+            ChecklistItemInput(text="Three"),
+        ],
+        threshold_pct=60,
+    )
+
+    assert checklist_fail_reason(checklist=checklist, marks=[False, False, True]) == "critical items 1, 2 not OK"
+    assert checklist_fail_reason(checklist=checklist, marks=[True, True, False]) == "0 of 1 other OK, needs 60%"
+    assert checklist_fail_reason(checklist=checklist, marks=[True, True, True]) == ""
+
+
 def test_it_refuses_a_level_the_course_does_not_offer_on_its_row(client, trainer, mod_session, worked_example_2):
     course = worked_example_2["mod"]
     course.uses_levels = False
