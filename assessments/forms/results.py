@@ -299,10 +299,13 @@ class GridRowForm(forms.Form):
 class SingleResultForm(forms.Form):
     """One result from an employee's page (a retake, a late entry).
 
-    The course's checklist (its current revision) is shown once the course is known: chosen in the page's
-    link (?course=), or sent. A practical of a course with a checklist is marked item by item (ticked = OK)
-    and its outcome follows from the marks; `checklist` carries the revision shown, so marks sent for
-    another course's or an older revision's items are refused, not recorded against the wrong items.
+    Once the course is known (chosen in the page's link, ?course=, or sent) the form shows only what it needs:
+    no assessment select where it has one kind, no score without a theory test, no pass/fail, level or
+    checklist notes without a practical. The course's checklist (its current revision) decides its practical:
+    no pass/fail is offered, each item is ticked OK or not, and "checklist marked" records one with nothing
+    ticked (every item not OK); with nothing ticked and not marked, nothing is recorded. `checklist` carries the
+    revision shown, so marks sent for another course's or an older revision's items are refused, not recorded
+    against the wrong items.
     """
 
     course = fields.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
@@ -336,7 +339,8 @@ class SingleResultForm(forms.Form):
         course_id = fields.id_param(self.data.get(self.add_prefix("course")) if self.is_bound else None)
         if course_id is None and not self.is_bound:
             course_id = fields.id_param(self.initial.get("course"))
-        course = courses.filter(pk=course_id).first() if course_id is not None else None
+        self.shown_course: Course | None = courses.filter(pk=course_id).first() if course_id is not None else None
+        course = self.shown_course
         if course is not None:
             self.fields["level"] = level_field(course=course)
             self.fields["delivery_mode"].choices = [
@@ -348,34 +352,49 @@ class SingleResultForm(forms.Form):
         if self.shown_checklist is not None:
             del self.fields["practical"]
             self.fields["marks"] = checklist_marks_field(checklist=self.shown_checklist)
+            self.fields["marks"].help_text = checklist_rule_text(checklist=self.shown_checklist)
+            self.fields["marked"] = forms.BooleanField(
+                label=_("Checklist marked (record it; unticked items are not OK)"), required=False
+            )
             self.initial["checklist"] = self.shown_checklist.pk
             # Placed after the level: the page reads course, kind, date, marks, level, mode.
-            order = ["course", "kind", "assessed_on", "score", "marks", "level", "delivery_mode"]
+            order = ["course", "kind", "assessed_on", "score", "marks", "marked", "level", "delivery_mode"]
             self.order_fields(order)
 
     def clean(self) -> dict:
         cleaned = super().clean()
         course = cleaned.get("course")
+        cleaned["checklist_marks"] = None
         if course is None or cleaned.get("kind") != AssessmentKind.PRACTICAL:
-            cleaned["checklist_marks"] = None
             return cleaned
         sent = cleaned.get("checklist")
         if self.shown_checklist is not None and sent != self.shown_checklist.pk:
             # The page showed no checklist, or another course's or revision's: mark this one's items now.
-            self.add_error(
-                "marks",
-                _("Mark this checklist (revision %(revision)s of %(course)s), then record again.")
-                % {"revision": self.shown_checklist.revision, "course": course.code},
-            )
+            if self.data.get(self.add_prefix("practical")):
+                message = _(
+                    "The practical of %(course)s is decided by its checklist (revision %(revision)s), not by the "
+                    "pass or fail chosen: mark each item, then record again."
+                )
+            else:
+                message = _("Mark this checklist (revision %(revision)s of %(course)s), then record again.")
+            self.add_error("marks", message % {"revision": self.shown_checklist.revision, "course": course.code})
             self.data = self.data.copy()
             self.data[self.add_prefix("checklist")] = self.shown_checklist.pk
             return cleaned
         if self.shown_checklist is not None:
+            if not cleaned.get("marks") and not cleaned.get("marked"):
+                # An unticked box is also what a checklist nobody went through sends: record nothing on it.
+                self.add_error(
+                    "marks",
+                    _(
+                        "Nothing is ticked: tick each item done right, or tick “Checklist marked” to record the "
+                        "practical with every item not OK."
+                    ),
+                )
+                return cleaned
             cleaned["checklist_marks"] = checklist_marks_of(
                 checklist=self.shown_checklist, ticked=cleaned.get("marks") or ()
             )
-        else:
-            cleaned["checklist_marks"] = None
         return cleaned
 
     @property
@@ -385,3 +404,9 @@ class SingleResultForm(forms.Form):
         if data.get("checklist_marks") is not None:
             return checklist_outcome(checklist=self.shown_checklist, marks=data["checklist_marks"])
         return {PASS: True, FAIL: False}.get(data.get("practical") or "")
+
+    @property
+    def fail_reason(self) -> str:
+        """Why the checklist as marked fails ("" on a pass or without a checklist)."""
+        marks = self.cleaned_data.get("checklist_marks")
+        return checklist_fail_reason(checklist=self.shown_checklist, marks=marks) if marks is not None else ""

@@ -249,14 +249,14 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 kind=data["kind"],
                 assessed_on=data["assessed_on"],
                 assessor=request.user,
-                score=data["score"] if data["kind"] == AssessmentKind.THEORY else None,
+                score=data.get("score") if data["kind"] == AssessmentKind.THEORY else None,
                 # With a checklist the service derives the outcome from the marks (checklist_resolve).
                 passed=None if data["checklist_marks"] is not None else form.passed,
                 checklist_marks=data["checklist_marks"],
                 # A fail has no level: the default U of the select is not sent to the service.
-                level=(data["level"] or None) if data["kind"] == AssessmentKind.PRACTICAL and form.passed else None,
+                level=(data.get("level") or None) if data["kind"] == AssessmentKind.PRACTICAL and form.passed else None,
                 delivery_mode=data["delivery_mode"] or None,
-                checklist_notes=data["checklist_notes"],
+                checklist_notes=data.get("checklist_notes", ""),
                 notes=data["notes"],
             )
             try:
@@ -276,15 +276,19 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                     messages.info(request, _("This result was already saved; nothing was recorded twice."))
                 else:
                     assessment = outcome.assessments[0]
-                    messages.success(
-                        request,
-                        _("Recorded: %(course)s %(kind)s, %(outcome)s.")
-                        % {
-                            "course": assessment.course.code,
-                            "kind": assessment.get_kind_display(),
-                            "outcome": _("pass") if assessment.passed else _("fail"),
-                        },
-                    )
+                    recorded = {
+                        "course": assessment.course.code,
+                        "kind": assessment.get_kind_display(),
+                        "outcome": _("pass") if assessment.passed else _("fail"),
+                    }
+                    if form.fail_reason:  # a checklist's fail says why, as the grid's row does
+                        text = _("Recorded: %(course)s %(kind)s, %(outcome)s (%(reason)s).") % {
+                            **recorded,
+                            "reason": form.fail_reason,
+                        }
+                    else:
+                        text = _("Recorded: %(course)s %(kind)s, %(outcome)s.") % recorded
+                    messages.success(request, text)
                     for notice in outcome.notices:
                         messages.warning(request, notice)
                 return redirect(outcome.redirect_to)

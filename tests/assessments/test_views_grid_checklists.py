@@ -354,8 +354,55 @@ def test_it_asks_for_the_marks_when_the_form_showed_no_checklist(client, trainer
     assert response.status_code == 200
     assert Assessment.objects.count() == before
     content = response.content.decode()
-    assert "Mark this checklist (revision 1 of BAT-MOD-010), then record again." in content
+    # The pass chosen is not used, and the page says so (not a silent drop).
+    assert (
+        "The practical of BAT-MOD-010 is decided by its checklist (revision 1), not by the pass or fail chosen: "
+        "mark each item, then record again."
+    ) in content
     assert "HV connector locked and verified" in content
+    assert 'name="practical"' not in content
+
+    # Record again with nothing ticked (the browser walk's defect): refused, still nothing recorded.
+    again = client.post(
+        _single_url(employee),
+        {
+            "course": course.pk,
+            "kind": "practical",
+            "assessed_on": worked_example_2["plant"].local_today().isoformat(),
+            "level": "U",
+            "checklist": worked_example_2["checklist"].pk,
+            "form_key": str(uuid.uuid4()),
+        },
+    )
+
+    assert again.status_code == 200
+    assert Assessment.objects.count() == before
+    assert "Nothing is ticked: tick each item done right, or tick “Checklist marked”" in again.content.decode()
+
+
+def test_it_records_a_single_checklist_marked_with_nothing_ticked_and_says_why_it_fails(
+    client, trainer, worked_example_2
+) -> None:
+    employee, course, today = worked_example_2["S"], worked_example_2["mod"], worked_example_2["plant"].local_today()
+    client.force_login(trainer)
+
+    response = client.post(
+        _single_url(employee),
+        {
+            "course": course.pk,
+            "kind": "practical",
+            "assessed_on": today.isoformat(),
+            "marked": "on",
+            "level": "U",
+            "checklist": worked_example_2["checklist"].pk,
+            "form_key": str(uuid.uuid4()),
+        },
+        follow=True,
+    )
+
+    assessment = Assessment.objects.get(employee=employee, assessed_on=today)
+    assert (assessment.passed, assessment.level, assessment.checklist_marks) == (False, None, [False] * 4)
+    assert "Recorded: BAT-MOD-010 Practical evaluation, fail (critical item 3 not OK)." in response.content.decode()
 
 
 def test_it_records_a_single_fail_without_a_level_in_the_courses_mode(client, trainer, worked_example_2) -> None:
