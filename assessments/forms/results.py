@@ -347,6 +347,7 @@ class SingleResultForm(forms.Form):
                 ("", _("The course's usual mode (%(mode)s)") % {"mode": course.get_delivery_mode_display()}),
                 *DeliveryMode.choices,
             ]
+            self._show_only_what_the_course_needs(course)
             if course.needs_practical:
                 self.shown_checklist = checklist_current(course=course)
         if self.shown_checklist is not None:
@@ -360,6 +361,42 @@ class SingleResultForm(forms.Form):
             # Placed after the level: the page reads course, kind, date, marks, level, mode.
             order = ["course", "kind", "assessed_on", "score", "marks", "marked", "level", "delivery_mode"]
             self.order_fields(order)
+
+    def _show_only_what_the_course_needs(self, course: Course) -> None:
+        """Drop the inputs of a kind the course does not assess; a course of one kind needs no kind select
+        (unless a page that offered both sent the other one: the service's refusal is then shown on it)."""
+        if not course.needs_theory:
+            del self.fields["score"]
+        if not course.needs_practical:
+            for name in ("practical", "level", "checklist_notes"):
+                del self.fields[name]
+        kinds = list(course.needed_kinds)
+        sent = self.data.get(self.add_prefix("kind")) if self.is_bound else None
+        if len(kinds) == 1 and sent in (None, "", kinds[0]):
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.initial["kind"] = kinds[0]
+            if self.is_bound and not sent:
+                self.data = self.data.copy()
+                self.data[self.add_prefix("kind")] = kinds[0]
+
+    @property
+    def hint(self) -> str:
+        """What a result of the course shown needs, under the form."""
+        course = self.shown_course
+        if course is None:
+            return gettext("A theory test needs a score; a practical evaluation needs pass or fail.")
+        practical = ""
+        if course.needs_practical:
+            practical = (
+                gettext(
+                    "Its checklist decides the practical (no pass or fail to choose): tick each item done right, "
+                    "or tick “Checklist marked” to record it with every item not OK."
+                )
+                if self.shown_checklist is not None
+                else gettext("A practical evaluation needs pass or fail.")
+            )
+        theory = gettext("A theory test needs a score.") if course.needs_theory else ""
+        return " ".join(text for text in (theory, practical) if text)
 
     def clean(self) -> dict:
         cleaned = super().clean()

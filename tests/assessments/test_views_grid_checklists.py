@@ -405,6 +405,58 @@ def test_it_records_a_single_checklist_marked_with_nothing_ticked_and_says_why_i
     assert "Recorded: BAT-MOD-010 Practical evaluation, fail (critical item 3 not OK)." in response.content.decode()
 
 
+def test_it_shows_only_what_a_practical_course_with_a_checklist_needs(client, trainer, worked_example_2) -> None:
+    client.force_login(trainer)
+
+    content = client.get(_single_url(worked_example_2["P"]) + f"?course={worked_example_2['mod'].pk}").content.decode()
+
+    assert 'name="score"' not in content  # BAT-MOD-010 has no theory test
+    assert '<input type="hidden" name="kind" value="practical"' in content  # nothing to choose
+    assert '<select name="kind"' not in content
+    assert "a practical evaluation needs pass or fail" not in content
+    assert "Its checklist decides the practical (no pass or fail to choose)" in content
+    assert "Pass: every critical item and at least 100% of the others." in content  # the threshold
+    assert 'name="marked"' in content
+
+
+def test_it_keeps_the_kind_select_when_a_kind_the_course_lacks_was_sent(client, trainer, worked_example_2) -> None:
+    """A page opened without the course offered both kinds: the refusal is shown where it is fixed."""
+    client.force_login(trainer)
+    before = Assessment.objects.count()
+
+    response = client.post(
+        _single_url(worked_example_2["S"]),
+        {
+            "course": worked_example_2["mod"].pk,
+            "kind": "theory",
+            "assessed_on": worked_example_2["plant"].local_today().isoformat(),
+            "score": "90",
+            "form_key": str(uuid.uuid4()),
+        },
+    )
+
+    assert response.status_code == 200
+    assert Assessment.objects.count() == before
+    content = response.content.decode()
+    assert 'name="kind"' in content and '<input type="hidden" name="kind"' not in content
+    assert "Course BAT-MOD-010 does not use a" in content
+
+
+def test_it_shows_only_what_a_theory_course_needs(client, trainer, worked_example_2) -> None:
+    theory_only = factories.CourseFactory(code="TH-001", needs_theory=True, needs_practical=False)
+    factories.TrainerAuthorisationFactory(user=trainer, course=theory_only, plant=worked_example_2["plant"])
+    client.force_login(trainer)
+
+    content = client.get(_single_url(worked_example_2["P"]) + f"?course={theory_only.pk}").content.decode()
+
+    assert 'name="score"' in content
+    assert '<input type="hidden" name="kind" value="theory"' in content
+    for name in ("practical", "level", "checklist_notes", "marks"):
+        assert f'name="{name}"' not in content, name
+    assert "A theory test needs a score." in content
+    assert "pass or fail" not in content
+
+
 def test_it_records_a_single_fail_without_a_level_in_the_courses_mode(client, trainer, worked_example_2) -> None:
     employee, hv = worked_example_2["S"], worked_example_2["hv"]
     client.force_login(trainer)
