@@ -168,17 +168,44 @@ def certification_on(
     )
 
 
+@dataclass(frozen=True)
+class ChecklistShortfall:
+    """Why a marked checklist passes or fails: the critical items not OK (item 1 first), and the OK count of
+    the non-critical items against the threshold."""
+
+    critical_not_ok: tuple[int, ...]
+    others_ok: int
+    others: int
+    threshold_pct: int
+
+    @property
+    def threshold_met(self) -> bool:
+        # Integer arithmetic: 3 of 4 OK against 75% passes exactly, no float rounding. No non-critical
+        # items: nothing to reach.
+        return not self.others or self.others_ok * 100 >= self.threshold_pct * self.others
+
+    @property
+    def passes(self) -> bool:
+        return not self.critical_not_ok and self.threshold_met
+
+
+def checklist_shortfall(*, marks: Sequence[tuple[bool, bool]], threshold_pct: int) -> ChecklistShortfall:
+    """The facts checklist_passes decides on, for saying why a practical failed (`marks`: (critical, ok) per
+    item, item 1 first)."""
+    others = [ok for critical, ok in marks if not critical]
+    return ChecklistShortfall(
+        critical_not_ok=tuple(number for number, (critical, ok) in enumerate(marks, 1) if critical and not ok),
+        others_ok=sum(1 for ok in others if ok),
+        others=len(others),
+        threshold_pct=threshold_pct,
+    )
+
+
 def checklist_passes(*, marks: Sequence[tuple[bool, bool]], threshold_pct: int) -> bool:
     """A practical checklist's outcome (DOMAIN.md "Practical checklists"): `marks` are (critical, ok) per
     item. Every critical item OK, and the OK share of the non-critical items at least the threshold
     (no non-critical items: nothing to reach)."""
-    if any(critical and not ok for critical, ok in marks):
-        return False
-    others = [ok for critical, ok in marks if not critical]
-    if not others:
-        return True
-    # Integer arithmetic: 3 of 4 OK against 75% passes exactly, no float rounding.
-    return sum(others) * 100 >= threshold_pct * len(others)
+    return checklist_shortfall(marks=marks, threshold_pct=threshold_pct).passes
 
 
 def revocation_in_force(revocations: Iterable[datetime.date], on_date: datetime.date) -> datetime.date | None:

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Sequence
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from assessments import validity
 from assessments.forms.common import FAIL, PASS, PRACTICAL_CHOICES, DateInput, new_key, numeric_input
 from assessments.models import Assessment
 from assessments.services.result_rules import checklist_outcome
@@ -46,6 +48,55 @@ def checklist_marks_field(*, checklist: Checklist) -> forms.MultipleChoiceField:
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+def checklist_rule_text(*, checklist: Checklist) -> str:
+    """When the checklist's practical passes (DOMAIN.md "Practical checklists"), for the page."""
+    return gettext("Pass: every critical item and at least %(threshold)s%% of the others.") % {
+        "threshold": checklist.threshold_pct
+    }
+
+
+def _critical_not_ok_text(count: int) -> str:
+    return ngettext("critical item %(items)s not OK", "critical items %(items)s not OK", count)
+
+
+def _others_short_text(count: int) -> str:
+    return ngettext(
+        "%(ok)s of %(others)s other OK, needs %(threshold)s%%",
+        "%(ok)s of %(others)s others OK, needs %(threshold)s%%",
+        count,
+    )
+
+
+def checklist_fail_reason(*, checklist: Checklist, marks: Sequence[bool]) -> str:
+    """Why the marks fail the checklist ("critical item 3 not OK", "3 of 4 others OK, needs 100%"); "" on a
+    pass. A critical item not OK fails it whatever else, so it is the reason given first."""
+    items = list(checklist.items.all())
+    shortfall = validity.checklist_shortfall(
+        marks=[(item.critical, bool(ok)) for item, ok in zip(items, marks, strict=True)],
+        threshold_pct=checklist.threshold_pct,
+    )
+    if shortfall.passes:
+        return ""
+    if shortfall.critical_not_ok:
+        positions = [str(items[number - 1].position) for number in shortfall.critical_not_ok]
+        return _critical_not_ok_text(len(positions)) % {"items": ", ".join(positions)}
+    return _others_short_text(shortfall.others) % {
+        "ok": shortfall.others_ok,
+        "others": shortfall.others,
+        "threshold": shortfall.threshold_pct,
+    }
+
+
+def checklist_reason_templates() -> dict[str, str]:
+    """checklist_fail_reason's texts unfilled, one and several, for the grid's script (same words live)."""
+    return {
+        "critical_one": _critical_not_ok_text(1),
+        "critical_other": _critical_not_ok_text(2),
+        "others_one": _others_short_text(1),
+        "others_other": _others_short_text(2),
+    }
 
 
 def checklist_marks_of(*, checklist: Checklist, ticked: Iterable[str]) -> list[bool]:
@@ -175,6 +226,12 @@ class GridRowForm(forms.Form):
         return checklist_marks_of(checklist=self.checklist, ticked=self.cleaned_data.get("marks") or ())
 
     @property
+    def checklist_reason(self) -> str:
+        """Why the checklist as marked fails ("" when it passes or is not marked): shown under the outcome."""
+        marks = self.checklist_marks
+        return checklist_fail_reason(checklist=self.checklist, marks=marks) if marks is not None else ""
+
+    @property
     def practical_passed(self) -> bool | None:
         """The practical entered: pass (True), fail (False) or none; from the marks where there is a checklist."""
         data = getattr(self, "cleaned_data", None) or {}
@@ -242,10 +299,13 @@ class GridRowForm(forms.Form):
 class SingleResultForm(forms.Form):
     """One result from an employee's page (a retake, a late entry).
 
-    The course's checklist (its current revision) is shown once the course is known: chosen in the page's
-    link (?course=), or sent. A practical of a course with a checklist is marked item by item (ticked = OK)
-    and its outcome follows from the marks; `checklist` carries the revision shown, so marks sent for
-    another course's or an older revision's items are refused, not recorded against the wrong items.
+    Once the course is known (chosen in the page's link, ?course=, or sent) the form shows only what it needs:
+    no assessment select where it has one kind, no score without a theory test, no pass/fail, level or
+    checklist notes without a practical. The course's checklist (its current revision) decides its practical:
+    no pass/fail is offered, each item is ticked OK or not, and "checklist marked" records one with nothing
+    ticked (every item not OK); with nothing ticked and not marked, nothing is recorded. `checklist` carries the
+    revision shown, so marks sent for another course's or an older revision's items are refused, not recorded
+    against the wrong items.
     """
 
     course = fields.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
@@ -279,46 +339,99 @@ class SingleResultForm(forms.Form):
         course_id = fields.id_param(self.data.get(self.add_prefix("course")) if self.is_bound else None)
         if course_id is None and not self.is_bound:
             course_id = fields.id_param(self.initial.get("course"))
-        course = courses.filter(pk=course_id).first() if course_id is not None else None
+        self.shown_course: Course | None = courses.filter(pk=course_id).first() if course_id is not None else None
+        course = self.shown_course
         if course is not None:
             self.fields["level"] = level_field(course=course)
             self.fields["delivery_mode"].choices = [
                 ("", _("The course's usual mode (%(mode)s)") % {"mode": course.get_delivery_mode_display()}),
                 *DeliveryMode.choices,
             ]
+            self._show_only_what_the_course_needs(course)
             if course.needs_practical:
                 self.shown_checklist = checklist_current(course=course)
         if self.shown_checklist is not None:
             del self.fields["practical"]
             self.fields["marks"] = checklist_marks_field(checklist=self.shown_checklist)
+            self.fields["marks"].help_text = checklist_rule_text(checklist=self.shown_checklist)
+            self.fields["marked"] = forms.BooleanField(
+                label=_("Checklist marked (record it; unticked items are not OK)"), required=False
+            )
             self.initial["checklist"] = self.shown_checklist.pk
             # Placed after the level: the page reads course, kind, date, marks, level, mode.
-            order = ["course", "kind", "assessed_on", "score", "marks", "level", "delivery_mode"]
+            order = ["course", "kind", "assessed_on", "score", "marks", "marked", "level", "delivery_mode"]
             self.order_fields(order)
+
+    def _show_only_what_the_course_needs(self, course: Course) -> None:
+        """Drop the inputs of a kind the course does not assess; a course of one kind needs no kind select
+        (unless a page that offered both sent the other one: the service's refusal is then shown on it)."""
+        if not course.needs_theory:
+            del self.fields["score"]
+        if not course.needs_practical:
+            for name in ("practical", "level", "checklist_notes"):
+                del self.fields[name]
+        kinds = list(course.needed_kinds)
+        sent = self.data.get(self.add_prefix("kind")) if self.is_bound else None
+        if len(kinds) == 1 and sent in (None, "", kinds[0]):
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.initial["kind"] = kinds[0]
+            if self.is_bound and not sent:
+                self.data = self.data.copy()
+                self.data[self.add_prefix("kind")] = kinds[0]
+
+    @property
+    def hint(self) -> str:
+        """What a result of the course shown needs, under the form."""
+        course = self.shown_course
+        if course is None:
+            return gettext("A theory test needs a score; a practical evaluation needs pass or fail.")
+        practical = ""
+        if course.needs_practical:
+            practical = (
+                gettext(
+                    "Its checklist decides the practical (no pass or fail to choose): tick each item done right, "
+                    "or tick “Checklist marked” to record it with every item not OK."
+                )
+                if self.shown_checklist is not None
+                else gettext("A practical evaluation needs pass or fail.")
+            )
+        theory = gettext("A theory test needs a score.") if course.needs_theory else ""
+        return " ".join(text for text in (theory, practical) if text)
 
     def clean(self) -> dict:
         cleaned = super().clean()
         course = cleaned.get("course")
+        cleaned["checklist_marks"] = None
         if course is None or cleaned.get("kind") != AssessmentKind.PRACTICAL:
-            cleaned["checklist_marks"] = None
             return cleaned
         sent = cleaned.get("checklist")
         if self.shown_checklist is not None and sent != self.shown_checklist.pk:
             # The page showed no checklist, or another course's or revision's: mark this one's items now.
-            self.add_error(
-                "marks",
-                _("Mark this checklist (revision %(revision)s of %(course)s), then record again.")
-                % {"revision": self.shown_checklist.revision, "course": course.code},
-            )
+            if self.data.get(self.add_prefix("practical")):
+                message = _(
+                    "The practical of %(course)s is decided by its checklist (revision %(revision)s), not by the "
+                    "pass or fail chosen: mark each item, then record again."
+                )
+            else:
+                message = _("Mark this checklist (revision %(revision)s of %(course)s), then record again.")
+            self.add_error("marks", message % {"revision": self.shown_checklist.revision, "course": course.code})
             self.data = self.data.copy()
             self.data[self.add_prefix("checklist")] = self.shown_checklist.pk
             return cleaned
         if self.shown_checklist is not None:
+            if not cleaned.get("marks") and not cleaned.get("marked"):
+                # An unticked box is also what a checklist nobody went through sends: record nothing on it.
+                self.add_error(
+                    "marks",
+                    _(
+                        "Nothing is ticked: tick each item done right, or tick “Checklist marked” to record the "
+                        "practical with every item not OK."
+                    ),
+                )
+                return cleaned
             cleaned["checklist_marks"] = checklist_marks_of(
                 checklist=self.shown_checklist, ticked=cleaned.get("marks") or ()
             )
-        else:
-            cleaned["checklist_marks"] = None
         return cleaned
 
     @property
@@ -328,3 +441,9 @@ class SingleResultForm(forms.Form):
         if data.get("checklist_marks") is not None:
             return checklist_outcome(checklist=self.shown_checklist, marks=data["checklist_marks"])
         return {PASS: True, FAIL: False}.get(data.get("practical") or "")
+
+    @property
+    def fail_reason(self) -> str:
+        """Why the checklist as marked fails ("" on a pass or without a checklist)."""
+        marks = self.cleaned_data.get("checklist_marks")
+        return checklist_fail_reason(checklist=self.shown_checklist, marks=marks) if marks is not None else ""

@@ -157,7 +157,9 @@ def line_levels(request: HttpRequest, code: str, line_code: str) -> HttpResponse
     plant = line.plant
     on_date, error = as_of_date(request)
     shifts = shift_filter_choices(line=line)
-    shift = request.GET.get("shift", "").strip()
+    sent = request.GET.get("shift", "").strip()
+    # The plant's codes match whatever the case typed (as the employee import does): ?shift=a is shift A.
+    shift = next((value for value in shifts if value.upper() == sent.upper()), sent)
     if not error and shift and shift not in shifts:
         error = _("“%(value)s” is not a shift of plant %(plant)s: choose one of %(codes)s, or day staff.") % {
             "value": shift[:20],

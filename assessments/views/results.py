@@ -14,7 +14,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.forms.common import PASS, ReasonForm
-from assessments.forms.results import GridHeaderForm, GridRowForm, SingleResultForm
+from assessments.forms.results import (
+    GridHeaderForm,
+    GridRowForm,
+    SingleResultForm,
+    checklist_reason_templates,
+    checklist_rule_text,
+)
 from assessments.models import Assessment, AssessmentSource, Certification
 from assessments.selectors import sessions as session_selectors
 from assessments.services import certifications as certification_services
@@ -177,15 +183,19 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.info(request, _("These results were already saved; nothing was recorded twice."))
                 else:
                     blank = sum(1 for row in rows if not row.is_closed) - len(filled)
-                    messages.success(
-                        request,
-                        ngettext(
-                            "%(rows)d row recorded (%(results)d results); %(blank)d blank rows left out.",
-                            "%(rows)d rows recorded (%(results)d results); %(blank)d blank rows left out.",
-                            len(filled),
+                    results = len(outcome.assessments)
+                    recorded_text = ngettext(
+                        "%(rows)d row recorded (%(results)s).", "%(rows)d rows recorded (%(results)s).", len(filled)
+                    ) % {
+                        "rows": len(filled),
+                        "results": ngettext("%(count)d result", "%(count)d results", results) % {"count": results},
+                    }
+                    if blank:  # nothing to say of no blank row
+                        recorded_text += " " + (
+                            ngettext("%(blank)d blank row left out.", "%(blank)d blank rows left out.", blank)
+                            % {"blank": blank}
                         )
-                        % {"rows": len(filled), "results": len(outcome.assessments), "blank": blank},
-                    )
+                    messages.success(request, recorded_text)
                     for notice in outcome.notices:
                         messages.warning(request, notice)
                 return redirect(outcome.redirect_to)
@@ -200,6 +210,8 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "course": course,
             "checklist": checklist,
+            "checklist_rule": checklist_rule_text(checklist=checklist) if checklist is not None else "",
+            "reason_templates": checklist_reason_templates() if checklist is not None else {},
             "header": header,
             "grid": rows,
             "problems": problems,
@@ -237,14 +249,14 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                 kind=data["kind"],
                 assessed_on=data["assessed_on"],
                 assessor=request.user,
-                score=data["score"] if data["kind"] == AssessmentKind.THEORY else None,
+                score=data.get("score") if data["kind"] == AssessmentKind.THEORY else None,
                 # With a checklist the service derives the outcome from the marks (checklist_resolve).
                 passed=None if data["checklist_marks"] is not None else form.passed,
                 checklist_marks=data["checklist_marks"],
                 # A fail has no level: the default U of the select is not sent to the service.
-                level=(data["level"] or None) if data["kind"] == AssessmentKind.PRACTICAL and form.passed else None,
+                level=(data.get("level") or None) if data["kind"] == AssessmentKind.PRACTICAL and form.passed else None,
                 delivery_mode=data["delivery_mode"] or None,
-                checklist_notes=data["checklist_notes"],
+                checklist_notes=data.get("checklist_notes", ""),
                 notes=data["notes"],
             )
             try:
@@ -264,15 +276,19 @@ def result_create(request: HttpRequest, employee_no: str) -> HttpResponse:
                     messages.info(request, _("This result was already saved; nothing was recorded twice."))
                 else:
                     assessment = outcome.assessments[0]
-                    messages.success(
-                        request,
-                        _("Recorded: %(course)s %(kind)s, %(outcome)s.")
-                        % {
-                            "course": assessment.course.code,
-                            "kind": assessment.get_kind_display(),
-                            "outcome": _("pass") if assessment.passed else _("fail"),
-                        },
-                    )
+                    recorded = {
+                        "course": assessment.course.code,
+                        "kind": assessment.get_kind_display(),
+                        "outcome": _("pass") if assessment.passed else _("fail"),
+                    }
+                    if form.fail_reason:  # a checklist's fail says why, as the grid's row does
+                        text = _("Recorded: %(course)s %(kind)s, %(outcome)s (%(reason)s).") % {
+                            **recorded,
+                            "reason": form.fail_reason,
+                        }
+                    else:
+                        text = _("Recorded: %(course)s %(kind)s, %(outcome)s.") % recorded
+                    messages.success(request, text)
                     for notice in outcome.notices:
                         messages.warning(request, notice)
                 return redirect(outcome.redirect_to)

@@ -15,6 +15,25 @@
   var BADGES = ["text-bg-success", "text-bg-danger", "text-bg-secondary", "text-bg-warning"];
   var threshold = parseInt(grid.dataset.threshold || "100", 10);
 
+  // A "%(name)s" text of the page (python-format, in the page's language) filled in; "%%" is a percent sign.
+  function fill(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (all, name) {
+      return values[name] !== undefined ? String(values[name]) : all;
+    }).replace(/%%/g, "%");
+  }
+
+  // Why a marked checklist fails, in the server's words (forms.results.checklist_fail_reason): a critical item
+  // not OK first, else the others' OK count against the threshold.
+  function checklistReason(criticalMissed, othersOk, others) {
+    var data = grid.dataset;
+    if (criticalMissed.length) {
+      return fill(criticalMissed.length === 1 ? data.reasonCriticalOne : data.reasonCriticalOther,
+                  { items: criticalMissed.join(", ") });
+    }
+    return fill(others === 1 ? data.reasonOthersOne : data.reasonOthersOther,
+                { ok: othersOk, others: others, threshold: threshold });
+  }
+
   // The checklist's outcome, as the server's (validity.checklist_passes): every critical item OK, and the OK
   // share of the others at least the threshold. null while the checklist is not marked.
   function checklistState(row) {
@@ -26,11 +45,12 @@
     var tally = box.querySelector("[data-checklist-tally]");
     if (tally) { tally.textContent = "(" + ok + "/" + items.length + " " + grid.dataset.labelOk + ")"; }
     if (!ok && !(marked && marked.checked)) { return { entered: false }; }
-    var criticalMissed = items.some(function (item) { return item.dataset.critical && !item.checked; });
+    var criticalMissed = items.filter(function (item) { return item.dataset.critical && !item.checked; })
+      .map(function (item) { return item.value; });
     var others = items.filter(function (item) { return !item.dataset.critical; });
     var othersOk = others.filter(function (item) { return item.checked; }).length;
-    var passed = !criticalMissed && (!others.length || othersOk * 100 >= threshold * others.length);
-    return { entered: true, passed: passed };
+    var passed = !criticalMissed.length && (!others.length || othersOk * 100 >= threshold * others.length);
+    return { entered: true, passed: passed, reason: passed ? "" : checklistReason(criticalMissed, othersOk, others.length) };
   }
 
   function scoreState(input) {
@@ -72,6 +92,8 @@
     BADGES.forEach(function (name) { badge.classList.remove(name); });
     if (css) { badge.classList.add(css); }
     badge.textContent = text;
+    var reason = row.querySelector("[data-outcome-reason]");
+    if (reason) { reason.textContent = checklist && checklist.entered ? checklist.reason : ""; }
     row.dataset.filled = Array.prototype.some.call(
       row.querySelectorAll("input[type=text][data-col]"), function (input) { return input.value.trim() !== ""; }
     ) || !!(practical && practical.value) || !!(checklist && checklist.entered) ? "1" : "";

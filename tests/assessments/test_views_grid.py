@@ -77,7 +77,7 @@ def test_it_records_the_filled_rows_and_leaves_blank_rows_out(client, trainer, s
     response = client.post(_url(session), _payload(session, entries), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("assessments:session-detail", args=[session.pk])
-    assert "3 rows recorded (5 results); 7 blank rows left out." in response.content.decode()
+    assert "3 rows recorded (5 results). 7 blank rows left out." in response.content.decode()
     assert Assessment.objects.filter(session=session, source="grid").count() == 5
     assert Certification.objects.get(employee=team[0], course=hv_course).certified_on == session.held_on
     assert Certification.objects.get(employee=team[1], course=hv_course).certified_on is None
@@ -260,7 +260,7 @@ def test_it_frees_a_voided_result_and_voids_from_the_grid(client, trainer, sessi
     assert f'name="row-{team[0].id}-score"' in page  # the theory is open again
     assert f'name="row-{team[0].id}-practical"' not in page
     recorded = client.post(_url(session), _payload(session, {team[0]: ("85", "", "")}), follow=True)
-    assert "1 row recorded (1 results); 9 blank rows left out." in recorded.content.decode()
+    assert "1 row recorded (1 result). 9 blank rows left out." in recorded.content.decode()
     assert sorted(Assessment.objects.filter(session=session, voided_at__isnull=True).values_list("kind", "score")) == [
         ("practical", None),
         ("theory", 85),
@@ -408,7 +408,7 @@ def test_it_warns_that_a_same_day_pass_leaves_a_revoked_certification_revoked(
     response = client.post(_url(session), _payload(session, {team[0]: ("95", "pass", "")}), follow=True)
 
     content = response.content.decode()
-    assert "1 row recorded (2 results); 9 blank rows left out." in content
+    assert "1 row recorded (2 results). 9 blank rows left out." in content
     assert (
         f"SY001&#x27;s certification in HV-001 stays revoked: it was revoked on {today.isoformat()}, and a pass "
         "restores it only when dated after the revocation." in content

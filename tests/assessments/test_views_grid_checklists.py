@@ -160,6 +160,59 @@ def test_it_refuses_a_whole_grid_when_one_row_is_refused(client, trainer, mod_se
     assert '<option value="L" selected>' in row_p
 
 
+def test_it_says_the_threshold_and_why_each_marked_row_fails(client, trainer, mod_session, worked_example_2) -> None:
+    """Without the script the refused grid is shown again: each marked row says why its checklist fails."""
+    p, q, r, s = (worked_example_2[name] for name in "PQRS")
+    client.force_login(trainer)
+    page = client.get(_url(mod_session)).content.decode()
+    assert "Pass: every critical item and at least 100% of the others." in page
+
+    response = client.post(
+        _url(mod_session),
+        _payload(
+            mod_session,
+            {
+                p: {"marks": [1, 2, 3]},  # every critical item OK, 2 of the 3 others
+                q: {"marks": [1, 2, 4]},  # the critical item 3 not OK
+                r: {"marks": [1, 2, 3, 4]},  # a pass: no reason
+                s: {"notes": "no result"},  # refuses the grid, so the rows are shown again
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    assert Assessment.objects.filter(session=mod_session).count() == 0
+
+    def reason(employee) -> str:
+        row = response.content.decode().split(f'id="grid-row-{employee.employee_no}"')[1].split("</tr>")[0]
+        return re.search(r"data-outcome-reason>([^<]*)<", row).group(1)
+
+    assert reason(p) == "2 of 3 others OK, needs 100%"
+    assert reason(q) == "critical item 3 not OK"
+    assert reason(r) == ""
+    content = response.content.decode()
+    assert 'data-reason-critical-one="critical item %(items)s not OK"' in content  # the script's texts
+    assert 'data-reason-others-other="%(ok)s of %(others)s others OK, needs %(threshold)s%%"' in content
+
+
+def test_it_gives_the_reason_in_the_plural_and_the_singular(worked_example_2) -> None:
+    from assessments.forms.results import checklist_fail_reason
+
+    checklist = checklist_publish(
+        course=worked_example_2["mod"],
+        items=[
+            ChecklistItemInput(text="One", critical=True),
+            ChecklistItemInput(text="Two", critical=True),
+            ChecklistItemInput(text="Three"),
+        ],
+        threshold_pct=60,
+    )
+
+    assert checklist_fail_reason(checklist=checklist, marks=[False, False, True]) == "critical items 1, 2 not OK"
+    assert checklist_fail_reason(checklist=checklist, marks=[True, True, False]) == "0 of 1 other OK, needs 60%"
+    assert checklist_fail_reason(checklist=checklist, marks=[True, True, True]) == ""
+
+
 def test_it_refuses_a_level_the_course_does_not_offer_on_its_row(client, trainer, mod_session, worked_example_2):
     course = worked_example_2["mod"]
     course.uses_levels = False
@@ -301,8 +354,107 @@ def test_it_asks_for_the_marks_when_the_form_showed_no_checklist(client, trainer
     assert response.status_code == 200
     assert Assessment.objects.count() == before
     content = response.content.decode()
-    assert "Mark this checklist (revision 1 of BAT-MOD-010), then record again." in content
+    # The pass chosen is not used, and the page says so (not a silent drop).
+    assert (
+        "The practical of BAT-MOD-010 is decided by its checklist (revision 1), not by the pass or fail chosen: "
+        "mark each item, then record again."
+    ) in content
     assert "HV connector locked and verified" in content
+    assert 'name="practical"' not in content
+
+    # Record again with nothing ticked (the browser walk's defect): refused, still nothing recorded.
+    again = client.post(
+        _single_url(employee),
+        {
+            "course": course.pk,
+            "kind": "practical",
+            "assessed_on": worked_example_2["plant"].local_today().isoformat(),
+            "level": "U",
+            "checklist": worked_example_2["checklist"].pk,
+            "form_key": str(uuid.uuid4()),
+        },
+    )
+
+    assert again.status_code == 200
+    assert Assessment.objects.count() == before
+    assert "Nothing is ticked: tick each item done right, or tick “Checklist marked”" in again.content.decode()
+
+
+def test_it_records_a_single_checklist_marked_with_nothing_ticked_and_says_why_it_fails(
+    client, trainer, worked_example_2
+) -> None:
+    employee, course, today = worked_example_2["S"], worked_example_2["mod"], worked_example_2["plant"].local_today()
+    client.force_login(trainer)
+
+    response = client.post(
+        _single_url(employee),
+        {
+            "course": course.pk,
+            "kind": "practical",
+            "assessed_on": today.isoformat(),
+            "marked": "on",
+            "level": "U",
+            "checklist": worked_example_2["checklist"].pk,
+            "form_key": str(uuid.uuid4()),
+        },
+        follow=True,
+    )
+
+    assessment = Assessment.objects.get(employee=employee, assessed_on=today)
+    assert (assessment.passed, assessment.level, assessment.checklist_marks) == (False, None, [False] * 4)
+    assert "Recorded: BAT-MOD-010 Practical evaluation, fail (critical item 3 not OK)." in response.content.decode()
+
+
+def test_it_shows_only_what_a_practical_course_with_a_checklist_needs(client, trainer, worked_example_2) -> None:
+    client.force_login(trainer)
+
+    content = client.get(_single_url(worked_example_2["P"]) + f"?course={worked_example_2['mod'].pk}").content.decode()
+
+    assert 'name="score"' not in content  # BAT-MOD-010 has no theory test
+    assert '<input type="hidden" name="kind" value="practical"' in content  # nothing to choose
+    assert '<select name="kind"' not in content
+    assert "a practical evaluation needs pass or fail" not in content
+    assert "Its checklist decides the practical (no pass or fail to choose)" in content
+    assert "Pass: every critical item and at least 100% of the others." in content  # the threshold
+    assert 'name="marked"' in content
+
+
+def test_it_keeps_the_kind_select_when_a_kind_the_course_lacks_was_sent(client, trainer, worked_example_2) -> None:
+    """A page opened without the course offered both kinds: the refusal is shown where it is fixed."""
+    client.force_login(trainer)
+    before = Assessment.objects.count()
+
+    response = client.post(
+        _single_url(worked_example_2["S"]),
+        {
+            "course": worked_example_2["mod"].pk,
+            "kind": "theory",
+            "assessed_on": worked_example_2["plant"].local_today().isoformat(),
+            "score": "90",
+            "form_key": str(uuid.uuid4()),
+        },
+    )
+
+    assert response.status_code == 200
+    assert Assessment.objects.count() == before
+    content = response.content.decode()
+    assert 'name="kind"' in content and '<input type="hidden" name="kind"' not in content
+    assert "Course BAT-MOD-010 does not use a" in content
+
+
+def test_it_shows_only_what_a_theory_course_needs(client, trainer, worked_example_2) -> None:
+    theory_only = factories.CourseFactory(code="TH-001", needs_theory=True, needs_practical=False)
+    factories.TrainerAuthorisationFactory(user=trainer, course=theory_only, plant=worked_example_2["plant"])
+    client.force_login(trainer)
+
+    content = client.get(_single_url(worked_example_2["P"]) + f"?course={theory_only.pk}").content.decode()
+
+    assert 'name="score"' in content
+    assert '<input type="hidden" name="kind" value="theory"' in content
+    for name in ("practical", "level", "checklist_notes", "marks"):
+        assert f'name="{name}"' not in content, name
+    assert "A theory test needs a score." in content
+    assert "pass or fail" not in content
 
 
 def test_it_records_a_single_fail_without_a_level_in_the_courses_mode(client, trainer, worked_example_2) -> None:

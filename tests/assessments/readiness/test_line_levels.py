@@ -107,6 +107,15 @@ def test_it_filters_by_shift(worked_example_2, manager_client) -> None:
     assert "m" not in bad.context
 
 
+def test_it_matches_a_shift_code_whatever_its_case(worked_example_2, manager_client) -> None:
+    response = manager_client.get(URL, {"date": W2_TODAY.isoformat(), "shift": "a"})
+
+    assert response.status_code == 200
+    assert [row.employee.employee_no for row in response.context["m"].rows] == ["P", "Q"]
+    assert response.context["shift"] == "A"  # the plant's own code, kept in the links
+    assert manager_client.get(URL, {"date": W2_TODAY.isoformat(), "shift": "DAY"}).status_code == 200
+
+
 def test_it_answers_400_for_a_bad_date(worked_example_2, manager_client) -> None:
     response = manager_client.get(URL, {"date": "2026-13-01"})
 
