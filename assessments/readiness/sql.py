@@ -492,20 +492,23 @@ FIGURES_COLUMNS = (
     "expiring_60, expiring_90, gaps, stations, stations_covered, single_points, computed_at"
 )
 
-LINE_CTES = """
-line_figures AS (
-    SELECT l.id AS line_id, l.plant_id,
-        COUNT(er.employee_id) AS headcount,
+# A line's and a plant's figures are the same sums over their employees' rows.
+_EMPLOYEE_SUMS = """        COUNT(er.employee_id) AS headcount,
         COALESCE(SUM(CASE WHEN er.met_count = er.required_count THEN 1 ELSE 0 END), 0) AS qualified,
         COALESCE(SUM(CASE WHEN er.met_confirmed_count = er.required_count THEN 1 ELSE 0 END), 0)
             AS qualified_confirmed,
         COALESCE(SUM(er.expiring_30), 0) AS expiring_30,
         COALESCE(SUM(er.expiring_60), 0) AS expiring_60,
         COALESCE(SUM(er.expiring_90), 0) AS expiring_90,
-        COALESCE(SUM(er.required_count - er.met_count), 0) AS gaps
+        COALESCE(SUM(er.required_count - er.met_count), 0) AS gaps"""
+
+LINE_CTES = f"""
+line_figures AS (
+    SELECT l.id AS line_id, l.plant_id,
+{_EMPLOYEE_SUMS}
     FROM employees_productionline l
     LEFT JOIN er ON er.line_id = l.id
-    WHERE l.plant_id = %(plant)s AND l.is_active {line_filter}
+    WHERE l.plant_id = %(plant)s AND l.is_active {{line_filter}}
     GROUP BY l.id, l.plant_id
 ),
 line_stations AS (
@@ -513,7 +516,7 @@ line_stations AS (
         SUM(CASE WHEN covered THEN 1 ELSE 0 END) AS stations_covered,
         SUM(single_points) AS single_points
     FROM cov GROUP BY line_id
-)"""
+)"""  # noqa: S608 - fixed fragments, values are parameters
 
 _READINESS = "CASE WHEN {f}.headcount = 0 THEN NULL ELSE CAST({f}.{q} AS DOUBLE PRECISION) / {f}.headcount END"
 
@@ -527,17 +530,10 @@ FROM line_figures lf
 LEFT JOIN line_stations ls ON ls.line_id = lf.line_id
 WHERE 1 = 1"""  # noqa: S608 - fixed fragments, values are parameters
 
-PLANT_CTES = """
+PLANT_CTES = f"""
 plant_figures AS (
     SELECT p.id AS plant_id,
-        COUNT(er.employee_id) AS headcount,
-        COALESCE(SUM(CASE WHEN er.met_count = er.required_count THEN 1 ELSE 0 END), 0) AS qualified,
-        COALESCE(SUM(CASE WHEN er.met_confirmed_count = er.required_count THEN 1 ELSE 0 END), 0)
-            AS qualified_confirmed,
-        COALESCE(SUM(er.expiring_30), 0) AS expiring_30,
-        COALESCE(SUM(er.expiring_60), 0) AS expiring_60,
-        COALESCE(SUM(er.expiring_90), 0) AS expiring_90,
-        COALESCE(SUM(er.required_count - er.met_count), 0) AS gaps
+{_EMPLOYEE_SUMS}
     FROM employees_plant p
     LEFT JOIN er ON er.plant_id = p.id
     WHERE p.id = %(plant)s
@@ -548,7 +544,7 @@ plant_stations AS (
         SUM(CASE WHEN covered THEN 1 ELSE 0 END) AS stations_covered,
         SUM(single_points) AS single_points
     FROM cov
-)"""
+)"""  # noqa: S608 - fixed fragments, values are parameters
 
 PLANT_SELECT = f"""
 SELECT pf.plant_id, %(on_date)s, pf.headcount, pf.qualified, pf.qualified_confirmed,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
-from assessments.api import DATE_PATTERN
 from assessments.forms.common import ReasonForm
 from assessments.models import CertificationStatus
+from assessments.readiness.views import as_of_date
 from assessments.selectors.certifications import (
     Qualification,
     certifications_as_of,
@@ -65,25 +62,6 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _as_of(request: HttpRequest) -> tuple[datetime.date | None, str]:
-    """The page's ?date= (as the readiness pages and the API): (None, "") without one, else the date or a message."""
-    value = request.GET.get("date", "").strip()
-    if not value:
-        return None, ""
-    try:
-        if not DATE_PATTERN.match(value):
-            raise ValueError
-        on_date = datetime.date.fromisoformat(value)
-    except ValueError:
-        return None, _("“%(value)s” is not a date: give it as YYYY-MM-DD, e.g. 2026-06-30.") % {"value": value[:40]}
-    if not EARLIEST_DATE <= on_date <= LATEST_DATE:
-        return None, _("Give a date between %(earliest)s and %(latest)s.") % {
-            "earliest": EARLIEST_DATE.isoformat(),
-            "latest": LATEST_DATE.isoformat(),
-        }
-    return on_date, ""
-
-
 @login_required
 def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
     """The employee's required courses as of D (?date=, default the plant's today): level held against the
@@ -92,7 +70,7 @@ def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
     act on today's state, so they show for today only."""
     employee = employee_get_for_user(user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE)
     today = employee.plant.local_today()
-    asked, date_error = _as_of(request)
+    asked, date_error = as_of_date(request)
     on_date = asked or today
     requirements = employee_requirements(employee=employee, on_date=on_date)
     figure = Qualification(
