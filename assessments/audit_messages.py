@@ -37,7 +37,7 @@ from django.utils.translation import ngettext
 from assessments.models import AuditAction, TrainingSession
 from certtrack.models import JobKind
 from courses.models import AssessmentKind, DeliveryMode
-from employees.models import Employee, ProductionLine, Station
+from employees.models import Employee, Plant, ProductionLine, Station
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     AuditAction.EMPLOYEE_CHANGED: (_("%(employee)s changed: %(fields)s"), _("%(employee)s changed")),
     EMPLOYEE_CREATED_BY_IMPORT: (_("%(employee)s created by Excel import"),),
     EMPLOYEE_UPDATED_BY_IMPORT: (_("%(employee)s updated by Excel import"),),
+    AuditAction.PLANT_CHANGED: (_("Plant %(plant)s changed: %(fields)s"),),
     AuditAction.LINE_CHANGED: (
         _("Line %(plant)s/%(line)s changed: %(fields)s"),
         _("Line %(plant)s/%(line)s created"),
@@ -107,6 +108,7 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
 # The model whose fields a "fields" parameter names, per message code (else the training session's).
 FIELD_MODELS = {
     AuditAction.EMPLOYEE_CHANGED: Employee,
+    AuditAction.PLANT_CHANGED: Plant,
     AuditAction.LINE_CHANGED: ProductionLine,
     AuditAction.STATION_CHANGED: Station,
 }

@@ -177,7 +177,7 @@ def organisation_upsert(
     """Create or update lines and stations by code (the organisation import).
 
     `rows`: (plant, line code, line values, station code or None, station values or None); `plants`: shift
-    codes and confirmation window per plant (checked by the caller). Nothing is deleted. Every line and
+    codes and confirmation window per plant (checked by the caller). Nothing is deleted. Every plant, line and
     station created or changed is audited (one event each); the people of every line whose values or one of
     whose stations changed, and of every plant whose shift settings changed, are marked.
     """
@@ -193,6 +193,22 @@ def organisation_upsert(
             for name, value in changed.items():
                 setattr(plant, name, value)
             changed_plant_ids.add(plant.id)
+            events.append(
+                AuditEvent(
+                    occurred_at=now,
+                    actor=actor if actor is not None and actor.is_authenticated else None,
+                    action=AuditAction.PLANT_CHANGED,
+                    plant_id=plant.id,
+                    object_type="Plant",
+                    object_id=str(plant.pk),
+                    **audit_message(AuditAction.PLANT_CHANGED, plant=plant.code, fields=sorted(changed)),
+                    changes={
+                        "source": "import",
+                        "fields": sorted(changed),
+                        "values": {k: str(v) for k, v in changed.items()},
+                    },
+                )
+            )
     for plant, line_code, line_values, station_code, station_values in rows:
         created = counts.created
         line, changed = row_upsert(ProductionLine, {"plant": plant, "code": line_code}, line_values, counts)

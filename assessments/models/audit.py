@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     IMPORT_COMMITTED = "import.committed", _("Import committed")
     EXPORT_CREATED = "export.created", _("Export created")
     EMPLOYEE_CHANGED = "employee.changed", _("Employee changed")
+    PLANT_CHANGED = "plant.changed", _("Plant changed")
     LINE_CHANGED = "line.changed", _("Production line changed")
     STATION_CHANGED = "station.changed", _("Station changed")
     TRAINER_AUTHORISED = "trainer.authorised", _("Trainer authorised")

@@ -306,3 +306,24 @@ def test_the_organisation_import_audits_each_line_and_station_it_writes(clean, a
         ("Line SY/L1 changed: name", admin_user.id, {"source": "import", "fields": ["name"]}),
         ("Station SY/L1/S7 created", admin_user.id, {"source": "import", "created": True}),
     ]
+
+
+def test_the_organisation_import_audits_a_plants_shift_settings(clean, admin_user) -> None:  # noqa: ANN001
+    plant = clean["SY"]
+    organisation_upsert(
+        rows=[],
+        plants={plant: {"shift_codes": "A,B", "confirmation_window_days": 45}},
+        actor=admin_user,
+    )
+    plant.refresh_from_db()
+    assert (plant.shift_codes, plant.confirmation_window_days) == ("A,B", 45)
+    event = AuditEvent.objects.get(action=AuditAction.PLANT_CHANGED)
+    assert (event.summary, event.actor, event.plant_id) == (
+        "Plant SY changed: confirmation window (days), shift codes",
+        admin_user,
+        plant.id,
+    )
+    assert event.changes["values"] == {"shift_codes": "A,B", "confirmation_window_days": "45"}
+    # Unchanged settings write nothing.
+    organisation_upsert(rows=[], plants={plant: {"shift_codes": "A,B"}}, actor=admin_user)
+    assert AuditEvent.objects.filter(action=AuditAction.PLANT_CHANGED).count() == 1
