@@ -11,6 +11,7 @@ import calendar
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def add_months(start: datetime.date, months: int) -> datetime.date:
@@ -126,8 +127,7 @@ def certification_state(
     )
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):  # a tuple: the export builds two per certification, 120,000 of them a plant
     """A stored certification's dates and level under one of its two states (all passes or confirmed)."""
 
     certified_on: datetime.date | None
@@ -135,10 +135,37 @@ class Held:
     level: str | None
     provisional: bool
 
+    def valid_on(self, on_date: datetime.date) -> bool:
+        return is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
+
     def meets(self, on_date: datetime.date, min_level: str | None) -> bool:
-        return is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date) and level_rank(
-            self.level
-        ) >= level_rank(min_level)
+        return self.valid_on(on_date) and level_rank(self.level) >= level_rank(min_level)
+
+
+def held_on(
+    *,
+    on_date: datetime.date,
+    closes_on: datetime.date | None,
+    counting: Held,
+    confirmed: Held,
+    confirmed_only: bool = False,
+) -> Held:
+    """Which of a stored certification's two states applies on D: the one counting provisional passes while
+    the holder's confirmation window is open (`closes_on`), the confirmed one from the day it closes (and
+    always for `confirmed_only` figures)."""
+    if confirmed_only or not provisional_counts_on(on_date, closes_on):
+        return confirmed
+    return counting
+
+
+def provisional_lapsed_on(
+    *, on_date: datetime.date, closes_on: datetime.date | None, counting: Held, confirmed: Held
+) -> bool:
+    """Not valid on D only because the confirmation window has closed: counting provisional passes it would
+    be, counting none it is not (status PROVISIONAL_LAPSED)."""
+    return (
+        not provisional_counts_on(on_date, closes_on) and counting.valid_on(on_date) and not confirmed.valid_on(on_date)
+    )
 
 
 def provisional_counts_on(on_date: datetime.date, closes_on: datetime.date | None) -> bool:

@@ -98,9 +98,21 @@ class Certification(models.Model):
     ) -> validity.Held:
         """The state that applies on D (see the class docstring); `closes_on`: the holder's line's
         confirmation_closes_on() (None: provisional passes count)."""
-        if confirmed or not validity.provisional_counts_on(on_date, closes_on):
-            return validity.Held(self.confirmed_certified_on, self.confirmed_expires_on, self.confirmed_level, False)
+        return validity.held_on(
+            on_date=on_date,
+            closes_on=closes_on,
+            counting=self.counting_state,
+            confirmed=self.confirmed_state,
+            confirmed_only=confirmed,
+        )
+
+    @property
+    def counting_state(self) -> validity.Held:
         return validity.Held(self.certified_on, self.expires_on, self.level, self.provisional)
+
+    @property
+    def confirmed_state(self) -> validity.Held:
+        return validity.Held(self.confirmed_certified_on, self.confirmed_expires_on, self.confirmed_level, False)
 
     def is_valid_on(self, on_date: datetime.date, *, closes_on: datetime.date | None = None) -> bool:
         held = self.held_on(on_date, closes_on=closes_on)
@@ -122,8 +134,8 @@ class Certification(models.Model):
     ) -> str:
         """The state on D, for D on or after the latest result (see selectors.certifications.certifications_as_of)."""
         held = self.held_on(on_date, closes_on=closes_on)
-        lapsed = not validity.provisional_counts_on(on_date, closes_on) and validity.is_valid_on(
-            certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date
+        lapsed = validity.provisional_lapsed_on(
+            on_date=on_date, closes_on=closes_on, counting=self.counting_state, confirmed=self.confirmed_state
         )
         return CertificationStatus(
             validity.status_on(

@@ -130,7 +130,7 @@ class CertificationDates(NamedTuple):
         return validity.is_valid_on(certified_on=self.certified_on, expires_on=self.expires_on, on_date=on_date)
 
     def meets(self, on_date: datetime.date, min_level: str | None) -> bool:
-        return self.is_valid_on(on_date) and validity.level_rank(self.level) >= validity.level_rank(min_level)
+        return validity.Held(self.certified_on, self.expires_on, self.level, False).meets(on_date, min_level)
 
     def meets_confirmed(self, min_level: str | None) -> bool:
         return self.confirmed_level is not None and validity.level_rank(self.confirmed_level) >= validity.level_rank(
@@ -487,35 +487,23 @@ def _certification_dates(
         "attempts",
     ):
         closes_on = closes.get(employee_id)
-        confirmed_valid = validity.is_valid_on(
-            certified_on=confirmed_certified_on, expires_on=confirmed_expires_on, on_date=on_date
+        states = {
+            "counting": validity.Held(certified_on, expires_on, level, provisional),
+            "confirmed": validity.Held(confirmed_certified_on, confirmed_expires_on, confirmed_level, False),
+        }
+        held = validity.held_on(on_date=on_date, closes_on=closes_on, **states)
+        confirmed_valid = states["confirmed"].valid_on(on_date)
+        counting = CertificationDates(
+            course_id,
+            held.certified_on,
+            held.expires_on,
+            revoked_on,
+            held.level,
+            closes_on if held.provisional and closes_on is not None else None,
+            validity.provisional_lapsed_on(on_date=on_date, closes_on=closes_on, **states),
+            (confirmed_level or validity.DEFAULT_LEVEL) if confirmed_valid else None,
+            attempts,
         )
-        confirmed_level = (confirmed_level or validity.DEFAULT_LEVEL) if confirmed_valid else None
-        if validity.provisional_counts_on(on_date, closes_on):
-            counting = CertificationDates(
-                course_id,
-                certified_on,
-                expires_on,
-                revoked_on,
-                level,
-                closes_on if provisional and closes_on is not None else None,
-                False,
-                confirmed_level,
-                attempts,
-            )
-        else:
-            all_passes_valid = validity.is_valid_on(certified_on=certified_on, expires_on=expires_on, on_date=on_date)
-            counting = CertificationDates(
-                course_id,
-                confirmed_certified_on,
-                confirmed_expires_on,
-                revoked_on,
-                confirmed_level,
-                None,
-                all_passes_valid and not confirmed_valid,
-                confirmed_level,
-                attempts,
-            )
         found.append((employee_id, counting))
     return found
 
