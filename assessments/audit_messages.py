@@ -103,6 +103,28 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
         _("Station %(plant)s/%(line)s/%(station)s created"),
     ),
     AuditAction.TRAINER_AUTHORISED: (_("%(user)s authorised to assess %(course)s at %(plant)s"),),
+    AuditAction.OVERRIDE_GRANTED: (
+        _("Override for %(employee)s at %(station)s from %(starts)s to %(ends)s: %(reason)s"),
+    ),
+    AuditAction.OVERRIDE_ENDED: (
+        _("Override for %(employee)s at %(station)s ended early: %(reason)s"),
+        _("Override for %(employee)s at %(station)s ended early"),
+    ),
+    AuditAction.OVERRIDE_USED: (_("Gate allowed %(employee)s at %(station)s on override %(override)s"),),
+    AuditAction.TOKEN_CREATED: (
+        _("API token %(token)s created for %(user)s, scopes: %(scopes)s, plants: %(plants)s"),
+        _("API token %(token)s created for %(user)s, scopes: %(scopes)s"),
+    ),
+    AuditAction.TOKEN_REVOKED: (_("API token %(token)s of %(user)s revoked"),),
+    AuditAction.WEBHOOK_CHANGED: (
+        _("Webhook subscription %(url)s changed: %(fields)s"),
+        _("Webhook subscription %(url)s created"),
+    ),
+    AuditAction.WEBHOOK_REDELIVERED: (_("Webhook event %(event)s redelivered to %(url)s"),),
+    AuditAction.TERMINAL_CHANGED: (
+        _("Terminal %(terminal)s bound to %(station)s"),
+        _("Terminal %(terminal)s changed"),
+    ),
 }
 
 # The model whose fields a "fields" parameter names, per message code (else the training session's).

@@ -36,14 +36,19 @@ class Capability:
     tests/test_permission_matrix.py walks every URL against it.
     """
 
-    VIEW_PEOPLE = frozenset({PlantRole.TRAINER, PlantRole.MANAGER, PlantRole.HR, PlantRole.AUDITOR})
+    VIEW_PEOPLE = frozenset(
+        {PlantRole.TRAINER, PlantRole.MANAGER, PlantRole.HR, PlantRole.AUDITOR, PlantRole.SUPERVISOR}
+    )
     RECORD_RESULTS = frozenset({PlantRole.TRAINER})
     VOID_ANY_RESULT = frozenset({PlantRole.MANAGER})
     REVOKE_CERTIFICATION = frozenset({PlantRole.MANAGER})
-    VIEW_DASHBOARDS = frozenset({PlantRole.MANAGER, PlantRole.AUDITOR})
+    VIEW_DASHBOARDS = frozenset({PlantRole.MANAGER, PlantRole.AUDITOR, PlantRole.SUPERVISOR})
     HR_EXCEL = frozenset({PlantRole.HR})
     IMPORT_RESULTS = frozenset({PlantRole.TRAINER, PlantRole.HR})
     VIEW_AUDIT_LOG = frozenset({PlantRole.MANAGER, PlantRole.AUDITOR})
+    # The station gate (issue #17): who may ask it through the API, who may grant an override.
+    GATE_CHECK = frozenset({PlantRole.MANAGER, PlantRole.SUPERVISOR})
+    GRANT_OVERRIDE = frozenset({PlantRole.MANAGER, PlantRole.SUPERVISOR})
 
 
 # --- Plant scoping --------------------------------------------------------------------------------

@@ -278,6 +278,8 @@ class PlantRole(models.TextChoices):
     MANAGER = "manager", _("Plant manager")
     HR = "hr", _("HR")
     AUDITOR = "auditor", _("Auditor")
+    # A line supervisor or shift lead (issue #17): sees people and dashboards, grants gate overrides.
+    SUPERVISOR = "supervisor", _("Supervisor")
 
 
 class PlantMembership(models.Model):

@@ -27,6 +27,15 @@ class AuditAction(models.TextChoices):
     LINE_CHANGED = "line.changed", _("Production line changed")
     STATION_CHANGED = "station.changed", _("Station changed")
     TRAINER_AUTHORISED = "trainer.authorised", _("Trainer authorised")
+    # Issue #17: the station gate and the integration API.
+    OVERRIDE_GRANTED = "override.granted", _("Gate override granted")
+    OVERRIDE_ENDED = "override.ended", _("Gate override ended")
+    OVERRIDE_USED = "override.used", _("Gate override used")
+    TOKEN_CREATED = "token.created", _("API token created")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    WEBHOOK_CHANGED = "webhook.changed", _("Webhook subscription changed")
+    WEBHOOK_REDELIVERED = "webhook.redelivered", _("Webhook event redelivered")
+    TERMINAL_CHANGED = "terminal.changed", _("Line-side terminal changed")
 
 
 class AuditEvent(models.Model):
