@@ -76,11 +76,15 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "ninja",
     "certtrack",
     "employees",
     "courses",
+    "webhooks",
     "assessments",
+    "gate",
     "spreadsheets",
+    "api",
     "devdata",
 ]
 

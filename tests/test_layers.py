@@ -28,14 +28,17 @@ LAYERS: dict[str, int] = {
     "certtrack": 0,
     "employees": 1,
     "courses": 2,
-    "assessments": 3,
-    "spreadsheets": 4,
-    "devdata": 4,
-    "bench": 5,
+    "webhooks": 3,
+    "assessments": 4,
+    "gate": 5,
+    "spreadsheets": 5,
+    "api": 6,
+    "devdata": 7,
+    "bench": 8,
 }
 SHELL = "certtrack"
 DEV_DATA = "devdata"
-PRODUCT = ["certtrack", "employees", "courses", "assessments", "spreadsheets", "devdata"]
+PRODUCT = ["certtrack", "employees", "courses", "webhooks", "assessments", "gate", "spreadsheets", "api", "devdata"]
 # The one module lower layers may import from an upper one (at the top of the module, public names only).
 HOOK = "assessments.hooks"
 
@@ -177,7 +180,9 @@ def test_it_finds_the_hook():
         ("employees/views.py", "from assessments.selectors.certifications import qualifications\n", UPWARD_RULE),
         ("courses/services.py", "from assessments.readiness.outbox import readiness_mark\n", UPWARD_RULE),
         ("spreadsheets/views.py", "from devdata.history import simulate\n", DEV_DATA_RULE),
-        ("devdata/history.py", "from spreadsheets.models import SpreadsheetJob\n", UPWARD_RULE),
+        ("devdata/history.py", "from bench.harness import judge\n", UPWARD_RULE),
+        ("gate/services.py", "from spreadsheets.models import SpreadsheetJob\n", UPWARD_RULE),
+        ("webhooks/services.py", "from assessments.models import Assessment\n", UPWARD_RULE),
         ("spreadsheets/importers/employees.py", "from employees.imports import _role_from\n", PRIVATE_RULE),
         ("spreadsheets/importers/employees.py", "from employees._imports import role_from\n", PRIVATE_RULE),
         ("spreadsheets/views.py", "from assessments import validity\nvalidity._months(1)\n", PRIVATE_RULE),
