@@ -16,7 +16,6 @@ from employees.models import Employee, Plant
 from gate.selectors import GateCheckError, gate_check, gate_check_many, gate_station_for_user
 from gate.services import gate_decide_many, override_grant
 from tests import factories
-from tests.assessments.conftest import worked_example_2  # noqa: F401 (a fixture)
 from tests.gate.test_gate_worked_example_2 import plant_time
 
 TODAY = dt.date(2026, 12, 1)

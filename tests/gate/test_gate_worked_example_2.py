@@ -11,7 +11,7 @@ import pytest
 from employees.models import Plant
 from gate.selectors import gate_check
 from gate.services import gate_decide, override_grant
-from tests.assessments.conftest import W2_TODAY, W2_WINDOW_CLOSED, worked_example_2  # noqa: F401 (a fixture)
+from tests.assessments.conftest import W2_TODAY, W2_WINDOW_CLOSED
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

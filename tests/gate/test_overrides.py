@@ -14,7 +14,6 @@ from gate.models import Override
 from gate.selectors import gate_check, overrides_active
 from gate.services import override_end, override_grant
 from tests import factories
-from tests.assessments.conftest import worked_example_2  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
