@@ -92,6 +92,26 @@ end
 """
 
 
+def wrk_script(paths: list[str] | None = None) -> str:
+    """The Lua script of one wrk process: the figures hook, and with `paths` a request hook that walks the
+    list in its (pregenerated, e.g. shuffled) order, one path per request, wrapping around. Headers given
+    with -H (wrk.headers) are sent with every request."""
+    if not paths:
+        return WRK_SCRIPT
+    table = ",\n".join(json.dumps(path) for path in paths)  # an ASCII JSON string is a valid Lua string
+    request = f"""
+paths = {{
+{table}
+}}
+local next_path = 0
+request = function()
+  next_path = next_path % #paths + 1
+  return wrk.format(nil, paths[next_path])
+end
+"""
+    return request + WRK_SCRIPT
+
+
 @dataclass
 class PathLoad:
     """One path's figures from its wrk process (milliseconds)."""
@@ -114,30 +134,37 @@ class LoadResult:
 
 
 def run_load(
-    *, port: int, paths: dict[str, tuple[str, dict[str, str]]], clients: int = 20, seconds: int = 20
+    *,
+    port: int,
+    paths: dict[str, tuple[str | list[str], dict[str, str]]],
+    clients: int = 20,
+    seconds: int = 20,
 ) -> LoadResult:
     """wrk (closed loop, no think time) on every path at once: `clients` connections shared out between paths.
 
-    paths: {label: (path, request headers)}. One wrk process per path runs for the same `seconds`, so
-    every label is measured under the same total load; one warm-up request per path is not counted.
+    paths: {label: (path, request headers)}; a list of paths instead of one: each request takes the next
+    of the list (random pairs, pregenerated). One wrk process per label runs for the same `seconds`, so
+    every label is measured under the same total load; one warm-up request per label is not counted.
     """
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
     for path, headers in paths.values():  # warm-up: first hits compile templates and fill caches
-        _get(port, path, headers)
+        _get(port, path if isinstance(path, str) else path[0], headers)
     labels = list(paths)
     per_path = [clients // len(labels) + (1 if n < clients % len(labels) else 0) for n in range(len(labels))]
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
+    scripts: list[str] = []
     processes: dict[str, subprocess.Popen] = {}
     try:
         for label, connections in zip(labels, per_path, strict=True):
             path, headers = paths[label]
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+                script.write(wrk_script(None if isinstance(path, str) else list(path)))
+            scripts.append(script.name)
             command = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", script.name]
             for name, value in headers.items():
                 command += ["-H", f"{name}: {value}"]
-            command.append(f"http://127.0.0.1:{port}{path}")
+            command.append(f"http://127.0.0.1:{port}{path if isinstance(path, str) else path[0]}")
             processes[label] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         result = LoadResult(clients=clients, seconds=seconds)
         for label, process in processes.items():
@@ -151,7 +178,8 @@ def run_load(
         for process in processes.values():
             if process.poll() is None:
                 process.kill()
-        os.unlink(script.name)
+        for name in scripts:
+            os.unlink(name)
 
 
 def production_env(base: dict[str, str]) -> dict[str, str]:

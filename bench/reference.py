@@ -205,3 +205,66 @@ def employee_readiness(*, employee_id: int, on_date: datetime.date) -> tuple[int
         cursor.execute(EMPLOYEE_READINESS_SQL, {"on_date": on_date, "employee": employee_id})
         rows = [(headcount, qualified) for _p, _l, total, headcount, qualified, _c in cursor if total]
     return rows[0] if rows else (0, 0)
+
+
+# --- The station gate (issue #17) -------------------------------------------------------------------
+# What the gate reads for (employee, station) today, in one statement: the station of the plant, the
+# employee (line, SOP date and confirmation window for provisional passes), the override in force, and every
+# active course the station and the plant require joined to the employee's stored certification. No rule is
+# applied: the floor is the database's read of the rows the gate decides on.
+GATE_ROWS_SQL = """
+WITH pairs AS (
+    SELECT n, employee_no, line_code, station_code
+    FROM unnest(%(employees)s::text[], %(lines)s::text[], %(stations)s::text[])
+        WITH ORDINALITY AS x(employee_no, line_code, station_code, n)
+),
+checked AS (
+    SELECT pairs.n, s.id AS station_id, l.plant_id, e.id AS employee_id, e.status, e.plant_id AS employee_plant,
+           e.line_id, el.sop_date, ep.confirmation_window_days,
+           (SELECT o.id FROM gate_override o
+            WHERE o.employee_id = e.id AND o.station_id = s.id AND o.starts_at <= %(at)s AND o.ends_at > %(at)s
+              AND (o.ended_at IS NULL OR o.ended_at > %(at)s)
+            ORDER BY o.granted_at DESC, o.id DESC LIMIT 1) AS override_id
+    FROM pairs
+    JOIN employees_plant p ON p.code = %(plant)s AND p.is_active
+    JOIN employees_productionline l ON l.plant_id = p.id AND l.code = pairs.line_code
+    JOIN employees_station s ON s.line_id = l.id AND s.code = pairs.station_code
+    JOIN employees_employee e ON e.employee_no = pairs.employee_no
+    JOIN employees_plant ep ON ep.id = e.plant_id
+    LEFT JOIN employees_productionline el ON el.id = e.line_id
+)
+SELECT c.n, c.employee_id, c.status, c.employee_plant, c.line_id, c.sop_date, c.confirmation_window_days,
+       c.override_id, r.course_id, course.code, r.min_level, cert.id, cert.certified_on, cert.expires_on, cert.level,
+       cert.provisional, cert.confirmed_certified_on, cert.confirmed_expires_on, cert.confirmed_level,
+       cert.revoked_on, cert.attempts
+FROM checked c
+CROSS JOIN LATERAL (
+    SELECT course_id, min_level FROM courses_requirement WHERE scope = 'station' AND station_id = c.station_id
+    UNION ALL
+    SELECT course_id, min_level FROM courses_requirement WHERE scope = 'plant' AND plant_id = c.plant_id
+) r
+JOIN courses_course course ON course.id = r.course_id AND course.is_active
+LEFT JOIN assessments_certification cert ON cert.employee_id = c.employee_id AND cert.course_id = r.course_id
+ORDER BY c.n, course.code
+"""
+
+
+def gate_rows(*, plant: str, checks: list[tuple[str, str, str]], at: datetime.datetime) -> dict[int, list[tuple]]:
+    """The gate's rows for (employee_no, line_code, station_code) pairs of one plant at moment `at`, in one
+    statement: {position of the pair (from 1): [(course_code, min_level, certification id or None, ...)]}.
+    A pair with an unknown employee or station, or a station requiring nothing, has no entry."""
+    found: dict[int, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            GATE_ROWS_SQL,
+            {
+                "plant": plant,
+                "employees": [e for e, _l, _s in checks],
+                "lines": [line for _e, line, _s in checks],
+                "stations": [s for _e, _l, s in checks],
+                "at": at,
+            },
+        )
+        for row in cursor:
+            found.setdefault(row[0], []).append((row[9], row[10], *row[11:]))
+    return found

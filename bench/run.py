@@ -1,6 +1,6 @@
 """certtrack benchmark suite (issue #7): `make bench` (full dataset) or `make bench-quick` (CI smoke run).
 
-    python bench/run.py [--quick] [--sections 1,3,4] [--regenerate]
+    python bench/run.py [--quick] [--sections 1,3,4,gate] [--regenerate]
 
 Databases (PostgreSQL, same server and role as DATABASE_URL, or BENCH_DATABASE_URL):
   full:  certtrack_bench       generated once (20 plants, 100,000 employees, 5,000,000 assessments), then reused
@@ -104,7 +104,9 @@ def flush_redis(url: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small dataset, recreated each run (CI smoke check)")
-    parser.add_argument("--sections", default="1,2,3,4,5,6", help="comma-separated section numbers")
+    parser.add_argument(
+        "--sections", default="1,2,3,4,5,6,7", help="comma-separated section numbers (or names: gate is 7)"
+    )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     # As in a web process that enqueues roll-ups: the Celery app and its task modules loaded.
     import certtrack.celery  # noqa: F401
-    from bench.sections import SECTIONS
+    from bench.sections import ALIASES, SECTIONS
     from certtrack.celery import app
 
     app.loader.import_default_modules()
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     failures = 0
-    for number in [s.strip() for s in options.sections.split(",") if s.strip()]:
+    for number in [ALIASES.get(s.strip(), s.strip()) for s in options.sections.split(",") if s.strip()]:
         title, run, needs_env = SECTIONS[number]
         print(f"\n--- section {number}: {title}", flush=True)
         try:

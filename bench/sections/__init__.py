@@ -1,7 +1,9 @@
-"""The six benchmark sections of issue #7, one module per figure. Each one measures a feature beside a
-bare reference in the same run, and reports "not available yet" when the feature is not in this checkout.
+"""The benchmark sections: the six of issue #7 and the gate's of issue #17 (7, alias `gate`), one module
+each. Each one measures a feature beside a bare reference in the same run, and reports "not available yet"
+when the feature is not in this checkout.
 
-SECTIONS maps a section's number to (title, function, whether it takes the bench's environment).
+SECTIONS maps a section's number to (title, function, whether it takes the bench's environment); ALIASES
+maps a name `--sections` also takes to its number.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 
 from bench.sections.export import roster_export
+from bench.sections.gate import gate_figures
 from bench.sections.grid import grid_save
 from bench.sections.import_ import employee_import
 from bench.sections.incremental import incremental_rollup
@@ -22,6 +25,8 @@ SECTIONS = {
     "4": ("results grid save", grid_save, False),
     "5": ("roster and matrix export", roster_export, True),
     "6": ("employee import", employee_import, True),
+    "7": ("station gate: one check, throughput, bulk 500", gate_figures, True),
 }
+ALIASES = {"gate": "7"}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
