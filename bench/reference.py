@@ -211,22 +211,26 @@ def employee_readiness(*, employee_id: int, on_date: datetime.date) -> tuple[int
 # What the gate reads for (employee, station) today, in one statement: the station of the plant, the
 # employee (line, SOP date and confirmation window for provisional passes), the override in force, and every
 # active course the station and the plant require joined to the employee's stored certification. No rule is
-# applied: the floor is the database's read of the rows the gate decides on.
+# applied: the floor is the database's read of the rows the gate decides on. A prepared statement with a
+# generic plan: planning this statement anew took 5-8 ms here against 0.3 ms to run it for one pair, and the
+# floor is what the database must do, not what it may redo (Django prepares nothing: plan_cache_mode, set for
+# the session, concerns prepared statements only).
+GATE_ROWS_STATEMENT = "bench_gate_rows"
 GATE_ROWS_SQL = """
 WITH pairs AS (
     SELECT n, employee_no, line_code, station_code
-    FROM unnest(%(employees)s::text[], %(lines)s::text[], %(stations)s::text[])
+    FROM unnest($1, $2, $3)
         WITH ORDINALITY AS x(employee_no, line_code, station_code, n)
 ),
 checked AS (
     SELECT pairs.n, s.id AS station_id, l.plant_id, e.id AS employee_id, e.status, e.plant_id AS employee_plant,
            e.line_id, el.sop_date, ep.confirmation_window_days,
            (SELECT o.id FROM gate_override o
-            WHERE o.employee_id = e.id AND o.station_id = s.id AND o.starts_at <= %(at)s AND o.ends_at > %(at)s
-              AND (o.ended_at IS NULL OR o.ended_at > %(at)s)
+            WHERE o.employee_id = e.id AND o.station_id = s.id AND o.starts_at <= $5 AND o.ends_at > $5
+              AND (o.ended_at IS NULL OR o.ended_at > $5)
             ORDER BY o.granted_at DESC, o.id DESC LIMIT 1) AS override_id
     FROM pairs
-    JOIN employees_plant p ON p.code = %(plant)s AND p.is_active
+    JOIN employees_plant p ON p.code = $4 AND p.is_active
     JOIN employees_productionline l ON l.plant_id = p.id AND l.code = pairs.line_code
     JOIN employees_station s ON s.line_id = l.id AND s.code = pairs.station_code
     JOIN employees_employee e ON e.employee_no = pairs.employee_no
@@ -249,21 +253,38 @@ ORDER BY c.n, course.code
 """
 
 
+_prepared_on: set[tuple[int, int]] = set()
+
+
+def _gate_rows_prepare(cursor) -> None:
+    """PREPARE the gate's statement once per database session (and ask for its generic plan)."""
+    raw = connection.connection
+    session = (id(raw), raw.info.backend_pid)
+    if session in _prepared_on:
+        return
+    cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [GATE_ROWS_STATEMENT])
+    if cursor.fetchone() is None:
+        cursor.execute(f"PREPARE {GATE_ROWS_STATEMENT}(text[], text[], text[], text, timestamptz) AS {GATE_ROWS_SQL}")
+    cursor.execute("SET plan_cache_mode = force_generic_plan")
+    _prepared_on.add(session)
+
+
 def gate_rows(*, plant: str, checks: list[tuple[str, str, str]], at: datetime.datetime) -> dict[int, list[tuple]]:
     """The gate's rows for (employee_no, line_code, station_code) pairs of one plant at moment `at`, in one
     statement: {position of the pair (from 1): [(course_code, min_level, certification id or None, ...)]}.
     A pair with an unknown employee or station, or a station requiring nothing, has no entry."""
     found: dict[int, list[tuple]] = {}
     with connection.cursor() as cursor:
+        _gate_rows_prepare(cursor)
         cursor.execute(
-            GATE_ROWS_SQL,
-            {
-                "plant": plant,
-                "employees": [e for e, _l, _s in checks],
-                "lines": [line for _e, line, _s in checks],
-                "stations": [s for _e, _l, s in checks],
-                "at": at,
-            },
+            f"EXECUTE {GATE_ROWS_STATEMENT}(%s, %s, %s, %s, %s)",
+            [
+                [e for e, _l, _s in checks],
+                [line for _e, line, _s in checks],
+                [s for _e, _l, s in checks],
+                plant,
+                at,
+            ],
         )
         for row in cursor:
             found.setdefault(row[0], []).append((row[9], row[10], *row[11:]))
