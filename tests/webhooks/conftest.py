@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.assessments.conftest import worked_example  # noqa: F401 (a fixture)
+from tests.assessments.conftest import worked_example, worked_example_2  # noqa: F401 (fixtures)
 from webhooks.models import WebhookSubscription
 
 

@@ -11,7 +11,7 @@ from assessments.models import ReadinessState
 from assessments.readiness.recompute import drain_marks, plant_recompute
 from assessments.tasks import readiness_tasks
 from employees.models import Plant
-from tests.assessments.conftest import D1, D2, b_passes_hv_theory
+from tests.assessments.conftest import D1, D2, W2_LAST_COUNTING_DAY, W2_WINDOW_CLOSED, b_passes_hv_theory
 from webhooks.models import EventType, WebhookDelivery, WebhookEvent
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,18 @@ def test_it_emits_readiness_changed_per_line_whose_figures_changed(
         "qualified_confirmed": 3,
         "previous": {"headcount": 3, "qualified": 2, "qualified_confirmed": 2},
     }
+
+
+def test_it_emits_a_provisional_pass_lapsing_when_the_confirmation_window_closes(
+    worked_example_2, subscribe, monkeypatch
+) -> None:
+    plant = worked_example_2["plant"]
+    subscribe("https://mes.example/h", types=[EventType.CERTIFICATION_EXPIRED])
+    monkeypatch.setattr(Plant, "local_today", lambda self: W2_WINDOW_CLOSED)
+    plant_recompute(plant_id=plant.id, on_date=W2_LAST_COUNTING_DAY)
+    assert not WebhookEvent.objects.exists()
+
+    plant_recompute(plant_id=plant.id)  # SOP + 30 days: R's virtual-model pass no longer counts
+    assert _events(EventType.CERTIFICATION_EXPIRED) == [
+        {"employee": "R", "course": "BAT-MOD-010", "expired_on": "2027-03-31", "reason": "provisional_lapsed"}
+    ]
