@@ -213,6 +213,12 @@ def webhook_delivery_send(*, delivery_id: int) -> str | None:
         return None
     delivery = WebhookDelivery.objects.select_related("event__plant", "subscription").get(pk=delivery_id)
     event, subscription = delivery.event, delivery.subscription
+    if not subscription.is_active:
+        # Switched off since the event: nothing is sent; an admin may redeliver once it is on again.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, claimed_at=None, next_attempt_at=None, last_error="subscription inactive"
+        )
+        return DeliveryStatus.FAILED
     body = event_body(event)
     sent_at = timezone.now()
     headers = {

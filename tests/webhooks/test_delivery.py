@@ -161,3 +161,16 @@ def test_it_fails_after_the_last_retry_and_an_admin_redelivers(
     page = client.get(reverse("admin:webhooks_webhookdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200
     assert "receiver is down" in page.content.decode()  # the attempt log
+
+
+def test_it_sends_nothing_to_a_subscription_switched_off(
+    plant_sy, subscribe, receiver, django_capture_on_commit_callbacks
+):
+    subscription = subscribe(receiver.url)
+    _emit(plant_sy, django_capture_on_commit_callbacks, send=False)
+    subscription.is_active = False
+    subscription.save()
+    assert webhook_deliveries_send_due() == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "subscription inactive")
+    assert receiver.requests == []
