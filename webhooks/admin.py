@@ -4,13 +4,16 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from employees.access import client_ip
 from webhooks.models import (
+    DeliveryStatus,
     EventType,
     WebhookAttempt,
     WebhookDelivery,
@@ -67,8 +70,29 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "plants"]
     search_fields = ["url", "description"]
     filter_horizontal = ["plants"]
-    readonly_fields = ["secret", "created_by", "created_at"]
-    fields = ["url", "description", "plants", "event_types", "is_active", "secret", "created_by", "created_at"]
+    readonly_fields = ["secret", "delivery_log", "created_by", "created_at"]
+    fields = [
+        "url",
+        "description",
+        "plants",
+        "event_types",
+        "is_active",
+        "secret",
+        "delivery_log",
+        "created_by",
+        "created_at",
+    ]
+
+    @admin.display(description=gettext_lazy("delivery log"))
+    def delivery_log(self, subscription: WebhookSubscription) -> str:
+        if subscription.pk is None:
+            return "-"
+        counts = dict(
+            subscription.deliveries.values_list("status").annotate(n=Count("id")).order_by().values_list("status", "n")
+        )
+        url = reverse("admin:webhooks_webhookdelivery_changelist") + f"?subscription__id__exact={subscription.pk}"
+        summary = ", ".join(f"{label}: {counts.get(value, 0)}" for value, label in DeliveryStatus.choices)
+        return format_html('<a href="{}">{}</a> ({})', url, _("Deliveries"), summary)
 
     def save_model(self, request, obj, form, change) -> None:
         # Through the service: the subscription and its plants are written and audited in one transaction.

@@ -42,6 +42,9 @@ def test_it_creates_and_changes_a_subscription_audited(client, admin_user, plant
 
     page = client.get(reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk]))
     assert subscription.secret in page.content.decode()  # shown, for the receiver's configuration
+    log = reverse("admin:webhooks_webhookdelivery_changelist") + f"?subscription__id__exact={subscription.pk}"
+    assert log in page.content.decode()  # the subscription's delivery log
+    assert "Failed: 0" in page.content.decode()
 
     response = client.post(
         reverse("admin:webhooks_webhooksubscription_change", args=[subscription.pk]),
