@@ -92,7 +92,11 @@ def route_exists(path: str) -> bool:
 def gate_token(user) -> tuple[str, str]:
     """(a new bearer token of the user with the `gate` scope, how it was made). The API's scoped tokens
     (api.tokens) when this checkout has them, else the unscoped tokens of the first API (assessments.tokens).
+    The bench's tokens of earlier runs are deleted first.
     """
+    from assessments.models import ApiToken
+
+    ApiToken.objects.filter(user=user, name="bench gate").delete()
     try:
         from api.tokens import api_token_create
     except ImportError:
@@ -262,7 +266,7 @@ def _single_checks(report: Report, *, quick: bool, sizes: Sizes, plant, user, to
             unit="queries",
             target=f"constant, <= {GATE_QUERY_LIMIT}",
             status="PASS" if ok else "MISS",
-            note=f"{len(own)} checks: {_spread(own)}; a check's queries (first table): {', '.join(first)}",
+            note=f"{len(own)} checks: {_spread(own)}; a check's queries by the first table named: {', '.join(first)}",
         )
     )
     report.add(
