@@ -183,7 +183,8 @@ def kiosk_check(request: HttpRequest, plant: str, line: str, station: str) -> Js
         body = {"error": "not found", "detail": f"no employee {answer['unknown']}", "decision": None}
     elif status == 400:
         body = {"error": "bad request", "detail": answer["message"], "decision": None}
-    return JsonResponse({**body, "html": html}, status=status)
+    # An unknown number is an answer the kiosk shows, not a failed request (a 404 would be a console error).
+    return JsonResponse({**body, "html": html}, status=200 if status == 404 else status)
 
 
 @require_GET
