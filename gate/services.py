@@ -255,10 +255,16 @@ def terminal_update(
     return terminal
 
 
-def terminal_pairing_token(*, terminal: Terminal, actor: AbstractBaseUser | None) -> str:
-    """A new one-time pairing token (valid PAIRING_MAX_AGE); every earlier link of the terminal stops working."""
+def terminal_pairing_token(*, terminal: Terminal, actor: AbstractBaseUser | None, keep_current: bool = False) -> str:
+    """A new one-time pairing token (valid PAIRING_MAX_AGE); every earlier link of the terminal stops working.
+
+    keep_current: when the terminal has an unused pairing, sign it afresh instead (a new expiry, nothing
+    written, no audit event; the first of its links to be opened spends them all). seed_demo uses it to print
+    a working link on every run while leaving the database as it was."""
     if not terminal.is_active:
         raise ValidationError(_("The terminal is not active."))
+    if keep_current and terminal.pairing_nonce:
+        return signing.dumps({"t": terminal.pk, "n": terminal.pairing_nonce}, salt=PAIRING_SALT, compress=True)
     nonce = secrets.token_hex(16)
     with transaction.atomic():
         Terminal.objects.filter(pk=terminal.pk).update(pairing_nonce=nonce)
