@@ -38,8 +38,12 @@ class TerminalAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         # Through the services: a terminal gets its own device user, and every change is audited.
         if change:
+            # The form has set the new values on obj already: the service compares with the stored row.
             services.terminal_update(
-                terminal=obj, actor=request.user, name=obj.name, is_active=form.cleaned_data["is_active"]
+                terminal=Terminal.objects.select_related("station__line").get(pk=obj.pk),
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                is_active=form.cleaned_data["is_active"],
             )
             return
         terminal = services.terminal_create(

@@ -224,3 +224,30 @@ def test_the_check_refuses_a_post_without_csrf(terminal):
     client.handler.enforce_csrf_checks = True
     response = client.post(kiosk_path(terminal.station, "gate:kiosk-check"), {"employee_no": "Q"})
     assert response.status_code == 403
+
+
+def test_an_admin_adds_a_terminal_and_gets_its_link_in_the_admin(worked_example_2, admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:gate_terminal_add"),
+        {"name": "T1 kiosk PC", "station": worked_example_2["t1"].pk, "is_active": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    terminal = Terminal.objects.get(name="T1 kiosk PC")
+    assert terminal.created_by == admin_user and not terminal.user.has_usable_password()
+    shown = [str(m) for m in response.context["messages"]]
+    link = next(m for m in shown if "Pairing link for T1 kiosk PC" in m).rsplit(": ", 1)[1]
+    # A new link from the admin's action replaces the one shown at creation.
+    client.post(
+        reverse("admin:gate_terminal_changelist"),
+        {"action": "new_pairing_link", "_selected_action": [terminal.pk]},
+    )
+    assert Client().get(link.removeprefix("http://testserver")).status_code == 403
+    # Deactivating goes through the service, audited.
+    client.post(reverse("admin:gate_terminal_change", args=[terminal.pk]), {"name": "T1 kiosk PC"}, follow=True)
+    terminal.refresh_from_db()
+    assert terminal.is_active is False
+    # Created, its first link, the new link, deactivated.
+    assert AuditEvent.objects.filter(action="terminal.changed", message_params__terminal="T1 kiosk PC").count() == 4
