@@ -105,6 +105,9 @@ class Terminal(models.Model):
     last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
     # The pairing link names this nonce: a new link or a use replaces it, so an older link stops working.
     pairing_nonce = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
+    # Counts the pairings used: a device's session names the one it came from, so pairing another device
+    # (a replaced tablet) signs the previous one out at its next request.
+    pairing_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["station__line__plant__code", "name"]

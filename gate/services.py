@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -283,7 +284,8 @@ def terminal_pairing_token(*, terminal: Terminal, actor: AbstractBaseUser | None
 def terminal_pair(*, token: str) -> Terminal:
     """The terminal a pairing token names, spending the token (a link signs in one device, once).
 
-    Raises PairingRefused for a bad, expired, replaced or used token or an inactive terminal."""
+    Raises PairingRefused for a bad, expired, replaced or used token or an inactive terminal. A device paired
+    before loses its session (the pairing generation moves on)."""
     try:
         payload = signing.loads(token, salt=PAIRING_SALT, max_age=PAIRING_MAX_AGE)
         terminal_id, nonce = int(payload["t"]), str(payload["n"])
@@ -294,7 +296,7 @@ def terminal_pair(*, token: str) -> Terminal:
     with transaction.atomic():
         # Conditional update: the same link opened twice at once pairs one device.
         spent = Terminal.objects.filter(pk=terminal_id, pairing_nonce=nonce, is_active=True).update(
-            pairing_nonce="", last_seen_at=timezone.now()
+            pairing_nonce="", pairing_generation=F("pairing_generation") + 1, last_seen_at=timezone.now()
         )
         if not spent:
             raise PairingRefused

@@ -107,10 +107,15 @@ def _kiosk_station(request: HttpRequest, plant: str, line: str, station: str) ->
     if bound is not None:
         terminal = (
             Terminal.objects.select_related("station__line__plant")
-            .filter(pk=bound.get("id"), user_id=request.user.pk, is_active=True)
+            .filter(
+                pk=bound.get("id"),
+                user_id=request.user.pk,
+                is_active=True,
+                pairing_generation=bound.get("generation", -1),
+            )
             .first()
         )
-        if terminal is None:  # deactivated (or its user changed) since pairing: the session ends here
+        if terminal is None:  # deactivated, or another device paired since: this session ends here
             logout(request)
             raise PermissionDenied
         found = terminal.station
@@ -204,6 +209,7 @@ def terminal_pair(request: HttpRequest, token: str) -> HttpResponse:
         "plant": station.line.plant.code,
         "line": station.line.code,
         "station": station.code,
+        "generation": terminal.pairing_generation,
     }
     request.session.set_expiry(TERMINAL_SESSION_SECONDS)
     return redirect("gate:kiosk", plant=station.line.plant.code, line=station.line.code, station=station.code)

@@ -40,7 +40,13 @@ def test_a_valid_link_signs_the_device_in_for_30_days_on_its_kiosk(terminal):
     response = client.get(pairing_path(terminal))
     assert response.status_code == 302
     assert response["Location"] == kiosk_path(terminal.station)
-    assert client.session[TERMINAL_SESSION_KEY] == {"id": terminal.pk, "plant": "SY", "line": "L2", "station": "T1"}
+    assert client.session[TERMINAL_SESSION_KEY] == {
+        "id": terminal.pk,
+        "plant": "SY",
+        "line": "L2",
+        "station": "T1",
+        "generation": 1,
+    }
     assert client.session.get_expiry_age() == 30 * 24 * 3600  # not the personal idle timeout
     assert client.session.get_expiry_age() > settings.SESSION_COOKIE_AGE
     page = client.get(kiosk_path(terminal.station))
@@ -64,6 +70,14 @@ def test_a_new_link_invalidates_the_previous_one(terminal):
     new = pairing_path(terminal)
     assert Client().get(old).status_code == 403
     assert Client().get(new).status_code == 302
+
+
+def test_pairing_another_device_signs_the_previous_one_out(terminal):
+    old_tablet = paired_client(terminal)
+    new_tablet = paired_client(terminal)
+    assert new_tablet.get(kiosk_path(terminal.station)).status_code == 200
+    assert old_tablet.get(kiosk_path(terminal.station)).status_code == 403
+    assert "_auth_user_id" not in old_tablet.session  # signed out
 
 
 def test_an_expired_link_is_refused(terminal, monkeypatch):
