@@ -14,6 +14,7 @@ from gate.models import OVERRIDE_MAX_DURATION
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DEFAULT_OVERRIDE_HOURS = 8
+FIRST_YEAR, LAST_YEAR = 2000, 2199
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -75,6 +76,21 @@ class OverrideGrantForm(forms.Form):
             now = timezone.localtime(timezone.now(), plant.tz).replace(second=0, microsecond=0)
             self.initial.setdefault("starts_at", now)
             self.initial.setdefault("ends_at", now + datetime.timedelta(hours=DEFAULT_OVERRIDE_HOURS))
+
+    def _in_range(self, name: str) -> datetime.datetime:
+        moment = self.cleaned_data[name]
+        # Far years overflow once converted to UTC for the database: refuse them here, with a message.
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                _("Enter a moment between %(first)s and %(last)s."), params={"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return moment
+
+    def clean_starts_at(self) -> datetime.datetime:
+        return self._in_range("starts_at")
+
+    def clean_ends_at(self) -> datetime.datetime:
+        return self._in_range("ends_at")
 
     def clean_employee_no(self) -> Employee:
         number = self.cleaned_data["employee_no"].strip()

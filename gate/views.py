@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from certtrack.forms import id_param
 from employees.access import Capability, capability_required, client_ip, is_admin, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant, Station
 from gate import services
@@ -350,13 +351,13 @@ def override_new(request: HttpRequest, plant: str) -> HttpResponse:
         else:
             initial = {}
             employee_no = request.GET.get("employee", "").strip()[:32]
-            station_id = request.GET.get("station", "").strip()
+            station_id = id_param(request.GET.get("station"))
             if employee_no:
                 initial["employee_no"] = employee_no
             form = OverrideGrantForm(initial=initial, plant=found)
             station = None
-            if station_id.isdigit():
-                station = form.fields["station"].queryset.filter(pk=int(station_id)).first()
+            if station_id is not None:
+                station = form.fields["station"].queryset.filter(pk=station_id).first()
                 if station is not None:
                     form.initial["station"] = station.pk
             preview = None

@@ -89,6 +89,15 @@ def test_wrong_passwords_count_as_failed_logins(supervisor, form_data, settings)
         ({"employee_no": "NOBODY"}, "employee_no", "No employee NOBODY at SY."),
         ({"station": "999999"}, "station", "Select a valid choice"),
         ({"station": "x"}, "station", "Select a valid choice"),
+        ({"station": "99999999999999999999999"}, "station", "Select a valid choice"),
+        ({"starts_at": "2199-12-31T23:00"}, "ends_at", "The end must come after the start."),
+        ({"starts_at": "9999-12-31T23:59"}, "starts_at", "Enter a moment between 2000 and 2199."),
+        (
+            {"starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T08:00"},
+            "starts_at",
+            "Enter a moment between 2000 and 2199.",
+        ),
+        ({"employee_no": "S" * 40}, "employee_no", "Ensure this value has at most 32 characters"),
         ({"ends_at": "yesterday"}, "ends_at", "Enter a valid date/time."),
         ({"reason": ""}, "reason", "This field is required."),
         ({"password": ""}, "password", "This field is required."),
@@ -124,7 +133,9 @@ def test_the_form_previews_the_gate(manager, worked_example_2):
     html = response.content.decode()
     assert 'id="override-preview"' in html
     assert "The gate now for S at T1:" in html
-    assert signed_in(manager).get(NEW, {"employee": "S", "station": "junk"}).status_code == 200
+    for junk in ("junk", "²", "99999999999999999999999", ""):
+        response = signed_in(manager).get(NEW, {"employee": "S", "station": junk})
+        assert response.status_code == 200 and response.context["preview"] is None
 
 
 def test_the_form_defaults_to_now_for_8_hours(manager):
