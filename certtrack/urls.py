@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("assessments.readiness.urls")),
     path("", include("assessments.api_urls")),
     path("hr/", include("spreadsheets.urls")),
+    path("", include("gate.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

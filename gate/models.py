@@ -75,3 +75,44 @@ class Override(models.Model):
     def effective_end(self) -> datetime.datetime:
         """When it stopped or stops applying: ended early, or its own end."""
         return min(self.ends_at, self.ended_at) if self.ended_at else self.ends_at
+
+
+class Terminal(models.Model):
+    """A line-side terminal: a tablet or PC at one station, signed in as its own device user (no plant roles,
+    no usable password) through a one-time pairing link. Its session reaches only its station's kiosk page
+    (gate.middleware.TerminalGuardMiddleware)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    station = models.ForeignKey(
+        "employees.Station", on_delete=models.PROTECT, related_name="gate_terminals", verbose_name=_("station")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="gate_terminal",
+        verbose_name=_("device user"),
+    )
+    is_active = models.BooleanField(_("active"), default=True, db_default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    # The pairing link names this nonce: a new link or a use replaces it, so an older link stops working.
+    pairing_nonce = models.CharField(max_length=32, blank=True, default="", db_default="", editable=False)
+    # Counts the pairings used: a device's session names the one it came from, so pairing another device
+    # (a replaced tablet) signs the previous one out at its next request.
+    pairing_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+
+    class Meta:
+        ordering = ["station__line__plant__code", "name"]
+        verbose_name = _("line-side terminal")
+        verbose_name_plural = _("line-side terminals")
+
+    def __str__(self) -> str:
+        return self.name

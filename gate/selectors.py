@@ -17,22 +17,21 @@ number of queries.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from assessments import validity
-from assessments.models import Certification, CertificationStatus
+from assessments.models import CertificationStatus
 from assessments.selectors.certifications import certifications_as_of
-from courses.models import Requirement, RequirementScope
 from employees.access import Capability, plant_ids_for_user
 from employees.models import Employee, EmployeeStatus, Plant, Station
 from gate.models import Override
+from gate.sql import PairRows, StoredCourse, gate_rows
 
 ALLOW = "allow"
 DENY = "deny"
@@ -203,59 +202,22 @@ def gate_station_for_user(
 # --- The rule ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Required:
-    """The courses a station requires with the plant-wide ones, and the highest minimum level of each."""
-
-    codes: dict[int, str] = field(default_factory=dict)
-    levels: dict[int, str] = field(default_factory=dict)
-
-    def add(self, course_id: int, code: str, min_level: str) -> None:
-        self.codes[course_id] = code
-        if course_id not in self.levels or validity.level_rank(min_level) > validity.level_rank(self.levels[course_id]):
-            self.levels[course_id] = min_level
+class StationNotFound(LookupError):
+    """No station with these codes at a plant the caller may ask."""
 
 
-def _requirements(*, stations: Sequence[Station]) -> dict[int, _Required]:
-    """{station_id: its required courses and the plant's plant-wide ones}. One query."""
-    plant_ids = {s.line.plant_id for s in stations}
-    by_station: dict[int, _Required] = {s.id: _Required() for s in stations}
-    rows = (
-        Requirement.objects.filter(course__is_active=True)
-        .filter(
-            Q(scope=RequirementScope.STATION, station_id__in=[s.id for s in stations])
-            | Q(scope=RequirementScope.PLANT, plant_id__in=plant_ids)
-        )
-        .order_by()
-        .values_list("scope", "station_id", "plant_id", "course_id", "course__code", "min_level")
-    )
-    for scope, station_id, plant_id, course_id, code, min_level in rows:
-        for station in stations:
-            if (scope == RequirementScope.STATION and station.id == station_id) or (
-                scope == RequirementScope.PLANT and station.line.plant_id == plant_id
-            ):
-                by_station[station.id].add(course_id, code, min_level)
-    return by_station
-
-
-def _closes_on(employee: Employee) -> datetime.date | None:
-    """The employee's line's SOP + their plant's confirmation window (None: provisional passes count)."""
-    if employee.line_id is None or employee.line.sop_date is None:
-        return None
-    return employee.line.sop_date + datetime.timedelta(days=employee.plant.confirmation_window_days)
+@functools.lru_cache(maxsize=64)
+def _plant_stub(plant_id: int, code: str, time_zone: str) -> Plant:
+    """An unsaved Plant with what the decision needs (its zone, today): no query on the hot path."""
+    return Plant(id=plant_id, code=code, time_zone=time_zone)
 
 
 def _course_reason(
-    *,
-    code: str,
-    min_level: str,
-    on_date: datetime.date,
-    stored: Certification | None = None,
-    closes_on: datetime.date | None = None,
-    computed: object = None,
+    *, course: StoredCourse, on_date: datetime.date, closes_on: datetime.date | None, computed: object = None
 ) -> GateReason | None:
-    """Why a course is not met on D (None when it is), from the stored row (today onwards) or a computed
-    CertificationAsOf (a past D)."""
+    """Why a required course is not met on D (None when it is): from the stored certification (today and
+    later) or from a computed CertificationAsOf (a past D)."""
+    min_level = course.min_level
     if computed is not None:
         if computed.meets(min_level):
             return None
@@ -265,74 +227,83 @@ def _course_reason(
             computed.expires_on,
             computed.revoked_on,
         )
-    elif stored is None:
-        return GateReason(MISSING, code)
+    elif course.certification_id is None:
+        return GateReason(MISSING, course.code)
     else:
-        held = stored.held_on(on_date, closes_on=closes_on)
+        counting = validity.Held(course.certified_on, course.expires_on, course.level, course.provisional)
+        confirmed = validity.Held(
+            course.confirmed_certified_on, course.confirmed_expires_on, course.confirmed_level, False
+        )
+        held = validity.held_on(on_date=on_date, closes_on=closes_on, counting=counting, confirmed=confirmed)
         if held.meets(on_date, min_level):
             return None
-        status = stored.status_on(on_date, closes_on=closes_on)
-        level, expires_on, revoked_on = (
-            (held.level if held.valid_on(on_date) else None),
-            held.expires_on,
-            stored.revoked_on,
+        status = validity.status_on(
+            certified_on=held.certified_on,
+            expires_on=held.expires_on,
+            revoked_on=course.revoked_on,
+            attempts=course.attempts,
+            on_date=on_date,
+            provisional_lapsed=validity.provisional_lapsed_on(
+                on_date=on_date, closes_on=closes_on, counting=counting, confirmed=confirmed
+            ),
         )
+        level = held.level if held.valid_on(on_date) else None
+        expires_on, revoked_on = held.expires_on, course.revoked_on
     reason = _STATUS_REASON[CertificationStatus(status)]
     if reason == LEVEL_BELOW:
-        return GateReason(LEVEL_BELOW, code, held=level or validity.DEFAULT_LEVEL, needed=min_level)
+        return GateReason(LEVEL_BELOW, course.code, held=level or validity.DEFAULT_LEVEL, needed=min_level)
     if reason == EXPIRED:
-        return GateReason(EXPIRED, code, expired_on=expires_on)
+        return GateReason(EXPIRED, course.code, expired_on=expires_on)
     if reason == REVOKED:
-        return GateReason(REVOKED, code, revoked_on=revoked_on)
+        return GateReason(REVOKED, course.code, revoked_on=revoked_on)
     if reason == PROVISIONAL_LAPSED:
-        return GateReason(PROVISIONAL_LAPSED, code, lapsed_on=closes_on)
-    return GateReason(reason, code)
+        return GateReason(PROVISIONAL_LAPSED, course.code, lapsed_on=closes_on)
+    return GateReason(reason, course.code)
 
 
 def _decide(
     *,
-    employee: Employee,
-    station: Station,
+    pair: PairRows,
+    plant: Plant,
     at: datetime.datetime,
     on_date: datetime.date,
-    required: _Required,
-    stored: dict[int, Certification],
     computed: dict[tuple[int, int], object] | None,
     override: OverrideInfo | None,
 ) -> GateDecision:
-    plant = station.line.plant
     reasons: list[GateReason] = []
-    if employee.status != EmployeeStatus.ACTIVE:
-        reasons.append(GateReason(INACTIVE, status=employee.status))
-    if employee.plant_id != plant.id:
+    if pair.employee_status != EmployeeStatus.ACTIVE:
+        reasons.append(GateReason(INACTIVE, status=pair.employee_status))
+    if pair.employee_plant_id != pair.plant_id:
         reasons.append(GateReason(OTHER_PLANT))
-    closes_on = _closes_on(employee)
-    for course_id, code in sorted(required.codes.items(), key=lambda item: item[1]):
+    closes_on = (
+        None
+        if pair.employee_sop_date is None
+        else pair.employee_sop_date + datetime.timedelta(days=pair.employee_window_days)
+    )
+    for course in sorted(pair.courses.values(), key=lambda c: c.code):
         reason = _course_reason(
-            code=code,
-            min_level=required.levels[course_id],
+            course=course,
             on_date=on_date,
-            stored=stored.get(course_id),
             closes_on=closes_on,
-            computed=None if computed is None else computed[(employee.id, course_id)],
+            computed=None if computed is None else computed[(pair.employee_id, course.course_id)],
         )
         if reason is not None:
             reasons.append(reason)
-    notes = (NOTE_OTHER_LINE,) if employee.plant_id == plant.id and employee.line_id != station.line_id else ()
-    # An override covers course reasons only: never a person who left or works at another plant.
-    if override is not None and any(r.code in (INACTIVE, OTHER_PLANT) for r in reasons):
+    same_plant = pair.employee_plant_id == pair.plant_id
+    notes = (NOTE_OTHER_LINE,) if same_plant and pair.employee_line_id != pair.line_id else ()
+    # An override covers course reasons only: never a person who left or works at another plant; and a
+    # person allowed on their own certifications needs none.
+    if not reasons or any(r.code in (INACTIVE, OTHER_PLANT) for r in reasons):
         override = None
-    if not reasons:
-        override = None  # allowed on their own certifications: nothing to override
     return GateDecision(
-        employee_no=employee.employee_no,
-        employee_id=employee.id,
-        employee_name=employee.name,
-        plant=plant.code,
-        plant_id=plant.id,
-        line=station.line.code,
-        station=station.code,
-        station_id=station.id,
+        employee_no=pair.employee_no,
+        employee_id=pair.employee_id,
+        employee_name=pair.employee_name,
+        plant=pair.plant_code,
+        plant_id=pair.plant_id,
+        line=pair.line_code,
+        station=pair.station_code,
+        station_id=pair.station_id,
         at=at.astimezone(plant.tz),
         date=on_date,
         reasons=tuple(reasons),
@@ -350,119 +321,6 @@ def _override_info(override: Override, *, plant: Plant) -> OverrideInfo:
         reason=override.reason,
         starts_at=override.starts_at.astimezone(plant.tz),
         ends_at=override.ends_at.astimezone(plant.tz),
-    )
-
-
-def _overrides(
-    *, plant: Plant, employee_ids: Iterable[int], station_ids: Iterable[int], at: datetime.datetime
-) -> dict[tuple[int, int], OverrideInfo]:
-    """{(employee_id, station_id): the override in force at T (the latest granted)}. One query."""
-    found: dict[tuple[int, int], OverrideInfo] = {}
-    for override in (
-        Override.objects.active_at(at)
-        .filter(employee_id__in=set(employee_ids), station_id__in=set(station_ids))
-        .select_related("granted_by")
-        .order_by("granted_at", "id")
-    ):
-        found[(override.employee_id, override.station_id)] = _override_info(override, plant=plant)
-    return found
-
-
-def gate_check(*, station: Station, employee_no: str, at: datetime.datetime | None = None) -> GateDecision:
-    """The gate's answer for one person at one station (the station from gate_station_for_user).
-
-    Raises Employee.DoesNotExist for an unknown employee number. Three queries for D on or after the plant's
-    today (four when an override applies); a past D adds the history's reads.
-    """
-    plant = station.line.plant
-    at = at or timezone.now()
-    on_date = at.astimezone(plant.tz).date()
-    active_override = Override.objects.active_at(at).filter(employee_id=OuterRef("pk"), station_id=station.id)
-    employee = (
-        Employee.objects.select_related("line", "plant")
-        .annotate(override_id=Subquery(active_override.order_by("-granted_at", "-id").values("id")[:1]))
-        .get(employee_no=employee_no)
-    )
-    if on_date >= plant.local_today():
-        certification = FilteredRelation(
-            "course__certifications", condition=Q(course__certifications__employee=employee)
-        )
-        rows = (
-            Requirement.objects.filter(course__is_active=True)
-            .filter(
-                Q(scope=RequirementScope.STATION, station_id=station.id)
-                | Q(scope=RequirementScope.PLANT, plant_id=plant.id)
-            )
-            .annotate(certification=certification)
-            .order_by()
-            .values_list(
-                "course_id",
-                "course__code",
-                "min_level",
-                "certification__id",
-                "certification__certified_on",
-                "certification__expires_on",
-                "certification__level",
-                "certification__provisional",
-                "certification__confirmed_certified_on",
-                "certification__confirmed_expires_on",
-                "certification__confirmed_level",
-                "certification__revoked_on",
-                "certification__attempts",
-            )
-        )
-        required = _Required()
-        stored: dict[int, Certification] = {}
-        for (
-            course_id,
-            code,
-            min_level,
-            certification_id,
-            certified_on,
-            expires_on,
-            level,
-            provisional,
-            confirmed_certified_on,
-            confirmed_expires_on,
-            confirmed_level,
-            revoked_on,
-            attempts,
-        ) in rows:
-            required.add(course_id, code, min_level)
-            if certification_id is not None:
-                stored[course_id] = Certification(
-                    id=certification_id,
-                    employee_id=employee.id,
-                    course_id=course_id,
-                    certified_on=certified_on,
-                    expires_on=expires_on,
-                    level=level,
-                    provisional=bool(provisional),
-                    confirmed_certified_on=confirmed_certified_on,
-                    confirmed_expires_on=confirmed_expires_on,
-                    confirmed_level=confirmed_level,
-                    revoked_on=revoked_on,
-                    attempts=attempts or 0,
-                )
-        computed = None
-    else:
-        required = _requirements(stations=[station])[station.id]
-        stored = {}
-        computed = certifications_as_of(pairs=[(employee.id, c) for c in required.codes], on_date=on_date)
-    override = None
-    if employee.override_id is not None:
-        override = _override_info(
-            Override.objects.select_related("granted_by").get(pk=employee.override_id), plant=plant
-        )
-    return _decide(
-        employee=employee,
-        station=station,
-        at=at,
-        on_date=on_date,
-        required=required,
-        stored=stored,
-        computed=computed,
-        override=override,
     )
 
 
@@ -486,96 +344,99 @@ class GateCheckError:
         }
 
 
-def gate_check_many(
-    *, plant: Plant, checks: Sequence[tuple[str, str, str]], at: datetime.datetime | None = None
+def _answer(
+    *, plant_code: str, checks: Sequence[tuple[str, str, str]], at: datetime.datetime | None, plant_ids
 ) -> list[GateDecision | GateCheckError]:
-    """The gate for many (employee_no, line_code, station_code) at one plant and one moment, in the order
-    given: a shift start's badge list in one round trip. A pair naming an unknown employee or a station that
-    is not the plant's gets a GateCheckError. A constant number of queries whatever the number of pairs."""
+    """The gate for each check: one statement (gate.sql), then for a past D the history's reads, and the
+    overrides that apply (only when one does)."""
     at = at or timezone.now()
-    on_date = at.astimezone(plant.tz).date()
-    station_keys = {(line, code) for _e, line, code in checks}
-    stations = {
-        (s.line.code, s.code): s
-        for s in Station.objects.select_related("line__plant").filter(
-            line__plant=plant,
-            line__code__in={line for line, _c in station_keys},
-            code__in={code for _l, code in station_keys},
+    rows = gate_rows(plant_code=plant_code, checks=checks, at=at, plant_ids=plant_ids)
+    found = [pair for pair in rows if pair.station_id is not None and pair.employee_id is not None]
+    plant = _plant_stub(found[0].plant_id, found[0].plant_code, found[0].time_zone) if found else None
+    on_date = at.astimezone(plant.tz).date() if plant else None
+    computed = None
+    if plant is not None and on_date < plant.local_today():
+        computed = certifications_as_of(
+            pairs={(pair.employee_id, course_id) for pair in found for course_id in pair.courses}, on_date=on_date
         )
-    }
-    employees = {
-        e.employee_no: e
-        for e in Employee.objects.select_related("line", "plant").filter(employee_no__in={e for e, _l, _s in checks})
-    }
-    requirements = _requirements(stations=list(stations.values()))
-    course_ids = {course_id for required in requirements.values() for course_id in required.codes}
-    if on_date >= plant.local_today():
-        stored: dict[int, dict[int, Certification]] = defaultdict(dict)
-        for certification in Certification.objects.filter(
-            employee_id__in=[e.id for e in employees.values()], course_id__in=course_ids
-        ).only(
-            "employee_id",
-            "course_id",
-            "certified_on",
-            "expires_on",
-            "level",
-            "provisional",
-            "confirmed_certified_on",
-            "confirmed_expires_on",
-            "confirmed_level",
-            "revoked_on",
-            "attempts",
-        ):
-            stored[certification.employee_id][certification.course_id] = certification
-        computed = None
-    else:
-        stored = defaultdict(dict)
-        pairs = {
-            (employees[e].id, course_id)
-            for e, line, code in checks
-            if e in employees and (line, code) in stations
-            for course_id in requirements[stations[(line, code)].id].codes
+    overrides: dict[int, OverrideInfo] = {}
+    override_ids = {pair.override_id for pair in found if pair.override_id is not None}
+    if override_ids:
+        overrides = {
+            o.id: _override_info(o, plant=plant)
+            for o in Override.objects.filter(id__in=override_ids).select_related("granted_by")
         }
-        computed = certifications_as_of(pairs=pairs, on_date=on_date)
-    overrides = _overrides(
-        plant=plant,
-        employee_ids=[e.id for e in employees.values()],
-        station_ids=[s.id for s in stations.values()],
-        at=at,
-    )
     answers: list[GateDecision | GateCheckError] = []
-    for employee_no, line_code, station_code in checks:
-        station = stations.get((line_code, station_code))
-        employee = employees.get(employee_no)
-        if station is None:
-            answers.append(
-                GateCheckError(
-                    employee_no,
-                    line_code,
-                    station_code,
-                    "not found",
-                    f"no station {plant.code}/{line_code}/{station_code}",
-                )
-            )
-            continue
-        if employee is None:
+    for (employee_no, line_code, station_code), pair in zip(checks, rows, strict=True):
+        if pair.station_id is None:
+            detail = f"no station {plant_code}/{line_code}/{station_code}"
+            answers.append(GateCheckError(employee_no, line_code, station_code, "not found", detail))
+        elif pair.employee_id is None:
             answers.append(
                 GateCheckError(employee_no, line_code, station_code, "not found", f"no employee {employee_no}")
             )
-            continue
-        answers.append(
-            _decide(
-                employee=employee,
-                station=station,
-                at=at,
-                on_date=on_date,
-                required=requirements[station.id],
-                stored=stored[employee.id],
-                computed=computed,
-                override=overrides.get((employee.id, station.id)),
+        else:
+            answers.append(
+                _decide(
+                    pair=pair,
+                    plant=plant,
+                    at=at,
+                    on_date=on_date,
+                    computed=computed,
+                    override=overrides.get(pair.override_id),
+                )
             )
-        )
     return answers
+
+
+def gate_check_codes(
+    *,
+    plant_code: str,
+    line_code: str,
+    station_code: str,
+    employee_no: str,
+    at: datetime.datetime | None = None,
+    plant_ids: Iterable[int] | None = None,
+) -> GateDecision:
+    """The gate for one person at one station named by its codes, among the plants `plant_ids` (the caller's;
+    None: every plant): the API's hot path, ONE query for D on or after the plant's today (two when an
+    override applies). Raises StationNotFound, or Employee.DoesNotExist for an unknown employee number."""
+    (answer,) = _answer(
+        plant_code=plant_code, checks=[(employee_no, line_code, station_code)], at=at, plant_ids=plant_ids
+    )
+    if isinstance(answer, GateCheckError):
+        if answer.detail.startswith("no station"):
+            raise StationNotFound(answer.detail)
+        raise Employee.DoesNotExist(answer.detail)
+    return answer
+
+
+def gate_check(*, station: Station, employee_no: str, at: datetime.datetime | None = None) -> GateDecision:
+    """The gate for one person at a station already found (gate_station_for_user; the terminal's own).
+    Raises Employee.DoesNotExist for an unknown employee number."""
+    return gate_check_codes(
+        plant_code=station.line.plant.code,
+        line_code=station.line.code,
+        station_code=station.code,
+        employee_no=employee_no,
+        at=at,
+    )
+
+
+def gate_check_many(
+    *,
+    plant: Plant,
+    checks: Sequence[tuple[str, str, str]],
+    at: datetime.datetime | None = None,
+    plant_ids: Iterable[int] | None = None,
+) -> list[GateDecision | GateCheckError]:
+    """The gate for many (employee_no, line_code, station_code) at one plant and one moment, in the order
+    given: a shift start's badge list in one round trip. A pair naming an unknown employee or a station that
+    is not the plant's gets a GateCheckError. One query whatever the number of pairs (plus the overrides
+    that apply, and the history's reads for a past D)."""
+    if not checks:
+        return []
+    return _answer(plant_code=plant.code, checks=checks, at=at, plant_ids=plant_ids)
 
 
 def overrides_active(

@@ -1,13 +1,18 @@
-"""The gate's writes: granting and ending overrides, and recording an override's use (each an audit event)."""
+"""The gate's writes: granting and ending overrides, recording an override's use, and the line-side terminals
+(created, changed, paired): each an audit event."""
 
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Sequence
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +20,7 @@ from assessments.models import AuditAction
 from assessments.services.audit import audit_event_create
 from employees.access import Capability, can
 from employees.models import Employee, EmployeeStatus, Plant, Station
-from gate.models import OVERRIDE_MAX_DURATION, Override
+from gate.models import OVERRIDE_MAX_DURATION, Override, Terminal
 from gate.selectors import GateCheckError, GateDecision, gate_check, gate_check_many
 from webhooks.services import webhook_event_emit
 
@@ -194,3 +199,134 @@ def gate_decide_many(
         with transaction.atomic():
             _record_uses(decisions, actor=actor, ip_address=ip_address)
     return decisions
+
+
+# --- Line-side terminals ----------------------------------------------------------------------------
+
+PAIRING_SALT = "gate.terminal-pairing"
+PAIRING_MAX_AGE = datetime.timedelta(hours=24)
+
+
+class PairingRefused(Exception):
+    """A pairing link that is not (or no longer) valid: tampered, expired, replaced, used, or its terminal
+    inactive. One message for all: a tablet's screen has nothing to act on but "ask for a new link"."""
+
+
+def _station_label(station: Station) -> str:
+    return f"{station.line.plant.code}/{station.line.code}/{station.code}"
+
+
+def terminal_create(*, name: str, station: Station, created_by: AbstractBaseUser | None) -> Terminal:
+    """A terminal bound to one station, with its own device user: no plant roles, no usable password (it signs
+    in through a pairing link only). Raises ValidationError for an empty name or an inactive plant."""
+    name = name.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the terminal a name, such as the station's tablet.")]
+    if not station.line.plant.is_active:
+        errors["station"] = [_("The station's plant is not active.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user = get_user_model()(
+            # Not a name a person could sign up with (":" fails the username validator): never mistaken.
+            username=f"terminal:{_station_label(station)}:{secrets.token_hex(3)}",
+            first_name=name[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+        terminal = Terminal.objects.create(
+            name=name, station=station, user=user, created_by=created_by, created_at=timezone.now()
+        )
+        audit_event_create(
+            actor=created_by,
+            action=AuditAction.TERMINAL_CHANGED,
+            params={"terminal": name, "station": _station_label(station)},
+            plant_id=station.line.plant_id,
+            obj=terminal,
+        )
+    return terminal
+
+
+def terminal_update(
+    *, terminal: Terminal, actor: AbstractBaseUser | None, name: str | None = None, is_active: bool | None = None
+) -> Terminal:
+    """Rename or (de)activate a terminal. Deactivating one ends its pairing: its session stops at the next
+    request (the guard checks) and no link of it pairs."""
+    changes: dict[str, list] = {}
+    if name is not None and name.strip() and name.strip() != terminal.name:
+        changes["name"] = [terminal.name, name.strip()]
+        terminal.name = name.strip()
+    if is_active is not None and is_active != terminal.is_active:
+        changes["is_active"] = [terminal.is_active, is_active]
+        terminal.is_active = is_active
+        if not is_active:
+            terminal.pairing_nonce = ""
+    if not changes:
+        return terminal
+    with transaction.atomic():
+        terminal.save(update_fields=["name", "is_active", "pairing_nonce"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.TERMINAL_CHANGED,
+            params={"terminal": terminal.name},
+            plant_id=terminal.station.line.plant_id,
+            obj=terminal,
+            changes=changes,
+        )
+    return terminal
+
+
+def terminal_pairing_token(*, terminal: Terminal, actor: AbstractBaseUser | None, keep_current: bool = False) -> str:
+    """A new one-time pairing token (valid PAIRING_MAX_AGE); every earlier link of the terminal stops working.
+
+    keep_current: when the terminal has an unused pairing, sign it afresh instead (a new expiry, nothing
+    written, no audit event; the first of its links to be opened spends them all). seed_demo uses it to print
+    a working link on every run while leaving the database as it was."""
+    if not terminal.is_active:
+        raise ValidationError(_("The terminal is not active."))
+    if keep_current and terminal.pairing_nonce:
+        return signing.dumps({"t": terminal.pk, "n": terminal.pairing_nonce}, salt=PAIRING_SALT, compress=True)
+    nonce = secrets.token_hex(16)
+    with transaction.atomic():
+        Terminal.objects.filter(pk=terminal.pk).update(pairing_nonce=nonce)
+        terminal.pairing_nonce = nonce
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.TERMINAL_CHANGED,
+            params={"terminal": terminal.name},
+            plant_id=terminal.station.line.plant_id,
+            obj=terminal,
+            changes={"pairing_link": ["", "new"]},
+        )
+    return signing.dumps({"t": terminal.pk, "n": nonce}, salt=PAIRING_SALT, compress=True)
+
+
+def terminal_pair(*, token: str) -> Terminal:
+    """The terminal a pairing token names, spending the token (a link signs in one device, once).
+
+    Raises PairingRefused for a bad, expired, replaced or used token or an inactive terminal. A device paired
+    before loses its session (the pairing generation moves on)."""
+    try:
+        payload = signing.loads(token, salt=PAIRING_SALT, max_age=PAIRING_MAX_AGE)
+        terminal_id, nonce = int(payload["t"]), str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise PairingRefused from None
+    if not nonce:
+        raise PairingRefused
+    with transaction.atomic():
+        # Conditional update: the same link opened twice at once pairs one device.
+        spent = Terminal.objects.filter(pk=terminal_id, pairing_nonce=nonce, is_active=True).update(
+            pairing_nonce="", pairing_generation=F("pairing_generation") + 1, last_seen_at=timezone.now()
+        )
+        if not spent:
+            raise PairingRefused
+        terminal = Terminal.objects.select_related("user", "station__line__plant").get(pk=terminal_id)
+    return terminal
+
+
+def terminal_seen(*, terminal: Terminal) -> None:
+    """Stamp last_seen_at (the kiosk calls it at most once a minute per terminal)."""
+    now = timezone.now()
+    Terminal.objects.filter(pk=terminal.pk).update(last_seen_at=now)
+    terminal.last_seen_at = now

@@ -4,7 +4,8 @@ Each named URL needs an entry in MATRIX saying what each persona gets; a new URL
 without one makes test_every_url_has_an_entry fail. Objects belong to plant SY;
 the "_de" personas hold the same roles at plant DE and must get 404 for SY's
 objects, never a page that reveals them. README.md's permission table says the
-same thing in words.
+same thing in words. The "device" persona is a line-side terminal signed in through its pairing link: 403
+everywhere but its own kiosk page, its check, the language switch and logging out (gate/middleware.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,24 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from gate.services import override_grant, terminal_create, terminal_pairing_token
 from tests import factories
 
-PERSONAS = ["anonymous", "trainer", "manager", "hr", "auditor", "admin", "trainer_de", "manager_de", "hr_de"]
-SIGNED_IN = [p for p in PERSONAS if p != "anonymous"]
+PERSONAS = [
+    "anonymous",
+    "trainer",
+    "manager",
+    "hr",
+    "auditor",
+    "admin",
+    "trainer_de",
+    "manager_de",
+    "hr_de",
+    "device",
+]
+SIGNED_IN = [p for p in PERSONAS if p not in ("anonymous", "device")]  # people signed in
 
 OK = "ok"  # 200, or a redirect that is not to the login page
 LOGIN = "login"  # redirect to the login page
@@ -30,12 +44,16 @@ UNAUTHORISED = "401"
 FORBIDDEN = "403"
 
 
-def outcomes(allowed: set[str], *, denied: str = NOT_FOUND, anonymous: str = LOGIN) -> dict[str, str]:
-    return {p: anonymous if p == "anonymous" else OK if p in allowed else denied for p in PERSONAS}
+def outcomes(allowed: set[str], *, denied: str = NOT_FOUND, anonymous: str = LOGIN, **others: str) -> dict[str, str]:
+    """Signed-in personas in `allowed` get OK, the others `denied`; the terminal's device 403 unless allowed."""
+    answer = {p: anonymous if p == "anonymous" else OK if p in allowed else denied for p in PERSONAS}
+    if "device" not in allowed:
+        answer["device"] = FORBIDDEN
+    return {**answer, **others}
 
 
 EVERYONE = outcomes(set(SIGNED_IN))
-PUBLIC = dict.fromkeys(PERSONAS, OK)
+PUBLIC = {**dict.fromkeys(PERSONAS, OK), "device": FORBIDDEN}  # public pages, but a terminal sees its kiosk only
 
 
 @dataclass
@@ -49,12 +67,12 @@ class Entry:
 
 MATRIX: dict[str, Entry] = {
     "employees:home": Entry(EVERYONE),
-    "healthz": Entry(PUBLIC),
-    "favicon": Entry(PUBLIC),
+    "healthz": Entry({**PUBLIC, "device": OK}),
+    "favicon": Entry({**PUBLIC, "device": OK}),
     "login": Entry(PUBLIC),
     "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
     "employees:profile": Entry(EVERYONE),
-    "set_language": Entry(PUBLIC, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
+    "set_language": Entry({**PUBLIC, "device": OK}, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
     "assessments:audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
     "assessments:audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
     # HR Excel (spreadsheets/urls.py): exports for HR, imports per kind, jobs only for their requester (and admins).
@@ -150,6 +168,36 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
     "assessments:employee-list": Entry(EVERYONE),
+    # The gate's pages (issue #17). A pairing link that is not valid answers 403 to everyone (the valid one is
+    # how the device persona signs in below).
+    "gate:terminal-pair": Entry(dict.fromkeys(PERSONAS, FORBIDDEN), kwargs=lambda w: {"token": "not-a-link"}),
+    # Overrides: plant managers and supervisors (the supervisor role has its tests in tests/gate/); another
+    # plant's manager gets 404 for SY's pages, roles without the capability 403.
+    "gate:overrides-home": Entry(outcomes({"manager", "admin", "manager_de"}, denied=FORBIDDEN)),
+    "gate:overrides": Entry(
+        outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND), kwargs=lambda w: {"plant": "SY"}
+    ),
+    "gate:override-new": Entry(
+        outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND), kwargs=lambda w: {"plant": "SY"}
+    ),
+    # An empty reason re-renders the list with the error: nothing ends, every persona meets the same override.
+    "gate:override-end": Entry(
+        outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND),
+        kwargs=lambda w: {"plant": "SY", "pk": w["override"].pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    # The kiosk: its own terminal, and company-wide admins for a preview; every personal user 403.
+    "gate:kiosk": Entry(
+        outcomes({"admin", "device"}, denied=FORBIDDEN),
+        kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
+    ),
+    "gate:kiosk-check": Entry(
+        outcomes({"admin", "device"}, denied=FORBIDDEN),
+        kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
+        method="post",
+        data=lambda w: {"employee_no": w["employee"].employee_no},
+    ),
     "assessments:employee-detail": Entry(
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
@@ -240,6 +288,15 @@ def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer
         employee=employee, course=course, kind="practical", passed=True, assessor=trainer
     )
     certification = factories.CertificationFactory(employee=employee, course=course)
+    override = override_grant(
+        employee=employee,
+        station=station,
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        ends_at=timezone.now() + dt.timedelta(hours=4),
+        reason="Trainer beside SY-1",
+        granted_by=manager,
+    )
+    terminal = terminal_create(name="S1 tablet", station=station, created_by=admin_user)
     personas = {
         "anonymous": None,
         "trainer": trainer,
@@ -250,8 +307,11 @@ def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer
         "trainer_de": trainer_de,
         "manager_de": manager_de,
         "hr_de": hr_de,
+        "device": terminal.user,
     }
     return {
+        "terminal": terminal,
+        "override": override,
         "personas": personas,
         "plant": plant_sy,
         "line": line,
@@ -262,6 +322,13 @@ def world(plant_sy, plant_de, trainer, manager, hr, auditor, admin_user, trainer
         "assessment": assessment,
         "certification": certification,
     }
+
+
+def _pair(client: Client, terminal) -> None:
+    """Sign the client in as the terminal the only way a device can: its one-time pairing link."""
+    token = terminal_pairing_token(terminal=terminal, actor=None)
+    response = client.get(reverse("gate:terminal-pair", kwargs={"token": token}))
+    assert response.status_code == 302
 
 
 def _outcome(response, login_url: str) -> str:
@@ -280,7 +347,9 @@ def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:
         for persona in PERSONAS:
             client = Client()
             user = world["personas"][persona]
-            if user is not None:
+            if persona == "device":
+                _pair(client, world["terminal"])
+            elif user is not None:
                 client.force_login(user)
             send = getattr(client, entry.method)
             response = send(url, entry.data(world) if entry.method == "post" else entry.query)

@@ -434,6 +434,7 @@ USERS = (
     UserSpec("manager", "晓东", "陈", "SY", "manager", "plant manager at SY Shenyang"),
     UserSpec("hr", "丽", "王", "SY", "hr", "HR at SY Shenyang"),
     UserSpec("auditor", "志刚", "孙", "SY", "auditor", "auditor at SY Shenyang"),
+    UserSpec("supervisor", "海燕", "赵", "SY", "supervisor", "supervisor at SY Shenyang (grants gate overrides)"),
     UserSpec("manager-de", "Péter", "Kovács", "DE", "manager", "plant manager at DE Debrecen"),
     UserSpec("trainer-de", "Eszter", "Nagy", "DE", "trainer", "trainer at DE Debrecen"),
 )
@@ -442,3 +443,7 @@ TRAINING_LOCATIONS = {
     "SY": ("Training centre, room 1", "Training centre, room 2", "Shop floor, line side", "VR lab"),
     "DE": ("Training room A", "Training room B", "Shop floor, line side"),
 }
+
+
+# A line-side terminal for the demo (issue #17): a station's tablet, paired through the link seed_demo prints.
+DEMO_TERMINAL = ("SY", "PACK1", "S010", "S010 tablet")

@@ -53,6 +53,8 @@ from employees.models import (
     ProductionLine,
     Station,
 )
+from gate.models import Terminal
+from gate.services import terminal_create, terminal_pairing_token, terminal_update
 
 # A demo password, printed by the command and documented in the README; not a secret.
 DEFAULT_DEMO_PASSWORD = "certtrack-demo-2026"  # noqa: S105
@@ -81,6 +83,8 @@ class DemoSeedResult:
     catalog_loaded: bool
     users: list[tuple[str, str]] = field(default_factory=list)  # (username, what they are)
     plants: list[PlantSeedResult] = field(default_factory=list)
+    terminal: str = ""  # "SY/PACK1/S010 S010 tablet"
+    terminal_token: str = ""  # its pairing token (gate:terminal-pair)
 
 
 @transaction.atomic
@@ -127,6 +131,7 @@ def demo_seed(*, password: str) -> DemoSeedResult:
                 **_competence_counts(plant=plant),
             )
         )
+    result.terminal, result.terminal_token = _terminal_upsert(admin=admin)
     seeded_codes = {p.code for p in result.plants if p.history_seeded}
     readiness_recompute_after_seed(
         plants=list(plants.values()), backfill=[plants[code] for code in sorted(seeded_codes)]
@@ -396,3 +401,18 @@ def _trainer_authorise(*, trainer: AbstractBaseUser, plant: Plant, granted_by: A
             for course_id in sorted(wanted - existing)
         ]
     )
+
+
+def _terminal_upsert(*, admin: AbstractBaseUser) -> tuple[str, str]:
+    """The demo's line-side terminal and a pairing token for it (the unused pairing kept: a re-run writes nothing)."""
+    plant, line, station_code, name = data.DEMO_TERMINAL
+    station = Station.objects.select_related("line__plant").get(
+        line__plant__code=plant, line__code=line, code=station_code
+    )
+    terminal = Terminal.objects.filter(station=station, name=name).first()
+    if terminal is None:
+        terminal = terminal_create(name=name, station=station, created_by=admin)
+    if not terminal.is_active:
+        terminal_update(terminal=terminal, actor=admin, is_active=True)
+    token = terminal_pairing_token(terminal=terminal, actor=admin, keep_current=True)
+    return f"{plant}/{line}/{station_code} {name}", token

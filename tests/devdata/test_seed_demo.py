@@ -156,6 +156,7 @@ def test_it_creates_the_demo_users_with_the_password(sy: Plant, de: Plant) -> No
         "manager": (sy, "manager"),
         "hr": (sy, "hr"),
         "auditor": (sy, "auditor"),
+        "supervisor": (sy, "supervisor"),
         "manager-de": (de, "manager"),
         "trainer-de": (de, "trainer"),
     }
@@ -197,9 +198,29 @@ def test_it_leaves_every_row_count_unchanged_when_run_twice(seeded: Seeded) -> N
 
 
 def test_it_prints_the_users_and_the_password(seeded: Seeded) -> None:
-    for username in ("admin", "trainer", "manager", "hr", "auditor", "manager-de", "trainer-de"):
+    for username in ("admin", "trainer", "manager", "hr", "auditor", "supervisor", "manager-de", "trainer-de"):
         assert re.search(rf"^\s+{re.escape(username)}\s", seeded.first_output, re.MULTILINE)
     assert f"password: {PASSWORD}" in seeded.first_output
+
+
+def test_it_prints_a_pairing_link_for_the_demo_terminal(seeded: Seeded) -> None:
+    from gate.models import Terminal
+
+    terminal = Terminal.objects.select_related("station__line__plant").get(name="S010 tablet")
+    assert (terminal.station.line.plant.code, terminal.station.line.code, terminal.station.code) == (
+        "SY",
+        "PACK1",
+        "S010",
+    )
+    for output in (seeded.first_output, seeded.second_output):
+        link = re.search(
+            r"^\(once, within 24 hours.*\): (http://localhost:8000(/gate/pair/\S+/))$", output, re.MULTILINE
+        )
+        assert link is not None, output[-400:]
+    # The link of the second run pairs the tablet and lands on the station's kiosk.
+    response = Client().get(link.group(2))
+    assert response.status_code == 302
+    assert response["Location"] == "/gate/SY/PACK1/S010/"
 
 
 # --- History sanity ----------------------------------------------------------------------

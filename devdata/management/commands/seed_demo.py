@@ -4,6 +4,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from devdata.demo.services import DEFAULT_DEMO_PASSWORD, demo_seed
 
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password",
             help=f"password of every demo user (default: $DEMO_PASSWORD, else {DEFAULT_DEMO_PASSWORD!r})",
+        )
+        parser.add_argument(
+            "--base-url", default="http://localhost:8000", help="the site's address, to print the terminal's link"
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -47,3 +51,8 @@ class Command(BaseCommand):
         for username, description in result.users:
             self.stdout.write(f"  {username:<12} {description}")
         self.stdout.write(f"password: {result.password}")
+        if not result.terminal_token:
+            return
+        link = options["base_url"].rstrip("/") + reverse("gate:terminal-pair", kwargs={"token": result.terminal_token})
+        self.stdout.write(f"\nline-side terminal {result.terminal}: open this pairing link on the tablet")
+        self.stdout.write(f"(once, within 24 hours; run seed_demo again for a fresh one): {link}")

@@ -372,11 +372,12 @@ def test_the_pages_for_another_date_run_a_constant_number_of_queries(
     # Access and status (4); the readiness API's figures for the date (lines, stations, then the line,
     # plant and station figures computed: 3 statements); the trend's stored snapshots; the required pairs
     # computed; the employees and courses of the lists; the stations. Never cached: each view computes.
-    with django_assert_num_queries(4 + session + _statements(4) + 6):
+    # Both pages: + the active gate overrides (gate/templatetags/gate.py).
+    with django_assert_num_queries(4 + session + _statements(4) + 6 + 1):
         assert client.get("/dashboard/plants/SY/", on).status_code == 200
     # The line page: access (the line with its plant) and status; the API's figures (2 + 3 statements);
     # the line's stations; its employees; their figures and the required pairs computed; the gap courses.
-    with django_assert_num_queries(4 + session + _statements(5) + 5):
+    with django_assert_num_queries(4 + session + _statements(5) + 5 + 1):
         assert client.get("/dashboard/plants/SY/lines/Q0/", on).status_code == 200
 
 
