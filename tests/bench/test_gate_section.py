@@ -65,9 +65,10 @@ def test_it_counts_the_gate_s_reads_apart_from_the_caller_s(worked_example_2, ma
         station = gate_station_for_user(user=user, plant_code="SY", line_code="L2", station_code="T1")
         gate_check(station=station, employee_no="P")
 
-    # The user and their memberships (the caller's); the station, the employee, the requirements (the gate's).
-    assert len(captured.captured_queries) == 5
-    assert query_kinds(captured.captured_queries) == (3, 2)
+    # The user and their memberships (the caller's); the station, then the gate's one statement (gate/sql.py:
+    # the employee, the override in force, the requirements with the stored certifications).
+    assert len(captured.captured_queries) == 4
+    assert query_kinds(captured.captured_queries) == (2, 2)
 
 
 def test_its_query_kinds_go_by_the_first_table() -> None:
