@@ -37,7 +37,7 @@ GATE_QUERY_LIMIT = 3
 # A query whose first table is one of these reads the caller's identity and rights ("auth"), counted apart
 # from the gate's own reads (a gate query that joins the user table, like the override's granter, is the gate's).
 AUTH_TABLES = ("assessments_apitoken", "api_", "auth_", "django_session", "employees_plantmembership")
-FIRST_TABLE = re.compile(r'\b(?:FROM|UPDATE|INTO)\s+"(\w+)"')
+FIRST_TABLE = re.compile(r'\b(?:FROM|UPDATE|INTO)\s+"?([a-z]\w*)"?', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
