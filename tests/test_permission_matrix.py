@@ -45,6 +45,7 @@ class Entry:
     method: str = "get"
     data: Callable[[dict], dict] = lambda world: {}
     query: dict = field(default_factory=dict)
+    content_type: str | None = None  # a JSON body (the API) instead of a form
 
 
 MATRIX: dict[str, Entry] = {
@@ -149,12 +150,37 @@ MATRIX: dict[str, Entry] = {
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}, anonymous=UNAUTHORISED),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
+    # The API's schema and reference page are public (they describe, they hold no data); its root is no page.
+    "api:openapi-json": Entry(PUBLIC),
+    "api:openapi-view": Entry(PUBLIC),
+    "api:api-root": Entry(dict.fromkeys(PERSONAS, NOT_FOUND)),
+    # Results through the API (issue #17): whoever may record or import results somewhere; a result in the
+    # future is refused by the services' rules (400, nothing recorded) so every persona meets the same world.
+    "api:results": Entry(
+        {
+            **outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}, denied=FORBIDDEN, anonymous=UNAUTHORISED),
+            **dict.fromkeys(["trainer", "hr", "admin", "trainer_de", "hr_de"], "400"),
+        },
+        method="post",
+        data=lambda w: {"results": [_future_result(w)]},
+        content_type="application/json",
+    ),
     "assessments:employee-list": Entry(EVERYONE),
     "assessments:employee-detail": Entry(
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
 }
+
+
+def _future_result(world: dict) -> dict:
+    return {
+        "employee_no": world["employee"].employee_no,
+        "course_code": world["course"].code,
+        "kind": "practical",
+        "assessed_on": "2199-01-01",
+        "passed": True,
+    }
 
 
 def _hr_export_job(world: dict):
@@ -283,7 +309,8 @@ def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:
             if user is not None:
                 client.force_login(user)
             send = getattr(client, entry.method)
-            response = send(url, entry.data(world) if entry.method == "post" else entry.query)
+            extra = {"content_type": entry.content_type} if entry.content_type else {}
+            response = send(url, entry.data(world) if entry.method == "post" else entry.query, **extra)
             got = _outcome(response, login_url)
             if got != entry.expect[persona]:
                 wrong.append(f"{entry.method.upper()} {url} as {persona}: expected {entry.expect[persona]}, got {got}")
@@ -298,7 +325,8 @@ def test_every_state_change_refuses_a_request_without_a_csrf_token(world) -> Non
             continue
         client = Client(enforce_csrf_checks=True)
         client.force_login(world["personas"]["admin"])
-        response = client.post(reverse(name, kwargs=entry.kwargs(world)), entry.data(world))
+        extra = {"content_type": entry.content_type} if entry.content_type else {}
+        response = client.post(reverse(name, kwargs=entry.kwargs(world)), entry.data(world), **extra)
         if response.status_code != 403:
             accepted.append(f"{name}: {response.status_code}")
     assert accepted == []
