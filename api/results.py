@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.idempotency import idempotent
 from api.schemas import BatchError, Error
 from assessments.models import Assessment, AssessmentSource, TokenScope
-from assessments.services.result_rules import ResultInput
+from assessments.services.result_rules import ResultInput, assessments_validate
 from assessments.services.results import BatchRejected, assessments_record
 from certtrack.translatable import gettext as _
 from courses.models import Course, DeliveryMode, Level
@@ -130,6 +130,7 @@ def _record(request: HttpRequest, rows: list[ResultIn]) -> tuple[int, dict]:
         u.get_username(): u for u in user_model.objects.filter(**{f"{user_model.USERNAME_FIELD}__in": usernames})
     }
     inputs: list[ResultInput] = []
+    positions: list[int] = []  # inputs[i] is rows[positions[i]]
     for index, row in enumerate(rows):
         before = len(errors)
         employee = employees.get(row.employee_no)
@@ -182,19 +183,26 @@ def _record(request: HttpRequest, rows: list[ResultIn]) -> tuple[int, dict]:
                 checklist_marks=marks or None,
             )
         )
+        positions.append(index)
+
+    def refuse_all(refusals: dict[int, list]) -> None:
+        for input_index, messages in refusals.items():
+            for message in messages:
+                field = service_message_column(message)
+                field = "checklist_marks" if field == "checklist" else field
+                refuse(positions[input_index], field, message, getattr(message, "code", ""))
+
     if errors:
+        # The whole rows still go through the services' rules: the answer lists every row's problems at once.
+        if inputs:
+            refuse_all(assessments_validate(rows=inputs, recorded_by=user))
         raise _batch_error(errors)
     try:
         recorded = assessments_record(
             rows=inputs, recorded_by=user, source=AssessmentSource.API, ip_address=client_ip(request)
         )
     except BatchRejected as rejected:
-        for index, messages in rejected.errors.items():
-            for message in messages:
-                field = service_message_column(message)
-                refuse(
-                    index, "checklist_marks" if field == "checklist" else field, message, getattr(message, "code", "")
-                )
+        refuse_all(rejected.errors)
         raise _batch_error(errors) from None
     return 201, {"results": [_recorded_json(a) for a in recorded], "notices": [str(n) for n in recorded.notices]}
 

@@ -6,6 +6,7 @@ from tests.assessments.conftest import (  # noqa: F401 - pytest fixtures
     hv_course,
     line_sy,
     stations_sy,
+    team,
     today,
     worked_example,
     worked_example_2,
