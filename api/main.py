@@ -9,6 +9,7 @@ page /api/v1/docs (ninja's bundled Swagger UI, served from our static files: no 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -53,9 +54,23 @@ def _validation_detail(errors: list[dict]) -> str:
     return "; ".join(f"{_where(e.get('loc', ()))}: {e.get('msg', 'invalid')}".lstrip(": ") for e in errors[:20])
 
 
+def _row_errors(errors: list[dict]) -> list[dict]:
+    """The errors about one result of a batch, as the batch's refusals list them (index and field)."""
+    rows = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if "results" in loc and len(loc) > loc.index("results") + 1 and loc[loc.index("results") + 1].isdigit():
+            at = loc.index("results")
+            field = ".".join(loc[at + 2 :])
+            rows.append({"index": int(loc[at + 1]), "field": field, "message": error.get("msg", ""), "code": "invalid"})
+    return rows
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return error_response(400, "bad request", _validation_detail(exc.errors))
+    # A batch's 400 always lists its rows' errors (none when the body as a whole is wrong).
+    extra = {"errors": _row_errors(exc.errors)} if request.path == reverse("api:results") else None
+    return error_response(400, "bad request", _validation_detail(exc.errors), extra=extra)
 
 
 @api.exception_handler(ApiError)
@@ -77,5 +92,6 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    words = {403: "forbidden", 404: "not found", 429: "too many requests"}
-    return error_response(exc.status_code, words.get(exc.status_code, "error"), str(exc.message))
+    words = {400: "bad request", 403: "forbidden", 404: "not found", 429: "too many requests"}
+    extra = {"errors": []} if exc.status_code == 400 and request.path == reverse("api:results") else None
+    return error_response(exc.status_code, words.get(exc.status_code, "error"), str(exc.message), extra=extra)

@@ -7,13 +7,14 @@ Capability.VIEW_PEOPLE; anything outside the user's (or the token's) plants is a
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field as SchemaField
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from api.auth import needs
 from api.errors import bad_request
@@ -105,7 +106,11 @@ def _figures_json(figures: Figures) -> dict:
     url_name="plant-readiness",
     summary="A plant's readiness on a date",
 )
-def plant_readiness(request: HttpRequest, code: str, query: Query[OnDate]) -> dict:
+def plant_readiness(
+    request: HttpRequest,
+    code: Annotated[str, Path(description="The plant's code", examples=["SY"])],
+    query: Query[OnDate],
+) -> dict:
     """The plant's, its lines' and stations' readiness figures on the date: the stored roll-up for the date
     it was last rolled up for, computed from the results for any other date."""
     plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
@@ -175,7 +180,9 @@ def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboar
     url_name="employee-certifications",
     summary="An employee's certifications on a date",
 )
-def employee_certifications(request: HttpRequest, employee_no: str, query: Query[OnDate]) -> dict:
+def employee_certifications(
+    request: HttpRequest, employee_no: Annotated[str, Path(examples=["A"])], query: Query[OnDate]
+) -> dict:
     """Every certification of the employee as of the date (default: the plant's today), as the readiness
     API counts it: required courses always; other courses when attempted on or before the date. Each
     state comes from the results dated on or before it, never from today's row."""

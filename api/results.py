@@ -95,7 +95,12 @@ class RecordedList(Schema):
 )
 def results_record(request: HttpRequest, payload: ResultsIn) -> Status | JsonResponse:
     """Record up to 500 results, all or nothing, under every rule of the trainer's pages and the import."""
-    status, body = idempotent(request, lambda: _record(request, payload.results))
+    try:
+        status, body = idempotent(request, lambda: _record(request, payload.results))
+    except ApiError as error:
+        if error.status == 400:
+            error.extra.setdefault("errors", [])  # a batch's 400 always lists its rows' errors
+        raise
     if status >= 400:
         return JsonResponse(body, status=status)  # the error as first answered, replayed as it was
     return Status(status, body)
