@@ -199,3 +199,13 @@ def manager_de(plant_de):
 @pytest.fixture
 def hr_de(plant_de):
     return _member("hr-de", plant_de, "hr")
+
+
+@pytest.fixture
+def supervisor(plant_sy):
+    return _member("supervisor", plant_sy, "supervisor")
+
+
+@pytest.fixture
+def supervisor_de(plant_de):
+    return _member("supervisor-de", plant_de, "supervisor")
