@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from api import read, results
+from api import gate, read, results
 from api.errors import ApiError, error_response
 
 DESCRIPTION = """\
@@ -39,6 +39,7 @@ api = NinjaAPI(
 )
 api.add_router("", read.router)
 api.add_router("", results.router)
+api.add_router("", gate.router)
 
 
 def _where(loc: tuple | list) -> str:

@@ -165,6 +165,19 @@ MATRIX: dict[str, Entry] = {
         data=lambda w: {"results": [_future_result(w)]},
         content_type="application/json",
     ),
+    # The station gate (issue #17): Capability.GATE_CHECK (managers, supervisors) at the station's plant.
+    "api:gate": Entry(
+        outcomes({"manager", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
+        query={"employee": "SY-1"},
+    ),
+    "api:gate-bulk": Entry(
+        outcomes({"manager", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"plant": "SY"},
+        method="post",
+        data=lambda w: {"checks": [{"employee": "SY-1", "line": "L1", "station": "S1"}]},
+        content_type="application/json",
+    ),
     "assessments:employee-list": Entry(EVERYONE),
     "assessments:employee-detail": Entry(
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
