@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from api.models import IdempotencyKey
 from api.tokens import api_token_create, api_token_revoke
@@ -109,7 +109,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(api_token=api_token, revoked_by=request.user, ip_address=client_ip(request))
             for api_token in queryset.select_related("user")
         )
-        messages.success(request, _("%(count)d token(s) revoked.") % {"count": revoked})
+        messages.success(
+            request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked) % {"count": revoked}
+        )
 
 
 @admin.register(IdempotencyKey)
