@@ -17,7 +17,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from api.auth import needs
 from api.errors import ApiError, bad_request
-from api.schemas import Error, IsoDate, IsoMoment
+from api.schemas import NO_NUL, Error, IsoDate, IsoMoment, Text
 from assessments.models import TokenScope
 from employees.access import Capability, client_ip, plant_get_for_user
 from employees.models import Employee
@@ -72,8 +72,10 @@ class GateCheckErrorOut(Schema):
 
 
 class GateQuery(Schema):
-    employee: str = Field(min_length=1, max_length=40, description="The employee number (a badge scan)", examples=["A"])
-    at: str | None = Field(
+    employee: str = Field(
+        min_length=1, max_length=40, pattern=NO_NUL, description="The employee number (a badge scan)", examples=["A"]
+    )
+    at: Text | None = Field(
         None,
         description="An ISO 8601 moment (plant time without an offset); default now",
         examples=["2026-12-01T08:00:00+08:00"],
@@ -81,13 +83,13 @@ class GateQuery(Schema):
 
 
 class GateCheckIn(Schema):
-    employee: str = Field(min_length=1, max_length=40)
-    line: str = Field(min_length=1, max_length=40)
-    station: str = Field(min_length=1, max_length=40)
+    employee: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
+    line: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
+    station: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
 
 
 class GateBulkIn(Schema):
-    at: str | None = Field(None, description="One moment for every pair (ISO 8601); default now")
+    at: Text | None = Field(None, description="One moment for every pair (ISO 8601); default now")
     checks: list[GateCheckIn] = Field(min_length=1, max_length=MAX_BULK_CHECKS)
 
 
@@ -116,9 +118,9 @@ def _moment(value: str | None, plant):
 )
 def gate(
     request: HttpRequest,
-    plant: Annotated[str, Path(examples=["SY"])],
-    line: Annotated[str, Path(examples=["L1"])],
-    station: Annotated[str, Path(examples=["S1"])],
+    plant: Annotated[str, Path(pattern=NO_NUL, examples=["SY"])],
+    line: Annotated[str, Path(pattern=NO_NUL, examples=["L1"])],
+    station: Annotated[str, Path(pattern=NO_NUL, examples=["S1"])],
     query: Query[GateQuery],
 ) -> JsonResponse:
     """allow or deny with every reason (DOMAIN.md "The station gate"); an unknown employee or station is a 404."""
@@ -145,7 +147,9 @@ def gate(
     by_alias=True,
     summary="The gate for a shift's badge list",
 )
-def gate_bulk(request: HttpRequest, plant: Annotated[str, Path(examples=["SY"])], payload: GateBulkIn) -> JsonResponse:
+def gate_bulk(
+    request: HttpRequest, plant: Annotated[str, Path(pattern=NO_NUL, examples=["SY"])], payload: GateBulkIn
+) -> JsonResponse:
     """Up to 500 (employee, line, station) pairs at one moment in one round trip, answered in order; a pair
     naming an unknown employee or station gets {"error": "not found", ...} in its place."""
     found = plant_get_for_user(user=request.user, code=plant, capability=Capability.GATE_CHECK)

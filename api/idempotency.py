@@ -40,8 +40,8 @@ def idempotent(request: HttpRequest, run: Callable[[], tuple[int, dict]]) -> tup
     if key is None:
         return _answer(run)
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise bad_request(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise bad_request(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
     fingerprint = request_fingerprint(request)
     try:
         with transaction.atomic():

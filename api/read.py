@@ -18,7 +18,7 @@ from ninja import Path, Query, Router, Schema
 
 from api.auth import needs
 from api.errors import bad_request
-from api.schemas import EmployeeCertifications, Error, PlantList, PlantReadiness
+from api.schemas import NO_NUL, EmployeeCertifications, Error, PlantList, PlantReadiness
 from assessments.models import TokenScope
 from assessments.readiness import dashboards
 from assessments.readiness.figures import Figures
@@ -108,7 +108,7 @@ def _figures_json(figures: Figures) -> dict:
 )
 def plant_readiness(
     request: HttpRequest,
-    code: Annotated[str, Path(description="The plant's code", examples=["SY"])],
+    code: Annotated[str, Path(pattern=NO_NUL, description="The plant's code", examples=["SY"])],
     query: Query[OnDate],
 ) -> dict:
     """The plant's, its lines' and stations' readiness figures on the date: the stored roll-up for the date
@@ -181,7 +181,7 @@ def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboar
     summary="An employee's certifications on a date",
 )
 def employee_certifications(
-    request: HttpRequest, employee_no: Annotated[str, Path(examples=["A"])], query: Query[OnDate]
+    request: HttpRequest, employee_no: Annotated[str, Path(pattern=NO_NUL, examples=["A"])], query: Query[OnDate]
 ) -> dict:
     """Every certification of the employee as of the date (default: the plant's today), as the readiness
     API counts it: required courses always; other courses when attempted on or before the date. Each

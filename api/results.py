@@ -17,7 +17,7 @@ from ninja import Field, Router, Schema, Status
 from api.auth import needs
 from api.errors import ApiError
 from api.idempotency import idempotent
-from api.schemas import BatchError, Error
+from api.schemas import NO_NUL, BatchError, Error, Text
 from assessments.models import Assessment, AssessmentSource, TokenScope
 from assessments.services.result_rules import ResultInput, assessments_validate
 from assessments.services.results import BatchRejected, assessments_record
@@ -35,24 +35,24 @@ MAX_RESULTS = 500
 
 
 class ResultIn(Schema):
-    employee_no: str = Field(min_length=1, max_length=40)
-    course_code: str = Field(min_length=1, max_length=40)
-    kind: str = Field(description="theory or practical", examples=["theory"])
+    employee_no: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
+    course_code: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
+    kind: str = Field(pattern=NO_NUL, description="theory or practical", examples=["theory"])
     assessed_on: datetime.date = Field(description="Not in the future, not before the hire date")
     score: int | None = Field(None, description="Theory: 0 to 100 (a pass is a score at the course's pass mark)")
     passed: bool | None = Field(
         None, description="Practical: pass or fail; may be left out when the checklist is marked"
     )
-    level: str | None = Field(None, description="A practical pass: L, U or O (L and O only for courses with levels)")
-    delivery_mode: str | None = Field(
+    level: Text | None = Field(None, description="A practical pass: L, U or O (L and O only for courses with levels)")
+    delivery_mode: Text | None = Field(
         None, description=f"{', '.join(DeliveryMode.values)} (or its name); none = the course's"
     )
-    checklist_marks: list[bool] | str | None = Field(
+    checklist_marks: list[bool] | Text | None = Field(
         None,
         description="Each checklist item's mark, item 1 first: [true, false, ...] or the import's \"1:ok;2:no;...\"",
     )
-    assessor: str | None = Field(None, description="The assessing trainer's username (default: the token's user)")
-    notes: str = Field("", max_length=2000)
+    assessor: Text | None = Field(None, description="The assessing trainer's username (default: the token's user)")
+    notes: str = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class ResultsIn(Schema):

@@ -11,6 +11,9 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 IsoDate = Annotated[str, Field(json_schema_extra={"format": "date"})]
+# Text a client sends: no NUL character (PostgreSQL's text cannot hold one; it would be a 500, not a 400).
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
 IsoMoment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 

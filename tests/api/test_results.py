@@ -251,3 +251,13 @@ def test_a_bad_key_is_a_400(hv_course, team, today, writer, client) -> None:
     response = _post(client, writer, [_theory(team[0], today)], **{"Idempotency-Key": "x" * 256})
     assert response.status_code == 400
     assert not Assessment.objects.exists()
+
+
+def test_a_nul_character_is_a_400_not_a_database_error(hv_course, team, today, writer, client) -> None:
+    """PostgreSQL's text holds no NUL: the schema refuses it before any query (the fuzzer found it)."""
+    response = _post(client, writer, [{**_theory(team[0], today), "employee_no": "SY001\x00", "notes": "a\x00b"}])
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"employee_no", "notes"}
+    assert _post(client, writer, [_theory(team[0], today)], **{"Idempotency-Key": "a\x01b"}).status_code == 400
+    assert not Assessment.objects.exists()
