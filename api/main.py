@@ -30,7 +30,14 @@ revoked token, 403 a token without the endpoint's scope, 404 anything outside th
 405 a method the endpoint does not take.
 """
 
-api = NinjaAPI(
+
+class CerttrackAPI(NinjaAPI):
+    def get_content_type(self) -> str:
+        # As Django's JsonResponse (and this API before django-ninja) says it: JSON is UTF-8 by definition.
+        return "application/json"
+
+
+api = CerttrackAPI(
     title="certtrack API",
     version="1",
     description=DESCRIPTION,
