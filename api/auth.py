@@ -24,6 +24,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class BearerToken(HttpBearer):
     """`Authorization: Bearer ct_...`: a token created by an admin (admin or `manage.py create_api_token`)."""
 
+    openapi_bearerFormat = "ct_..."
+    openapi_description = (
+        "A token an admin created (admin or `manage.py create_api_token`), shown once. Its scopes (read, gate, "
+        "results:write, webhooks) and plants limit its user's roles; expired or revoked it is a 401."
+    )
+
     def __init__(self, scope: str) -> None:
         self.scope = scope
         super().__init__()
@@ -53,6 +59,7 @@ class SessionUser(APIKeyCookie):
     """The signed-in browser user (every scope, within their roles); unsafe methods need the CSRF token."""
 
     param_name = settings.SESSION_COOKIE_NAME
+    openapi_description = "The signed-in browser session: every scope, within the user's roles; POST needs X-CSRFToken."
 
     def __init__(self, scope: str) -> None:
         self.scope = scope
