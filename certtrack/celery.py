@@ -13,7 +13,13 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
 
-SCHEDULE_MODULES = ["assessments.readiness.schedule", "certtrack.schedule", "spreadsheets.schedule", "api.schedule"]
+SCHEDULE_MODULES = [
+    "assessments.readiness.schedule",
+    "certtrack.schedule",
+    "spreadsheets.schedule",
+    "webhooks.schedule",
+    "api.schedule",
+]
 
 app = Celery("certtrack")
 app.config_from_object("django.conf:settings", namespace="CELERY")

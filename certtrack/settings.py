@@ -301,6 +301,13 @@ TASK_CLAIM_HEARTBEAT_SECONDS = env_int("TASK_CLAIM_HEARTBEAT_SECONDS", 30)
 TASK_CLAIM_STALE_SECONDS = env_int("TASK_CLAIM_STALE_SECONDS", 180)
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by certtrack/celery.py from each app's schedule.py
 
+# Webhooks: how long a receiver may take to answer, and the waits before each retry (jittered by 10%);
+# after the last retry a delivery is failed (an admin can send it again).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_DELAYS_SECONDS = [
+    int(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS_SECONDS", "30,120,600,3600,21600")
+]
+
 # --- Domain settings ------------------------------------------------------------
 # How long a trainer may void their own entry.
 VOID_WINDOW_DAYS = env_int("VOID_WINDOW_DAYS", 7)

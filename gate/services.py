@@ -17,10 +17,29 @@ from employees.access import Capability, can
 from employees.models import Employee, EmployeeStatus, Plant, Station
 from gate.models import OVERRIDE_MAX_DURATION, Override
 from gate.selectors import GateCheckError, GateDecision, gate_check, gate_check_many
+from webhooks.services import webhook_event_emit
 
 
 def _local(moment: datetime.datetime, station: Station) -> str:
     return moment.astimezone(station.line.plant.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _override_event(override: Override) -> dict:
+    """The data of override.granted / override.ended (webhooks): times in the plant's zone, as the gate says."""
+    station = override.station
+    zone = station.line.plant.tz
+    return {
+        "override": override.id,
+        "employee": override.employee.employee_no,
+        "line": station.line.code,
+        "station": station.code,
+        "from": override.starts_at.astimezone(zone).isoformat(),
+        "until": override.ends_at.astimezone(zone).isoformat(),
+        "reason": override.reason,
+        "granted_by": override.granted_by.get_username(),
+        "ended_at": override.ended_at.astimezone(zone).isoformat() if override.ended_at else None,
+        "ended_by": override.ended_by.get_username() if override.ended_by_id else None,
+    }
 
 
 def override_grant(
@@ -86,6 +105,7 @@ def override_grant(
             obj=override,
             ip_address=ip_address,
         )
+        webhook_event_emit(type="override.granted", plant_id=plant.id, data=_override_event(override))
     return override
 
 
@@ -121,6 +141,7 @@ def override_end(
             obj=override,
             ip_address=ip_address,
         )
+        webhook_event_emit(type="override.ended", plant_id=plant.id, data=_override_event(override))
     return override
 
 

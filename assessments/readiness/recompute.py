@@ -19,11 +19,15 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import (
+    Certification,
+    CertificationStatus,
     CourseReadiness,
     EmployeeReadiness,
+    LineSnapshot,
     ReadinessMark,
     ReadinessState,
     StationQualification,
@@ -35,7 +39,9 @@ from assessments.readiness.store import (
     store_aggregates,
     store_employees,
 )
-from employees.models import Employee, Plant
+from employees.models import Employee, EmployeeStatus, Plant
+from webhooks.models import EventType
+from webhooks.services import EventInput, webhook_events_emit, webhook_types_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ def _lock_state(plant_id: int) -> ReadinessState:
 
 def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: ReadinessState) -> None:
     now = timezone.now()
+    webhooks = _WebhookWatch(plant=plant, state=state, on_date=on_date, line_ids=None)
     # Employees who moved here still have rows at their old plant: that plant must drop them.
     moved_in = list(
         EmployeeReadiness.objects.filter(employee__plant_id=plant.id)
@@ -81,6 +88,7 @@ def _recompute_plant_locked(*, plant: Plant, on_date: datetime.date, state: Read
     ReadinessMark.objects.bulk_create(
         [ReadinessMark(employee_id=e, plant_id=p, reason="moved-plant") for e, p in moved_in]
     )
+    webhooks.emit()
     state.on_date = on_date
     state.computed_at = now
     state.full_computed_at = now
@@ -138,12 +146,119 @@ def _recompute_employees_locked(
     station_ids = None
     if certifications_only and line_ids is not None and old_lines == new_lines and not marks:
         station_ids = {station for _employee, station in changed}
+    webhooks = _WebhookWatch(plant=plant, state=state, on_date=on_date, line_ids=line_ids)
     store_aggregates(
         plant_id=plant.id, on_date=on_date, now=now, line_ids=line_ids, station_ids=station_ids, plant=plant
     )
     ReadinessMark.objects.bulk_create(marks)
+    webhooks.emit()
     state.computed_at = now
     state.save(update_fields=["computed_at"])
+
+
+class _WebhookWatch:
+    """The webhook events of one roll-up, under the plant's lock: `readiness.changed` for each line whose
+    figures (headcount, qualified, qualified_confirmed) differ from the stored ones of the day the current
+    tables described, and, on a day change, `certification.expired` for each certification that stopped
+    being valid since that day (expired, or a provisional pass whose confirmation window closed), once
+    per certification and day (dedupe key) however often the job runs. Nobody subscribed: one query."""
+
+    def __init__(self, *, plant: Plant, state: ReadinessState, on_date: datetime.date, line_ids: set[int] | None):
+        self.plant, self.on_date, self.line_ids = plant, on_date, line_ids
+        self.previous_date = state.on_date
+        self.wanted = webhook_types_subscribed(plant_id=plant.id)
+        self.before = {}
+        if EventType.READINESS_CHANGED in self.wanted and self.previous_date is not None:
+            self.before = self._line_figures(self.previous_date)
+
+    def _line_figures(self, on_date: datetime.date) -> dict[int, tuple]:
+        rows = LineSnapshot.objects.filter(plant_id=self.plant.id, on_date=on_date)
+        if self.line_ids is not None:
+            rows = rows.filter(line_id__in=self.line_ids)
+        return {
+            line_id: (code, headcount, qualified, confirmed)
+            for line_id, code, headcount, qualified, confirmed in rows.values_list(
+                "line_id", "line__code", "headcount", "qualified", "qualified_confirmed"
+            )
+        }
+
+    def emit(self) -> None:
+        if not self.wanted:
+            return
+        events = []
+        if EventType.READINESS_CHANGED in self.wanted:
+            for line_id, (code, headcount, qualified, confirmed) in sorted(self._line_figures(self.on_date).items()):
+                previous = self.before.get(line_id)
+                if previous is not None and previous[1:] == (headcount, qualified, confirmed):
+                    continue
+                events.append(
+                    EventInput(
+                        type=EventType.READINESS_CHANGED,
+                        plant_id=self.plant.id,
+                        data={
+                            "line": code,
+                            "date": self.on_date.isoformat(),
+                            "headcount": headcount,
+                            "qualified": qualified,
+                            "qualified_confirmed": confirmed,
+                            "previous": None
+                            if previous is None
+                            else dict(
+                                zip(("headcount", "qualified", "qualified_confirmed"), previous[1:], strict=True)
+                            ),
+                        },
+                    )
+                )
+        if EventType.CERTIFICATION_EXPIRED in self.wanted:
+            events += self._expiries()
+        webhook_events_emit(events=events)
+
+    def _expiries(self) -> list[EventInput]:
+        previous, today = self.previous_date, self.on_date
+        if previous is None:
+            previous = today - datetime.timedelta(days=1)
+        if today <= previous:
+            return []
+        window = self.plant.confirmation_window_days
+        candidates = (
+            Certification.objects.filter(employee__plant_id=self.plant.id, employee__status=EmployeeStatus.ACTIVE)
+            .filter(
+                Q(expires_on__gt=previous, expires_on__lte=today)
+                | Q(confirmed_expires_on__gt=previous, confirmed_expires_on__lte=today)
+                | Q(
+                    provisional=True,
+                    employee__line__sop_date__gt=previous - datetime.timedelta(days=window),
+                    employee__line__sop_date__lte=today - datetime.timedelta(days=window),
+                )
+            )
+            .select_related("employee__line", "course")
+        )
+        events = []
+        for certification in candidates:
+            line = certification.employee.line
+            if line is not None:
+                line.plant = self.plant
+            closes_on = line.confirmation_closes_on() if line is not None else None
+            if not certification.is_valid_on(previous, closes_on=closes_on) or certification.is_valid_on(
+                today, closes_on=closes_on
+            ):
+                continue
+            lapsed = certification.status_on(today, closes_on=closes_on) == CertificationStatus.PROVISIONAL_LAPSED
+            expired_on = closes_on if lapsed else certification.held_on(today, closes_on=closes_on).expires_on
+            events.append(
+                EventInput(
+                    type=EventType.CERTIFICATION_EXPIRED,
+                    plant_id=self.plant.id,
+                    data={
+                        "employee": certification.employee.employee_no,
+                        "course": certification.course.code,
+                        "expired_on": expired_on.isoformat() if expired_on else today.isoformat(),
+                        "reason": "provisional_lapsed" if lapsed else "expired",
+                    },
+                    dedupe_key=f"certification.expired:{certification.pk}:{expired_on or today}",
+                )
+            )
+        return events
 
 
 def plant_recompute(*, plant_id: int, on_date: datetime.date | None = None) -> None:

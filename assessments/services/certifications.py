@@ -6,6 +6,7 @@ from the recorded results (the one validity rule, assessments.validity), in the 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -24,17 +25,21 @@ from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Course, DeliveryMode
 from employees.access import Capability, can
 from employees.models import Employee
+from webhooks.models import EventType
+from webhooks.services import webhook_event_emit
 
 
-def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
+def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> list[Certification]:
     """Recompute the Certification rows of (employee_id, course_id) pairs from their assessments.
 
     Set-based: three reads and one upsert whatever the number of pairs.
     Revocation fields are kept; everything else is derived (validity.certification_state).
+    Returns the certifications granted by this refresh (certification.granted): certified_on newly set,
+    or moved later (a renewal), in either state.
     """
     pairs = set(pairs)
     if not pairs:
-        return
+        return []
     employee_ids = {e for e, _c in pairs}
     course_ids = {c for _e, c in pairs}
     courses = {c.id: c for c in Course.objects.filter(id__in=course_ids)}
@@ -58,6 +63,7 @@ def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
             passes[key].append((kind, assessed_on, level, delivery_mode == DeliveryMode.VIRTUAL))
 
     to_save = []
+    granted = []
     for employee_id, course_id in pairs:
         course = courses[course_id]
         current = existing.get((employee_id, course_id))
@@ -76,6 +82,10 @@ def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
             for provisional_counts in (True, False)
         )
         certification = current or Certification(employee_id=employee_id, course_id=course_id)
+        before = (current.certified_on, current.confirmed_certified_on) if current else (None, None)
+        after = (state.certified_on, confirmed.certified_on)
+        if any(new is not None and (old is None or new > old) for old, new in zip(before, after, strict=True)):
+            granted.append(certification)
         certification.theory_passed_on = state.latest_pass.get(AssessmentKind.THEORY)
         certification.practical_passed_on = state.latest_pass.get(AssessmentKind.PRACTICAL)
         certification.certified_on = state.certified_on
@@ -106,6 +116,25 @@ def certifications_refresh(*, pairs: Iterable[tuple[int, int]]) -> None:
             "updated_at",
         ],
     )
+    return granted
+
+
+def certification_event_data(certification: Certification, *, employee: Employee, course: Course) -> dict:
+    """A certification as webhook receivers see it (certification.granted): both of its states."""
+    return {
+        "employee": employee.employee_no,
+        "course": course.code,
+        "certified_on": _iso(certification.certified_on),
+        "expires_on": _iso(certification.expires_on),
+        "level": certification.level,
+        "provisional": certification.provisional,
+        "confirmed_certified_on": _iso(certification.confirmed_certified_on),
+        "confirmed_expires_on": _iso(certification.confirmed_expires_on),
+    }
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def certifications_refresh_for_courses(*, course_ids: Iterable[int]) -> int:
@@ -185,5 +214,16 @@ def certification_revoke(
             ip_address=ip_address,
         )
         readiness_mark(employees=[employee], reason="revoked", course_id=certification.course_id)
+        webhook_event_emit(
+            type=EventType.CERTIFICATION_REVOKED,
+            plant_id=employee.plant_id,
+            occurred_at=now,
+            data={
+                "employee": employee.employee_no,
+                "course": certification.course.code,
+                "revoked_on": today.isoformat(),
+                "reason": reason,
+            },
+        )
     certification.refresh_from_db()
     return certification

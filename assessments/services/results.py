@@ -19,10 +19,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from assessments.audit_messages import audit_message
-from assessments.models import Assessment, AssessmentSource, AuditAction, AuditEvent, TrainingSession
+from assessments.models import Assessment, AssessmentSource, AuditAction, AuditEvent, Certification, TrainingSession
 from assessments.readiness.outbox import readiness_mark, readiness_mark_courses
 from assessments.services.audit import audit_event_create
-from assessments.services.certifications import certifications_refresh
+from assessments.services.certifications import certification_event_data, certifications_refresh
 from assessments.services.result_rules import (
     QUERY_CHUNK,
     Refusal,
@@ -38,6 +38,8 @@ from certtrack.translatable import gettext as _
 from courses.models import AssessmentKind, Level
 from employees.access import Capability, can
 from employees.models import Employee
+from webhooks.models import EventType
+from webhooks.services import EventInput, webhook_event_emit, webhook_events_emit
 
 
 @dataclass
@@ -135,7 +137,7 @@ def assessments_record(
                 )
             )
         Assessment.objects.bulk_create(assessments)
-        certifications_refresh(pairs=keys)
+        granted = certifications_refresh(pairs=keys)
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
@@ -167,6 +169,7 @@ def assessments_record(
             ]
         )
         readiness_mark_courses(pairs=[(r.employee, r.course.id) for r in rows], reason="assessment")
+        webhook_events_emit(events=_recorded_events(assessments=assessments, granted=granted, now=now))
     return Recorded(assessments, notices=[notices[i] for i in sorted(notices)])
 
 
@@ -187,6 +190,50 @@ def _employees_lock(*, employee_ids: Iterable[int]) -> None:
             .order_by("id")
             .values_list("id", flat=True)
         )
+
+
+def _recorded_events(
+    *, assessments: Sequence[Assessment], granted: Sequence[Certification], now: datetime.datetime
+) -> list[EventInput]:
+    """The webhook events of a recorded batch: each result, and each certification it granted or renewed."""
+    employees = {a.employee.id: a.employee for a in assessments}
+    courses = {a.course.id: a.course for a in assessments}
+    events = [
+        EventInput(
+            type=EventType.ASSESSMENT_RECORDED,
+            plant_id=a.employee.plant_id,
+            occurred_at=now,
+            data=assessment_event_data(a),
+        )
+        for a in assessments
+    ]
+    events += [
+        EventInput(
+            type=EventType.CERTIFICATION_GRANTED,
+            plant_id=employees[c.employee_id].plant_id,
+            occurred_at=now,
+            data=certification_event_data(c, employee=employees[c.employee_id], course=courses[c.course_id]),
+        )
+        for c in granted
+    ]
+    return events
+
+
+def assessment_event_data(assessment: Assessment) -> dict:
+    """An assessment as webhook receivers see it (assessment.recorded, assessment.voided)."""
+    return {
+        "assessment": assessment.pk,
+        "employee": assessment.employee.employee_no,
+        "course": assessment.course.code,
+        "kind": assessment.kind,
+        "assessed_on": assessment.assessed_on.isoformat(),
+        "score": assessment.score,
+        "passed": assessment.passed,
+        "level": assessment.level,
+        "attempt": assessment.attempt,
+        "delivery_mode": assessment.delivery_mode,
+        "source": assessment.source,
+    }
 
 
 def _audit_params(assessment: Assessment) -> dict:
@@ -261,5 +308,11 @@ def assessment_void(
             ip_address=ip_address,
         )
         readiness_mark(employees=[assessment.employee], reason="voided", course_id=assessment.course_id)
+        webhook_event_emit(
+            type=EventType.ASSESSMENT_VOIDED,
+            plant_id=assessment.employee.plant_id,
+            occurred_at=now,
+            data={**assessment_event_data(assessment), "reason": reason},
+        )
     assessment.refresh_from_db()
     return assessment
