@@ -19,6 +19,8 @@ from api.errors import ApiError, bad_request
 from api.models import IdempotencyKey
 
 KEEP = datetime.timedelta(hours=24)
+# A key still in progress after this long belongs to a request that died (a worker killed mid-request).
+STALE = datetime.timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 
 
@@ -70,6 +72,9 @@ def _answer(run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
 
 def _replay(*, user_id: int, key: str, fingerprint: str) -> tuple[int, dict]:
     row = IdempotencyKey.objects.filter(user_id=user_id, key=key).first()
+    if row is not None and row.status == IdempotencyKey.Status.IN_PROGRESS and row.created_at < timezone.now() - STALE:
+        # Its request died without an answer (a killed worker): the key is free again for the next retry.
+        IdempotencyKey.objects.filter(pk=row.pk, status=IdempotencyKey.Status.IN_PROGRESS).delete()
     if row is None or row.status == IdempotencyKey.Status.IN_PROGRESS:
         # Another request with this key is running (or just gave up): nothing was recorded by this one.
         raise ApiError(

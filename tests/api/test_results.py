@@ -261,3 +261,13 @@ def test_a_nul_character_is_a_400_not_a_database_error(hv_course, team, today, w
     assert fields == {"employee_no", "notes"}
     assert _post(client, writer, [_theory(team[0], today)], **{"Idempotency-Key": "a\x01b"}).status_code == 400
     assert not Assessment.objects.exists()
+
+
+def test_a_key_left_in_progress_by_a_dead_request_is_freed(hv_course, team, today, writer, trainer, client) -> None:
+    stale = IdempotencyKey.objects.create(user=trainer, key="k", fingerprint="x")
+    IdempotencyKey.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
+
+    assert _post(client, writer, [_theory(team[0], today)], **{"Idempotency-Key": "k"}).status_code == 409
+    retry = _post(client, writer, [_theory(team[0], today)], **{"Idempotency-Key": "k"})
+    assert retry.status_code == 201
+    assert Assessment.objects.count() == 1
