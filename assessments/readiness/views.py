@@ -24,7 +24,6 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-
 from assessments.readiness import dashboards, dashboards_on_date, drilldown_workbook, drilldowns
 from assessments.readiness.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
 from assessments.selectors.levels import DAY_STAFF, line_level_matrix, shift_filter_choices
