@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assessments.models import ApiToken, Assessment, AuditEvent, Certification, ReadinessMark, TrainingSession
+from assessments.models import Assessment, AuditEvent, Certification, ReadinessMark, TrainingSession
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,29 +71,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class ReadinessMarkAdmin(ReadOnlyAdmin):
     list_display = ["employee", "plant", "reason", "created_at"]
     list_filter = ["plant", "reason"]
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Admins create tokens here; the token is shown once, in a message, and only its hash is kept."""
-
-    list_display = ["user", "name", "prefix", "created_at", "last_used_at"]
-    search_fields = ["user__username", "name", "prefix"]
-    list_select_related = ["user"]
-    fields = ["user", "name", "prefix", "created_at", "last_used_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    autocomplete_fields = ["user"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None
-
-    def save_model(self, request, obj, form, change) -> None:
-        from django.contrib import messages
-        from django.utils.translation import gettext as _
-
-        from assessments.tokens import api_token_create
-
-        api_token, token = api_token_create(user=obj.user, name=obj.name)
-        obj.pk = api_token.pk
-        obj.refresh_from_db()
-        messages.warning(request, _("The new token is shown only once; copy it now: %(token)s") % {"token": token})

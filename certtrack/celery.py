@@ -18,6 +18,7 @@ SCHEDULE_MODULES = [
     "certtrack.schedule",
     "spreadsheets.schedule",
     "webhooks.schedule",
+    "api.schedule",
 ]
 
 app = Celery("certtrack")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -55,6 +56,8 @@ ISO_DATE = "%Y-%m-%d"
 # to it, and a filter adds a day and a time zone, so it stays far from date.min and date.max.
 EARLIEST_DATE = datetime.date(1970, 1, 1)
 LATEST_DATE = datetime.date(2199, 12, 31)
+# A date in a URL's query: exactly YYYY-MM-DD (fromisoformat alone also takes "20260630").
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class DateInput(forms.DateInput):

@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
     path("", include("assessments.readiness.urls")),
-    path("", include("assessments.api_urls")),
+    path("api/v1/", include("api.urls")),
     path("hr/", include("spreadsheets.urls")),
     path("", include("gate.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

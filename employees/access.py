@@ -9,6 +9,7 @@ and never leak that they exist. Imports models only, so every layer's selectors 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -89,6 +90,28 @@ def plant_ids_for_user(*, user: User, capability: Iterable[str] | None = None) -
         return None
     roles = set(capability) if capability is not None else set(PlantRole.values)
     return frozenset(plant_id for plant_id, role in _memberships(user) if role in roles)
+
+
+def user_limited_to_plants(*, user: User, plant_ids: Iterable[int]) -> User:
+    """The user acting only at these plants (an API token limited to plants), for this request.
+
+    A copy whose memberships are the user's at those plants, so every scoping rule above applies
+    unchanged; a company-wide admin's copy is no admin any more but holds every role there. The copy
+    cannot be saved (it would store the dropped admin flag).
+    """
+    allowed = frozenset(plant_ids)
+    limited = copy.copy(user)
+    if is_admin(user):
+        limited.is_superuser = False
+        limited._certtrack_memberships = [(plant_id, role) for plant_id in allowed for role in PlantRole.values]
+    else:
+        limited._certtrack_memberships = [(p, role) for p, role in _memberships(user) if p in allowed]
+
+    def _refuse_save(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a user limited to plants for one request is not saved")
+
+    limited.save = _refuse_save
+    return limited
 
 
 def plants_for_user(*, user: User, capability: Iterable[str] | None = None) -> QuerySet[Plant]:

@@ -63,6 +63,7 @@ class Entry:
     method: str = "get"
     data: Callable[[dict], dict] = lambda world: {}
     query: dict = field(default_factory=dict)
+    content_type: str | None = None  # a JSON body (the API) instead of a form
 
 
 MATRIX: dict[str, Entry] = {
@@ -167,6 +168,34 @@ MATRIX: dict[str, Entry] = {
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}, anonymous=UNAUTHORISED),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
+    # The API's schema and reference page are public (they describe, they hold no data); its root is no page.
+    "api:openapi-json": Entry(PUBLIC),
+    "api:openapi-view": Entry(PUBLIC),
+    "api:api-root": Entry(dict.fromkeys(PERSONAS, NOT_FOUND)),
+    # Results through the API (issue #17): whoever may record or import results somewhere; a result in the
+    # future is refused by the services' rules (400, nothing recorded) so every persona meets the same world.
+    "api:results": Entry(
+        {
+            **outcomes({"trainer", "hr", "admin", "trainer_de", "hr_de"}, denied=FORBIDDEN, anonymous=UNAUTHORISED),
+            **dict.fromkeys(["trainer", "hr", "admin", "trainer_de", "hr_de"], "400"),
+        },
+        method="post",
+        data=lambda w: {"results": [_future_result(w)]},
+        content_type="application/json",
+    ),
+    # The station gate (issue #17): Capability.GATE_CHECK (managers, supervisors) at the station's plant.
+    "api:gate": Entry(
+        outcomes({"manager", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
+        query={"employee": "SY-1"},
+    ),
+    "api:gate-bulk": Entry(
+        outcomes({"manager", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"plant": "SY"},
+        method="post",
+        data=lambda w: {"checks": [{"employee": "SY-1", "line": "L1", "station": "S1"}]},
+        content_type="application/json",
+    ),
     "assessments:employee-list": Entry(EVERYONE),
     # The gate's pages (issue #17). A pairing link that is not valid answers 403 to everyone (the valid one is
     # how the device persona signs in below).
@@ -203,6 +232,16 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
 }
+
+
+def _future_result(world: dict) -> dict:
+    return {
+        "employee_no": world["employee"].employee_no,
+        "course_code": world["course"].code,
+        "kind": "practical",
+        "assessed_on": "2199-01-01",
+        "passed": True,
+    }
 
 
 def _hr_export_job(world: dict):
@@ -352,7 +391,8 @@ def test_every_url_gives_each_persona_what_the_matrix_says(world) -> None:
             elif user is not None:
                 client.force_login(user)
             send = getattr(client, entry.method)
-            response = send(url, entry.data(world) if entry.method == "post" else entry.query)
+            extra = {"content_type": entry.content_type} if entry.content_type else {}
+            response = send(url, entry.data(world) if entry.method == "post" else entry.query, **extra)
             got = _outcome(response, login_url)
             if got != entry.expect[persona]:
                 wrong.append(f"{entry.method.upper()} {url} as {persona}: expected {entry.expect[persona]}, got {got}")
@@ -367,7 +407,85 @@ def test_every_state_change_refuses_a_request_without_a_csrf_token(world) -> Non
             continue
         client = Client(enforce_csrf_checks=True)
         client.force_login(world["personas"]["admin"])
-        response = client.post(reverse(name, kwargs=entry.kwargs(world)), entry.data(world))
+        extra = {"content_type": entry.content_type} if entry.content_type else {}
+        response = client.post(reverse(name, kwargs=entry.kwargs(world)), entry.data(world), **extra)
         if response.status_code != 403:
             accepted.append(f"{name}: {response.status_code}")
     assert accepted == []
+
+
+# --- API tokens (issue #17): every API URL with the scope it needs ----------------------------------------
+API_SCOPES = {
+    "api:plants": "read",
+    "api:plant-readiness": "read",
+    "api:employee-certifications": "read",
+    "api:results": "results:write",
+    "api:gate": "gate",
+    "api:gate-bulk": "gate",
+}
+ALL_SCOPES = ("read", "gate", "results:write", "webhooks")
+# A token of the admin limited to plant DE: what each API URL naming SY's objects answers.
+LIMITED_TO_DE = {
+    "api:plants": OK,  # the list, of DE only
+    "api:plant-readiness": NOT_FOUND,
+    "api:employee-certifications": NOT_FOUND,
+    "api:results": "400",  # SY's employee is unknown: refused, nothing recorded
+    "api:gate": NOT_FOUND,
+    "api:gate-bulk": NOT_FOUND,
+}
+
+
+def _send_with_token(entry: Entry, url: str, world: dict, bearer: str):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer}"}
+    if entry.method == "post":
+        return Client().post(url, entry.data(world), content_type=entry.content_type, **headers)
+    return Client().get(url, entry.query, **headers)
+
+
+def test_every_api_url_is_covered_by_the_token_walk() -> None:
+    api_urls = {name for name in MATRIX if name.startswith("api:") and MATRIX[name].expect["anonymous"] == UNAUTHORISED}
+    assert api_urls == set(API_SCOPES) == set(LIMITED_TO_DE)
+
+
+def test_every_api_url_holds_each_token_to_its_users_roles_its_scopes_and_its_plants(world) -> None:
+    from django.utils import timezone
+
+    from api.tokens import api_token_create, api_token_revoke
+    from employees.models import Plant
+
+    def token(user, scopes=ALL_SCOPES, **kwargs) -> str:
+        return api_token_create(user=user, scopes=scopes, **kwargs)[1]
+
+    admin = world["personas"]["admin"]
+    tokens = {persona: token(world["personas"][persona]) for persona in SIGNED_IN}
+    limited = token(admin, plants=[Plant.objects.get(code="DE")])
+    expired = token(admin, expires_at=timezone.now() - dt.timedelta(minutes=1))
+    revoked_token, revoked = api_token_create(user=admin, scopes=ALL_SCOPES)
+    api_token_revoke(api_token=revoked_token, revoked_by=admin)
+    login_url = reverse(settings.LOGIN_URL)
+    wrong = []
+    for name, scope in API_SCOPES.items():
+        entry = MATRIX[name]
+        url = reverse(name, kwargs=entry.kwargs(world))
+
+        def send(bearer: str, entry: Entry = entry, url: str = url):
+            return _send_with_token(entry, url, world, bearer)
+
+        for persona in SIGNED_IN:  # a token with every scope: exactly what its user's session gets
+            got = _outcome(send(tokens[persona]), login_url)
+            if got != entry.expect[persona]:
+                wrong.append(f"{name} with {persona}'s token: expected {entry.expect[persona]}, got {got}")
+        lacking = send(token(admin, scopes=[s for s in ALL_SCOPES if s != scope]))
+        if (lacking.status_code, lacking.json()) != (
+            403,
+            {"error": "forbidden", "detail": f"this token lacks the scope '{scope}'"},
+        ):
+            wrong.append(f"{name} without {scope}: {lacking.status_code} {lacking.content[:80]}")
+        got = _outcome(send(limited), login_url)
+        if got != LIMITED_TO_DE[name]:
+            wrong.append(f"{name} with a token limited to DE: expected {LIMITED_TO_DE[name]}, got {got}")
+        for label, bad in (("expired", expired), ("revoked", revoked)):
+            response = send(bad)
+            if response.status_code != 401:
+                wrong.append(f"{name} with an {label} token: {response.status_code}")
+    assert wrong == []

@@ -26,7 +26,7 @@ from assessments.models.readiness import (
 )
 from assessments.models.sessions import TrainingSession
 from assessments.models.submissions import SubmittedForm
-from assessments.models.tokens import ApiToken
+from assessments.models.tokens import ApiToken, TokenScope
 
 __all__ = [
     "ApiToken",
@@ -48,5 +48,6 @@ __all__ = [
     "StationQualification",
     "StationShiftCoverage",
     "SubmittedForm",
+    "TokenScope",
     "TrainingSession",
 ]

@@ -24,11 +24,10 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from assessments.api import DATE_PATTERN
 from assessments.readiness import dashboards, dashboards_on_date, drilldown_workbook, drilldowns
 from assessments.readiness.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
 from assessments.selectors.levels import DAY_STAFF, line_level_matrix, shift_filter_choices
-from certtrack.forms import EARLIEST_DATE, LATEST_DATE
+from certtrack.forms import DATE_PATTERN, EARLIEST_DATE, LATEST_DATE
 from certtrack.xlsx import table_workbook_write
 from courses.models import Course
 from employees.access import Capability, capability_required, plant_get_for_user, plants_for_user

@@ -14,6 +14,7 @@ def test_it_schedules_every_periodic_job() -> None:
         "certtrack.tasks.spreadsheet_jobs_purge",
         "certtrack.tasks.task_claims_sweep",
         "webhooks.tasks.webhook_deliveries_sweep",
+        "api.tasks.idempotency_keys_purge",
     }
     app.loader.import_default_modules()  # autodiscovery, as the worker does at start
     assert tasks <= set(app.tasks)
@@ -28,3 +29,5 @@ def test_the_outbox_drain_runs_every_minute_and_expires_before_the_next_run() ->
     assert 0 < webhooks["options"]["expires"] < 60
     purge = app.conf.beat_schedule["spreadsheet-jobs-purge"]
     assert 0 < purge["options"]["expires"] < purge["schedule"]
+    keys = app.conf.beat_schedule["api-idempotency-keys-purge"]
+    assert 0 < keys["options"]["expires"] < keys["schedule"]

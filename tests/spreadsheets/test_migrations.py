@@ -27,6 +27,7 @@ AT_801AEE8 = [
     # the apps above, so they are unapplied first.
     ("gate", None),
     ("webhooks", None),
+    ("api", None),
 ]
 APPS = ("auth", "contenttypes", "certtrack", "employees", "courses", "assessments", "spreadsheets")
 JOB_FIELDS = (

@@ -1,24 +1,25 @@
-"""Read-only JSON API, v1: plants, a plant's readiness on a date, an employee's certifications.
+"""The read endpoints (scope `read`): plants, a plant's readiness on a date, an employee's certifications.
 
-Authentication: the browser session, or `Authorization: Bearer <token>` (assessments.tokens).
-Scoping is exactly the pages': plants through Capability.VIEW_DASHBOARDS, employees
-through Capability.VIEW_PEOPLE; anything outside the user's plants is a 404.
+Scoping is exactly the pages': plants through Capability.VIEW_DASHBOARDS, employees through
+Capability.VIEW_PEOPLE; anything outside the user's (or the token's) plants is a 404.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
-from collections.abc import Callable
-from functools import wraps
+from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Field as SchemaField
+from ninja import Path, Query, Router, Schema
 
+from api.auth import needs
+from api.errors import bad_request
+from api.schemas import NO_NUL, EmployeeCertifications, Error, PlantList, PlantReadiness
+from assessments.models import TokenScope
 from assessments.readiness import dashboards
 from assessments.readiness.figures import Figures
 from assessments.selectors.certifications import (
@@ -26,64 +27,26 @@ from assessments.selectors.certifications import (
     employee_other_certifications_as_of,
     employee_requirements,
 )
-from assessments.tokens import api_token_user
-from certtrack.forms import EARLIEST_DATE, LATEST_DATE
+from certtrack.forms import DATE_PATTERN, EARLIEST_DATE, LATEST_DATE
 from courses.models import Course
 from employees.access import Capability, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant
 from employees.selectors import employee_get_for_user
 
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+router = Router(tags=["read"], auth=needs(TokenScope.READ))
+
+READ_ERRORS = {400: Error, 401: Error, 403: Error, 404: Error}
 
 
-class BadRequest(Exception):
-    pass
+class OnDate(Schema):
+    date: str | None = SchemaField(
+        None,
+        description="A calendar date, YYYY-MM-DD, between 1970-01-01 and 2199-12-31 (default: the plant's today)",
+        json_schema_extra={"format": "date"},
+    )
 
 
-def _error(status: int, error: str, detail: str = "") -> JsonResponse:
-    return JsonResponse({"error": error, "detail": detail} if detail else {"error": error}, status=status)
-
-
-def api_view(view: Callable) -> Callable:
-    """GET only; session or bearer token, else 401; BadRequest → 400, Http404 → 404, all as JSON."""
-
-    # csrf_exempt: the API changes nothing, and every method but GET/HEAD gets a JSON 405 below
-    # (CSRF would answer an HTML 403 first, which a token client cannot read).
-    @wraps(view)
-    @csrf_exempt
-    @never_cache
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-        if request.method not in ("GET", "HEAD"):
-            response = _error(405, "method not allowed", "This API is read-only.")
-            response["Allow"] = "GET, HEAD"
-            return response
-        header = request.headers.get("Authorization", "")
-        if header:
-            scheme, _space, token = header.partition(" ")
-            user = api_token_user(token=token.strip()) if scheme.lower() == "bearer" else None
-            if user is None:
-                return _unauthorised("invalid or unknown token")
-            request.user = user
-        elif not request.user.is_authenticated:
-            return _unauthorised("authentication required")
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as exc:
-            return _error(400, "bad request", str(exc))
-        except Http404:
-            return _error(404, "not found")
-
-    return wrapper
-
-
-def _unauthorised(detail: str) -> JsonResponse:
-    response = _error(401, "unauthorised", detail)
-    response["WWW-Authenticate"] = 'Bearer realm="certtrack"'
-    return response
-
-
-def _date_param(request: HttpRequest, plant: Plant) -> datetime.date:
-    value = request.GET.get("date")
+def date_param(value: str | None, plant: Plant) -> datetime.date:
     if value is None:
         return plant.local_today()
     try:
@@ -91,10 +54,10 @@ def _date_param(request: HttpRequest, plant: Plant) -> datetime.date:
             raise ValueError
         on_date = datetime.date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(f"date must be a calendar date as YYYY-MM-DD, got {value!r}") from None
+        raise bad_request(f"date must be a calendar date as YYYY-MM-DD, got {value!r}") from None
     # Expiry windows and validity add days and months to the date: keep it far from date.max.
     if not EARLIEST_DATE <= on_date <= LATEST_DATE:
-        raise BadRequest(f"date must be between {EARLIEST_DATE} and {LATEST_DATE}, got {value!r}")
+        raise bad_request(f"date must be between {EARLIEST_DATE} and {LATEST_DATE}, got {value!r}")
     return on_date
 
 
@@ -102,23 +65,22 @@ def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-@api_view
-def plants(request: HttpRequest) -> JsonResponse:
+@router.get("/plants", response={200: PlantList, 401: Error, 403: Error}, url_name="plants", summary="Plants")
+def plants(request: HttpRequest) -> dict:
+    """The plants whose dashboards the user may see (Capability.VIEW_DASHBOARDS), by code."""
     rows = plants_for_user(user=request.user, capability=Capability.VIEW_DASHBOARDS).order_by("code")
-    return JsonResponse(
-        {
-            "plants": [
-                {
-                    "code": plant.code,
-                    "name": plant.name,
-                    "country": plant.country,
-                    "time_zone": plant.time_zone,
-                    "readiness_url": request.build_absolute_uri(reverse("api:plant-readiness", args=[plant.code])),
-                }
-                for plant in rows
-            ]
-        }
-    )
+    return {
+        "plants": [
+            {
+                "code": plant.code,
+                "name": plant.name,
+                "country": plant.country,
+                "time_zone": plant.time_zone,
+                "readiness_url": request.build_absolute_uri(reverse("api:plant-readiness", args=[plant.code])),
+            }
+            for plant in rows
+        ]
+    }
 
 
 def _figures_json(figures: Figures) -> dict:
@@ -138,20 +100,31 @@ def _figures_json(figures: Figures) -> dict:
     }
 
 
-@api_view
-def plant_readiness(request: HttpRequest, code: str) -> JsonResponse:
+@router.get(
+    "/plants/{code}/readiness",
+    response={200: PlantReadiness, **READ_ERRORS},
+    url_name="plant-readiness",
+    summary="A plant's readiness on a date",
+)
+def plant_readiness(
+    request: HttpRequest,
+    code: Annotated[str, Path(pattern=NO_NUL, description="The plant's code", examples=["SY"])],
+    query: Query[OnDate],
+) -> dict:
+    """The plant's, its lines' and stations' readiness figures on the date: the stored roll-up for the date
+    it was last rolled up for, computed from the results for any other date."""
     plant = plant_get_for_user(user=request.user, code=code, capability=Capability.VIEW_DASHBOARDS)
-    on_date = _date_param(request, plant)
+    on_date = date_param(query.date, plant)
     status = dashboards.rollup_statuses(plant_ids=[plant.id])[plant.id]
     if status.on_date != on_date:
-        return JsonResponse(_readiness_payload(plant=plant, on_date=on_date, status=status))
+        return _readiness_payload(plant=plant, on_date=on_date, status=status)
     # The stored figures change only when a roll-up writes them: cached until then (as the dashboards).
     key = f"api:readiness:{plant.id}:{on_date.isoformat()}:{dashboards.cache_version(status)}"
     payload = cache.get(key)
     if payload is None:
         payload = _readiness_payload(plant=plant, on_date=on_date, status=status)
         cache.set(key, payload, settings.DASHBOARD_CACHE_SECONDS)
-    return JsonResponse(payload)
+    return payload
 
 
 def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboards.RollupStatus) -> dict:
@@ -201,17 +174,22 @@ def _readiness_payload(*, plant: Plant, on_date: datetime.date, status: dashboar
     }
 
 
-@api_view
-def employee_certifications(request: HttpRequest, employee_no: str) -> JsonResponse:
-    """Every certification of the employee as of D (default: the plant's today), as the readiness API counts it.
-
-    Required courses always; other courses when attempted on or before D. Each state comes from
-    the results dated on or before D (selectors.certifications_as_of), never from today's row.
-    """
+@router.get(
+    "/employees/{employee_no}/certifications",
+    response={200: EmployeeCertifications, **READ_ERRORS},
+    url_name="employee-certifications",
+    summary="An employee's certifications on a date",
+)
+def employee_certifications(
+    request: HttpRequest, employee_no: Annotated[str, Path(pattern=NO_NUL, examples=["A"])], query: Query[OnDate]
+) -> dict:
+    """Every certification of the employee as of the date (default: the plant's today), as the readiness
+    API counts it: required courses always; other courses when attempted on or before the date. Each
+    state comes from the results dated on or before it, never from today's row."""
     employee: Employee = employee_get_for_user(
         user=request.user, employee_no=employee_no, capability=Capability.VIEW_PEOPLE
     )
-    on_date = _date_param(request, employee.plant)
+    on_date = date_param(query.date, employee.plant)
     required = employee_requirements(employee=employee, on_date=on_date)
     others = employee_other_certifications_as_of(
         employee=employee, required_course_ids=[row.course.id for row in required], on_date=on_date
@@ -223,28 +201,26 @@ def employee_certifications(request: HttpRequest, employee_no: str) -> JsonRespo
     met = sum(row.is_met for row in required)
     met_confirmed = sum(row.state.meets_confirmed(row.min_level) for row in required)
     rows.sort(key=lambda row: (not row["required"], row["course"]))
-    return JsonResponse(
-        {
-            "employee": {
-                "employee_no": employee.employee_no,
-                "name": employee.name,
-                "plant": employee.plant.code,
-                "line": employee.line.code if employee.line else None,
-                "station": employee.station.code if employee.station else None,
-                "status": employee.status,
-            },
-            "date": on_date.isoformat(),
-            "required": len(required),
-            "valid": sum(row.is_valid for row in required),
-            "met": met,
-            "met_confirmed": met_confirmed,
-            # DOMAIN.md: active, every required course met (provisional passes counting where they count) ...
-            "qualified": employee.is_active and met == len(required),
-            # ... and counting no provisional pass.
-            "qualified_confirmed": employee.is_active and met_confirmed == len(required),
-            "certifications": rows,
-        }
-    )
+    return {
+        "employee": {
+            "employee_no": employee.employee_no,
+            "name": employee.name,
+            "plant": employee.plant.code,
+            "line": employee.line.code if employee.line else None,
+            "station": employee.station.code if employee.station else None,
+            "status": employee.status,
+        },
+        "date": on_date.isoformat(),
+        "required": len(required),
+        "valid": sum(row.is_valid for row in required),
+        "met": met,
+        "met_confirmed": met_confirmed,
+        # DOMAIN.md: active, every required course met (provisional passes counting where they count) ...
+        "qualified": employee.is_active and met == len(required),
+        # ... and counting no provisional pass.
+        "qualified_confirmed": employee.is_active and met_confirmed == len(required),
+        "certifications": rows,
+    }
 
 
 def _certification_json(
