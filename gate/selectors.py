@@ -151,8 +151,9 @@ class GateDecision:
 # --- Parameters -------------------------------------------------------------------------------------
 
 
-def gate_moment(value: str | None, *, plant: Plant) -> datetime.datetime:
-    """T from the `at` parameter: an ISO 8601 moment (a time without an offset is plant time); now when empty.
+def gate_moment(value: str | None, *, plant: Plant | None) -> datetime.datetime:
+    """T from the `at` parameter: an ISO 8601 moment (a time without an offset is plant time: without a
+    plant it is returned naive, for the caller to place); now when empty.
 
     Raises BadMoment with a message naming what to send.
     """
@@ -168,7 +169,7 @@ def gate_moment(value: str | None, *, plant: Plant) -> datetime.datetime:
         ) from None
     if not datetime.date(1970, 1, 1) <= moment.date() <= datetime.date(2199, 12, 31):
         raise BadMoment(f"at must fall between 1970-01-01 and 2199-12-31, got {value[:40]!r}")
-    if timezone.is_naive(moment):
+    if timezone.is_naive(moment) and plant is not None:
         moment = moment.replace(tzinfo=plant.tz)
     return moment
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +21,7 @@ from assessments.services.audit import audit_event_create
 from employees.access import Capability, can
 from employees.models import Employee, EmployeeStatus, Plant, Station
 from gate.models import OVERRIDE_MAX_DURATION, Override, Terminal
-from gate.selectors import GateCheckError, GateDecision, gate_check, gate_check_many
+from gate.selectors import GateCheckError, GateDecision, gate_check, gate_check_codes, gate_check_many
 from webhooks.services import webhook_event_emit
 
 
@@ -180,6 +180,32 @@ def gate_decide(
 ) -> GateDecision:
     """Ask the gate (gate.selectors.gate_check) and record an override's use. Raises Employee.DoesNotExist."""
     decision = gate_check(station=station, employee_no=employee_no, at=at)
+    if decision.override is not None:
+        _record_uses([decision], actor=actor, ip_address=ip_address)
+    return decision
+
+
+def gate_decide_codes(
+    *,
+    plant_code: str,
+    line_code: str,
+    station_code: str,
+    employee_no: str,
+    at: datetime.datetime | None = None,
+    plant_ids: Iterable[int] | None = None,
+    actor: AbstractBaseUser | None = None,
+    ip_address: str | None = None,
+) -> GateDecision:
+    """gate.selectors.gate_check_codes (the API's hot path), recording an override's use.
+    Raises StationNotFound or Employee.DoesNotExist."""
+    decision = gate_check_codes(
+        plant_code=plant_code,
+        line_code=line_code,
+        station_code=station_code,
+        employee_no=employee_no,
+        at=at,
+        plant_ids=plant_ids,
+    )
     if decision.override is not None:
         _record_uses([decision], actor=actor, ip_address=ip_address)
     return decision
