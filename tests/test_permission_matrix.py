@@ -171,7 +171,7 @@ MATRIX: dict[str, Entry] = {
     # The API's schema and reference page are public (they describe, they hold no data); its root is no page.
     "api:openapi-json": Entry(PUBLIC),
     "api:openapi-view": Entry(PUBLIC),
-    "api:api-root": Entry(dict.fromkeys(PERSONAS, NOT_FOUND)),
+    "api:api-root": Entry({**dict.fromkeys(PERSONAS, NOT_FOUND), "device": FORBIDDEN}),
     # Results through the API (issue #17): whoever may record or import results somewhere; a result in the
     # future is refused by the services' rules (400, nothing recorded) so every persona meets the same world.
     "api:results": Entry(
