@@ -172,4 +172,6 @@ def gate_bulk(
         actor=request.user,
         ip_address=client_ip(request),
     )
-    return JsonResponse({"plant": found.code, "at": at.isoformat(), "answers": [a.as_json() for a in answers]})
+    return JsonResponse(
+        {"plant": found.code, "at": at.astimezone(found.tz).isoformat(), "answers": [a.as_json() for a in answers]}
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -151,6 +152,12 @@ class GateDecision:
 # --- Parameters -------------------------------------------------------------------------------------
 
 
+def employee_number(value: str) -> str:
+    """A badge or a typed number: full-width characters folded, spaces trimmed (`ＳＹ-000101 ` is SY-000101).
+    Looked up as typed, then in upper case (`sy-000101`), as the session form's attendee numbers."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
 def gate_moment(value: str | None, *, plant: Plant | None) -> datetime.datetime:
     """T from the `at` parameter: an ISO 8601 moment (a time without an offset is plant time: without a
     plant it is returned naive, for the caller to place); now when empty.
@@ -271,11 +278,27 @@ def _decide(
     computed: dict[tuple[int, int], object] | None,
     override: OverrideInfo | None,
 ) -> GateDecision:
+    same_plant = pair.employee_plant_id == pair.plant_id
+    if not same_plant:
+        # Another plant's person: the answer says so and nothing more (not their name, status or courses:
+        # nothing of a plant is visible from another, README "Roles").
+        return GateDecision(
+            employee_no=pair.employee_no,
+            employee_id=pair.employee_id,
+            employee_name="",
+            plant=pair.plant_code,
+            plant_id=pair.plant_id,
+            line=pair.line_code,
+            station=pair.station_code,
+            station_id=pair.station_id,
+            at=at.astimezone(plant.tz),
+            date=on_date,
+            reasons=(GateReason(OTHER_PLANT),),
+            computed=computed is not None,
+        )
     reasons: list[GateReason] = []
     if pair.employee_status != EmployeeStatus.ACTIVE:
         reasons.append(GateReason(INACTIVE, status=pair.employee_status))
-    if pair.employee_plant_id != pair.plant_id:
-        reasons.append(GateReason(OTHER_PLANT))
     closes_on = (
         None
         if pair.employee_sop_date is None
@@ -290,11 +313,10 @@ def _decide(
         )
         if reason is not None:
             reasons.append(reason)
-    same_plant = pair.employee_plant_id == pair.plant_id
-    notes = (NOTE_OTHER_LINE,) if same_plant and pair.employee_line_id != pair.line_id else ()
-    # An override covers course reasons only: never a person who left or works at another plant; and a
-    # person allowed on their own certifications needs none.
-    if not reasons or any(r.code in (INACTIVE, OTHER_PLANT) for r in reasons):
+    notes = (NOTE_OTHER_LINE,) if pair.employee_line_id != pair.line_id else ()
+    # An override covers course reasons only: never a person who is not at work; and a person allowed on
+    # their own certifications needs none.
+    if not reasons or any(r.code == INACTIVE for r in reasons):
         override = None
     return GateDecision(
         employee_no=pair.employee_no,
@@ -351,7 +373,20 @@ def _answer(
     """The gate for each check: one statement (gate.sql), then for a past D the history's reads, and the
     overrides that apply (only when one does)."""
     at = at or timezone.now()
+    checks = [(employee_number(e), line, station) for e, line, station in checks]
     rows = gate_rows(plant_code=plant_code, checks=checks, at=at, plant_ids=plant_ids)
+    # A number typed in lower case (a keyboard, not a scanner): once more in upper case, only for those.
+    again = [
+        i
+        for i, (pair, (number, _l, _s)) in enumerate(zip(rows, checks, strict=True))
+        if pair.station_id is not None and pair.employee_id is None and number != number.upper()
+    ]
+    if again:
+        upper = [(checks[i][0].upper(), checks[i][1], checks[i][2]) for i in again]
+        for i, pair in zip(
+            again, gate_rows(plant_code=plant_code, checks=upper, at=at, plant_ids=plant_ids), strict=True
+        ):
+            rows[i] = pair
     found = [pair for pair in rows if pair.station_id is not None and pair.employee_id is not None]
     plant = _plant_stub(found[0].plant_id, found[0].plant_code, found[0].time_zone) if found else None
     on_date = at.astimezone(plant.tz).date() if plant else None

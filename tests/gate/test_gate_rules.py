@@ -49,11 +49,20 @@ def test_it_names_every_reason_of_a_person_who_left(worked_example_2, today):
     ]
 
 
-def test_a_person_of_another_plant_is_denied_other_plant(worked_example_2, today, plant_de):
-    outsider = factories.EmployeeFactory(employee_no="DE-1", plant=plant_de)
+def test_a_person_of_another_plant_is_denied_other_plant_and_nothing_more(worked_example_2, today, plant_de):
+    """Nothing of a plant is visible from another: not the person's name, status or certifications."""
+    outsider = factories.EmployeeFactory(employee_no="DE-1", plant=plant_de, status="left")
     decision = gate_check(station=worked_example_2["t1"], employee_no=outsider.employee_no, at=plant_time(today, 8))
-    assert codes(decision) == [("other_plant", None), ("missing", "BAT-MOD-010"), ("missing", "HV-001")]
-    assert decision.notes == ()
+    assert codes(decision) == [("other_plant", None)]
+    assert (decision.notes, decision.employee_name, decision.decision) == ((), "", "deny")
+
+
+def test_a_number_typed_in_lower_case_or_full_width_is_found(worked_example_2, today, plant_sy):
+    factories.EmployeeFactory(employee_no="SY-000120", plant=plant_sy, line=worked_example_2["line"])
+    for typed in ("sy-000120", "ＳＹ－０００１２０ ", " SY-000120\t"):
+        assert gate_check(station=worked_example_2["t1"], employee_no=typed, at=plant_time(today, 8)).employee_no == (
+            "SY-000120"
+        )
 
 
 def test_a_qualified_person_of_another_line_is_allowed_and_told(worked_example_2, today, plant_sy):
