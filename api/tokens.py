@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments.models import ApiToken, AuditAction, TokenScope
 from assessments.services.audit import audit_event_create
-from employees.access import User, user_limited_to_plants
+from employees.access import User, memberships_prime, user_limited_to_plants
 from employees.models import Plant
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 - a public marker, not a secret
@@ -120,11 +120,17 @@ def api_token_authenticate(*, token: str) -> TokenUse:
     """
     if not token.startswith(TOKEN_PREFIX):
         raise TokenRefused("invalid or unknown token")
-    # One row per plant of the token (one row with None when it names none): a LEFT JOIN, one query.
+    # One row per plant of the token and membership of its user (one row with Nones when there are none):
+    # LEFT JOINs, one query for the token, its user, its plants and the user's roles (the gate's hot path).
     rows = list(
         ApiToken.objects.select_related("user")
         .filter(token_hash=token_hash(token))
-        .annotate(limit_plant_id=F("plants__id"))
+        .annotate(
+            limit_plant_id=F("plants__id"),
+            member_plant_id=F("user__memberships__plant_id"),
+            member_role=F("user__memberships__role"),
+            member_plant_active=F("user__memberships__plant__is_active"),
+        )
         .order_by()
     )
     if not rows:
@@ -141,5 +147,9 @@ def api_token_authenticate(*, token: str) -> TokenUse:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         api_token.last_used_at = now
     plant_ids = frozenset(row.limit_plant_id for row in rows if row.limit_plant_id is not None)
+    memberships_prime(
+        user=api_token.user,
+        memberships={(r.member_plant_id, r.member_role) for r in rows if r.member_plant_id and r.member_plant_active},
+    )
     user = user_limited_to_plants(user=api_token.user, plant_ids=plant_ids) if plant_ids else api_token.user
     return TokenUse(token=api_token, user=user, scopes=frozenset(api_token.scopes), plant_ids=plant_ids)

@@ -73,6 +73,12 @@ def _memberships(user: User) -> list[tuple[int, str]]:
     return cached
 
 
+def memberships_prime(*, user: User, memberships: Iterable[tuple[int, str]]) -> None:
+    """Give the request's user their (plant_id, role) pairs at active plants, read by the caller in a query
+    it makes anyway (the API's token lookup), so that plant scoping needs no query of its own."""
+    user._certtrack_memberships = list(memberships)
+
+
 def user_roles(*, user: User) -> frozenset[str]:
     """Every role the user holds anywhere, plus "admin" for company-wide admins."""
     roles = {role for _plant_id, role in _memberships(user)}

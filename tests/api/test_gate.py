@@ -155,13 +155,13 @@ def test_scope_capability_and_plant_limits(worked_example_2, manager, trainer, p
     assert _ask(client, make_token(manager, "gate", plants=[worked_example_2["plant"]]), "P", at).status_code == 200
 
 
-def test_a_gate_check_through_the_api_is_three_queries(
+def test_a_gate_check_through_the_api_is_two_queries(
     worked_example_2, gate_token, client, django_assert_num_queries
 ) -> None:
-    """Whatever the station's requirements: 1 the token with its user and plants, 2 the user's memberships,
-    3 the gate's one statement (gate/sql.py). No write: the token's last use was stamped a moment ago."""
+    """Whatever the station's requirements: 1 the token with its user, its plants and the user's roles,
+    2 the gate's one statement (gate/sql.py). No write: the token's last use was stamped a moment ago."""
     at = plant_time(W2_TODAY, 8)
     _ask(client, gate_token, "Q", at)  # stamps last_used_at (at most once a minute)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         answer = _ask(client, gate_token, "S", at)
     assert answer.json()["decision"] == "deny"
