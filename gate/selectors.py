@@ -269,33 +269,14 @@ def _course_reason(
     return GateReason(reason, course.code)
 
 
-def _decide(
-    *,
-    pair: PairRows,
-    plant: Plant,
-    at: datetime.datetime,
-    on_date: datetime.date,
-    computed: dict[tuple[int, int], object] | None,
-    override: OverrideInfo | None,
-) -> GateDecision:
-    same_plant = pair.employee_plant_id == pair.plant_id
-    if not same_plant:
-        # Another plant's person: the answer says so and nothing more (not their name, status or courses:
+def _reasons(
+    *, pair: PairRows, on_date: datetime.date, computed: dict[tuple[int, int], object] | None
+) -> list[GateReason]:
+    """Every reason to deny, in the order the API lists them: the person's, then each course's by code."""
+    if pair.employee_plant_id != pair.plant_id:
+        # Another plant's person: the answer says so and nothing more (not their status or courses:
         # nothing of a plant is visible from another, README "Roles").
-        return GateDecision(
-            employee_no=pair.employee_no,
-            employee_id=pair.employee_id,
-            employee_name="",
-            plant=pair.plant_code,
-            plant_id=pair.plant_id,
-            line=pair.line_code,
-            station=pair.station_code,
-            station_id=pair.station_id,
-            at=at.astimezone(plant.tz),
-            date=on_date,
-            reasons=(GateReason(OTHER_PLANT),),
-            computed=computed is not None,
-        )
+        return [GateReason(OTHER_PLANT)]
     reasons: list[GateReason] = []
     if pair.employee_status != EmployeeStatus.ACTIVE:
         reasons.append(GateReason(INACTIVE, status=pair.employee_status))
@@ -313,15 +294,28 @@ def _decide(
         )
         if reason is not None:
             reasons.append(reason)
-    notes = (NOTE_OTHER_LINE,) if pair.employee_line_id != pair.line_id else ()
-    # An override covers course reasons only: never a person who is not at work; and a person allowed on
-    # their own certifications needs none.
-    if not reasons or any(r.code == INACTIVE for r in reasons):
+    return reasons
+
+
+def _decide(
+    *,
+    pair: PairRows,
+    plant: Plant,
+    at: datetime.datetime,
+    on_date: datetime.date,
+    computed: dict[tuple[int, int], object] | None,
+    override: OverrideInfo | None,
+) -> GateDecision:
+    reasons = _reasons(pair=pair, on_date=on_date, computed=computed)
+    same_plant = pair.employee_plant_id == pair.plant_id
+    # An override covers course reasons only: never a person who is not at work or of another plant; and a
+    # person allowed on their own certifications needs none.
+    if not reasons or any(r.code in (INACTIVE, OTHER_PLANT) for r in reasons):
         override = None
     return GateDecision(
         employee_no=pair.employee_no,
         employee_id=pair.employee_id,
-        employee_name=pair.employee_name,
+        employee_name=pair.employee_name if same_plant else "",
         plant=pair.plant_code,
         plant_id=pair.plant_id,
         line=pair.line_code,
@@ -330,7 +324,7 @@ def _decide(
         at=at.astimezone(plant.tz),
         date=on_date,
         reasons=tuple(reasons),
-        notes=notes,
+        notes=(NOTE_OTHER_LINE,) if same_plant and pair.employee_line_id != pair.line_id else (),
         override=override,
         computed=computed is not None,
     )
