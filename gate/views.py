@@ -275,11 +275,19 @@ def overrides_home(request: HttpRequest) -> HttpResponse:
 def _overrides_page(request: HttpRequest, plant: Plant, *, end_form: OverrideEndForm | None = None, failed=None):
     now = timezone.now()
     active = list(overrides_active(plant=plant, at=now).select_related("ended_by"))
+    # Scheduled: granted for later and not cancelled; listed with its own End now (services.override_end
+    # ends a future one before it starts).
+    upcoming = list(
+        Override.objects.filter(station__line__plant=plant, starts_at__gt=now, ended_at__isnull=True)
+        .select_related("employee", "station__line", "granted_by")
+        .order_by("starts_at", "id")[:100]
+    )
+    current = [o.pk for o in active] + [o.pk for o in upcoming]
     recent = list(
         Override.objects.filter(
             station__line__plant=plant, ends_at__gte=now - datetime.timedelta(days=RECENT_OVERRIDES_DAYS)
         )
-        .exclude(pk__in=[o.pk for o in active])
+        .exclude(pk__in=current)
         .select_related("employee", "station__line", "granted_by", "ended_by")
         .order_by("-starts_at", "-id")[:100]
     )
@@ -289,8 +297,10 @@ def _overrides_page(request: HttpRequest, plant: Plant, *, end_form: OverrideEnd
         {
             "plant": plant,
             "active": active,
-            "active_ids": [o.pk for o in active],
+            "upcoming": upcoming,
+            "active_ids": current,
             "recent": recent,
+            "recent_days": RECENT_OVERRIDES_DAYS,
             "now": now,
             "end_form": end_form or OverrideEndForm(),
             "failed": failed,
