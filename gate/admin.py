@@ -30,6 +30,19 @@ class TerminalAdmin(admin.ModelAdmin):
     raw_id_fields = ["station"]
     readonly_fields = ["user", "created_by", "created_at", "last_seen_at"]
     actions = ["new_pairing_link"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["name", "station", "is_active", "user", "created_by", "created_at", "last_seen_at"],
+                "description": gettext_lazy(
+                    "A terminal is one device at one station. Its pairing link works once: opening a new link on "
+                    "a second device signs the first device out (its screen then says it is signed out), and so "
+                    "does deactivating the terminal."
+                ),
+            },
+        )
+    ]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         # A terminal stays at its station: a device moved elsewhere is a new terminal (its audit trail stays true).

@@ -7,6 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certtrack.forms import ModelChoiceField
 from employees.models import Employee, Plant, Station
@@ -46,8 +47,8 @@ class OverrideGrantForm(forms.Form):
 
     employee_no = forms.CharField(label=_("Employee number"), max_length=32)
     station = StationChoiceField(label=_("Station"), queryset=Station.objects.none())
-    starts_at = _datetime_field(_("From"))
-    ends_at = _datetime_field(_("Until"))
+    starts_at = _datetime_field(pgettext_lazy("override window", "From"))
+    ends_at = _datetime_field(pgettext_lazy("override window", "Until"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     password = forms.CharField(
         label=_("Your password"),

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments.forms.sessions import employees_by_number
 from certtrack.forms import id_param
 from employees.access import Capability, capability_required, client_ip, is_admin, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant, Station
@@ -101,9 +102,17 @@ def decision_lines(decision: GateDecision) -> dict:
 # --- Line-side terminal -----------------------------------------------------------------------------
 
 
+class TerminalSignedOut(Exception):
+    """A kiosk request without a valid terminal session: nobody signed in, the terminal deactivated, or its
+    pairing replaced by a link opened on another device. The kiosk says so; it never shows the login form
+    (the next badge scan would type into Username)."""
+
+
 def _kiosk_station(request: HttpRequest, plant: str, line: str, station: str) -> tuple[Station, Terminal | None]:
     """The station of the kiosk page and the terminal asking: a terminal's own station, or any station for a
     company-wide admin's preview. Everyone else: 403 (the guard already fenced a terminal to its station)."""
+    if not request.user.is_authenticated:
+        raise TerminalSignedOut
     bound = request.session.get(TERMINAL_SESSION_KEY)
     if bound is not None:
         terminal = (
@@ -118,7 +127,7 @@ def _kiosk_station(request: HttpRequest, plant: str, line: str, station: str) ->
         )
         if terminal is None:  # deactivated, or another device paired since: this session ends here
             logout(request)
-            raise PermissionDenied
+            raise TerminalSignedOut
         found = terminal.station
         if (found.line.plant.code, found.line.code, found.code) != (plant, line, station):
             raise PermissionDenied
@@ -134,7 +143,7 @@ def _kiosk_answer(request: HttpRequest, station: Station, form: KioskForm) -> tu
     """The gate's answer to the form, as the answer fragment's context, and the status for the JSON view."""
     if not form.is_valid():
         return {"message": _("Scan a badge or type an employee number.")}, 400
-    number = form.cleaned_data["employee_no"].strip()
+    number = kiosk_number(form.cleaned_data["employee_no"])
     try:
         decision = services.gate_decide(
             station=station, employee_no=number, actor=request.user, ip_address=client_ip(request)
@@ -142,6 +151,25 @@ def _kiosk_answer(request: HttpRequest, station: Station, form: KioskForm) -> tu
     except Employee.DoesNotExist:
         return {"unknown": number}, 404
     return decision_lines(decision), 200
+
+
+def kiosk_number(typed: str) -> str:
+    """The employee number as stored, from what the scanner or the keypad typed: full-width characters of a
+    Chinese input method folded (NFKC) and the case ignored, as the session's attendee form matches numbers
+    ("sy-000101" is SY-000101). An unknown number comes back folded, for the answer to name."""
+    number = unicodedata.normalize("NFKC", typed).strip()
+    if not number:
+        return number
+    found = employees_by_number([number]).get(number.upper())
+    return found.employee_no if found is not None else number
+
+
+def _signed_out_message() -> str:
+    return _("This terminal is signed out. Ask an administrator for a new pairing link.")
+
+
+def _kiosk_signed_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "gate/kiosk_signed_out.html", {"message": _signed_out_message()}, status=401)
 
 
 def _kiosk_context(station: Station, terminal: Terminal | None, form: KioskForm, answer: dict | None) -> dict:
@@ -161,11 +189,14 @@ def _kiosk_context(station: Station, terminal: Terminal | None, form: KioskForm,
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
 def kiosk(request: HttpRequest, plant: str, line: str, station: str) -> HttpResponse:
-    """The station's tablet: one input a barcode scanner types into, the answer large below it. Works as a
-    plain form; static/js/gate-kiosk.js turns the submit into a fetch of `kiosk_check`."""
-    found, terminal = _kiosk_station(request, plant, line, station)
+    """The station's tablet: one input a barcode scanner types into, the answer large beside or below it.
+    Works as a plain form; static/js/gate-kiosk.js turns the submit into a fetch of `kiosk_check`.
+    Without a valid terminal session (and for nobody signed in): the signed-out page, never the login form."""
+    try:
+        found, terminal = _kiosk_station(request, plant, line, station)
+    except TerminalSignedOut:
+        return _kiosk_signed_out(request)
     answer = None
     if request.method == "POST":
         form = KioskForm(request.POST)
@@ -177,10 +208,17 @@ def kiosk(request: HttpRequest, plant: str, line: str, station: str) -> HttpResp
 
 
 @require_POST
-@login_required
 def kiosk_check(request: HttpRequest, plant: str, line: str, station: str) -> JsonResponse:
-    """The kiosk's check for its script: the gate's answer as JSON with the answer fragment to show."""
-    found, _terminal = _kiosk_station(request, plant, line, station)
+    """The kiosk's check for its script: the gate's answer as JSON with the answer fragment to show.
+    A terminal signed out: 401 with the message, which the script shows instead of an answer."""
+    try:
+        found, _terminal = _kiosk_station(request, plant, line, station)
+    except TerminalSignedOut:
+        message = _signed_out_message()
+        html = render_to_string("gate/_kiosk_signed_out.html", {"message": message}, request=request)
+        return JsonResponse(
+            {"error": "signed out", "detail": message, "decision": None, "signed_out": True, "html": html}, status=401
+        )
     answer, status = _kiosk_answer(request, found, KioskForm(request.POST))
     html = render_to_string("gate/_kiosk_answer.html", {"answer": answer}, request=request)
     decision = answer.get("decision")
@@ -237,11 +275,19 @@ def overrides_home(request: HttpRequest) -> HttpResponse:
 def _overrides_page(request: HttpRequest, plant: Plant, *, end_form: OverrideEndForm | None = None, failed=None):
     now = timezone.now()
     active = list(overrides_active(plant=plant, at=now).select_related("ended_by"))
+    # Scheduled: granted for later and not cancelled; listed with its own End now (services.override_end
+    # ends a future one before it starts).
+    upcoming = list(
+        Override.objects.filter(station__line__plant=plant, starts_at__gt=now, ended_at__isnull=True)
+        .select_related("employee", "station__line", "granted_by")
+        .order_by("starts_at", "id")[:100]
+    )
+    current = [o.pk for o in active] + [o.pk for o in upcoming]
     recent = list(
         Override.objects.filter(
             station__line__plant=plant, ends_at__gte=now - datetime.timedelta(days=RECENT_OVERRIDES_DAYS)
         )
-        .exclude(pk__in=[o.pk for o in active])
+        .exclude(pk__in=current)
         .select_related("employee", "station__line", "granted_by", "ended_by")
         .order_by("-starts_at", "-id")[:100]
     )
@@ -251,8 +297,10 @@ def _overrides_page(request: HttpRequest, plant: Plant, *, end_form: OverrideEnd
         {
             "plant": plant,
             "active": active,
-            "active_ids": [o.pk for o in active],
+            "upcoming": upcoming,
+            "active_ids": current,
             "recent": recent,
+            "recent_days": RECENT_OVERRIDES_DAYS,
             "now": now,
             "end_form": end_form or OverrideEndForm(),
             "failed": failed,

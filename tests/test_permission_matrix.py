@@ -216,13 +216,14 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda w: {"reason": ""},
     ),
-    # The kiosk: its own terminal, and company-wide admins for a preview; every personal user 403.
+    # The kiosk: its own terminal, and company-wide admins for a preview; every personal user 403. Nobody
+    # signed in: 401, the terminal's signed-out page (a login form would take the next badge scan).
     "gate:kiosk": Entry(
-        outcomes({"admin", "device"}, denied=FORBIDDEN),
+        outcomes({"admin", "device"}, denied=FORBIDDEN, anonymous=UNAUTHORISED),
         kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
     ),
     "gate:kiosk-check": Entry(
-        outcomes({"admin", "device"}, denied=FORBIDDEN),
+        outcomes({"admin", "device"}, denied=FORBIDDEN, anonymous=UNAUTHORISED),
         kwargs=lambda w: {"plant": "SY", "line": "L1", "station": "S1"},
         method="post",
         data=lambda w: {"employee_no": w["employee"].employee_no},

@@ -13,6 +13,29 @@
   var seconds = parseInt(frame.getAttribute("data-answer-seconds"), 10) || 8;
   var timer = null;
   var busy = false;
+  var signedOut = false;
+
+  function showAnswer() {
+    // The whole answer in view (a phone, or a long list of reasons): the verdict first.
+    var result = slot.firstElementChild;
+    if (result && result.scrollIntoView) {
+      result.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function showSignedOut(html) {
+    // The terminal's session ended (deactivated, or paired again on another device): say so and stop; the
+    // next scan must not go anywhere (no login form either, the view never sends one).
+    signedOut = true;
+    if (timer) {
+      clearTimeout(timer);
+    }
+    slot.innerHTML = html;
+    input.value = "";
+    input.disabled = true;
+    document.getElementById("kiosk-ok").disabled = true;
+    showAnswer();
+  }
 
   function focusInput() {
     input.focus();
@@ -30,12 +53,13 @@
   }
 
   if (slot.querySelector("#kiosk-result")) {
+    showAnswer();
     clearLater(); // an answer rendered by the form post (a reload) clears too
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (busy) {
+    if (busy || signedOut) {
       return;
     }
     if (!input.value.trim()) {
@@ -51,16 +75,26 @@
       headers: { "X-Requested-With": "fetch", Accept: "application/json" },
     })
       .then(function (response) {
-        return response.json();
+        return response.json().then(function (answer) {
+          return { status: response.status, answer: answer };
+        });
       })
-      .then(function (answer) {
-        slot.innerHTML = answer.html || "";
+      .then(function (reply) {
+        if (reply.status === 401 || reply.status === 403 || reply.answer.signed_out) {
+          showSignedOut(reply.answer.html || "");
+          return;
+        }
+        slot.innerHTML = reply.answer.html || "";
+        showAnswer();
       })
       .catch(function () {
         form.submit(); // the network or the session failed: the plain form says what happened
       })
       .finally(function () {
         busy = false;
+        if (signedOut) {
+          return;
+        }
         input.value = "";
         focusInput();
         clearLater();
@@ -69,7 +103,7 @@
 
   document.getElementById("kiosk-keypad").addEventListener("click", function (event) {
     var key = event.target.closest("button");
-    if (!key) {
+    if (!key || signedOut) {
       return;
     }
     if (key.getAttribute("data-action") === "backspace") {

@@ -72,12 +72,68 @@ def test_a_new_link_invalidates_the_previous_one(terminal):
     assert Client().get(new).status_code == 302
 
 
+SIGNED_OUT = "This terminal is signed out. Ask an administrator for a new pairing link."
+SIGNED_OUT_ZH = "此终端已退出登录。请向管理员索取新的配对链接。"
+
+
+def assert_signed_out_page(response) -> None:
+    """The kiosk's signed-out page: the message, and no login form a badge scan could type into."""
+    assert response.status_code == 401
+    body = response.content.decode()
+    assert SIGNED_OUT in body
+    assert 'id="kiosk-signed-out"' in body
+    assert 'name="username"' not in body and 'name="password"' not in body
+    assert 'id="kiosk-input"' not in body
+
+
+def assert_signed_out_json(response) -> None:
+    assert response.status_code == 401
+    body = response.json()
+    assert (body["error"], body["detail"], body["decision"], body["signed_out"]) == (
+        "signed out",
+        SIGNED_OUT,
+        None,
+        True,
+    )
+    assert SIGNED_OUT in body["html"]
+
+
 def test_pairing_another_device_signs_the_previous_one_out(terminal):
     old_tablet = paired_client(terminal)
     new_tablet = paired_client(terminal)
     assert new_tablet.get(kiosk_path(terminal.station)).status_code == 200
-    assert old_tablet.get(kiosk_path(terminal.station)).status_code == 403
+    assert_signed_out_json(old_tablet.post(kiosk_path(terminal.station, "gate:kiosk-check"), {"employee_no": "Q"}))
     assert "_auth_user_id" not in old_tablet.session  # signed out
+    # Every later request of the old tablet: the signed-out page, never the login form.
+    assert_signed_out_page(old_tablet.get(kiosk_path(terminal.station)))
+    assert_signed_out_page(old_tablet.post(kiosk_path(terminal.station), {"employee_no": "Q"}))
+    assert_signed_out_json(old_tablet.post(kiosk_path(terminal.station, "gate:kiosk-check"), {"employee_no": "Q"}))
+    assert new_tablet.get(kiosk_path(terminal.station)).status_code == 200  # the new one is unaffected
+
+
+def test_the_first_request_after_re_pairing_shows_the_signed_out_page(terminal):
+    old_tablet = paired_client(terminal)
+    paired_client(terminal)
+    assert_signed_out_page(old_tablet.get(kiosk_path(terminal.station)))
+
+
+def test_the_signed_out_page_speaks_chinese(terminal, settings):
+    old_tablet = paired_client(terminal)
+    paired_client(terminal)
+    old_tablet.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = old_tablet.get(kiosk_path(terminal.station))
+    assert response.status_code == 401
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        expected = translation.gettext(SIGNED_OUT)
+    assert expected in response.content.decode()
+    assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_nobody_signed_in_gets_the_signed_out_page_not_the_login_form(terminal):
+    assert_signed_out_page(Client().get(kiosk_path(terminal.station)))
+    assert_signed_out_json(Client().post(kiosk_path(terminal.station, "gate:kiosk-check"), {"employee_no": "Q"}))
 
 
 def test_an_expired_link_is_refused(terminal, monkeypatch):
@@ -99,8 +155,16 @@ def test_a_deactivated_terminal_loses_its_session_and_its_link(terminal, admin_u
     client = paired_client(terminal)
     path = pairing_path(terminal)
     terminal_update(terminal=terminal, actor=admin_user, is_active=False)
-    assert client.get(kiosk_path(terminal.station)).status_code == 403
+    assert_signed_out_json(client.post(kiosk_path(terminal.station, "gate:kiosk-check"), {"employee_no": "Q"}))
+    assert_signed_out_page(client.get(kiosk_path(terminal.station)))
     assert Client().get(path).status_code == 403
+
+
+def test_a_deactivated_terminal_shows_the_signed_out_page_at_once(terminal, admin_user):
+    client = paired_client(terminal)
+    terminal_update(terminal=terminal, actor=admin_user, is_active=False)
+    assert_signed_out_page(client.get(kiosk_path(terminal.station)))
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_command_creates_a_terminal_and_prints_its_link(worked_example_2, capsys):
