@@ -110,6 +110,9 @@ class OverrideGrantForm(forms.Form):
                 self.add_error("ends_at", _("The end must come after the start."))
             elif ends_at - starts_at > OVERRIDE_MAX_DURATION:
                 self.add_error("ends_at", _("An override lasts at most 12 hours."))
+            elif ends_at <= timezone.now():
+                # A window wholly in the past lets nobody work: it is a mistyped date, not an override.
+                self.add_error("ends_at", _("This window is over already: the end must be in the future."))
         return cleaned
 
 

@@ -216,3 +216,12 @@ def test_the_navigation_links_overrides_for_managers_and_supervisors(manager, su
     assert b"/gate/overrides/" in signed_in(supervisor).get(reverse("employees:home")).content
     assert b"/gate/overrides/" not in signed_in(trainer).get(reverse("employees:home")).content
     assert signed_in(supervisor).get(reverse("gate:overrides-home"))["Location"] == LIST
+
+
+def test_a_window_wholly_in_the_past_re_renders(manager, form_data):
+    response = signed_in(manager).post(
+        NEW, {**form_data, "starts_at": "2025-01-01T08:00", "ends_at": "2025-01-01T10:00"}
+    )
+    assert response.status_code == 200
+    assert "This window is over already: the end must be in the future." in response.content.decode()
+    assert Override.objects.count() == 0
