@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments.forms.sessions import employees_by_number
 from certtrack.forms import id_param
 from employees.access import Capability, capability_required, client_ip, is_admin, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant, Station
@@ -38,6 +36,7 @@ from gate.selectors import (
     REVOKED,
     GateDecision,
     GateReason,
+    employee_number,
     gate_check,
     gate_station_for_user,
     overrides_active,
@@ -143,7 +142,8 @@ def _kiosk_answer(request: HttpRequest, station: Station, form: KioskForm) -> tu
     """The gate's answer to the form, as the answer fragment's context, and the status for the JSON view."""
     if not form.is_valid():
         return {"message": _("Scan a badge or type an employee number.")}, 400
-    number = kiosk_number(form.cleaned_data["employee_no"])
+    # Folded as the gate reads it (full width, spaces; lower case is looked up again in upper case).
+    number = employee_number(form.cleaned_data["employee_no"])
     try:
         decision = services.gate_decide(
             station=station, employee_no=number, actor=request.user, ip_address=client_ip(request)
@@ -151,17 +151,6 @@ def _kiosk_answer(request: HttpRequest, station: Station, form: KioskForm) -> tu
     except Employee.DoesNotExist:
         return {"unknown": number}, 404
     return decision_lines(decision), 200
-
-
-def kiosk_number(typed: str) -> str:
-    """The employee number as stored, from what the scanner or the keypad typed: full-width characters of a
-    Chinese input method folded (NFKC) and the case ignored, as the session's attendee form matches numbers
-    ("sy-000101" is SY-000101). An unknown number comes back folded, for the answer to name."""
-    number = unicodedata.normalize("NFKC", typed).strip()
-    if not number:
-        return number
-    found = employees_by_number([number]).get(number.upper())
-    return found.employee_no if found is not None else number
 
 
 def _signed_out_message() -> str:

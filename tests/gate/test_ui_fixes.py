@@ -17,7 +17,6 @@ from assessments.models import AuditEvent
 from employees.models import PlantMembership
 from gate.forms import OverrideGrantForm
 from gate.services import override_grant
-from gate.views import kiosk_number
 from tests import factories
 from tests.gate.helpers import kiosk_path, new_terminal, paired_client, pin_clock
 
@@ -199,14 +198,6 @@ def test_the_active_overrides_panel_keeps_employee_numbers_whole(manager, worked
 
 
 # --- 9. Lower-case and full-width badge input -----------------------------------------------------
-
-
-def test_kiosk_number_folds_case_and_full_width(worked_example_2):
-    factories.EmployeeFactory(employee_no="SY-000120", plant=worked_example_2["plant"], line=worked_example_2["line"])
-    assert kiosk_number("sy-000120") == "SY-000120"
-    assert kiosk_number("ｓｙ－０００１２０") == "SY-000120"
-    assert kiosk_number("  Sy-000120 ") == "SY-000120"
-    assert kiosk_number("ｎｏｂｏｄｙ") == "nobody"  # unknown: folded, as typed otherwise
 
 
 def test_the_kiosk_answers_lower_case_and_full_width_numbers(worked_example_2, admin_user, monkeypatch):
