@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "webhooks",
     "assessments",
     "gate",
+    "planning",
     "spreadsheets",
     "api",
     "devdata",

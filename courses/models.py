@@ -88,6 +88,14 @@ class Course(models.Model):
         _("validity (months)"), null=True, blank=True, help_text=_("Empty: never expires")
     )
     safety_critical = models.BooleanField(_("safety-critical"), default=False)
+    # The default seats of a planned session of this course (its class size).
+    class_size = models.PositiveSmallIntegerField(
+        _("class size"),
+        default=12,
+        db_default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=_("Default seats of a planned session"),
+    )
     uses_levels = models.BooleanField(
         _("uses levels"),
         default=False,

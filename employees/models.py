@@ -19,6 +19,8 @@ DEFAULT_SHIFT_CODES = "A,B,C"
 MAX_SHIFT_CODES = 8
 SHIFT_CODE = re.compile(r"^[A-Za-z0-9]{1,8}$")
 DEFAULT_CONFIRMATION_WINDOW_DAYS = 30
+# ISO weekdays (1 = Monday) a plant trains on by default: Monday to Friday.
+DEFAULT_WORKING_WEEKDAYS = "1,2,3,4,5"
 
 
 def shift_codes_parse(text: str) -> list[str]:
@@ -49,6 +51,23 @@ def validate_shift_codes(text: str) -> None:
     shift_codes_parse(text)
 
 
+def weekdays_parse(text: str) -> frozenset[int]:
+    """A plant's working weekdays from their comma-separated ISO numbers ("1,2,3,4,5": Monday to Friday)."""
+    try:
+        days = frozenset(int(part) for part in (text or "").split(",") if part.strip())
+    except ValueError:
+        days = frozenset()
+    if not days or not days <= set(range(1, 8)):
+        raise ValidationError(
+            _("Give the working weekdays as numbers 1 (Monday) to 7 (Sunday), e.g. 1,2,3,4,5."), code="weekdays_bad"
+        )
+    return days
+
+
+def validate_weekdays(text: str) -> None:
+    weekdays_parse(text)
+
+
 class Plant(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -70,6 +89,15 @@ class Plant(models.Model):
         db_default=DEFAULT_CONFIRMATION_WINDOW_DAYS,
         validators=[MaxValueValidator(3650)],
         help_text=_("Virtual-model passes count until the line's SOP date plus this many days"),
+    )
+    # The days the plant trains (the suggested plan puts sessions only on these, less its closures).
+    working_weekdays = models.CharField(
+        _("working weekdays"),
+        max_length=13,
+        default=DEFAULT_WORKING_WEEKDAYS,
+        db_default=DEFAULT_WORKING_WEEKDAYS,
+        validators=[validate_weekdays],
+        help_text=_("ISO weekday numbers the plant trains on, 1 = Monday (e.g. 1,2,3,4,5)"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -95,6 +123,13 @@ class Plant(models.Model):
             return shift_codes_parse(self.shift_codes)
         except ValidationError:
             return []
+
+    @property
+    def working_weekday_set(self) -> frozenset[int]:
+        try:
+            return weekdays_parse(self.working_weekdays)
+        except ValidationError:
+            return frozenset(range(1, 6))
 
 
 class ProductionLine(models.Model):

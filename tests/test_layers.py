@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "webhooks": 3,
     "assessments": 4,
     "gate": 5,
+    "planning": 5,
     "spreadsheets": 5,
     "api": 6,
     "devdata": 7,
@@ -38,7 +39,7 @@ LAYERS: dict[str, int] = {
 }
 SHELL = "certtrack"
 DEV_DATA = "devdata"
-PRODUCT = ["certtrack", "employees", "courses", "webhooks", "assessments", "gate", "spreadsheets", "api", "devdata"]
+PRODUCT = ["certtrack", "employees", "courses", "webhooks", "assessments", "gate", "planning", "spreadsheets", "api", "devdata"]
 # The one module lower layers may import from an upper one (at the top of the module, public names only).
 HOOK = "assessments.hooks"
 

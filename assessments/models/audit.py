@@ -36,6 +36,13 @@ class AuditAction(models.TextChoices):
     WEBHOOK_CHANGED = "webhook.changed", _("Webhook subscription changed")
     WEBHOOK_REDELIVERED = "webhook.redelivered", _("Webhook event redelivered")
     TERMINAL_CHANGED = "terminal.changed", _("Line-side terminal changed")
+    # Issue #18: the ramp-up plan.
+    PLANNED_SESSION_CREATED = "planned.created", _("Session planned")
+    PLANNED_SESSION_CHANGED = "planned.changed", _("Planned session changed")
+    PLANNED_SESSION_CANCELLED = "planned.cancelled", _("Planned session cancelled")
+    PLANNED_SESSION_HELD = "planned.held", _("Planned session held")
+    SCENARIO_CHANGED = "scenario.changed", _("What-if scenario changed")
+    SCENARIO_PROMOTED = "scenario.promoted", _("What-if scenario promoted")
 
 
 class AuditEvent(models.Model):

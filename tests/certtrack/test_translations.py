@@ -28,6 +28,7 @@ SOURCES = [
     "webhooks",
     "assessments",
     "gate",
+    "planning",
     "spreadsheets",
     "api",
     "devdata",

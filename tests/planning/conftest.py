@@ -1,0 +1,5 @@
+"""The planning tests use worked example 2's plant (tests/assessments/conftest.py)."""
+
+from __future__ import annotations
+
+from tests.assessments.conftest import worked_example_2  # noqa: F401 (a fixture, offered to tests/planning/)
