@@ -26,5 +26,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("hr/", include("spreadsheets.urls")),
     path("", include("gate.urls")),
+    path("planning/", include("planning.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -50,6 +50,11 @@ class Capability:
     # The station gate (issue #17): who may ask it through the API, who may grant an override.
     GATE_CHECK = frozenset({PlantRole.MANAGER, PlantRole.SUPERVISOR})
     GRANT_OVERRIDE = frozenset({PlantRole.MANAGER, PlantRole.SUPERVISOR})
+    # The ramp-up plan (issue #18): who sees the plan and the forecast, who plans sessions (a trainer only
+    # sessions they hold themselves), who drafts, compares and promotes what-if scenarios.
+    VIEW_PLAN = frozenset({PlantRole.MANAGER, PlantRole.TRAINER, PlantRole.SUPERVISOR, PlantRole.AUDITOR})
+    PLAN_SESSIONS = frozenset({PlantRole.MANAGER, PlantRole.TRAINER})
+    MANAGE_SCENARIOS = frozenset({PlantRole.MANAGER})
 
 
 # --- Plant scoping --------------------------------------------------------------------------------
