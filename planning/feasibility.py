@@ -83,8 +83,10 @@ def check_plan(inputs: PlanInputs) -> list[Problem]:
     # (employee, course) -> planned pass days with their delivery (for prerequisites)
     planned: dict[tuple[int, int], list[tuple[datetime.date, bool]]] = defaultdict(list)
     for s in sessions:
+        course = inputs.courses.get(s.course_id)
+        provisional = s.virtual and (course is None or "practical" in course.needed_kinds)
         for employee_id in s.attendee_ids:
-            planned[(employee_id, s.course_id)].append((s.on, s.virtual))
+            planned[(employee_id, s.course_id)].append((s.on, provisional))
     by_trainer_day: dict[tuple[int, datetime.date], list[str]] = defaultdict(list)
     by_attendee_day: dict[tuple[int, datetime.date], list[str]] = defaultdict(list)
     for s in sessions:

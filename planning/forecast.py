@@ -5,6 +5,11 @@ Pure: it reads PlanInputs (planning/inputs.py, maybe changed by a scenario) and 
 figures change only on a few days (an expiry, a planned pass and its expiry, the confirmation window's
 close, a hire or a leave), so each person is evaluated once per such segment and added to the days of
 the segment with a difference array: the cost grows with people x courses, not with days.
+
+A planned attendance counts as a pass of every kind the course needs, at the requirement's minimum level;
+on a virtual-model session its practical is provisional. One simplification: under the confirmed rule a
+virtual-model session of a course needing theory and practical fills nothing (its theory pass would count,
+but a confirmed practical is then still needed, and the stored row keeps no confirmed per-kind dates).
 """
 
 from __future__ import annotations
@@ -90,8 +95,10 @@ def planned_fills(inputs: PlanInputs) -> dict[tuple[int, int], list[_Fill]]:
         course = inputs.courses.get(session.course_id)
         months = course.validity_months if course else None
         until = validity.add_months(session.on, months) if months else None
+        # Only a practical pass is provisional (DOMAIN.md): a virtual-model theory-only course passes plainly.
+        provisional = session.virtual and (course is None or "practical" in course.needed_kinds)
         for person_id in session.attendee_ids:
-            fills[(person_id, session.course_id)].append(_Fill(session.on, until, session.virtual))
+            fills[(person_id, session.course_id)].append(_Fill(session.on, until, provisional))
     for key in fills:
         fills[key].sort(key=lambda fill: fill.on)
     return fills
@@ -115,7 +122,10 @@ def _person_on(
         if held is not None and (held[0] if counts else held[1]).meets(day, min_level):
             continue
         filled = False
-        for fill in reversed(fills.get((person.id, course_id), ())):
+        course = inputs.courses.get(course_id)
+        # A theory-only course is held at U: no planned pass of it meets an O requirement.
+        fillable = course is None or "practical" in course.needed_kinds or validity.level_rank(min_level) <= 2
+        for fill in reversed(fills.get((person.id, course_id), ()) if fillable else ()):
             if fill.on > day:
                 continue
             if fill.until is not None and day >= fill.until:
