@@ -44,6 +44,16 @@ class CatalogLoadResult:
     recomputed_course_ids: set[int] = field(default_factory=set)
 
 
+# A planned session's default seats when the catalog gives no class_size: a classroom holds more people
+# than a simulator bay, and a trainer on the line signs off a few at a time.
+CLASS_SIZE_BY_MODE = {
+    DeliveryMode.CLASSROOM: 16,
+    DeliveryMode.ELEARNING: 30,
+    DeliveryMode.VIRTUAL: 6,
+    DeliveryMode.ON_THE_JOB: 4,
+}
+
+
 def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
     """Model field values of a course from a catalog entry (file or import row), validated."""
     needs = set(entry.get("needs") or [])
@@ -56,13 +66,18 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
     pass_mark = int(entry.get("pass_mark", 80))
     if not 0 <= pass_mark <= 100:
         raise ValidationError(f"{entry.get('code')}: pass mark must be 0-100")
+    mode = entry.get("delivery_mode", DeliveryMode.CLASSROOM)
+    class_size = int(entry.get("class_size", CLASS_SIZE_BY_MODE[mode]))
+    if not 1 <= class_size <= 200:
+        raise ValidationError(f"{entry.get('code')}: class size must be 1-200")
     return {
         "title": entry["title"],
         "title_zh": entry.get("title_zh", ""),
         "description": entry.get("description", ""),
         "process_area": areas[entry["area"]],
         "version": str(entry.get("version", "1.0")),
-        "delivery_mode": entry.get("delivery_mode", DeliveryMode.CLASSROOM),
+        "delivery_mode": mode,
+        "class_size": class_size,
         "duration_hours": Decimal(str(entry.get("duration_hours", 1))).quantize(Decimal("0.1")),
         "needs_theory": "theory" in needs,
         "needs_practical": "practical" in needs,

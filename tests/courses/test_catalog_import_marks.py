@@ -123,6 +123,7 @@ def _admin_course_change(client, course: Course, **changes: object) -> None:
         "pass_mark": course.pass_mark,
         "validity_months": course.validity_months or "",
         "safety_critical": course.safety_critical,
+        "class_size": course.class_size,
         "owner_plant": "",
         "is_active": course.is_active,
     } | changes
