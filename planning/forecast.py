@@ -186,6 +186,17 @@ class _Series:
                 array[a] += value
                 array[b] -= value
 
+    def add_one(self, array: list, first: datetime.date, stop: datetime.date, value: float) -> None:
+        """Add `value` to one array from `first` up to (not including) `stop`, clipped to the series."""
+        if first >= stop:
+            return
+        a = 0 if first <= self.start else (first - self.start).days
+        b = self.size if stop == FAR else min(self.size, (stop - self.start).days)
+        if a >= b:
+            return
+        array[a] += value
+        array[b] -= value
+
     def days(self, target_pct: int | None) -> list[ForecastDay]:
         out: list[ForecastDay] = []
         head = planned = planned_c = 0
@@ -210,6 +221,46 @@ class _Series:
         return out
 
 
+FAR = datetime.date.max
+
+
+def _stored_interval(person: Person, confirmed: bool) -> tuple[datetime.date, datetime.date]:
+    """The days [start, stop) on which every required course is met by one of the stored states (the
+    confirmed one, or the one counting provisional passes); start >= stop: never."""
+    start, stop = datetime.date.min, FAR
+    for course_id, min_level in person.required.items():
+        held = person.held.get(course_id)
+        if held is None:
+            return FAR, FAR
+        state = held[1] if confirmed else held[0]
+        if state.certified_on is None or validity.level_rank(state.level) < validity.level_rank(min_level):
+            return FAR, FAR
+        start = max(start, state.certified_on)
+        if state.expires_on is not None:
+            stop = min(stop, state.expires_on)
+    return start, stop
+
+
+def _add_stored(person: Person, closes_on: datetime.date | None, end: datetime.date, targets: list[_Series]) -> None:
+    active_from = person.active_from or datetime.date.min
+    active_until = person.active_until or FAR
+    close = closes_on or FAR
+    counting = _stored_interval(person, confirmed=False)
+    confirmed = _stored_interval(person, confirmed=True)
+    for series in targets:
+        series.add_one(series.head, active_from, active_until, 1)
+        # qualified: the counting state before the window closes, the confirmed one from then on
+        first, stop = max(counting[0], active_from), min(counting[1], active_until, close)
+        series.add_one(series.planned, first, stop, 1)
+        series.add_one(series.expected, first, stop, 1.0)
+        first, stop = max(confirmed[0], active_from, close), min(confirmed[1], active_until)
+        series.add_one(series.planned, first, stop, 1)
+        series.add_one(series.expected, first, stop, 1.0)
+        first, stop = max(confirmed[0], active_from), min(confirmed[1], active_until)
+        series.add_one(series.planned_c, first, stop, 1)
+        series.add_one(series.expected_c, first, stop, 1.0)
+
+
 def _summary(
     line_id: int | None, code: str, name: str, sop: datetime.date | None, target_pct: int | None, days: list
 ) -> LineForecast:
@@ -232,10 +283,16 @@ def forecast(inputs: PlanInputs, *, line_ids: set[int] | None = None) -> Forecas
     series = {line_id: _Series(today, inputs.horizon(line_id)) for line_id in chosen}
     plant_end = max([inputs.horizon(line_id) for line_id in inputs.lines] or [inputs.horizon(None)])
     plant_series = _Series(today, plant_end)
+    planned_people = {person_id for person_id, _course_id in fills}
     for person in inputs.people:
         line_series = series.get(person.line_id) if person.line_id is not None else None
         closes_on = inputs.closes_on(person.line_id)
         end = plant_end
+        if person.id not in planned_people:
+            # No planned pass: qualified exactly where every stored state meets (one interval per rule).
+            targets = [plant_series] if line_series is None else [plant_series, line_series]
+            _add_stored(person, closes_on, end, targets)
+            continue
         change_days = _change_days(person, fills, closes_on, today, end)
         for first, stop in zip(change_days, [*change_days[1:], end + ONE_DAY], strict=False):
             if not person.active_on(first):

@@ -11,7 +11,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from assessments import validity
@@ -158,6 +160,17 @@ class PlanInputs:
         return until is None or on <= until
 
 
+class _EmployeeRow(NamedTuple):
+    id: int
+    employee_no: str
+    name: str
+    plant_id: int
+    line_id: int | None
+    station_id: int | None
+    role_id: int
+    shift: str
+
+
 @dataclass(frozen=True)
 class PassRates:
     by_course: dict[int, float]
@@ -245,9 +258,14 @@ def load_inputs(
     if line_ids is not None:
         line_ids = set(line_ids)
         employees_qs = employees_qs.filter(line_id__in=line_ids)
-    employees = list(
-        employees_qs.only("id", "employee_no", "name", "plant_id", "line_id", "station_id", "role_id", "shift")
-    )
+    # Plain rows, not model instances: a plant has thousands of people (required_levels_by_employee reads
+    # only id, plant_id, role_id and station_id).
+    employees = [
+        _EmployeeRow(*row)
+        for row in employees_qs.order_by("employee_no").values_list(
+            "id", "employee_no", "name", "plant_id", "line_id", "station_id", "role_id", "shift"
+        )
+    ]
     required = required_levels_by_employee(employees=employees)
     people = {
         e.id: Person(
@@ -261,24 +279,12 @@ def load_inputs(
         )
         for e in employees
     }
-    cert_filter = Q(employee__plant=plant, employee__status=EmployeeStatus.ACTIVE)
-    if line_ids is not None:
-        cert_filter &= Q(employee__line_id__in=line_ids)
-    for row in Certification.objects.filter(cert_filter).values_list(
-        "employee_id",
-        "course_id",
-        "certified_on",
-        "expires_on",
-        "level",
-        "provisional",
-        "confirmed_certified_on",
-        "confirmed_expires_on",
-        "confirmed_level",
-    ):
-        person = people.get(row[0])
-        if person is None or row[1] not in person.required:
+    required_course_ids = sorted({course_id for person in people.values() for course_id in person.required})
+    for row in _certification_rows(list(people), required_course_ids):
+        required_levels = people[row[0]].required
+        if row[1] not in required_levels:
             continue
-        person.held[row[1]] = (
+        people[row[0]].held[row[1]] = (
             validity.Held(row[2], row[3], row[4], row[5]),
             validity.Held(row[6], row[7], row[8], False),
         )
@@ -324,6 +330,37 @@ def load_inputs(
         plant_required=plant_required,
         station_required=dict(station_required),
     )
+
+
+CERTIFICATION_COLUMNS = (
+    "employee_id",
+    "course_id",
+    "certified_on",
+    "expires_on",
+    "level",
+    "provisional",
+    "confirmed_certified_on",
+    "confirmed_expires_on",
+    "confirmed_level",
+)
+
+
+def _certification_rows(employee_ids: list[int], course_ids: list[int]) -> Iterable[tuple]:
+    """The stored certifications of these people. On PostgreSQL `employee_id = ANY(array)`, which the
+    (employee, course) index answers in about a tenth of the time of a plant join or an IN list of
+    thousands (both plan a scan of the whole table)."""
+    if connection.vendor != "postgresql":
+        return Certification.objects.filter(employee_id__in=employee_ids, course_id__in=course_ids).values_list(
+            *CERTIFICATION_COLUMNS
+        )
+    table = connection.ops.quote_name(Certification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(CERTIFICATION_COLUMNS)} FROM {table} "  # noqa: S608 - fixed names
+            "WHERE employee_id = ANY(%s) AND course_id = ANY(%s)",
+            [employee_ids, course_ids],
+        )
+        return cursor.fetchall()
 
 
 def live_sessions(*, plant: Plant, after: datetime.date) -> list[PlanSession]:
