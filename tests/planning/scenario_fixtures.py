@@ -44,6 +44,10 @@ def live_session(w2, trainer, manager) -> PlannedSession:
 
 @pytest.fixture
 def full_scenario(w2, trainer, manager, live_session) -> Scenario:
+    return build_full_scenario(w2, trainer, manager, live_session)
+
+
+def build_full_scenario(w2, trainer, manager, live_session) -> Scenario:
     """A scenario with one change of every kind and an added session with attendees."""
     other = planned_session(w2, trainer, manager, on=dt.date(2027, 1, 25), attendees=[w2["Q"]])
     factories.EmployeeFactory(employee_no="Z", plant=w2["plant"], line=w2["line"], station=w2["t1"], shift="A")

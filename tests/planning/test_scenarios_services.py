@@ -25,7 +25,7 @@ from planning.services.scenarios import (
 )
 from tests import factories
 from tests.assessments.conftest import W2_TODAY
-from tests.planning.scenario_fixtures import JAN_15, full_scenario, live_session, planned_session, w2  # noqa: F401
+from tests.planning.scenario_fixtures import JAN_15, planned_session
 
 pytestmark = pytest.mark.django_db
 
