@@ -114,7 +114,7 @@ class ScenarioChangeForm(forms.Form):
                 max_value=1,
                 max_digits=4,
                 decimal_places=3,
-                help_text=_("The share of attempts that pass, from 0 to 1 (0.85 is 85 %)."),
+                help_text=_("The share of attempts that pass, from 0 to 1 (0.85: 85 in 100 pass)."),
             )
         if "validity_months" in used:
             self.fields["validity_months"] = forms.IntegerField(
