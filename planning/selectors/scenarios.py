@@ -52,11 +52,37 @@ def scenario_added_sessions(scenario: Scenario) -> list[ScenarioSession]:
     )
 
 
-def scenario_problems(scenario: Scenario, inputs: PlanInputs | None = None) -> list[Problem]:
+@dataclass(frozen=True)
+class ShownProblem:
+    """A feasibility problem with the session it is about in words ("BAT-MOD-010 2027-01-15")."""
+
+    problem: Problem
+    session: str
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.problem, name)
+
+
+def session_labels(*inputs: PlanInputs) -> dict[str, str]:
+    """{session key: "<course code> <date>"} of every session of the given inputs."""
+    labels: dict[str, str] = {}
+    for each in inputs:
+        for session in each.sessions:
+            course = each.courses.get(session.course_id)
+            labels[session.key] = f"{course.code if course else session.course_id} {session.on.isoformat()}"
+    return labels
+
+
+def problems_shown(problems: list[Problem], *inputs: PlanInputs) -> list[ShownProblem]:
+    labels = session_labels(*inputs)
+    return [ShownProblem(p, labels.get(p.session_key, p.session_key)) for p in problems]
+
+
+def scenario_problems(scenario: Scenario, inputs: PlanInputs | None = None) -> list[ShownProblem]:
     """Every feasibility problem of the scenario's plan (all its changes applied), breaking ones first."""
     inputs = inputs if inputs is not None else load_inputs(plant=scenario.plant)
-    problems = check_plan(apply_scenario(inputs, scenario))
-    return sorted(problems, key=lambda p: not p.breaks)
+    changed = apply_scenario(inputs, scenario)
+    return problems_shown(sorted(check_plan(changed), key=lambda p: not p.breaks), changed)
 
 
 # --- Comparison ------------------------------------------------------------------------------------
@@ -208,4 +234,6 @@ def scenario_comparison(scenario: Scenario, inputs: PlanInputs | None = None) ->
         return max(dates) if dates else None
 
     plant = _compare("plant", live.plant, changed.plant, window, (last_sop(live), last_sop(changed)))
-    return Comparison(today=live.today, lines=lines, plant=plant, dropped=dict(scenario_inputs.dropped))
+    labels = session_labels(live_inputs, scenario_inputs)
+    dropped = {labels.get(key, key): why for key, why in scenario_inputs.dropped.items()}
+    return Comparison(today=live.today, lines=lines, plant=plant, dropped=dropped)

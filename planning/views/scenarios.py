@@ -17,6 +17,7 @@ from planning.inputs import load_inputs
 from planning.models import ChangeKind, Scenario, ScenarioChange, ScenarioSession
 from planning.scenario_forms import ScenarioChangeForm, ScenarioForm, ScenarioSessionForm
 from planning.selectors.scenarios import (
+    problems_shown,
     scenario_added_sessions,
     scenario_changes,
     scenario_comparison,
@@ -333,6 +334,7 @@ def scenario_promote(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("planning:scenario_detail", pk=pk)
     inputs = load_inputs(plant=scenario.plant)
     problems = refused if refused is not None else services.promotion_problems(scenario, inputs)
+    problems = problems_shown(problems, services.promoted_plan_inputs(scenario, inputs))
     changes = scenario_changes(scenario)
     return render(
         request,
