@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from certtrack.forms import DateField, ModelChoiceField
@@ -56,7 +57,7 @@ class StationChoiceField(ModelChoiceField):
 
 class PlannedSessionChoiceField(ModelChoiceField):
     def label_from_instance(self, session: PlannedSession) -> str:
-        return f"{session.planned_on:%Y-%m-%d} {session.course.code} · {session.attendances.count()}/{session.seats}"
+        return f"{session.planned_on:%Y-%m-%d} {session.course.code} · {session.attendee_count}/{session.seats}"
 
 
 def trainers_of(plant: Plant):
@@ -127,6 +128,7 @@ class ScenarioChangeForm(forms.Form):
                 queryset=PlannedSession.objects.live()
                 .filter(plant=plant, planned_on__gt=plant.local_today())
                 .select_related("course")
+                .annotate(attendee_count=Count("attendances"))
                 .order_by("planned_on", "course__code"),
             )
         if "employee" in used:

@@ -198,3 +198,32 @@ def test_a_discarded_scenario_is_read_only(client, w2, manager):
     scenario.refresh_from_db()
     assert scenario.status == ScenarioStatus.DISCARDED
     assert dt.date(2026, 12, 1)  # W2's today, pinned by the w2 fixture
+
+
+@pytest.mark.parametrize("kind", [*ChangeKind.values, "session"])
+def test_fuzzed_forms_never_cause_a_500(client, w2, manager, kind):
+    """Hypothesis throws text, numbers and impossible dates at each change form and the session form."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_bad_input import VALUE
+
+    scenario = scenario_create(plant=w2["plant"], name="Fuzz", actor=manager)
+    client.raise_request_exception = False
+    client.force_login(manager)
+    if kind == "session":
+        url = _url("scenario_session_add", scenario)
+        names = ["course", "planned_on", "seats", "trainer", "delivery_mode", "shift", "line", "attendees"]
+    else:
+        url = _url("scenario_change_add", scenario, kind=kind)
+        names = [
+            "trainer", "line", "station", "shift", "headcount", "course", "pass_rate", "validity_months",
+            "never_expires", "planned_session", "employee", "on_date",
+        ]  # fmt: skip
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(data=st.fixed_dictionaries({}, optional=dict.fromkeys(names, VALUE)))
+    def check(data: dict) -> None:
+        assert client.post(url, data).status_code < 500
+
+    check()
