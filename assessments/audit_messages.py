@@ -43,6 +43,21 @@ logger = logging.getLogger(__name__)
 
 EMPLOYEE_CREATED_BY_IMPORT = "employee.created_by_import"
 EMPLOYEE_UPDATED_BY_IMPORT = "employee.updated_by_import"
+# What-if scenarios (planning/services/scenarios.py): one action (SCENARIO_CHANGED, SCENARIO_PROMOTED,
+# PLANNED_SESSION_*) per event, a code per kind of edit. "change" is a language-neutral description
+# (codes, dates, numbers) of one changed input.
+SCENARIO_CREATED = "scenario.created"
+SCENARIO_RENAMED = "scenario.renamed"
+SCENARIO_DISCARDED = "scenario.discarded"
+SCENARIO_CHANGE_ADDED = "scenario.change_added"
+SCENARIO_CHANGE_EDITED = "scenario.change_edited"
+SCENARIO_CHANGE_REMOVED = "scenario.change_removed"
+SCENARIO_SESSION_ADDED = "scenario.session_added"
+SCENARIO_SESSION_EDITED = "scenario.session_edited"
+SCENARIO_SESSION_REMOVED = "scenario.session_removed"
+PLANNED_FROM_SCENARIO = "planned.created_from_scenario"
+PLANNED_MOVED_BY_SCENARIO = "planned.moved_by_scenario"
+PLANNED_CANCELLED_BY_SCENARIO = "planned.cancelled_by_scenario"
 LIST_SHOWN = 20  # longer lists of employee numbers end with "and N more"
 
 # code -> variants, most specific first. Parameters:
@@ -124,6 +139,36 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     AuditAction.TERMINAL_CHANGED: (
         _("Terminal %(terminal)s bound to %(station)s"),
         _("Terminal %(terminal)s changed"),
+    ),
+    SCENARIO_CREATED: (_("What-if scenario %(scenario)s created at %(plant)s"),),
+    SCENARIO_RENAMED: (_("What-if scenario %(old)s at %(plant)s renamed %(scenario)s"),),
+    SCENARIO_DISCARDED: (_("What-if scenario %(scenario)s at %(plant)s discarded"),),
+    SCENARIO_CHANGE_ADDED: (_("What-if scenario %(scenario)s at %(plant)s: change added (%(change)s)"),),
+    SCENARIO_CHANGE_EDITED: (_("What-if scenario %(scenario)s at %(plant)s: change edited (%(change)s)"),),
+    SCENARIO_CHANGE_REMOVED: (_("What-if scenario %(scenario)s at %(plant)s: change removed (%(change)s)"),),
+    SCENARIO_SESSION_ADDED: (
+        _("What-if scenario %(scenario)s at %(plant)s: %(course)s session on %(date)s added, attendees: %(count)s"),
+    ),
+    SCENARIO_SESSION_EDITED: (
+        _("What-if scenario %(scenario)s at %(plant)s: %(course)s session on %(date)s edited, attendees: %(count)s"),
+    ),
+    SCENARIO_SESSION_REMOVED: (
+        _("What-if scenario %(scenario)s at %(plant)s: %(course)s session on %(date)s removed"),
+    ),
+    AuditAction.SCENARIO_PROMOTED: (
+        _(
+            "What-if scenario %(scenario)s at %(plant)s promoted: %(created)s sessions planned, %(moved)s moved, "
+            "%(cancelled)s cancelled"
+        ),
+    ),
+    PLANNED_FROM_SCENARIO: (
+        _("%(course)s session on %(date)s at %(plant)s planned from what-if scenario %(scenario)s"),
+    ),
+    PLANNED_MOVED_BY_SCENARIO: (
+        _("%(course)s session at %(plant)s moved from %(old)s to %(date)s by what-if scenario %(scenario)s"),
+    ),
+    PLANNED_CANCELLED_BY_SCENARIO: (
+        _("%(course)s session on %(date)s at %(plant)s cancelled by what-if scenario %(scenario)s"),
     ),
 }
 

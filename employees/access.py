@@ -55,6 +55,8 @@ class Capability:
     VIEW_PLAN = frozenset({PlantRole.MANAGER, PlantRole.TRAINER, PlantRole.SUPERVISOR, PlantRole.AUDITOR})
     PLAN_SESSIONS = frozenset({PlantRole.MANAGER, PlantRole.TRAINER})
     MANAGE_SCENARIOS = frozenset({PlantRole.MANAGER})
+    # Scenarios read-only (list, detail, comparison): managers, and auditors and supervisors who review the plan.
+    VIEW_SCENARIOS = frozenset({PlantRole.MANAGER, PlantRole.SUPERVISOR, PlantRole.AUDITOR})
 
 
 # --- Plant scoping --------------------------------------------------------------------------------

@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from planning.views import scenarios
+
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # What-if scenarios (planning/views/scenarios.py)
+    path("<str:plant_code>/scenarios/", scenarios.scenario_list, name="scenario_list"),
+    path("<str:plant_code>/scenarios/new/", scenarios.scenario_create, name="scenario_create"),
+    path("scenarios/<int:pk>/", scenarios.scenario_detail, name="scenario_detail"),
+    path("scenarios/<int:pk>/edit/", scenarios.scenario_edit, name="scenario_edit"),
+    path("scenarios/<int:pk>/discard/", scenarios.scenario_discard, name="scenario_discard"),
+    path("scenarios/<int:pk>/changes/new/<str:kind>/", scenarios.scenario_change_add, name="scenario_change_add"),
+    path("scenarios/<int:pk>/changes/<int:change_pk>/", scenarios.scenario_change_edit, name="scenario_change_edit"),
+    path(
+        "scenarios/<int:pk>/changes/<int:change_pk>/remove/",
+        scenarios.scenario_change_remove,
+        name="scenario_change_remove",
+    ),
+    path("scenarios/<int:pk>/sessions/new/", scenarios.scenario_session_add, name="scenario_session_add"),
+    path(
+        "scenarios/<int:pk>/sessions/<int:session_pk>/", scenarios.scenario_session_edit, name="scenario_session_edit"
+    ),
+    path(
+        "scenarios/<int:pk>/sessions/<int:session_pk>/remove/",
+        scenarios.scenario_session_remove,
+        name="scenario_session_remove",
+    ),
+    path("scenarios/<int:pk>/compare/", scenarios.scenario_compare, name="scenario_compare"),
+    path("scenarios/<int:pk>/promote/", scenarios.scenario_promote, name="scenario_promote"),
+]

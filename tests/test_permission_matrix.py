@@ -53,6 +53,9 @@ def outcomes(allowed: set[str], *, denied: str = NOT_FOUND, anonymous: str = LOG
 
 
 EVERYONE = outcomes(set(SIGNED_IN))
+# What-if scenarios: read by managers and auditors (supervisors too, tests/planning/), changed by managers.
+_SCENARIO_READ = outcomes({"manager", "auditor", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND)
+_SCENARIO_WRITE = outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND)
 PUBLIC = {**dict.fromkeys(PERSONAS, OK), "device": FORBIDDEN}  # public pages, but a terminal sees its kiosk only
 
 
@@ -232,7 +235,70 @@ MATRIX: dict[str, Entry] = {
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
+    # What-if scenarios (issue #18): managers change them, auditors (and supervisors) read them, other roles 403,
+    # another plant's manager 404. The POSTs that would remove something aim at a promoted scenario, which the
+    # pages refuse with a redirect (nothing changes), so every persona meets the same world.
+    "planning:scenario_list": Entry(_SCENARIO_READ, kwargs=lambda w: {"plant_code": "SY"}),
+    "planning:scenario_create": Entry(_SCENARIO_WRITE, kwargs=lambda w: {"plant_code": "SY"}),
+    "planning:scenario_detail": Entry(_SCENARIO_READ, kwargs=lambda w: {"pk": _scenario(w).pk}),
+    "planning:scenario_compare": Entry(_SCENARIO_READ, kwargs=lambda w: {"pk": _scenario(w).pk}),
+    "planning:scenario_edit": Entry(_SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk}),
+    "planning:scenario_promote": Entry(_SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk}),
+    "planning:scenario_discard": Entry(
+        _SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w, promoted=True).pk}, method="post"
+    ),
+    "planning:scenario_change_add": Entry(
+        _SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk, "kind": "pass_rate"}
+    ),
+    "planning:scenario_change_edit": Entry(
+        _SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk, "change_pk": _scenario(w).changes.get().pk}
+    ),
+    "planning:scenario_change_remove": Entry(
+        _SCENARIO_WRITE,
+        kwargs=lambda w: {
+            "pk": _scenario(w, promoted=True).pk,
+            "change_pk": _scenario(w, promoted=True).changes.get().pk,
+        },
+        method="post",
+    ),
+    "planning:scenario_session_add": Entry(_SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk}),
+    "planning:scenario_session_edit": Entry(
+        _SCENARIO_WRITE, kwargs=lambda w: {"pk": _scenario(w).pk, "session_pk": _scenario(w).sessions.get().pk}
+    ),
+    "planning:scenario_session_remove": Entry(
+        _SCENARIO_WRITE,
+        kwargs=lambda w: {
+            "pk": _scenario(w, promoted=True).pk,
+            "session_pk": _scenario(w, promoted=True).sessions.get().pk,
+        },
+        method="post",
+    ),
 }
+
+
+def _scenario(world: dict, *, promoted: bool = False):
+    """A what-if scenario of plant SY with one change and one added session (a draft, or one promoted)."""
+    key = "scenario_promoted" if promoted else "scenario"
+    if key not in world:
+        from planning.models import Scenario, ScenarioChange, ScenarioSession
+
+        scenario = Scenario.objects.create(
+            plant=world["plant"],
+            name=key,
+            created_by=world["personas"]["manager"],
+            status="promoted" if promoted else "draft",
+        )
+        ScenarioChange.objects.create(scenario=scenario, kind="pass_rate", course=world["course"], pass_rate="0.8")
+        ScenarioSession.objects.create(
+            scenario=scenario,
+            course=world["course"],
+            planned_on=dt.date(2199, 1, 5),
+            seats=2,
+            trainer=world["personas"]["trainer"],
+            delivery_mode="classroom",
+        )
+        world[key] = scenario
+    return world[key]
 
 
 def _future_result(world: dict) -> dict:

@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from tests.assessments.conftest import worked_example_2  # noqa: F401 (a fixture, offered to tests/planning/)
+from tests.planning.scenario_fixtures import full_scenario, live_session, w2  # noqa: F401 (fixtures of the scenario tests)
