@@ -39,7 +39,18 @@ LAYERS: dict[str, int] = {
 }
 SHELL = "certtrack"
 DEV_DATA = "devdata"
-PRODUCT = ["certtrack", "employees", "courses", "webhooks", "assessments", "gate", "planning", "spreadsheets", "api", "devdata"]
+PRODUCT = [
+    "certtrack",
+    "employees",
+    "courses",
+    "webhooks",
+    "assessments",
+    "gate",
+    "planning",
+    "spreadsheets",
+    "api",
+    "devdata",
+]
 # The one module lower layers may import from an upper one (at the top of the module, public names only).
 HOOK = "assessments.hooks"
 
