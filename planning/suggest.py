@@ -7,8 +7,8 @@ What it closes: for each employee in scope, each required course not met on the 
 records, expiries and the provisional window applied on that day, and from the live plan's attendances:
 those are never planned twice). With `confirm`, the confirmed rule is used instead (provisional passes do
 not count), so a provisional pass gets a confirmation session, planned in a non-virtual mode (on the job)
-before the SOP date, hence before SOP + the confirmation window. A line without an SOP date plans up to
-HORIZON_DAYS ahead.
+before the SOP date, hence before SOP + the confirmation window. A line without an SOP date, or whose SOP date less the buffer is
+not after today (it runs already), plans up to HORIZON_DAYS ahead.
 
 The constraints every suggested session keeps (the independent checker, planning/feasibility.py, re-checks
 them): dated on one of the plant's working days after today and at least `buffer_days` before the
@@ -20,8 +20,9 @@ not required itself); nobody in two sessions on one day.
 
 How: a day-by-day list schedule. A need (person, course) is released once its prerequisites are passed or
 planned the day before; each working day the free trainers are matched to the released groups (course,
-shift) by a small CP-SAT model (each trainer at most one session, each session's value the urgency-weighted
-attendees it serves: earliest deadline first, then courses others wait on), bounded to the best few
+shift) by a small CP-SAT model (each trainer at most one session; a session's value: least laxity first,
+the deadline less the days the course's trainers still need for its waiting people, then the attendees it
+serves, more for prerequisites others wait on), bounded to the best few
 candidate sessions per trainer and a time limit per day taken from the overall one. The matching is what a
 plain greedy gets wrong: a versatile trainer taking the group only they and a specialist could serve leaves
 the specialist idle. When the solver gives no answer in time the day falls back to the greedy choice, so a
@@ -47,6 +48,7 @@ ON_THE_JOB = "on_the_job"
 # The candidate sessions per trainer a day's matching considers (the rest are worth less to that trainer).
 CANDIDATES_PER_TRAINER = 6
 DEFAULT_TIME_LIMIT = 45.0
+SLACK_CAP = 800  # days of slack beyond which deadlines no longer rank
 
 
 @dataclass(eq=False)
@@ -109,8 +111,10 @@ def build_needs(inputs: PlanInputs, request: Request) -> list[Need]:
             continue
         line = inputs.lines.get(person.line_id) if person.line_id is not None else None
         sop = line.sop_date if line is not None else None
-        on = sop or inputs.today + datetime.timedelta(days=HORIZON_DAYS)
-        latest = (sop - datetime.timedelta(days=request.buffer_days)) if sop else on
+        if sop is not None and sop - datetime.timedelta(days=request.buffer_days) > inputs.today:
+            on, latest = sop, sop - datetime.timedelta(days=request.buffer_days)
+        else:  # no SOP date, or one too near or past (the line runs): as soon as possible, within the horizon
+            on = latest = inputs.today + datetime.timedelta(days=HORIZON_DAYS)
         counts = _counts(inputs, person.line_id, on, request.confirm)
         mine: dict[int, Need] = {}
 
@@ -158,6 +162,15 @@ def build_needs(inputs: PlanInputs, request: Request) -> list[Need]:
                     todo.append(prerequisite)
                 need.waiting.add(prerequisite_id)
                 prerequisite.dependents.append(need)
+        # A prerequisite is due the day before the earliest of the courses waiting on it (chains too).
+        changed = True
+        while changed:
+            changed = False
+            for need in mine.values():
+                due = min((d.latest for d in need.dependents), default=need.latest) - ONE_DAY
+                if need.dependents and due < need.latest:
+                    need.latest = due
+                    changed = True
         needs.extend(mine.values())
     return needs
 
@@ -255,10 +268,7 @@ class Scheduler:
             groups = self._groups(day, pools, set(free))
             if not groups:
                 continue
-            urgency = {}
-            for group in groups:
-                for need in group.eligible:
-                    urgency[id(need)] = need.latest.toordinal() - day.toordinal()
+            urgency = self.laxity(day, groups, pools)
             chosen = self.choose(day, free, groups, urgency)
             for trainer_id, group, index in chosen:
                 taken = [
@@ -295,6 +305,20 @@ class Scheduler:
                 else:
                     del pools[key]
         return self.sessions, available, first, last
+
+    def laxity(self, day, groups, pools) -> dict[int, int]:
+        """Each eligible need's slack: days to its deadline, less the days its course's trainers still need
+        for the course's released needs (least laxity first: a course few trainers hold ranks sooner)."""
+        pending: dict[int, int] = defaultdict(int)
+        for (course_id, _shift), pool in pools.items():
+            pending[course_id] += len(pool)
+        out = {}
+        for group in groups:
+            sessions = -(-pending[group.course_id] // group.seats)
+            days_needed = (sessions * 7) // (5 * len(self.trainers_of[group.course_id]))
+            for need in group.eligible:
+                out[id(need)] = need.latest.toordinal() - day.toordinal() - days_needed
+        return out
 
     def _groups(self, day, pools, free: set[int]) -> list[_Group]:
         by_course: dict[int, dict[str, list[Need]]] = defaultdict(dict)
@@ -358,10 +382,12 @@ def _merge(a: list[Need], b: list[Need]):
             j += 1
 
 
-def _need_weight(need: Need, slack: int) -> int:
-    """Integer worth of serving a need today: every attendance counts, more when others wait on it
-    (a prerequisite) and when its deadline is near."""
-    return 100 + 40 * len(need.dependents) + max(0, 60 - slack)
+def _slot_value(slot: list[Need], slack: int) -> int:
+    """Integer worth of holding a session for `slot` today: its most urgent attendee's deadline first (a day
+    nearer outweighs any number of attendees, as earliest-deadline-first does), then the attendees it
+    serves, more for those others wait on (prerequisites)."""
+    served = sum(4 + len(n.dependents) for n in slot)
+    return max(1, 1000 * (SLACK_CAP - max(-SLACK_CAP, min(slack, SLACK_CAP))) + min(served, 999))
 
 
 def _candidates(free, groups, urgency) -> list[tuple[int, _Group, int, int]]:
@@ -371,7 +397,8 @@ def _candidates(free, groups, urgency) -> list[tuple[int, _Group, int, int]]:
     for g, group in enumerate(groups):
         slots = min(len(group.trainers), -(-len(group.eligible) // group.seats))
         for index in range(slots):
-            value = sum(_need_weight(n, urgency[id(n)]) for n in group.slot(index))
+            slot = group.slot(index)
+            value = _slot_value(slot, min(urgency[id(n)] for n in slot))
             values[(g, index)] = value
             for t in group.trainers:
                 per_trainer[t].append((value, g, index))
