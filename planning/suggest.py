@@ -7,8 +7,8 @@ What it closes: for each employee in scope, each required course not met on the 
 records, expiries and the provisional window applied on that day, and from the live plan's attendances:
 those are never planned twice). With `confirm`, the confirmed rule is used instead (provisional passes do
 not count), so a provisional pass gets a confirmation session, planned in a non-virtual mode (on the job)
-before the SOP date, hence before SOP + the confirmation window. A line without an SOP date, or whose SOP date less the buffer is
-not after today (it runs already), plans up to HORIZON_DAYS ahead.
+before the SOP date, hence before SOP + the confirmation window. A line without an SOP date, or whose SOP
+date less the buffer is not after today (it runs already), plans up to HORIZON_DAYS ahead.
 
 The constraints every suggested session keeps (the independent checker, planning/feasibility.py, re-checks
 them): dated on one of the plant's working days after today and at least `buffer_days` before the
