@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 EMPLOYEE_CREATED_BY_IMPORT = "employee.created_by_import"
 EMPLOYEE_UPDATED_BY_IMPORT = "employee.updated_by_import"
+SUGGESTION_CREATED = "scenario.suggested"  # issue #18: a suggested plan written as a draft scenario
 LIST_SHOWN = 20  # longer lists of employee numbers end with "and N more"
 
 # code -> variants, most specific first. Parameters:
@@ -124,6 +125,9 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     AuditAction.TERMINAL_CHANGED: (
         _("Terminal %(terminal)s bound to %(station)s"),
         _("Terminal %(terminal)s changed"),
+    ),
+    SUGGESTION_CREATED: (
+        _("Suggested plan %(scenario)s for %(scope)s: %(sessions)s sessions, %(closed)s of %(gaps)s gaps closed"),
     ),
 }
 
