@@ -82,6 +82,10 @@ def suggest_with_quality(
             "trainer_days_available": available,
             "load": round(min_sessions / available, 3) if available else None,
         },
+        # The required courses left open most often (course id -> people), for the page.
+        "open_gaps_by_course": {
+            str(c): n for c, n in Counter(n.course_id for n in suggestion.gaps if n.planned_on is None).most_common(20)
+        },
         "solver_days": suggestion.solver_days,
         "first_day": suggestion.first_day,
         "last_day": suggestion.last_day,
