@@ -79,7 +79,7 @@ class Suggestion:
     first_day: datetime.date
     last_day: datetime.date
     seconds: float
-    solver_days: int = 0  # days the CP-SAT matching answered (the rest fell back to the greedy choice)
+    solver_days: int = 0  # days CP-SAT matched trainers (the others: no conflict, or the greedy fallback)
 
     @property
     def gaps(self) -> list[Need]:
@@ -237,13 +237,12 @@ class Scheduler:
         days = self.working_days(first, last)
         courses_in_need = {n.course_id for n in open_needs}
         trainers = sorted({t for c in courses_in_need for t in self.trainers_of.get(c, ())})
-        available = sum(
-            1
-            for day in days
-            for t in trainers
-            if (t, day) not in self.trainer_busy
-            and any(inputs.authorised(t, c, day) for c in courses_in_need if t in self.trainers_of[c])
-        )
+        # A trainer-day is available when free and authorised that day for some course in need.
+        until: dict[int, datetime.date] = {}
+        for (t, c), valid_until in inputs.authorisations.items():
+            if c in courses_in_need:
+                until[t] = max(until.get(t, datetime.date.min), valid_until or datetime.date.max)
+        available = sum(1 for day in days for t in trainers if (t, day) not in self.trainer_busy and day <= until[t])
         # Needs waiting on a release day (prerequisites planned), then the released pools per (course, shift).
         pending_release: dict[datetime.date, list[Need]] = defaultdict(list)
         pools: dict[tuple[int, str], list[Need]] = defaultdict(list)
@@ -297,8 +296,13 @@ class Scheduler:
                             if dependent.release not in pending_release:
                                 bisect.insort(release_days, dependent.release, lo=release_at)
                             pending_release[dependent.release].append(dependent)
-            # Drop planned and expired needs from the pools.
-            for key, pool in list(pools.items()):
+            # Drop planned and expired needs from the pools: those sessions were taken from, all every 10 days.
+            touched = {(group.course_id, shift) for _t, group, _i in chosen for shift in (group.shift, "")}
+            for key, pool in (
+                list(pools.items())
+                if day.toordinal() % 10 == 0
+                else [(key, pools[key]) for key in touched if key in pools]
+            ):
                 kept = [n for n in pool if n.planned_on is None and n.latest > day]
                 if kept:
                     pools[key] = kept
@@ -439,6 +443,14 @@ class CpSatChooser:
         candidates = _candidates(free, groups, urgency)
         if not candidates:
             return []
+        # No two trainers want the same slot first: each taking their best is optimal, no model needed.
+        best: dict[int, tuple[int, _Group, int, int]] = {}
+        for candidate in candidates:
+            if candidate[0] not in best or candidate[3] > best[candidate[0]][3]:
+                best[candidate[0]] = candidate
+        firsts = [(id(group), index) for _t, group, index, _v in best.values()]
+        if len(set(firsts)) == len(firsts):
+            return [(t, group, index) for t, group, index, _v in best.values()]
         model = cp_model.CpModel()
         by_trainer: dict[int, list] = defaultdict(list)
         by_slot: dict[tuple[int, int], list] = defaultdict(list)
