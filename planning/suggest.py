@@ -48,6 +48,8 @@ ON_THE_JOB = "on_the_job"
 # The candidate sessions per trainer a day's matching considers (the rest are worth less to that trainer).
 CANDIDATES_PER_TRAINER = 6
 DEFAULT_TIME_LIMIT = 45.0
+# At most this many sessions of one course for one shift on one day (bounds each day's scan).
+SESSIONS_PER_GROUP_DAY = 4
 SLACK_CAP = 800  # days of slack beyond which deadlines no longer rank
 
 
@@ -64,6 +66,7 @@ class Need:
     waiting: set[int] = field(default_factory=set)  # prerequisite course ids not planned yet
     dependents: list[Need] = field(default_factory=list)
     planned_on: datetime.date | None = None
+    rank: tuple = ()  # sort_key when it entered its pool
 
     @property
     def sort_key(self) -> tuple:
@@ -259,7 +262,8 @@ class Scheduler:
             while release_at < len(release_days) and release_days[release_at] <= day:
                 for need in pending_release.pop(release_days[release_at], ()):
                     if need.latest >= day:
-                        bisect.insort(pools[(need.course_id, need.shift)], need, key=lambda n: n.sort_key)
+                        need.rank = need.sort_key
+                        bisect.insort(pools[(need.course_id, need.shift)], need, key=lambda n: n.rank)
                 release_at += 1
             free = [t for t in trainers if (t, day) not in self.trainer_busy]
             if not free:
@@ -335,12 +339,12 @@ class Scheduler:
             if not trainers:
                 continue
             seats = max(1, self.inputs.courses[course_id].class_size)
-            cap = seats * len(trainers)
+            cap = seats * min(len(trainers), SESSIONS_PER_GROUP_DAY)
             anyone = shifts.get("", [])
             for shift, pool in shifts.items():
                 if shift == "" and len(shifts) > 1:
                     continue  # people without a shift join the shift groups
-                merged = pool if shift == "" else list(_merge(pool, anyone))
+                merged = pool if shift == "" or not anyone else _merge(pool, anyone)
                 eligible = []
                 for need in merged:
                     free_today = (need.person_id, day) not in self.person_busy
@@ -378,7 +382,7 @@ def _merge(a: list[Need], b: list[Need]):
     """Two lists sorted by sort_key, merged."""
     i = j = 0
     while i < len(a) or j < len(b):
-        if j >= len(b) or (i < len(a) and a[i].sort_key <= b[j].sort_key):
+        if j >= len(b) or (i < len(a) and a[i].rank <= b[j].rank):
             yield a[i]
             i += 1
         else:
