@@ -58,6 +58,7 @@ SCENARIO_SESSION_REMOVED = "scenario.session_removed"
 PLANNED_FROM_SCENARIO = "planned.created_from_scenario"
 PLANNED_MOVED_BY_SCENARIO = "planned.moved_by_scenario"
 PLANNED_CANCELLED_BY_SCENARIO = "planned.cancelled_by_scenario"
+SUGGESTION_CREATED = "scenario.suggested"  # issue #18: a suggested plan written as a draft scenario
 LIST_SHOWN = 20  # longer lists of employee numbers end with "and N more"
 
 # code -> variants, most specific first. Parameters:
@@ -169,6 +170,9 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     ),
     PLANNED_CANCELLED_BY_SCENARIO: (
         _("%(course)s session on %(date)s at %(plant)s cancelled by what-if scenario %(scenario)s"),
+    ),
+    SUGGESTION_CREATED: (
+        _("Suggested plan %(scenario)s for %(scope)s: %(sessions)s sessions, %(closed)s of %(gaps)s gaps closed"),
     ),
 }
 

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections", default="1,2,3,4,5,6,7", help="comma-separated section numbers (or names: gate is 7)"
     )
+    parser.set_defaults(sections=parser.get_default("sections") + ",planning-suggest")  # issue #18 (suggest.py)
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import scenarios
+from planning.views import scenarios, suggest
 
 app_name = "planning"
 
@@ -33,4 +33,7 @@ urlpatterns: list = [
     ),
     path("scenarios/<int:pk>/compare/", scenarios.scenario_compare, name="scenario_compare"),
     path("scenarios/<int:pk>/promote/", scenarios.scenario_promote, name="scenario_promote"),
+    # The suggested plan (issue #18): ask for one, read its quality figures.
+    path("<str:plant_code>/suggest/", suggest.suggest, name="suggest"),
+    path("suggestions/<int:pk>/", suggest.suggestion_detail, name="suggestion_detail"),
 ]

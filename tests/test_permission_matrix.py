@@ -273,6 +273,14 @@ MATRIX: dict[str, Entry] = {
         },
         method="post",
     ),
+    # The suggested plan (issue #18): managers (MANAGE_SCENARIOS) of the plant; a DE manager gets 404 for SY.
+    "planning:suggest": Entry(
+        outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND), kwargs=lambda w: {"plant_code": "SY"}
+    ),
+    "planning:suggestion_detail": Entry(
+        outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND),
+        kwargs=lambda w: {"pk": _suggestion(w).pk},
+    ),
 }
 
 
@@ -299,6 +307,24 @@ def _scenario(world: dict, *, promoted: bool = False):
         )
         world[key] = scenario
     return world[key]
+
+
+def _suggestion(world: dict):
+    """A queued suggested plan of plant SY (created once per test)."""
+    if "suggestion" not in world:
+        from planning.models import Scenario
+
+        world["suggestion"] = Scenario.objects.create(
+            plant=world["plant"],
+            name="Suggested plan for SY",
+            source="suggestion",
+            suggestion={
+                "request": {"line": None, "line_code": None, "buffer_days": 14, "confirm": False},
+                "state": "queued",
+            },
+            created_by=world["personas"]["manager"],
+        )
+    return world["suggestion"]
 
 
 def _future_result(world: dict) -> dict:

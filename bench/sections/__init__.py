@@ -17,6 +17,7 @@ from bench.sections.import_ import employee_import
 from bench.sections.incremental import incremental_rollup
 from bench.sections.pages import pages_under_load
 from bench.sections.rollup import full_rollup
+from bench.sections.suggest import suggest_figures
 
 SECTIONS = {
     "1": ("full roll-up vs reference SQL", full_rollup, False),
@@ -27,6 +28,7 @@ SECTIONS = {
     "6": ("employee import", employee_import, True),
     "7": ("station gate: one check, throughput, bulk 500", gate_figures, True),
 }
+SECTIONS["planning-suggest"] = ("suggested plan, whole largest plant, vs baseline", suggest_figures, False)  # issue #18
 ALIASES = {"gate": "7"}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
