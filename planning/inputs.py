@@ -236,6 +236,18 @@ def course_infos(course_ids: Iterable[int] | None = None) -> dict[int, CourseInf
     }
 
 
+def prerequisite_closure(course_ids: set[int], courses: dict[int, CourseInfo]) -> set[int]:
+    """The courses and every prerequisite of theirs, transitively."""
+    closure, todo = set(course_ids), list(course_ids)
+    while todo:
+        course = courses.get(todo.pop())
+        for prerequisite_id in course.prerequisites if course else ():
+            if prerequisite_id not in closure:
+                closure.add(prerequisite_id)
+                todo.append(prerequisite_id)
+    return closure
+
+
 def load_inputs(
     *, plant: Plant, line_ids: Iterable[int] | None = None, today: datetime.date | None = None
 ) -> PlanInputs:
@@ -279,11 +291,11 @@ def load_inputs(
         )
         for e in employees
     }
-    required_course_ids = sorted({course_id for person in people.values() for course_id in person.required})
-    for row in _certification_rows(list(people), required_course_ids):
-        required_levels = people[row[0]].required
-        if row[1] not in required_levels:
-            continue
+    courses = course_infos()
+    # The stored certifications of the required courses and of their prerequisites, transitively: the
+    # checker and the suggestion must see a prerequisite someone holds without it being required of them.
+    wanted = prerequisite_closure({course_id for person in people.values() for course_id in person.required}, courses)
+    for row in _certification_rows(list(people), sorted(wanted)):
         people[row[0]].held[row[1]] = (
             validity.Held(row[2], row[3], row[4], row[5]),
             validity.Held(row[6], row[7], row[8], False),
@@ -316,7 +328,7 @@ def load_inputs(
         working_weekdays=plant.working_weekday_set,
         closures=frozenset(PlantClosure.objects.filter(plant=plant).values_list("closed_on", flat=True)),
         lines=lines,
-        courses=course_infos(),
+        courses=courses,
         people=list(people.values()),
         sessions=sessions,
         pass_rates=rates.by_course,
