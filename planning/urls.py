@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from planning.views import forecasts
+
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # The forecast (planning/views/forecasts.py)
+    path("<str:plant_code>/forecast/", forecasts.plant_forecast, name="plant-forecast"),
+    path("<str:plant_code>/lines/<str:line_code>/forecast/", forecasts.line_forecast, name="line-forecast"),
+]

@@ -232,6 +232,24 @@ MATRIX: dict[str, Entry] = {
         outcomes({"trainer", "manager", "hr", "auditor", "admin"}),
         kwargs=lambda w: {"employee_no": w["employee"].employee_no},
     ),
+    # The forecast (issue #18): Capability.VIEW_PLAN (managers, trainers, supervisors, auditors); HR 403 on the
+    # pages (404 in the API, which scopes by plant), another plant's people 404.
+    "planning:plant-forecast": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY"},
+    ),
+    "planning:line-forecast": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY", "line_code": "L1"},
+    ),
+    "api:line-forecast": Entry(
+        outcomes({"trainer", "manager", "auditor", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"code": "SY", "line_code": "L1"},
+    ),
 }
 
 
@@ -423,6 +441,7 @@ API_SCOPES = {
     "api:results": "results:write",
     "api:gate": "gate",
     "api:gate-bulk": "gate",
+    "api:line-forecast": "read",
 }
 ALL_SCOPES = ("read", "gate", "results:write", "webhooks")
 # A token of the admin limited to plant DE: what each API URL naming SY's objects answers.
@@ -433,6 +452,7 @@ LIMITED_TO_DE = {
     "api:results": "400",  # SY's employee is unknown: refused, nothing recorded
     "api:gate": NOT_FOUND,
     "api:gate-bulk": NOT_FOUND,
+    "api:line-forecast": NOT_FOUND,
 }
 
 

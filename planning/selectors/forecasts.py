@@ -16,9 +16,10 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 
-from assessments.models import LineSnapshot
+from assessments.models import LineSnapshot, PlantSnapshot
 from assessments.readiness import dashboards
 from employees.models import Plant, ProductionLine
 from planning.forecast import Forecast, ForecastDay, LineForecast, forecast
@@ -171,17 +172,35 @@ def forecast_json(line: LineForecast) -> dict:
 def line_chart(*, line: ProductionLine, forecast_line: LineForecast) -> dict:
     """The line chart's data: the line's actual qualified over the last 90 days (its roll-up snapshots,
     one query) and its forecast, in people."""
-    today = forecast_line.days[0].date if forecast_line.days else line.plant.local_today()
+    return {"history": _history(LineSnapshot.objects.filter(line=line), forecast_line), **_chart(forecast_line)}
+
+
+def plant_total_chart(*, plant: Plant, forecast_plant: LineForecast) -> dict:
+    """As line_chart, for the whole plant (no target, no SOP date)."""
+    return {"history": _history(PlantSnapshot.objects.filter(plant=plant), forecast_plant), **_chart(forecast_plant)}
+
+
+def _history(snapshots: QuerySet, forecast_line: LineForecast) -> list[dict]:
+    today = forecast_line.days[0].date
     since = today - datetime.timedelta(days=HISTORY_DAYS)
-    history = [
-        {"date": on.isoformat(), "qualified": qualified, "qualified_confirmed": confirmed, "headcount": headcount}
-        for on, qualified, confirmed, headcount in LineSnapshot.objects.filter(
-            line=line, on_date__gt=since, on_date__lte=today
-        )
+    rows = (
+        snapshots.filter(on_date__gt=since, on_date__lte=today)
         .order_by("on_date")
-        .values_list("on_date", "qualified", "qualified_confirmed", "headcount")
-    ]
-    return {"history": history, "forecast": forecast_json(forecast_line)}
+        .values_list("on_date", "qualified", "qualified_confirmed")
+    )
+    return [{"date": on.isoformat(), "qualified": q, "qualified_confirmed": c} for on, q, c in rows]
+
+
+def _chart(line: LineForecast) -> dict:
+    return {
+        "sop_date": line.sop_date.isoformat() if line.sop_date else None,
+        "dates": [day.date.isoformat() for day in line.days],
+        "planned": [day.planned_qualified for day in line.days],
+        "expected": [round(day.expected_qualified, 2) for day in line.days],
+        "planned_confirmed": [day.planned_qualified_confirmed for day in line.days],
+        "expected_confirmed": [round(day.expected_qualified_confirmed, 2) for day in line.days],
+        "target": [day.target for day in line.days],
+    }
 
 
 def plant_chart(*, forecasts: Forecast) -> dict:
