@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small dataset, recreated each run (CI smoke check)")
     parser.add_argument(
-        "--sections", default="1,2,3,4,5,6,7", help="comma-separated section numbers (or names: gate is 7)"
+        "--sections",
+        default="1,2,3,4,5,6,7,8",
+        help="comma-separated section numbers (or names: gate is 7, planning 8)",
     )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")

@@ -59,9 +59,13 @@ def plan_changed(*, plant_id: int | None) -> None:
 # --- Cached forecasts -------------------------------------------------------------------------
 
 
-def _versions(plant: Plant, scenario: Scenario | None) -> str:
-    """What a cached forecast of the plant depends on: the plan, the roll-up, the plant's today (one query)."""
-    status = dashboards.rollup_statuses(plant_ids=[plant.id])[plant.id]
+def forecast_version(
+    *, plant: Plant, scenario: Scenario | None = None, status: dashboards.RollupStatus | None = None
+) -> str:
+    """What a cached forecast of the plant depends on: the plan, the roll-up, the plant's today (one query,
+    none with the roll-up's status given, as a dashboard page has it). The forecast pages key their cached
+    body on it too."""
+    status = status or dashboards.rollup_statuses(plant_ids=[plant.id])[plant.id]
     return ":".join(
         [
             str(plant.id),
@@ -78,10 +82,12 @@ def _check_scenario(plant: Plant, scenario: Scenario | None) -> None:
         raise ValueError(f"scenario {scenario.id} is not of plant {plant.code}")
 
 
-def plant_forecasts(*, plant: Plant, scenario: Scenario | None = None) -> Forecast:
+def plant_forecasts(
+    *, plant: Plant, scenario: Scenario | None = None, status: dashboards.RollupStatus | None = None
+) -> Forecast:
     """Every active line's forecast and the plant's, under the live plan or a scenario of the plant."""
     _check_scenario(plant, scenario)
-    key = f"planning:forecast:all:{_versions(plant, scenario)}"
+    key = f"planning:forecast:all:{forecast_version(plant=plant, scenario=scenario, status=status)}"
     found = cache.get(key)
     if found is None:
         inputs = load_inputs(plant=plant)
@@ -97,12 +103,14 @@ def plant_forecast(*, plant: Plant, scenario: Scenario | None = None) -> LineFor
     return plant_forecasts(plant=plant, scenario=scenario).plant
 
 
-def line_forecast(*, line: ProductionLine, scenario: Scenario | None = None) -> LineForecast:
+def line_forecast(
+    *, line: ProductionLine, scenario: Scenario | None = None, status: dashboards.RollupStatus | None = None
+) -> LineForecast:
     """One line's forecast: from the plant's cached forecast when there is one, else from the line's
     people only (cached on its own)."""
     plant = line.plant
     _check_scenario(plant, scenario)
-    versions = _versions(plant, scenario)
+    versions = forecast_version(plant=plant, scenario=scenario, status=status)
     key = f"planning:forecast:line{line.id}:{versions}"
     found = cache.get_many([f"planning:forecast:all:{versions}", key])
     whole = found.get(f"planning:forecast:all:{versions}")

@@ -11,8 +11,11 @@ nothing to a user without Capability.VIEW_PLAN at the plant.
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from assessments.readiness.dashboards import RollupStatus
 from employees.access import Capability, can
 from employees.models import Plant, ProductionLine
 from planning.selectors import forecasts
@@ -24,6 +27,12 @@ def _may_view_plan(context: template.Context, plant: Plant) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None)
     return user is not None and can(user=user, capability=Capability.VIEW_PLAN, plant_id=plant.id)
+
+
+def _status(context: template.Context) -> RollupStatus | None:
+    """The roll-up status the dashboard page has read already (no second query for the forecast's version)."""
+    status = context.get("status")
+    return status if isinstance(status, RollupStatus) else None
 
 
 def chart_words() -> dict:
@@ -45,7 +54,7 @@ def chart_words() -> dict:
 def plant_forecast_extension(context: template.Context, plant: Plant) -> dict:
     if not _may_view_plan(context, plant):
         return {"show": False}
-    chart = forecasts.plant_chart(forecasts=forecasts.plant_forecasts(plant=plant))
+    chart = forecasts.plant_chart(forecasts=forecasts.plant_forecasts(plant=plant, status=_status(context)))
     for line in chart["lines"]:
         line["planned_label"] = _("%(line)s planned") % {"line": line["code"]}
         line["expected_label"] = _("%(line)s expected") % {"line": line["code"]}
@@ -58,12 +67,19 @@ def plant_forecast_extension(context: template.Context, plant: Plant) -> dict:
 def line_forecast_chart(context: template.Context, line: ProductionLine) -> dict:
     if not _may_view_plan(context, line.plant):
         return {"show": False}
-    forecast_line = forecasts.line_forecast(line=line)
+    status = _status(context)
+    forecast_line = forecasts.line_forecast(line=line, status=status)
+    # The history's query runs once per forecast version, like the forecast itself.
+    key = f"planning:line-chart:{line.id}:{forecasts.forecast_version(plant=line.plant, status=status)}"
+    chart = cache.get(key)
+    if chart is None:
+        chart = forecasts.line_chart(line=line, forecast_line=forecast_line)
+        cache.set(key, chart, settings.DASHBOARD_CACHE_SECONDS)
     return {
         "show": True,
         "plant": line.plant,
         "line": line,
         "forecast": forecast_line,
-        "chart": {**forecasts.line_chart(line=line, forecast_line=forecast_line), "words": chart_words()},
+        "chart": {**chart, "words": chart_words()},
         "link": True,
     }

@@ -31,7 +31,7 @@ def test_the_line_page_shows_worked_example_2(pass_rate_recorded, manager, clien
     assert _row(html, "2027-03-01") == ["4", "4", "4", "3.6", "3", "2.6"]  # the SOP day
     assert _row(html, "2027-03-31") == ["4", "4", "3", "2.6", "3", "2.6"]  # the last day
     assert "Reaches the target on 2027-01-15" in html
-    days = [day.date.isoformat() for day in response.context["rows"]]
+    days = [day.date.isoformat() for day in response.context["page"].rows]
     assert days[1] == "2026-12-08"  # weekly
     chart = json.loads(re.search(r'id="forecast-chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert chart["planned"][chart["dates"].index("2027-02-01")] == 4
@@ -78,8 +78,8 @@ def test_the_plant_page_lists_the_lines_and_the_plants_totals(pass_rate_recorded
     line_row = re.search(r'<tr data-line="L2">(.*?)</tr>', html, re.S).group(1)
     assert "2027-03-01" in line_row and ">3.6<" in line_row and "Reaches the target on 2027-01-15" in line_row
     # The plant's totals count its 16 employees without a line too.
-    plant = response.context["forecast"]
-    assert plant.on(response.context["rows"][0].date).headcount == 20
+    plant = response.context["page"].forecast
+    assert plant.on(response.context["page"].rows[0].date).headcount == 20
     assert "/planning/SY/lines/L2/forecast/" in html
 
 
