@@ -59,7 +59,6 @@ def plant_forecast_extension(context: template.Context, plant: Plant) -> dict:
         line["planned_label"] = _("%(line)s planned") % {"line": line["code"]}
         line["expected_label"] = _("%(line)s expected") % {"line": line["code"]}
         line["sop_label"] = _("%(line)s SOP") % {"line": line["code"]}
-        line["target_label"] = _("%(line)s target") % {"line": line["code"]}
     return {"show": True, "plant": plant, "chart": chart}
 
 
