@@ -69,7 +69,7 @@
       future.lines.forEach(function (line, index) {
         const colour = palette[index % palette.length];
         datasets.push({ label: line.planned_label, data: aligned(labels, line.dates, line.planned),
-                        borderColor: withAlpha(colour), backgroundColor: withAlpha(colour), pointRadius: 0,
+                        borderColor: withAlpha(colour), backgroundColor: withAlpha(colour), borderDash: [], pointRadius: 0,
                         borderWidth: 2, spanGaps: false, stepped: true });
         datasets.push({ label: line.expected_label, data: aligned(labels, line.dates, line.expected),
                         borderColor: colour, backgroundColor: colour, borderDash: [2, 3], pointRadius: 0,
