@@ -42,14 +42,15 @@ def _plant_of(instance: object) -> int | None:
 PLAN_MODELS = (PlannedSession, PlannedAttendance, Scenario, ScenarioChange, ScenarioSession, ScenarioAttendance)
 
 
-@receiver(post_save)
-@receiver(post_delete)
 def _plan_written(sender: type, instance: object, **kwargs: object) -> None:
-    if sender not in PLAN_MODELS:
-        return
     plant_id = _plant_of(instance)
     if plant_id is not None:
         plan_changed(plant_id=plant_id)
+
+
+for _model in PLAN_MODELS:
+    post_save.connect(_plan_written, sender=_model, dispatch_uid=f"planning-version-save-{_model.__name__}")
+    post_delete.connect(_plan_written, sender=_model, dispatch_uid=f"planning-version-delete-{_model.__name__}")
 
 
 @receiver(m2m_changed, sender=PlannedSession.attendees.through)
