@@ -14,6 +14,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api import gate, read, results
+from api import planning as planning_api
 from api.errors import ApiError, error_response
 
 DESCRIPTION = """\
@@ -47,6 +48,7 @@ api = CerttrackAPI(
 api.add_router("", read.router)
 api.add_router("", results.router)
 api.add_router("", gate.router)
+api.add_router("", planning_api.router)
 
 
 def _where(loc: tuple | list) -> str:

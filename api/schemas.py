@@ -170,3 +170,28 @@ class EmployeeCertifications(Schema):
     qualified: bool
     qualified_confirmed: bool
     certifications: list[CertificationOut]
+
+
+# --- Forecast (planning) ---------------------------------------------------------------------------
+
+
+class ForecastDayOut(Schema):
+    date: IsoDate
+    headcount: int = Field(description="The line's active people that day (a scenario's hires and leavers applied)")
+    planned_qualified: int = Field(description="Qualified that day if every planned attendance passes")
+    expected_qualified: float = Field(description="The sum over them of the product of the courses' pass rates")
+    planned_qualified_confirmed: int = Field(description="As planned_qualified, counting no provisional pass")
+    expected_qualified_confirmed: float
+    target: int | None = Field(description="People the line's target readiness needs that day")
+
+
+class LineForecastOut(Schema):
+    line: str = Field(description="The line's code")
+    plant: str
+    scenario: int | None = Field(description="The draft scenario the figures are under (null: the live plan)")
+    sop_date: IsoDate | None
+    target: int | None = Field(description="People the target readiness needs today")
+    target_pct: int | None
+    reaches_target_on: IsoDate | None = Field(description="The first day planned_qualified reaches the target")
+    short_at_sop: int | None = Field(description="People short of the target at SOP by the plan (null: no SOP date)")
+    days: list[ForecastDayOut] = Field(description="Every day from the plant's today to SOP + confirmation window")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import scenarios, suggest
+from planning.views import forecasts, scenarios, suggest
 
 app_name = "planning"
 
@@ -36,4 +36,7 @@ urlpatterns: list = [
     # The suggested plan (issue #18): ask for one, read its quality figures.
     path("<str:plant_code>/suggest/", suggest.suggest, name="suggest"),
     path("suggestions/<int:pk>/", suggest.suggestion_detail, name="suggestion_detail"),
+    # The forecast (planning/views/forecasts.py)
+    path("<str:plant_code>/forecast/", forecasts.plant_forecast, name="plant-forecast"),
+    path("<str:plant_code>/lines/<str:line_code>/forecast/", forecasts.line_forecast, name="line-forecast"),
 ]

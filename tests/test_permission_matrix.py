@@ -281,6 +281,24 @@ MATRIX: dict[str, Entry] = {
         outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND),
         kwargs=lambda w: {"pk": _suggestion(w).pk},
     ),
+    # The forecast (issue #18): Capability.VIEW_PLAN (managers, trainers, supervisors, auditors); HR 403 on the
+    # pages (404 in the API, which scopes by plant), another plant's people 404.
+    "planning:plant-forecast": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY"},
+    ),
+    "planning:line-forecast": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY", "line_code": "L1"},
+    ),
+    "api:line-forecast": Entry(
+        outcomes({"trainer", "manager", "auditor", "admin"}, anonymous=UNAUTHORISED),
+        kwargs=lambda w: {"code": "SY", "line_code": "L1"},
+    ),
 }
 
 
@@ -515,6 +533,7 @@ API_SCOPES = {
     "api:results": "results:write",
     "api:gate": "gate",
     "api:gate-bulk": "gate",
+    "api:line-forecast": "read",
 }
 ALL_SCOPES = ("read", "gate", "results:write", "webhooks")
 # A token of the admin limited to plant DE: what each API URL naming SY's objects answers.
@@ -525,6 +544,7 @@ LIMITED_TO_DE = {
     "api:results": "400",  # SY's employee is unknown: refused, nothing recorded
     "api:gate": NOT_FOUND,
     "api:gate-bulk": NOT_FOUND,
+    "api:line-forecast": NOT_FOUND,
 }
 
 

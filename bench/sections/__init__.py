@@ -1,6 +1,7 @@
-"""The benchmark sections: the six of issue #7 and the gate's of issue #17 (7, alias `gate`), one module
-each. Each one measures a feature beside a bare reference in the same run, and reports "not available yet"
-when the feature is not in this checkout.
+"""The benchmark sections: the six of issue #7, the gate's of issue #17 (7, alias `gate`), the forecast's
+and the suggested plan's of issue #18 (8, alias `planning`; 9, alias `suggest`), one module each. Each one
+measures a feature beside a bare reference in the same run, and reports "not available yet" when the feature
+is not in this checkout.
 
 SECTIONS maps a section's number to (title, function, whether it takes the bench's environment); ALIASES
 maps a name `--sections` also takes to its number.
@@ -16,6 +17,7 @@ from bench.sections.grid import grid_save
 from bench.sections.import_ import employee_import
 from bench.sections.incremental import incremental_rollup
 from bench.sections.pages import pages_under_load
+from bench.sections.planning import planning_figures
 from bench.sections.rollup import full_rollup
 from bench.sections.suggest import suggest_figures
 
@@ -27,8 +29,9 @@ SECTIONS = {
     "5": ("roster and matrix export", roster_export, True),
     "6": ("employee import", employee_import, True),
     "7": ("station gate: one check, throughput, bulk 500", gate_figures, True),
+    "8": ("forecast: every line to SOP, cached page", planning_figures, False),
+    "9": ("suggested plan: whole largest plant, vs baseline", suggest_figures, False),
 }
-SECTIONS["planning-suggest"] = ("suggested plan, whole largest plant, vs baseline", suggest_figures, False)  # issue #18
-ALIASES = {"gate": "7"}
+ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9"}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")

@@ -14,7 +14,7 @@ import time
 from bench.harness import Report, Row, judge
 from bench.sections.common import plant_near
 
-SECTION = "planning-suggest"
+SECTION = "9"
 TARGET_SECONDS = 60.0
 # The solver's share of the minute (the rest: loading the inputs, the baseline and the checker).
 FULL_TIME_LIMIT = 40.0

@@ -72,8 +72,10 @@ def test_it_draws_the_plant_dashboard(worked_example, manager, client, live_serv
                     }"""
                 )
                 assert chart["width"] > 0 and chart["height"] > 0
-                assert chart["datasets"] == 2  # one line, L1: its readiness and, dashed, its readiness confirmed
-                assert chart["dashes"] == [0, 2]
+                # One line, L1: its readiness and, dashed, its readiness confirmed; then the forecast's
+                # (planning/templatetags/planning_forecast.py): planned, expected (dotted) and the target.
+                assert chart["datasets"] == 5
+                assert chart["dashes"] == [0, 2, 0, 2, 2]
                 assert chart["colours"][0] == chart["colours"][1]
                 assert chart["points"] == 90  # the last 90 days, today included
                 assert page.locator("tr[data-line='L1'] meter").count() == 1
