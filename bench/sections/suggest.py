@@ -1,4 +1,4 @@
-"""Section `planning-suggest` (issue #18): the suggested plan for the whole largest plant of the dataset.
+"""Section 9, `suggest` (issue #18): the suggested plan for the whole largest plant of the dataset.
 
 One run: load the plant's plan inputs, the suggestion (planning/suggest.py, CP-SAT day matching with a time
 limit), the plain earliest-deadline-first baseline on the same needs, and the independent checker over the
