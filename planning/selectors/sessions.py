@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 
 from employees.access import Capability, scope_to_plants
 from employees.models import Employee, Plant
@@ -38,6 +39,23 @@ def plan_problems(*, plant: Plant, today: datetime.date | None = None) -> dict[i
         if problem.session_key.startswith("p"):
             by_session[int(problem.session_key[1:])].append(problem)
     return dict(by_session)
+
+
+# How long the trainer home keeps a plant's problems: the plan's own changes start a new entry at once (its
+# key), a certification that changes a prerequisite shows within this time.
+PROBLEMS_CACHE_SECONDS = 300
+
+
+def plan_problems_cached(*, plant: Plant) -> dict[int, list[Problem]]:
+    """plan_problems for a page visited often (the trainer's home): the checker reads the whole plant, so its
+    answer is kept per plant and per state of the live plan (one query to know that state)."""
+    state = PlannedSession.objects.filter(plant=plant).aggregate(n=Count("id"), last=Max("updated_at"))
+    key = f"plan-problems:{plant.pk}:{plant.local_today()}:{state['n']}:{state['last']}"
+    found = cache.get(key)
+    if found is None:
+        found = plan_problems(plant=plant)
+        cache.set(key, found, PROBLEMS_CACHE_SECONDS)
+    return found
 
 
 def trainer_planned_sessions(*, user: AbstractBaseUser) -> list[PlannedSession]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from employees.access import Capability, can
 from planning.selectors.sessions import employee_planned_sessions as employee_sessions
-from planning.selectors.sessions import plan_problems
+from planning.selectors.sessions import plan_problems_cached
 from planning.selectors.sessions import trainer_planned_sessions as trainer_sessions
 from planning.services.sessions import may_hold
 
@@ -36,7 +36,7 @@ def trainer_planned_sessions(context: template.Context) -> dict:
     problems: dict[int, list] = {}
     plants = {s.plant_id: s.plant for s in sessions}
     for plant in plants.values():
-        problems.update(plan_problems(plant=plant))
+        problems.update(plan_problems_cached(plant=plant))
     todays = {plant_id: plant.local_today() for plant_id, plant in plants.items()}
     return {
         "rows": [
