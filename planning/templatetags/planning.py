@@ -16,12 +16,14 @@ from django import template
 from django.urls import reverse
 
 from employees.access import Capability, can
+from employees.models import Employee, EmployeeStatus
 from planning.selectors.sessions import employee_planned_sessions as employee_sessions
 from planning.selectors.sessions import plan_problems_cached
 from planning.selectors.sessions import trainer_planned_sessions as trainer_sessions
 from planning.services.sessions import may_hold
 
 register = template.Library()
+MAX_PEOPLE = 400  # a link carries at most this many people (the plan form reads as many)
 
 
 def _user(context: template.Context):
@@ -71,9 +73,11 @@ def plan_session_url(
     line: object = None,
     gaps: Iterable | None = None,
     employees: Iterable | None = None,
+    numbers: Iterable | None = None,
 ) -> str:
     """The plan-a-session page of `plant` prefilled with the course, the line and the people (of `gaps`, rows
-    with an .employee, or `employees`); "" when the user may not plan sessions there."""
+    with an .employee; `employees`; or `numbers`, rows with an employee_no: one query); "" when the user may
+    not plan sessions there."""
     user = _user(context)
     if plant is None or user is None or not can(user=user, capability=Capability.PLAN_SESSIONS, plant_id=plant.id):
         return ""
@@ -83,7 +87,17 @@ def plan_session_url(
     if line is not None:
         query["line"] = str(line.pk)
     people = [g.employee for g in gaps or ()] + list(employees or ())
-    ids = sorted({e.pk for e in people if e.plant_id == plant.id})
+    ids = {e.pk for e in people if e.plant_id == plant.id}
+    if numbers:
+        wanted = [
+            row.get("employee_no") if isinstance(row, dict) else getattr(row, "employee_no", row) for row in numbers
+        ]
+        ids |= set(
+            Employee.objects.filter(plant=plant, status=EmployeeStatus.ACTIVE, employee_no__in=wanted[:MAX_PEOPLE])
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    ids = sorted(ids)[:MAX_PEOPLE]
     if ids:
         query["employees"] = ",".join(str(i) for i in ids)
     url = reverse("planning:session-create", kwargs={"plant_code": plant.code})
