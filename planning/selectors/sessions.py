@@ -41,14 +41,14 @@ def plan_problems(*, plant: Plant, today: datetime.date | None = None) -> dict[i
     return dict(by_session)
 
 
-# How long the trainer home keeps a plant's problems: the plan's own changes start a new entry at once (its
-# key), a certification that changes a prerequisite shows within this time.
+# How long the plan pages and the trainer home keep a plant's problems: a change of the plan itself starts a
+# new entry at once (its key); a certification, authorisation or closed day that changes them shows within this.
 PROBLEMS_CACHE_SECONDS = 300
 
 
 def plan_problems_cached(*, plant: Plant) -> dict[int, list[Problem]]:
-    """plan_problems for a page visited often (the trainer's home): the checker reads the whole plant, so its
-    answer is kept per plant and per state of the live plan (one query to know that state)."""
+    """plan_problems for the pages (the plan, a session, the trainer's home): the checker reads the whole plant,
+    so its answer is kept per plant and per state of the plan (one query to know that state)."""
     state = PlannedSession.objects.filter(plant=plant).aggregate(n=Count("id"), last=Max("updated_at"))
     key = f"plan-problems:{plant.pk}:{plant.local_today()}:{state['n']}:{state['last']}"
     found = cache.get(key)

@@ -18,7 +18,7 @@ from employees.access import Capability, can, capability_required, client_ip, pl
 from employees.models import Employee, EmployeeStatus, Plant
 from planning.forms import CancelForm, PlanFilterForm, PlannedSessionForm, initial_for_session
 from planning.models import PlannedSession
-from planning.selectors.sessions import plan_problems, planned_sessions_for_user, with_seats_used
+from planning.selectors.sessions import plan_problems_cached, planned_sessions_for_user, with_seats_used
 from planning.services.sessions import (
     may_change,
     may_hold,
@@ -74,7 +74,7 @@ def session_list(request: HttpRequest, plant_code: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    problems = plan_problems(plant=plant)
+    problems = plan_problems_cached(plant=plant)
     rows = [
         (session, found, any(p.breaks for p in found))
         for session in page
@@ -109,7 +109,7 @@ def session_detail(request: HttpRequest, plant_code: str, pk: int) -> HttpRespon
             "session": session,
             "today": today,
             "attendees": list(session.attendees.select_related("line", "station").order_by("employee_no")),
-            "problems": plan_problems(plant=plant).get(session.pk, []) if session.is_live else [],
+            "problems": plan_problems_cached(plant=plant).get(session.pk, []) if session.is_live else [],
             "can_change": session.is_live and may_change(user=request.user, session=session),
             "can_hold": session.is_live and may_hold(user=request.user, session=session),
             "hold_from": session.planned_on,
