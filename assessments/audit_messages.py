@@ -174,6 +174,20 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     SUGGESTION_CREATED: (
         _("Suggested plan %(scenario)s for %(scope)s: %(sessions)s sessions, %(closed)s of %(gaps)s gaps closed"),
     ),
+    # Planned sessions (issue #18, planning/services/sessions.py).
+    AuditAction.PLANNED_SESSION_CREATED: (
+        _("%(course)s planned on %(date)s at %(plant)s, trainer %(trainer)s, %(attendees)s planned attendees"),
+    ),
+    AuditAction.PLANNED_SESSION_CHANGED: (
+        _("%(course)s planned session on %(date)s at %(plant)s changed: %(changed)s"),
+        _("%(course)s planned session on %(date)s at %(plant)s changed"),
+    ),
+    AuditAction.PLANNED_SESSION_CANCELLED: (
+        _("%(course)s planned session on %(date)s at %(plant)s cancelled: %(reason)s"),
+    ),
+    AuditAction.PLANNED_SESSION_HELD: (
+        _("%(course)s planned session on %(date)s at %(plant)s held, %(attendees)s attendees carried over"),
+    ),
 }
 
 # The model whose fields a "fields" parameter names, per message code (else the training session's).

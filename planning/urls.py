@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import forecasts, scenarios, suggest
+from planning.views import forecasts, scenarios, sessions, suggest
 
 app_name = "planning"
 
@@ -39,4 +39,11 @@ urlpatterns: list = [
     # The forecast (planning/views/forecasts.py)
     path("<str:plant_code>/forecast/", forecasts.plant_forecast, name="plant-forecast"),
     path("<str:plant_code>/lines/<str:line_code>/forecast/", forecasts.line_forecast, name="line-forecast"),
+    # Planned sessions (planning/views/sessions.py).
+    path("<str:plant_code>/sessions/", sessions.session_list, name="session-list"),
+    path("<str:plant_code>/sessions/new/", sessions.session_create, name="session-create"),
+    path("<str:plant_code>/sessions/<int:pk>/", sessions.session_detail, name="session-detail"),
+    path("<str:plant_code>/sessions/<int:pk>/edit/", sessions.session_edit, name="session-edit"),
+    path("<str:plant_code>/sessions/<int:pk>/cancel/", sessions.session_cancel, name="session-cancel"),
+    path("<str:plant_code>/sessions/<int:pk>/hold/", sessions.session_hold, name="session-hold"),
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_permission_matrix import world  # noqa: F401 - the shared fixture
+from tests.test_permission_matrix import _planned_session, world  # noqa: F401 - the shared fixture
 
 NASTY = st.sampled_from(
     [
@@ -78,6 +78,25 @@ OBJECT_POSTS = {
     "assessments:session-cancel": (lambda w: {"pk": w["session"].pk}, ["reason"]),
     "assessments:assessment-void": (lambda w: {"pk": w["assessment"].pk}, ["reason", "next"]),
     "assessments:certification-revoke": (lambda w: {"pk": w["certification"].pk}, ["reason"]),
+    # Planned sessions (issue #18).
+    "planning:session-create": (
+        lambda w: {"plant_code": "SY"},
+        ["course", "planned_on", "trainer", "seats", "delivery_mode", "line", "shift", "location", "attendees"],
+    ),
+    "planning:session-edit": (
+        lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk},
+        ["planned_on", "trainer", "seats", "delivery_mode", "line", "shift", "notes", "attendees"],
+    ),
+    "planning:session-cancel": (lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk}, ["reason"]),
+}
+
+# Pages under a plant's code: their query parameters (the plan list's filters, the plan form's prefill).
+OBJECT_GETS = {
+    "planning:session-list": (
+        lambda w: {"plant_code": "SY"},
+        ["line", "course", "trainer", "month", "status", "page"],
+    ),
+    "planning:session-create": (lambda w: {"plant_code": "SY"}, ["course", "line", "employees", "attendee"]),
 }
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -128,6 +147,21 @@ def test_object_forms_never_cause_a_500(world, name: str) -> None:  # noqa: F811
     @given(data=_fields(fields))
     def check(data: dict) -> None:
         assert client.post(url, data).status_code < 500
+
+    check()
+
+
+@pytest.mark.parametrize("persona", ["admin", "trainer"])
+@pytest.mark.parametrize("name", sorted(OBJECT_GETS))
+def test_object_query_parameters_never_cause_a_500(world, name: str, persona: str) -> None:  # noqa: F811
+    client = _client(world, persona)
+    kwargs, fields = OBJECT_GETS[name]
+    url = reverse(name, kwargs=kwargs(world))
+
+    @FUZZ
+    @given(params=_fields(fields))
+    def check(params: dict) -> None:
+        assert client.get(url, params).status_code < 500
 
     check()
 

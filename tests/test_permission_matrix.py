@@ -289,6 +289,14 @@ MATRIX: dict[str, Entry] = {
         ),
         kwargs=lambda w: {"plant_code": "SY"},
     ),
+    # Planned sessions (issue #18): the plan is seen with VIEW_PLAN, changed with PLAN_SESSIONS (a trainer only
+    # their own sessions), held by the session's trainer (RECORD_RESULTS); another plant's people get 404.
+    "planning:session-list": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY"},
+    ),
     "planning:line-forecast": Entry(
         outcomes(
             {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
@@ -298,6 +306,33 @@ MATRIX: dict[str, Entry] = {
     "api:line-forecast": Entry(
         outcomes({"trainer", "manager", "auditor", "admin"}, anonymous=UNAUTHORISED),
         kwargs=lambda w: {"code": "SY", "line_code": "L1"},
+    ),
+    "planning:session-detail": Entry(
+        outcomes(
+            {"trainer", "manager", "auditor", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND
+        ),
+        kwargs=lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk},
+    ),
+    "planning:session-create": Entry(
+        outcomes({"trainer", "manager", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND),
+        kwargs=lambda w: {"plant_code": "SY"},
+    ),
+    "planning:session-edit": Entry(
+        outcomes({"trainer", "manager", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND),
+        kwargs=lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk},
+    ),
+    # An empty reason re-renders the form: nothing is cancelled, every persona meets the same planned session.
+    "planning:session-cancel": Entry(
+        outcomes({"trainer", "manager", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND, manager_de=NOT_FOUND),
+        kwargs=lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk},
+        method="post",
+        data=lambda w: {"reason": ""},
+    ),
+    # The session lies in the future: holding it is refused with a message and a redirect, nothing is held.
+    "planning:session-hold": Entry(
+        outcomes({"trainer", "admin"}, denied=FORBIDDEN, trainer_de=NOT_FOUND),
+        kwargs=lambda w: {"plant_code": "SY", "pk": _planned_session(w).pk},
+        method="post",
     ),
 }
 
@@ -343,6 +378,25 @@ def _suggestion(world: dict):
             created_by=world["personas"]["manager"],
         )
     return world["suggestion"]
+
+
+def _planned_session(world: dict):
+    """A live planned session of HV-001 at SY in a month, held by the trainer persona (created once per test)."""
+    if "planned_session" not in world:
+        from planning.models import PlannedSession
+
+        session = PlannedSession.objects.create(
+            plant=world["plant"],
+            course=world["course"],
+            planned_on=timezone.now().date() + dt.timedelta(days=30),
+            seats=10,
+            trainer=world["personas"]["trainer"],
+            delivery_mode="classroom",
+            created_by=world["personas"]["manager"],
+        )
+        session.attendances.create(employee=world["employee"])
+        world["planned_session"] = session
+    return world["planned_session"]
 
 
 def _future_result(world: dict) -> dict:

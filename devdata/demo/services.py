@@ -41,6 +41,7 @@ from courses.models import (
 from courses.services import catalog_load
 from devdata.demo import data
 from devdata.demo.history import prerequisite_closure
+from devdata.demo.plan import plan_seed
 from devdata.demo.records import history_seed
 from devdata.history import course_infos
 from employees.models import (
@@ -85,6 +86,7 @@ class DemoSeedResult:
     plants: list[PlantSeedResult] = field(default_factory=list)
     terminal: str = ""  # "SY/PACK1/S010 S010 tablet"
     terminal_token: str = ""  # its pairing token (gate:terminal-pair)
+    planned_sessions: dict[str, int] = field(default_factory=dict)  # plant code -> sessions planned by this run
 
 
 @transaction.atomic
@@ -132,6 +134,11 @@ def demo_seed(*, password: str) -> DemoSeedResult:
             )
         )
     result.terminal, result.terminal_token = _terminal_upsert(admin=admin)
+    for spec in data.PLANTS:  # the live plan (issue #18): after the history, so the gaps are real
+        plant = plants[spec.code]
+        trainer = _plant_user(users, plant=spec.code, role=PlantRole.TRAINER)
+        manager = _plant_user(users, plant=spec.code, role=PlantRole.MANAGER)
+        result.planned_sessions[spec.code] = plan_seed(plant=plant, trainer=trainer, manager=manager)
     seeded_codes = {p.code for p in result.plants if p.history_seeded}
     readiness_recompute_after_seed(
         plants=list(plants.values()), backfill=[plants[code] for code in sorted(seeded_codes)]

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from employees.access import Capability, can, capability_required, client_ip, plant_get_for_user
+from planning.forms.scenarios import ScenarioChangeForm, ScenarioForm, ScenarioSessionForm
 from planning.inputs import load_inputs
 from planning.models import ChangeKind, Scenario, ScenarioChange, ScenarioSession
-from planning.scenario_forms import ScenarioChangeForm, ScenarioForm, ScenarioSessionForm
 from planning.selectors.scenarios import (
     problems_shown,
     scenario_added_sessions,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from courses.models import Course
 from employees.access import Capability, capability_required, plant_get_for_user, scope_to_plants
 from employees.models import EmployeeStatus
-from planning.forms import SuggestForm
+from planning.forms.suggest import SuggestForm
 from planning.models import PlanSource, Scenario, ScenarioSession
 from planning.services.suggestions import STATE_DONE, STATE_FAILED, suggestion_create, suggestion_queue
 

@@ -533,3 +533,30 @@ def test_it_builds_the_same_roster_on_every_machine(sy: Plant) -> None:
         assert [(e.employee_no, e.name, e.role_id, e.station_id) for e in build] == [
             (e.employee_no, e.name, e.role_id, e.station_id) for e in seeded
         ]
+
+
+# --- The live plan (issue #18) ------------------------------------------------------------------
+
+
+def test_it_plans_a_few_feasible_sessions_for_real_gaps_at_each_demo_plant(sy: Plant, de: Plant) -> None:
+    from planning.feasibility import check_plan
+    from planning.inputs import load_inputs
+    from planning.models import PlannedSession
+
+    for plant in (sy, de):
+        sessions = list(PlannedSession.objects.live().filter(plant=plant).prefetch_related("attendees"))
+        assert len(sessions) == 3, plant.code
+        today = plant.local_today()
+        inputs = load_inputs(plant=plant)
+        people = {p.id: p for p in inputs.people}
+        for session in sessions:
+            assert session.planned_on > today
+            assert inputs.authorised(session.trainer_id, session.course_id, session.planned_on)
+            attendees = list(session.attendees.all())
+            assert 0 < len(attendees) <= session.seats == session.course.class_size
+            for employee in attendees:  # a real gap: required and not valid on the day
+                person = people[employee.id]
+                assert session.course_id in person.required
+                held = person.held.get(session.course_id)
+                assert held is None or not held[0].valid_on(session.planned_on)
+        assert [p.message for p in check_plan(inputs) if p.breaks] == [], plant.code

@@ -47,6 +47,11 @@ class Command(BaseCommand):
                 f"  practical passes by level: {levels}; {plant.checklists_marked} checklists marked; "
                 f"{plant.provisional_passes} provisional (virtual-model) passes"
             )
+        for code, count in result.planned_sessions.items():
+            if count:
+                self.stdout.write(
+                    f"plant {code}: {count} sessions planned for people with gaps (/planning/{code}/sessions/)"
+                )
         self.stdout.write("\ndemo users (all with the same password):")
         for username, description in result.users:
             self.stdout.write(f"  {username:<12} {description}")

@@ -309,8 +309,8 @@ def test_the_lists_run_a_constant_number_of_queries(
     # rules, the results, the revocations, the people's confirmation windows).
     with django_assert_num_queries(base + 6):
         assert listed("gaps") > 0
-    # One course's gaps: + the course.
-    with django_assert_num_queries(base + 7):
+    # One course's gaps: + the course, + the listed people's ids for the "Plan a session" link (planning's tag).
+    with django_assert_num_queries(base + 8):
         assert listed("gaps", course="QC-HV") > 0
     # Expiring: the pairs and their courses.
     with django_assert_num_queries(base + 2):

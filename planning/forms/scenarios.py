@@ -1,7 +1,6 @@
 """The what-if scenario pages' forms: a scenario's name, one form per kind of change, an added session.
 
-The forms only parse input; planning/services/scenarios.py validates it against the plant and writes it.
-A file of its own (not planning/forms.py) so the planned-session pages' forms can grow beside it."""
+The forms only parse input; planning/services/scenarios.py validates it against the plant and writes it."""
 
 from __future__ import annotations
 
