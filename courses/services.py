@@ -67,9 +67,11 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
     if not 0 <= pass_mark <= 100:
         raise ValidationError(f"{entry.get('code')}: pass mark must be 0-100")
     mode = entry.get("delivery_mode", DeliveryMode.CLASSROOM)
-    class_size = int(entry.get("class_size", CLASS_SIZE_BY_MODE[mode]))
-    if not 1 <= class_size <= 200:
-        raise ValidationError(f"{entry.get('code')}: class size must be 1-200")
+    extra = {}
+    if "class_size" in entry:
+        extra["class_size"] = int(entry["class_size"])
+        if not 1 <= extra["class_size"] <= 200:
+            raise ValidationError(f"{entry.get('code')}: class size must be 1-200")
     return {
         "title": entry["title"],
         "title_zh": entry.get("title_zh", ""),
@@ -77,7 +79,7 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
         "process_area": areas[entry["area"]],
         "version": str(entry.get("version", "1.0")),
         "delivery_mode": mode,
-        "class_size": class_size,
+        **extra,
         "duration_hours": Decimal(str(entry.get("duration_hours", 1))).quantize(Decimal("0.1")),
         "needs_theory": "theory" in needs,
         "needs_practical": "practical" in needs,
@@ -128,7 +130,15 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
 
     # Through the services the admin uses: the same recompute and the same readiness marks.
     courses, changed_by_code = courses_upsert(
-        values_by_code={entry["code"]: course_values(entry, areas=areas) for entry in data["courses"]},
+        values_by_code={
+            entry["code"]: course_values(
+                # The catalog file sizes every class (by delivery mode when it says nothing); a spreadsheet
+                # without the column leaves the class size as it is.
+                {"class_size": CLASS_SIZE_BY_MODE[entry.get("delivery_mode", DeliveryMode.CLASSROOM)]} | entry,
+                areas=areas,
+            )
+            for entry in data["courses"]
+        },
         counts=result.courses,
     )
     result.recomputed_course_ids = {
