@@ -22,9 +22,9 @@ How: a day-by-day list schedule. A need (person, course) is released once its pr
 planned the day before; each working day the free trainers are matched to the released groups (course,
 shift) by a small CP-SAT model (each trainer at most one session; a session's value: least laxity first,
 the deadline less the days the course's trainers still need for its waiting people, then the attendees it
-serves, more for prerequisites others wait on), bounded to the best few
-candidate sessions per trainer and a time limit per day taken from the overall one. The matching is what a
-plain greedy gets wrong: a versatile trainer taking the group only they and a specialist could serve leaves
+serves, more for prerequisites others wait on), bounded to the best few candidate sessions per trainer and
+a time limit per day taken from what is left of the overall one. The matching is what a plain greedy gets
+wrong: a versatile trainer taking the group only they and a specialist could serve leaves
 the specialist idle. When the solver gives no answer in time the day falls back to the greedy choice, so a
 suggestion always comes back. planning/baseline.py is the plain earliest-deadline-first greedy it is
 measured against (planning/quality.py).
@@ -50,6 +50,8 @@ CANDIDATES_PER_TRAINER = 6
 DEFAULT_TIME_LIMIT = 45.0
 # At most this many sessions of one course for one shift on one day (bounds each day's scan).
 SESSIONS_PER_GROUP_DAY = 4
+# A day may take up to this many times its even share of the time limit left.
+DAY_SHARE = 4
 SLACK_CAP = 800  # days of slack beyond which deadlines no longer rank
 
 
@@ -437,9 +439,24 @@ def greedy_choice(day, free, groups, urgency) -> list[tuple[int, _Group, int]]:
 class CpSatChooser:
     """Each day's trainer-to-session matching by CP-SAT (maximum total value), with a time limit."""
 
-    def __init__(self, seconds_per_day: float) -> None:
+    def __init__(
+        self, seconds_per_day: float, *, budget: float | None = None, last_day: datetime.date | None = None
+    ) -> None:
         self.seconds_per_day = seconds_per_day
+        # With a budget: the seconds left of it carry over (most days are solved in milliseconds).
+        self.deadline = time.perf_counter() + budget if budget is not None else None
+        self.last_day = last_day
         self.solved_days = 0
+
+    def day_limit(self, day: datetime.date) -> float:
+        """This day's seconds: at least its even share of the budget, up to DAY_SHARE times the even share
+        of what is left over the days left, never more than is left (a day's model is tiny, but a noisy
+        machine can stall one past a fixed even share, and the day would fall back to the greedy choice)."""
+        if self.deadline is None or self.last_day is None:
+            return max(0.01, self.seconds_per_day)
+        left = max(0.0, self.deadline - time.perf_counter())
+        days_left = max(1, (self.last_day - day).days + 1)
+        return max(0.01, min(left, max(self.seconds_per_day, DAY_SHARE * left / days_left)))
 
     def __call__(self, day, free, groups, urgency) -> list[tuple[int, _Group, int]]:
         from ortools.sat.python import cp_model
@@ -469,7 +486,7 @@ class CpSatChooser:
                 model.add_at_most_one(variables)
         model.maximize(sum(value * var for var, value, *_ in chosen_vars))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.01, self.seconds_per_day)
+        solver.parameters.max_time_in_seconds = self.day_limit(day)
         solver.parameters.num_workers = 1
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -493,8 +510,9 @@ def suggest(
     first = inputs.today + ONE_DAY
     last = max((n.latest for n in needs), default=first)
     span = max(1, (last - first).days + 1)
-    # The time limit spread over the days; each day's model is small and usually solved far sooner.
-    chooser = CpSatChooser(seconds_per_day=time_limit * 0.8 / span)
+    # The time limit spread over the days, what a day leaves carried over; each day's model is small and
+    # usually solved far sooner.
+    chooser = CpSatChooser(seconds_per_day=time_limit * 0.8 / span, budget=time_limit * 0.8, last_day=last)
     sessions, available, first, last = Scheduler(inputs, request, needs, chooser).run()
     return Suggestion(
         sessions=sessions,

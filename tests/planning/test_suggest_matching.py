@@ -35,3 +35,13 @@ def test_the_baseline_holds_one():
     free, groups, urgency = _day()
     chosen = sorted((t, g.course_id, i) for t, g, i in edf_choice(DAY, free, groups, urgency))
     assert chosen == [(10, 1, 0)]
+
+
+def test_a_day_may_use_what_earlier_days_left():
+    # 100 s over 10 days: up to DAY_SHARE (4) times the even share of what is left, never more than is left.
+    chooser = CpSatChooser(seconds_per_day=2.0, budget=100.0, last_day=DAY + dt.timedelta(days=9))
+    assert 39.0 < chooser.day_limit(DAY) <= 40.0
+    assert 99.0 < chooser.day_limit(DAY + dt.timedelta(days=9)) <= 100.0  # the last day: all that is left
+    spent = CpSatChooser(seconds_per_day=2.0, budget=0.0, last_day=DAY)
+    assert spent.day_limit(DAY) == 0.01
+    assert CpSatChooser(seconds_per_day=2.0).day_limit(DAY) == 2.0
