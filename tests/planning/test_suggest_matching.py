@@ -45,3 +45,41 @@ def test_a_day_may_use_what_earlier_days_left():
     spent = CpSatChooser(seconds_per_day=2.0, budget=0.0, last_day=DAY)
     assert spent.day_limit(DAY) == 0.01
     assert CpSatChooser(seconds_per_day=2.0).day_limit(DAY) == 2.0
+
+
+def test_the_plan_closing_more_gaps_is_the_suggestion(monkeypatch):
+    """suggest_with_quality hands the manager the EDF plan when it closes more gaps than the solver's."""
+    import datetime as dt
+
+    from planning import quality
+    from planning.inputs import LineInfo, PlanInputs
+
+    inputs = PlanInputs(
+        plant_id=1,
+        plant_code="SY",
+        today=dt.date(2027, 1, 1),
+        confirmation_window_days=30,
+        working_weekdays=frozenset(range(1, 6)),
+        closures=frozenset(),
+        lines={1: LineInfo(id=1, code="L1", name="", sop_date=dt.date(2027, 6, 1), target_pct=100, shift_codes=["A"])},
+        courses={},
+        people=[],
+        sessions=[],
+        pass_rates={},
+        plant_pass_rate=0.9,
+        authorisations={},
+        trainer_names={},
+        attendees={},
+        plant_required={},
+        station_required={},
+    )
+    solved, edf = quality.suggest(inputs), quality.baseline(inputs)
+    figures = {id(solved): {"gaps_closed": 5, "sessions": 3}, id(edf): {"gaps_closed": 6, "sessions": 9}}
+    monkeypatch.setattr(quality, "suggest", lambda *a, **k: solved)
+    monkeypatch.setattr(quality, "baseline", lambda *a, **k: edf)
+    monkeypatch.setattr(quality, "plan_figures", lambda inputs, plan: figures[id(plan)])
+    suggestion, result = quality.suggest_with_quality(inputs)
+    assert suggestion is edf and result["chosen"] == "baseline" and result["suggested"]["gaps_closed"] == 6
+    figures[id(solved)]["gaps_closed"] = 6
+    suggestion, result = quality.suggest_with_quality(inputs)
+    assert suggestion is solved and result["chosen"] == "solver"  # same gaps, fewer sessions
