@@ -375,21 +375,26 @@ def _certification_rows(employee_ids: list[int], course_ids: list[int]) -> Itera
         return cursor.fetchall()
 
 
+def plan_session(session, *, key: str, planned_session_id: int | None = None) -> PlanSession:
+    """A planned or a scenario's session as the plan sees it (its attendees filled in by the caller)."""
+    return PlanSession(
+        key=key,
+        course_id=session.course_id,
+        on=session.planned_on,
+        seats=session.seats,
+        trainer_id=session.trainer_id,
+        delivery_mode=session.delivery_mode,
+        shift=session.shift,
+        line_id=session.line_id,
+        attendee_ids=[],
+        planned_session_id=planned_session_id,
+    )
+
+
 def live_sessions(*, plant: Plant, after: datetime.date) -> list[PlanSession]:
     """The live plan's sessions dated after `after` with their attendees (two queries)."""
     sessions = {
-        s.id: PlanSession(
-            key=f"p{s.id}",
-            course_id=s.course_id,
-            on=s.planned_on,
-            seats=s.seats,
-            trainer_id=s.trainer_id,
-            delivery_mode=s.delivery_mode,
-            shift=s.shift,
-            line_id=s.line_id,
-            attendee_ids=[],
-            planned_session_id=s.id,
-        )
+        s.id: plan_session(s, key=f"p{s.id}", planned_session_id=s.id)
         for s in PlannedSession.objects.live().filter(plant=plant, planned_on__gt=after).order_by("planned_on", "id")
     }
     for session_id, employee_id in PlannedSession.attendees.through.objects.filter(

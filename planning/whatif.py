@@ -9,24 +9,14 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from planning.inputs import Person, PlanInputs, PlanSession
+from planning.inputs import Person, PlanInputs, PlanSession, plan_session
 from planning.models import ChangeKind, Scenario, ScenarioChange, ScenarioSession
 
 
 def scenario_sessions(scenario: Scenario) -> list[PlanSession]:
     """The sessions a scenario adds, with their attendees (two queries)."""
     sessions = {
-        s.id: PlanSession(
-            key=f"s{s.id}",
-            course_id=s.course_id,
-            on=s.planned_on,
-            seats=s.seats,
-            trainer_id=s.trainer_id,
-            delivery_mode=s.delivery_mode,
-            shift=s.shift,
-            line_id=s.line_id,
-            attendee_ids=[],
-        )
+        s.id: plan_session(s, key=f"s{s.id}")
         for s in ScenarioSession.objects.filter(scenario=scenario).order_by("planned_on", "id")
     }
     for session_id, employee_id in ScenarioSession.attendees.through.objects.filter(

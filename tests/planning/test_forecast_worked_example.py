@@ -11,30 +11,13 @@ import pytest
 from employees.models import Plant
 from planning.forecast import forecast
 from planning.inputs import load_inputs
-from planning.models import PlannedSession
 from tests.assessments.conftest import W2_TODAY
+from tests.planning.forecast_fixtures import SESSION_DAY
 
 pytestmark = pytest.mark.django_db
 
-SESSION_DAY = dt.date(2027, 1, 15)
-
-
-@pytest.fixture
-def planned(worked_example_2, trainer, monkeypatch):
-    monkeypatch.setattr(Plant, "local_today", lambda self: W2_TODAY)
-    w = worked_example_2
-    session = PlannedSession.objects.create(
-        plant=w["plant"],
-        course=w["mod"],
-        planned_on=SESSION_DAY,
-        seats=8,
-        trainer=trainer,
-        delivery_mode="on_the_job",
-        line=w["line"],
-        created_by=trainer,
-    )
-    session.attendees.set([w["Q"], w["S"]])
-    return w
+# The `planned` fixture (worked example 2 on its today with the planned session of Q and S on SESSION_DAY)
+# comes from tests/planning/forecast_fixtures.py.
 
 
 def _line_forecast(w, rate=0.8):
