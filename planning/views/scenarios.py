@@ -303,6 +303,7 @@ def scenario_compare(request: HttpRequest, pk: int) -> HttpResponse:
             "plant": scenario.plant,
             "comparison": comparison,
             "charts": {"legend": legend, "charts": charts},
+            "can_manage": scenario.is_draft and can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id),
         },
     )
 

@@ -1,0 +1,83 @@
+"""The links a plant manager follows from an at-risk line to a promoted suggestion: the menu's "Plan" entry and
+the plan's home, the line page's "Suggest a plan", the suggestion's review/compare/promote buttons, the
+comparison's "Promote…", the scenario's way back to its suggestion's figures; each shown only to who may use it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from planning.models import Scenario
+from planning.services.suggestions import suggestion_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def suggestion(w2, manager) -> Scenario:
+    return suggestion_create(plant=w2["plant"], line=w2["line"], buffer_days=14, confirm=False, actor=manager)
+
+
+def test_the_menu_links_the_plans_home_for_who_may_view_the_plan(w2, client, manager, trainer, hr) -> None:
+    home = reverse("planning:home")
+    for user, shown in ((manager, True), (trainer, True), (hr, False)):
+        client.force_login(user)
+        assert (f'href="{home}"' in client.get(reverse("employees:home")).content.decode()) is shown
+
+
+def test_the_plans_home_links_each_page_by_capability(w2, client, manager, trainer) -> None:
+    client.force_login(manager)
+    text = client.get(reverse("planning:home")).content.decode()
+    for name in ("session-list", "plant-forecast", "scenario_list", "suggest"):
+        assert f'href="{reverse(f"planning:{name}", kwargs={"plant_code": "SY"})}"' in text
+    client.force_login(trainer)
+    text = client.get(reverse("planning:home")).content.decode()
+    assert f'href="{reverse("planning:session-list", kwargs={"plant_code": "SY"})}"' in text
+    assert 'data-link="scenarios"' not in text and 'data-link="suggest"' not in text
+
+
+def test_the_line_page_links_the_suggest_form_with_its_line_chosen(w2, client, manager, auditor) -> None:
+    client.force_login(manager)
+    line = w2["line"]
+    text = client.get(reverse("readiness:line", kwargs={"code": "SY", "line_code": "L2"})).content.decode()
+    url = f"{reverse('planning:suggest', kwargs={'plant_code': 'SY'})}?line={line.pk}"
+    assert f'id="link-suggest-plan" href="{url}"' in text
+    form = client.get(url).content.decode()
+    assert f'<option value="{line.pk}" selected>' in form
+    client.force_login(auditor)  # sees the line, may not manage scenarios
+    text = client.get(reverse("readiness:line", kwargs={"code": "SY", "line_code": "L2"})).content.decode()
+    assert 'id="link-suggest-plan"' not in text
+
+
+def test_the_suggestion_links_its_scenario_comparison_and_promotion(suggestion, client, manager) -> None:
+    client.force_login(manager)
+    text = client.get(reverse("planning:suggestion_detail", kwargs={"pk": suggestion.pk})).content.decode()
+    pk = {"pk": suggestion.pk}
+    assert f'id="suggestion-scenario" href="{reverse("planning:scenario_detail", kwargs=pk)}"' in text
+    assert f'id="suggestion-compare" href="{reverse("planning:scenario_compare", kwargs=pk)}"' in text
+    assert f'id="suggestion-promote" href="{reverse("planning:scenario_promote", kwargs=pk)}"' in text
+    detail = client.get(reverse("planning:scenario_detail", kwargs=pk)).content.decode()
+    assert f'id="scenario-suggestion" href="{reverse("planning:suggestion_detail", kwargs=pk)}"' in detail
+    compare = client.get(reverse("planning:scenario_compare", kwargs=pk)).content.decode()
+    assert f'id="compare-promote" href="{reverse("planning:scenario_promote", kwargs=pk)}"' in compare
+    scenarios = client.get(reverse("planning:scenario_list", kwargs={"plant_code": "SY"})).content.decode()
+    assert f'id="scenario-suggest" href="{reverse("planning:suggest", kwargs={"plant_code": "SY"})}"' in scenarios
+
+
+def test_an_auditor_compares_but_is_not_offered_promotion(suggestion, client, auditor) -> None:
+    client.force_login(auditor)
+    compare = client.get(reverse("planning:scenario_compare", kwargs={"pk": suggestion.pk}))
+    assert compare.status_code == 200 and b'id="compare-promote"' not in compare.content
+    scenarios = client.get(reverse("planning:scenario_list", kwargs={"plant_code": "SY"}))
+    assert b'id="scenario-suggest"' not in scenarios.content
+
+
+def test_a_promoted_suggestion_offers_no_promotion(suggestion, client, manager) -> None:
+    client.force_login(manager)
+    client.post(reverse("planning:scenario_promote", kwargs={"pk": suggestion.pk}))
+    suggestion.refresh_from_db()
+    assert suggestion.status == "promoted"
+    text = client.get(reverse("planning:suggestion_detail", kwargs={"pk": suggestion.pk})).content.decode()
+    assert 'id="suggestion-compare"' in text and 'id="suggestion-promote"' not in text
+    compare = client.get(reverse("planning:scenario_compare", kwargs={"pk": suggestion.pk})).content.decode()
+    assert 'id="compare-promote"' not in compare
