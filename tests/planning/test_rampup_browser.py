@@ -82,6 +82,8 @@ def test_a_manager_promotes_a_suggestion_and_the_trainer_sees_its_sessions(
     assert "no breaking problem" in page.inner_text("#checker-result")
     quality = page.inner_text("#suggestion-quality")
     assert "8 / 8" in quality
+    # Monday 2026-12-07's week holds N3's HV-001 alone (the counts agree in number).
+    assert "Week of 2026-12-07: 1 session, 1 attendance" in page.inner_text("main")
     page.screenshot(path=SCREENSHOTS / "certtrack-rampup-suggestion.png", full_page=True)
 
     # Compare with the live plan (empty): the line's and the plant's charts are drawn.
