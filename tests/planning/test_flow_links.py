@@ -81,3 +81,12 @@ def test_a_promoted_suggestion_offers_no_promotion(suggestion, client, manager) 
     assert 'id="suggestion-compare"' in text and 'id="suggestion-promote"' not in text
     compare = client.get(reverse("planning:scenario_compare", kwargs={"pk": suggestion.pk})).content.decode()
     assert 'id="compare-promote"' not in compare
+
+
+def test_the_plan_lists_filters_are_bootstrap_controls(w2, client, manager) -> None:
+    """Bare selects took their widest option's width and pushed a phone's page sideways."""
+    client.force_login(manager)
+    text = client.get(reverse("planning:session-list", kwargs={"plant_code": "SY"})).content.decode()
+    for name in ("line", "course", "trainer", "status"):
+        assert f'<select name="{name}" class="form-select"' in text
+    assert '<input type="month" name="month" placeholder="YYYY-MM" class="form-control"' in text
