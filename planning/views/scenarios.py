@@ -10,6 +10,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from employees.access import Capability, can, capability_required, client_ip, plant_get_for_user
@@ -325,7 +326,11 @@ def scenario_promote(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Scenario promoted: %(created)s sessions planned, %(moved)s moved, %(cancelled)s cancelled.")
+                ngettext(
+                    "Scenario promoted: %(created)s session planned, %(moved)s moved, %(cancelled)s cancelled.",
+                    "Scenario promoted: %(created)s sessions planned, %(moved)s moved, %(cancelled)s cancelled.",
+                    len(promotion.created),
+                )
                 % {
                     "created": len(promotion.created),
                     "moved": len(promotion.moved),

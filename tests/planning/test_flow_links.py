@@ -90,3 +90,11 @@ def test_the_plan_lists_filters_are_bootstrap_controls(w2, client, manager) -> N
     for name in ("line", "course", "trainer", "status"):
         assert f'<select name="{name}" class="form-select"' in text
     assert '<input type="month" name="month" placeholder="YYYY-MM" class="form-control"' in text
+
+
+def test_the_promotion_message_counts_one_session_in_the_singular(full_scenario, client, manager) -> None:
+    client.force_login(manager)
+    response = client.post(reverse("planning:scenario_promote", kwargs={"pk": full_scenario.pk}), follow=True)
+    full_scenario.refresh_from_db()
+    assert full_scenario.status == "promoted"
+    assert "Scenario promoted: 1 session planned, 1 moved, 1 cancelled." in response.content.decode()
