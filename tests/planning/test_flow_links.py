@@ -98,3 +98,11 @@ def test_the_promotion_message_counts_one_session_in_the_singular(full_scenario,
     full_scenario.refresh_from_db()
     assert full_scenario.status == "promoted"
     assert "Scenario promoted: 1 session planned, 1 moved, 1 cancelled." in response.content.decode()
+
+
+def test_the_comparison_never_shows_minus_zero() -> None:
+    """A sum of pass-rate weights lands a hair below zero (the demo's FORM1 at SOP + window read "-0.0")."""
+    from planning.selectors.scenarios import _rounded
+
+    assert str(_rounded(0.1 + 0.2 - 0.3 - 1e-16 - 0.0000000000000001)) == "0.0"
+    assert str(_rounded(-1e-17)) == "0.0" and _rounded(2.345678) == 2.35
