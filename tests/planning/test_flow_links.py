@@ -106,3 +106,17 @@ def test_the_comparison_never_shows_minus_zero() -> None:
 
     assert str(_rounded(0.1 + 0.2 - 0.3 - 1e-16 - 0.0000000000000001)) == "0.0"
     assert str(_rounded(-1e-17)) == "0.0" and _rounded(2.345678) == 2.35
+
+
+def test_a_suggestions_name_tells_the_plants_local_time(w2, manager, settings) -> None:
+    """SY is Asia/Shanghai (UTC+8): the demo's suggestion at 01:06 UTC read "01:06" beside "as of 09:06"."""
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    settings.TIME_ZONE = "UTC"
+    at = dt.datetime(2026, 12, 2, 1, 6, tzinfo=dt.UTC)
+    with mock.patch.object(timezone, "now", return_value=at):
+        scenario = suggestion_create(plant=w2["plant"], line=w2["line"], buffer_days=14, confirm=False, actor=manager)
+    assert scenario.name == "Suggested plan for L2, 2026-12-02 09:06"
