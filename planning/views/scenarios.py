@@ -97,7 +97,8 @@ def scenario_create(request: HttpRequest, plant_code: str) -> HttpResponse:
 @capability_required(VIEW)
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = scenario_get_for_user(user=request.user, pk=pk)
-    can_manage = scenario.is_draft and can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id)
+    manager = can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id)
+    can_manage = scenario.is_draft and manager
     problems = scenario_problems(scenario) if scenario.is_draft else []
     return render(
         request,
@@ -110,6 +111,8 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": problems,
             "breaking": [p for p in problems if p.breaks],
             "can_manage": can_manage,
+            # The suggestion's page is the managers' (Capability.MANAGE_SCENARIOS), promoted or not.
+            "suggestion_link": bool(scenario.suggestion) and manager,
             "kinds": ChangeKind.choices,
         },
     )

@@ -66,6 +66,10 @@ def test_the_suggestion_links_its_scenario_comparison_and_promotion(suggestion, 
 
 def test_an_auditor_compares_but_is_not_offered_promotion(suggestion, client, auditor) -> None:
     client.force_login(auditor)
+    detail = client.get(reverse("planning:scenario_detail", kwargs={"pk": suggestion.pk}))
+    # The suggestion's page is the managers': no link to a 403.
+    assert detail.status_code == 200 and b'id="scenario-suggestion"' not in detail.content
+    assert client.get(reverse("planning:suggestion_detail", kwargs={"pk": suggestion.pk})).status_code == 403
     compare = client.get(reverse("planning:scenario_compare", kwargs={"pk": suggestion.pk}))
     assert compare.status_code == 200 and b'id="compare-promote"' not in compare.content
     scenarios = client.get(reverse("planning:scenario_list", kwargs={"plant_code": "SY"}))
@@ -79,6 +83,8 @@ def test_a_promoted_suggestion_offers_no_promotion(suggestion, client, manager) 
     assert suggestion.status == "promoted"
     text = client.get(reverse("planning:suggestion_detail", kwargs={"pk": suggestion.pk})).content.decode()
     assert 'id="suggestion-compare"' in text and 'id="suggestion-promote"' not in text
+    detail = client.get(reverse("planning:scenario_detail", kwargs={"pk": suggestion.pk})).content.decode()
+    assert 'id="scenario-suggestion"' in detail and 'id="scenario-promote"' not in detail
     compare = client.get(reverse("planning:scenario_compare", kwargs={"pk": suggestion.pk})).content.decode()
     assert 'id="compare-promote"' not in compare
 
