@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import forecasts, scenarios, sessions, suggest
+from planning.views import forecasts, home, scenarios, sessions, suggest
 
 app_name = "planning"
 
 urlpatterns: list = [
+    # The plan's home, the menu's "Plan" entry (planning/views/home.py)
+    path("", home.plan_home, name="home"),
     # What-if scenarios (planning/views/scenarios.py)
     path("<str:plant_code>/scenarios/", scenarios.scenario_list, name="scenario_list"),
     path("<str:plant_code>/scenarios/new/", scenarios.scenario_create, name="scenario_create"),

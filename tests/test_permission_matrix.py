@@ -281,6 +281,10 @@ MATRIX: dict[str, Entry] = {
         outcomes({"manager", "admin"}, denied=FORBIDDEN, manager_de=NOT_FOUND),
         kwargs=lambda w: {"pk": _suggestion(w).pk},
     ),
+    # The plan's home (issue #18, the menu's "Plan"): Capability.VIEW_PLAN at some plant; HR 403.
+    "planning:home": Entry(
+        outcomes({"trainer", "manager", "auditor", "admin", "trainer_de", "manager_de"}, denied=FORBIDDEN)
+    ),
     # The forecast (issue #18): Capability.VIEW_PLAN (managers, trainers, supervisors, auditors); HR 403 on the
     # pages (404 in the API, which scopes by plant), another plant's people 404.
     "planning:plant-forecast": Entry(

@@ -164,6 +164,9 @@ class PlanFilterForm(forms.Form):
         self.fields["trainer"].queryset = (
             get_user_model().objects.filter(planned_sessions__plant=plant).distinct().order_by("username")
         )
+        # The list's filter row renders the bare widgets: Bootstrap's classes keep them in their column.
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-control" if name == "month" else "form-select"
 
     def clean_month(self) -> tuple[int, int] | None:
         text = (self.cleaned_data.get("month") or "").strip()

@@ -18,6 +18,11 @@ from planning.models import Scenario, ScenarioChange, ScenarioSession
 from planning.whatif import apply_scenario
 
 
+def _rounded(value: float) -> float:
+    """Two decimals, and no "-0.0" (a sum of pass-rate weights may land a hair below zero)."""
+    return round(value, 2) + 0.0
+
+
 def scenarios_for_user(*, user: User, capability: Iterable[str] = Capability.VIEW_SCENARIOS) -> QuerySet[Scenario]:
     return scope_to_plants(Scenario.objects.select_related("plant", "created_by"), user=user, capability=capability)
 
@@ -115,7 +120,7 @@ class Row:
     def delta_expected(self) -> float | None:
         if self.live.expected is None or self.scenario.expected is None:
             return None
-        return round(self.scenario.expected - self.live.expected, 2)
+        return _rounded(self.scenario.expected - self.live.expected)
 
     @property
     def delta_confirmed(self) -> int | None:
@@ -162,9 +167,9 @@ def _side(line: LineForecast, day: datetime.date | None) -> Side:
     return Side(
         day,
         found.planned_qualified,
-        round(found.expected_qualified, 2),
+        _rounded(found.expected_qualified),
         found.planned_qualified_confirmed,
-        round(found.expected_qualified_confirmed, 2),
+        _rounded(found.expected_qualified_confirmed),
     )
 
 
@@ -184,7 +189,7 @@ def _chart(live: LineForecast, scenario: LineForecast) -> dict:
         for name, line in (("live", live), ("scenario", scenario)):
             found = line.on(day)
             series[f"{name}_planned"].append(found.planned_qualified if found else None)
-            series[f"{name}_expected"].append(round(found.expected_qualified, 2) if found else None)
+            series[f"{name}_expected"].append(_rounded(found.expected_qualified) if found else None)
         found = scenario.on(day) or live.on(day)
         target.append(found.target if found else None)
         day += datetime.timedelta(days=1)

@@ -55,7 +55,7 @@ def suggestion_start(
         plant=plant,
         name=(
             _("Suggested plan for %(scope)s, %(when)s")
-            % {"scope": scope, "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+            % {"scope": scope, "when": timezone.localtime(timezone=plant.tz).strftime("%Y-%m-%d %H:%M")}
         )[:120],
         status=ScenarioStatus.DRAFT,
         source=PlanSource.SUGGESTION,

@@ -4,7 +4,9 @@
   the checker's problems and a Hold button;
 - `{% employee_planned_sessions employee %}`: the employee page, what is planned for that person;
 - `{% plan_session_url plant course=... line=... gaps=... employees=... as url %}`: the link to plan a session
-  for these people (empty when the user may not plan at that plant).
+  for these people (empty when the user may not plan at that plant);
+- `{% suggest_plan_url plant line=... as url %}`: the link to ask for a suggested plan for the line (empty when
+  the user may not manage scenarios at that plant).
 """
 
 from __future__ import annotations
@@ -102,3 +104,13 @@ def plan_session_url(
         query["employees"] = ",".join(str(i) for i in ids)
     url = reverse("planning:session-create", kwargs={"plant_code": plant.code})
     return f"{url}?{urlencode(query)}" if query else url
+
+
+@register.simple_tag(takes_context=True)
+def suggest_plan_url(context: template.Context, plant: object, line: object = None) -> str:
+    """The suggest page of `plant` with `line` chosen; "" when the user may not manage scenarios there."""
+    user = _user(context)
+    if plant is None or user is None or not can(user=user, capability=Capability.MANAGE_SCENARIOS, plant_id=plant.id):
+        return ""
+    url = reverse("planning:suggest", kwargs={"plant_code": plant.code})
+    return f"{url}?{urlencode({'line': line.pk})}" if line is not None else url

@@ -10,6 +10,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from employees.access import Capability, can, capability_required, client_ip, plant_get_for_user
@@ -96,7 +97,8 @@ def scenario_create(request: HttpRequest, plant_code: str) -> HttpResponse:
 @capability_required(VIEW)
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = scenario_get_for_user(user=request.user, pk=pk)
-    can_manage = scenario.is_draft and can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id)
+    manager = can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id)
+    can_manage = scenario.is_draft and manager
     problems = scenario_problems(scenario) if scenario.is_draft else []
     return render(
         request,
@@ -109,6 +111,8 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": problems,
             "breaking": [p for p in problems if p.breaks],
             "can_manage": can_manage,
+            # The suggestion's page is the managers' (Capability.MANAGE_SCENARIOS), promoted or not.
+            "suggestion_link": bool(scenario.suggestion) and manager,
             "kinds": ChangeKind.choices,
         },
     )
@@ -303,6 +307,7 @@ def scenario_compare(request: HttpRequest, pk: int) -> HttpResponse:
             "plant": scenario.plant,
             "comparison": comparison,
             "charts": {"legend": legend, "charts": charts},
+            "can_manage": scenario.is_draft and can(user=request.user, capability=MANAGE, plant_id=scenario.plant_id),
         },
     )
 
@@ -324,7 +329,11 @@ def scenario_promote(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Scenario promoted: %(created)s sessions planned, %(moved)s moved, %(cancelled)s cancelled.")
+                ngettext(
+                    "Scenario promoted: %(created)s session planned, %(moved)s moved, %(cancelled)s cancelled.",
+                    "Scenario promoted: %(created)s sessions planned, %(moved)s moved, %(cancelled)s cancelled.",
+                    len(promotion.created),
+                )
                 % {
                     "created": len(promotion.created),
                     "moved": len(promotion.moved),

@@ -29,7 +29,8 @@ SESSIONS_SHOWN = 500
 @capability_required(Capability.MANAGE_SCENARIOS)
 def suggest(request: HttpRequest, plant_code: str) -> HttpResponse:
     plant = plant_get_for_user(user=request.user, code=plant_code, capability=Capability.MANAGE_SCENARIOS)
-    form = SuggestForm(request.POST or None, plant=plant)
+    # The line page's "Suggest a plan" link names its line (?line=<id>).
+    form = SuggestForm(request.POST or None, plant=plant, initial={"line": request.GET.get("line")})
     if request.method == "POST" and form.is_valid():
         line = form.cleaned_data["line"]
         options = {
