@@ -310,7 +310,8 @@ def planned_session_update(
     with transaction.atomic():
         _lock_plan(plant)
         session = (
-            PlannedSession.objects.select_for_update()
+            # of=self: the line is nullable, and PostgreSQL locks no nullable side of an outer join
+            PlannedSession.objects.select_for_update(of=("self",))
             .select_related("course", "plant", "trainer", "line")
             .get(pk=session.pk)
         )
@@ -412,7 +413,8 @@ def planned_session_hold(
     with transaction.atomic():
         _lock_plan(session.plant)
         session = (
-            PlannedSession.objects.select_for_update()
+            # of=self: the line is nullable, and PostgreSQL locks no nullable side of an outer join
+            PlannedSession.objects.select_for_update(of=("self",))
             .select_related("course", "plant", "trainer", "line")
             .get(pk=session.pk)
         )
