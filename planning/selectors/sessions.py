@@ -8,13 +8,14 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, QuerySet
 
 from employees.access import Capability, scope_to_plants
 from employees.models import Employee, Plant
 from planning.feasibility import Problem, check_plan
 from planning.inputs import load_inputs
 from planning.models import PlannedSession
+from planning.selectors.forecasts import plan_version
 
 
 def planned_sessions_for_user(
@@ -48,9 +49,8 @@ PROBLEMS_CACHE_SECONDS = 300
 
 def plan_problems_cached(*, plant: Plant) -> dict[int, list[Problem]]:
     """plan_problems for the pages (the plan, a session, the trainer's home): the checker reads the whole plant,
-    so its answer is kept per plant and per state of the plan (one query to know that state)."""
-    state = PlannedSession.objects.filter(plant=plant).aggregate(n=Count("id"), last=Max("updated_at"))
-    key = f"plan-problems:{plant.pk}:{plant.local_today()}:{state['n']}:{state['last']}"
+    so its answer is kept per plant and per version of the plan (the forecast's, renewed after each plan write)."""
+    key = f"plan-problems:{plant.pk}:{plant.local_today()}:{plan_version(plant_id=plant.pk)}"
     found = cache.get(key)
     if found is None:
         found = plan_problems(plant=plant)
