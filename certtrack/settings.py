@@ -199,7 +199,14 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+# Issue #19: the languages of every plant (Shenyang zh-hans, Munich de, Debrecen hu, San Luis Potosí es).
+LANGUAGES = [
+    ("en", _("English")),
+    ("zh-hans", _("Simplified Chinese")),
+    ("de", _("German")),
+    ("hu", _("Hungarian")),
+    ("es", _("Spanish")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -99,6 +99,15 @@ class Plant(models.Model):
         validators=[validate_weekdays],
         help_text=_("ISO weekday numbers the plant trains on, 1 = Monday (e.g. 1,2,3,4,5)"),
     )
+    # Issue #19: the language of the plant's people who have not chosen one (pages, emails, notifications).
+    default_language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
+        help_text=_("Used for the plant's users who have not chosen a language of their own"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -341,3 +350,28 @@ class PlantMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.plant.code} · {self.get_role_display()}"
+
+
+class UserProfile(models.Model):
+    """A user's own settings (issue #19): the language of their pages, emails and notifications.
+
+    Read through employees.languages.language_for, which falls back to the plant's default language.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the default language of the user's plant"),
+    )
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'}"
