@@ -26,7 +26,9 @@ class Inbox:
         self.received: list[tuple[list[str], ParsedEmail]] = []
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
+        self.received.append(
+            (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
     def to(self, address: str) -> list[ParsedEmail]:
@@ -100,8 +102,11 @@ def world(plant_sy, plant_de):
 
     def certify(employee, course, expires_on):
         return factories.CertificationFactory(
-            employee=employee, course=course, certified_on=expires_on - datetime.timedelta(days=365),
-            expires_on=expires_on, attempts=1,
+            employee=employee,
+            course=course,
+            certified_on=expires_on - datetime.timedelta(days=365),
+            expires_on=expires_on,
+            attempts=1,
         )
 
     certs = {

@@ -20,7 +20,7 @@ from notifications.models import (
 from notifications.services.outbox import outbox_send
 from notifications.services.preferences import preference_set
 from notifications.services.runs import plant_run, plants_due
-from tests.notifications.conftest import D, SITE_URL
+from tests.notifications.conftest import SITE_URL, D
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
 
@@ -48,7 +48,7 @@ def test_it_tells_each_reader_what_concerns_them_once_in_their_language(world, s
     assert f"{SITE_URL}/employees/E001/" in body
     (plant_wide,) = smtp.inbox.to("sup-all@example.com")
     assert all(f"{SITE_URL}/employees/{no}/" in plant_wide.get_content() for no in ("E001", "E002", "E003"))
-    assert "3 certifications at SY reach a reminder date" == plant_wide["Subject"]
+    assert plant_wide["Subject"] == "3 certifications at SY reach a reminder date"
     (german,) = smtp.inbox.to("manager-sy@example.com")
     assert german["Content-Language"] == "de"
     assert "E003 Cat" in german.get_content() and "E001" not in german.get_content()
