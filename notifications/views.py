@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from certtrack.forms import id_param
 from notifications.forms import PreferenceForm
 from notifications.links import unsubscribe_user_id
 from notifications.selectors import notifications_for_user, preference_of
@@ -30,7 +31,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (`id`), or all with none; someone else's id changes nothing."""
     raw = request.POST.get("id", "")
-    notification_id = int(raw) if raw.isdigit() else None
+    notification_id = id_param(raw)
     if raw and notification_id is None:
         messages.error(request, _("That notification does not exist."))
         return redirect("notifications:list")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from notifications.models import Notification, NotificationPreference
-from notifications.services.runs import plant_run
+from notifications.models import Notification, NotificationPreference, PlantRun, ReminderLadder
+from notifications.services.runs import plant_run, plants_due
+from notifications.tasks import reminders_due
 from tests.notifications.conftest import D
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,31 @@ def test_preferences_save_and_a_bad_choice_re_renders(reminded) -> None:
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
     assert NotificationPreference.objects.get(user=reminded["sup-all"]).channel == "in_app"
+
+
+def test_the_admin_refuses_a_bad_ladder_and_keeps_a_good_one(world, admin_user) -> None:
+    client = _client(admin_user)
+    response = client.post("/admin/notifications/reminderladder/add/", {"plant": world["plant"].pk, "rungs": "90,90"})
+    assert response.status_code == 200
+    assert "A reminder day appears twice." in response.content.decode()
+    response = client.post("/admin/notifications/reminderladder/add/", {"plant": world["plant"].pk, "rungs": "30, 60"})
+    assert response.status_code == 302
+    assert ReminderLadder.objects.get(plant=world["plant"]).rung_list == [60, 30]
+
+
+def test_a_line_supervisor_must_hold_the_supervisor_role_at_the_plant(world, admin_user) -> None:
+    client = _client(admin_user)
+    response = client.post(
+        "/admin/notifications/supervisedline/add/", {"user": world["trainer-hv"].pk, "line": world["l1"].pk}
+    )
+    assert response.status_code == 200
+    assert "supervisor role" in response.content.decode()
+
+
+def test_the_beat_job_runs_each_due_plant_once_a_day(world, mailoutbox) -> None:
+    """reminders_due (eager here) runs the plants past their local 06:00 and sends the outbox (locmem)."""
+    due_before = len(plants_due(now=timezone.now()))
+    assert reminders_due() == due_before
+    assert plants_due(now=timezone.now()) == []
+    assert reminders_due() == 0
+    assert PlantRun.objects.filter(finished_at__isnull=False).count() == due_before
