@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from employees.access import User
 from notifications.models import Notification, NotificationPreference
+from notifications.selectors import unread_count_forget
 
 
 def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
@@ -14,7 +15,9 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
     unread = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
     if notification_id is not None:
         unread = unread.filter(id=notification_id)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    unread_count_forget(user_ids=[user.pk])
+    return changed
 
 
 @transaction.atomic

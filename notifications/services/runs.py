@@ -31,6 +31,7 @@ from notifications.models import (
     ReminderLadder,
     rungs_parse,
 )
+from notifications.selectors import unread_count_forget
 from notifications.services.digests import digest_figures, digest_render
 from notifications.services.recipients import plant_recipients, readers, required_courses_of
 
@@ -164,6 +165,7 @@ def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int,
         for reminder_id in reminder_ids
     ]
     Notification.objects.bulk_create(notifications, batch_size=5000)
+    transaction.on_commit(lambda: unread_count_forget(user_ids=list(told)))
     emails = EmailMessage.objects.bulk_create(
         [
             EmailMessage(
@@ -217,6 +219,7 @@ def _digests_write(*, plant: Plant, on_date: datetime.date) -> int:
         )
         if reader.in_app:
             Notification.objects.create(user_id=user_id, kind=NotificationKind.DIGEST, digest=digest)
+            transaction.on_commit(lambda user_id=user_id: unread_count_forget(user_ids=[user_id]))
         if reader.email:
             subject, body, unsubscribe_url = digest_render(figures=figures, reader=reader, plant=plant)
             EmailMessage.objects.create(
