@@ -230,8 +230,10 @@ class EmailStatus(models.TextChoices):
 
 
 class EmailMessage(models.Model):
-    """The outbox: an email rendered (in its reader's language) in the transaction that decided it, sent
-    afterwards by outbox_send and marked. One reminder email per (user, plant, day), one per digest."""
+    """The outbox: an email written in the transaction that decided it, sent afterwards by outbox_send and
+    marked. A digest is rendered (in its reader's language) when written, a reminder email when sent, from
+    its reminders still current (see services/outbox.py). One reminder email per (user, plant, day), one
+    per digest."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     plant = models.ForeignKey("employees.Plant", on_delete=models.CASCADE, related_name="+")
