@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from assessments.models import Certification
+from assessments.models import Certification, StationCoverage
+from assessments.readiness.dashboards import rollup_statuses
 from assessments.readiness.figures import required_pairs_compute, station_figures_compute
 from courses.models import Course
 from employees.models import EmployeeStatus, Plant, Station
@@ -58,11 +59,7 @@ def digest_figures(*, plant: Plant, on_date: datetime.date) -> DigestFigures:
         .select_related("employee", "employee__line", "course")
         .order_by("expires_on", "employee__employee_no", "course__code")
     )
-    covered_now = {
-        row.station_id
-        for row in station_figures_compute(plant_id=plant.id, on_date=on_date, plant=plant)
-        if row.covered
-    }
+    covered_now = _covered_on(plant=plant, on_date=on_date)
     losing_ids = {
         row.station_id
         for row in station_figures_compute(plant_id=plant.id, on_date=horizon, plant=plant)
@@ -86,6 +83,23 @@ def digest_figures(*, plant: Plant, on_date: datetime.date) -> DigestFigures:
     courses = Course.objects.in_bulk(list(by_course))
     gaps = [GapCourse(courses[course_id], people) for course_id, people in by_course.most_common()]
     return DigestFigures(on_date, horizon, expiring, stations, gaps)
+
+
+def _covered_on(*, plant: Plant, on_date: datetime.date) -> set[int]:
+    """The stations covered on D: the roll-up's stored coverage when it is for D with nothing pending (the
+    dashboards' figures, one cheap query), else computed for D like the pages "as of" a date."""
+    status = rollup_statuses(plant_ids=[plant.id]).get(plant.id)
+    if status is not None and status.on_date == on_date and status.pending == 0:
+        return set(
+            StationCoverage.objects.filter(plant=plant, on_date=on_date, covered=True).values_list(
+                "station_id", flat=True
+            )
+        )
+    return {
+        row.station_id
+        for row in station_figures_compute(plant_id=plant.id, on_date=on_date, plant=plant)
+        if row.covered
+    }
 
 
 def digest_render(*, figures: DigestFigures, reader: Reader, plant: Plant) -> tuple[str, str, str]:

@@ -8,6 +8,8 @@ import re
 import pytest
 from django.test import Client
 
+from assessments.readiness.dashboards import rollup_statuses
+from assessments.readiness.recompute import plant_recompute
 from notifications.links import unsubscribe_token
 from notifications.models import Digest, NotificationPreference, PlantRun
 from notifications.services.digests import digest_figures
@@ -113,3 +115,13 @@ def test_a_token_for_another_purpose_is_refused(digest_world) -> None:
 
     token = signing.dumps({"u": digest_world["manager-sy"].pk}, salt="something-else")
     assert Client().get(f"/notifications/unsubscribe/{token}/").status_code == 400
+
+
+def test_the_stored_roll_up_of_the_day_gives_the_same_stations(digest_world) -> None:
+    """With the roll-up computed for D and nothing pending, today's coverage is read from it, not computed."""
+    w = digest_world
+    plant_recompute(plant_id=w["plant"].id, on_date=MONDAY)
+    status = rollup_statuses(plant_ids=[w["plant"].id])[w["plant"].id]
+    assert (status.on_date, status.pending) == (MONDAY, 0)  # the stored path applies
+    figures = digest_figures(plant=w["plant"], on_date=MONDAY)
+    assert [s.code for s in figures.stations] == ["S1"]
