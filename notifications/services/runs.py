@@ -166,6 +166,13 @@ def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int,
     ]
     Notification.objects.bulk_create(notifications, batch_size=5000)
     transaction.on_commit(lambda: unread_count_forget(user_ids=list(told)))
+    # A run forced again for the day adds its new reminders to the reader's email of the day (one per
+    # user, plant and day): still pending, it carries them; already sent, the in-app list still shows them.
+    email_of = dict(
+        EmailMessage.objects.filter(
+            plant=plant, kind=NotificationKind.REMINDER, on_date=on_date, user_id__in=list(told)
+        ).values_list("user_id", "id")
+    )
     emails = EmailMessage.objects.bulk_create(
         [
             EmailMessage(
@@ -177,15 +184,16 @@ def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int,
                 language=people[user_id].language,
             )
             for user_id in told
-            if user_id in people and people[user_id].email
+            if user_id in people and people[user_id].email and user_id not in email_of
         ]
     )
+    email_of.update({email.user_id: email.pk for email in emails})
     links = EmailMessage.reminders.through
     links.objects.bulk_create(
         [
-            links(emailmessage_id=email.pk, reminder_id=reminder_id)
-            for email in emails
-            for reminder_id in told[email.user_id]
+            links(emailmessage_id=email_id, reminder_id=reminder_id)
+            for user_id, email_id in email_of.items()
+            for reminder_id in told[user_id]
         ],
         batch_size=5000,
     )

@@ -20,6 +20,7 @@ from notifications.models import (
 from notifications.services.outbox import outbox_send
 from notifications.services.preferences import preference_set
 from notifications.services.runs import plant_run, plants_due
+from tests import factories
 from tests.notifications.conftest import SITE_URL, D
 
 pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
@@ -147,3 +148,17 @@ def test_a_plant_is_due_once_a_day_from_its_local_six(world) -> None:
     assert (plant, D) in plants_due(now=after_six)
     plant_run(plant=plant, on_date=D)
     assert plant not in [p for p, _d in plants_due(now=after_six)]
+
+
+def test_a_run_forced_again_adds_new_reminders_to_the_days_email(world, smtp) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    bob = world["certs"]["bob-pk-0"].employee
+    late = factories.CertificationFactory(
+        employee=bob, course=world["hv"], certified_on=D, expires_on=D + datetime.timedelta(days=7), attempts=1
+    )
+    PlantRun.objects.all().delete()
+    assert plant_run(plant=world["plant"], on_date=D).reminders == 1
+    assert outbox_send() == 4
+    (plant_wide,) = smtp.inbox.to("sup-all@example.com")
+    assert plant_wide["Subject"] == "4 certifications at SY reach a reminder date"
+    assert Reminder.objects.filter(certification=late, rung=7).exists()
