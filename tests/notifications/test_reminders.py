@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from notifications.models import (
     EmailMessage,
@@ -17,7 +18,7 @@ from notifications.models import (
     ReminderLadder,
     rungs_parse,
 )
-from notifications.services.outbox import outbox_send
+from notifications.services.outbox import STALE, outbox_send
 from notifications.services.preferences import preference_set
 from notifications.services.runs import plant_run, plants_due
 from tests import factories
@@ -162,3 +163,16 @@ def test_a_run_forced_again_adds_new_reminders_to_the_days_email(world, smtp) ->
     (plant_wide,) = smtp.inbox.to("sup-all@example.com")
     assert plant_wide["Subject"] == "4 certifications at SY reach a reminder date"
     assert Reminder.objects.filter(certification=late, rung=7).exists()
+
+
+def test_an_email_whose_worker_died_while_sending_is_sent_by_a_later_run(world, smtp) -> None:
+    """A worker killed between its claim and the mark leaves the email 'sending': it goes again once stale."""
+    plant_run(plant=world["plant"], on_date=D)
+    now = timezone.now()
+    emails = list(EmailMessage.objects.order_by("id"))
+    EmailMessage.objects.filter(id=emails[0].id).update(status=EmailStatus.SENDING, claimed_at=now - STALE * 2)
+    EmailMessage.objects.filter(id=emails[1].id).update(status=EmailStatus.SENDING, claimed_at=now)  # still busy
+    assert outbox_send(now=now) == 3
+    assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.SENDING
+    assert outbox_send(now=now + STALE * 2) == 1
+    assert len(smtp.inbox.received) == 4
