@@ -95,12 +95,38 @@ def plant_run(*, plant: Plant, on_date: datetime.date | None = None) -> RunResul
     return RunResult(plant.code, on_date, False, reminders, notifications, emails, digests)
 
 
+CATCH_UP_DAYS = 7  # days without a run (a whole day's outage) whose rungs the next run still sends
+
+
+def _rungs_due(*, plant: Plant, on_date: datetime.date) -> dict[datetime.date, int]:
+    """Expiry date -> rung to remind of on D: D's rungs, and those of the days since the plant's last done run
+    (at most CATCH_UP_DAYS back; none before its first run, so a new installation does not flood). Where two
+    days give one expiry date, the later day's (smaller) rung wins."""
+    rungs = ladder_of(plant=plant)
+    last = (
+        PlantRun.objects.filter(plant=plant, finished_at__isnull=False, local_date__lt=on_date)
+        .order_by("-local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    first_day = on_date
+    if last is not None:
+        first_day = max(last + datetime.timedelta(days=1), on_date - datetime.timedelta(days=CATCH_UP_DAYS))
+    due: dict[datetime.date, int] = {}
+    day = first_day
+    while day <= on_date:
+        for rung in rungs:
+            due[day + datetime.timedelta(days=rung)] = rung
+        day += datetime.timedelta(days=1)
+    return due
+
+
 def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int, int]:
     """Reminders of the certifications whose expiry is D + a rung; their notifications and emails.
 
     A certification renewed before a rung has a later expires_on, so the old expiry's later rungs never
     match again (and outbox_send drops a pending email's renewed lines)."""
-    rung_of_expiry = {on_date + datetime.timedelta(days=rung): rung for rung in ladder_of(plant=plant)}
+    rung_of_expiry = _rungs_due(plant=plant, on_date=on_date)
     hits = list(
         Certification.objects.filter(
             employee__plant=plant,

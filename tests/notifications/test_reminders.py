@@ -176,3 +176,23 @@ def test_an_email_whose_worker_died_while_sending_is_sent_by_a_later_run(world, 
     assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.SENDING
     assert outbox_send(now=now + STALE * 2) == 1
     assert len(smtp.inbox.received) == 4
+
+
+def test_a_day_without_a_run_is_caught_up_by_the_next_run(world, smtp) -> None:
+    """The plant ran two days before D, not the day before: D's run also sends the day before's rungs."""
+    before = D - datetime.timedelta(days=2)
+    plant_run(plant=world["plant"], on_date=before)
+    missed = world["certs"]["cat-pk-45"]
+    missed.expires_on = D - datetime.timedelta(days=1) + datetime.timedelta(days=30)  # rung 30 was yesterday
+    missed.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert Reminder.objects.filter(certification=missed, rung=30, on_date=D).exists()
+    assert Reminder.objects.filter(on_date=D).count() == 4  # D's three and the missed one
+
+
+def test_the_first_run_catches_up_nothing(world, smtp) -> None:
+    missed = world["certs"]["cat-pk-45"]
+    missed.expires_on = D - datetime.timedelta(days=1) + datetime.timedelta(days=30)
+    missed.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert not Reminder.objects.filter(certification=missed).exists()
