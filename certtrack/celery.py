@@ -19,6 +19,7 @@ SCHEDULE_MODULES = [
     "spreadsheets.schedule",
     "webhooks.schedule",
     "api.schedule",
+    "notifications.schedule",
 ]
 
 app = Celery("certtrack")

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "planning",
     "spreadsheets",
     "api",
+    "notifications",
     "devdata",
 ]
 
@@ -122,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "employees.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -331,6 +333,21 @@ IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200)
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 # A roll-up older than its pending changes by more than this is flagged as lagging.
 ROLLUP_LAG_WARNING_MINUTES = env_int("ROLLUP_LAG_WARNING_MINUTES", 15)
+
+# --- Email (expiry reminders and digests, issue #19) ---------------------------------------------
+# Django's SMTP backend by default; EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend prints them.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "certtrack <certtrack@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach certtrack at: the links in emails (employee pages, unsubscribe) start with it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -27,5 +27,6 @@ urlpatterns = [
     path("hr/", include("spreadsheets.urls")),
     path("", include("gate.urls")),
     path("planning/", include("planning.urls")),
+    path("notifications/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -66,6 +66,14 @@ def _libreoffice_missing() -> str | None:
     return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
 
 
+def _smtp_missing() -> str | None:
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        return "aiosmtpd is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
 SERVICE_GATES = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
@@ -73,6 +81,7 @@ SERVICE_GATES = {
     "chromium": _chromium_missing,
     "libreoffice": _libreoffice_missing,
     "gettext": _gettext_missing,
+    "smtp": _smtp_missing,
 }
 
 

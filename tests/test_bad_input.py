@@ -52,6 +52,7 @@ GET_TARGETS = {
     "assessments:audit-export": ["actor", "employee", "course", "action", "date_from", "date_to"],
     "assessments:employee-list": ["q", "line", "status", "page"],
     "assessments:session-list": ["mine", "page"],
+    "notifications:list": ["page"],
     "hr:roster-export": ["plant", "line"],
     "assessments:session-create": ["course"],
 }
@@ -59,6 +60,8 @@ GET_TARGETS = {
 POST_TARGETS = {
     "assessments:session-create": ["course", "plant", "held_on", "location", "delivery_mode", "notes"],
     "login": ["username", "password"],
+    "notifications:read": ["id"],
+    "notifications:preferences": ["channel", "digest"],
 }
 
 OBJECT_POSTS = {

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "planning": 5,
     "spreadsheets": 5,
     "api": 6,
+    "notifications": 6,
     "devdata": 7,
     "bench": 8,
 }
@@ -49,6 +50,7 @@ PRODUCT = [
     "planning",
     "spreadsheets",
     "api",
+    "notifications",
     "devdata",
 ]
 # The one module lower layers may import from an upper one (at the top of the module, public names only).

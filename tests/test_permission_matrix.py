@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from gate.services import override_grant, terminal_create, terminal_pairing_token
+from notifications.links import unsubscribe_token
 from tests import factories
 
 PERSONAS = [
@@ -76,6 +77,13 @@ MATRIX: dict[str, Entry] = {
     "login": Entry(PUBLIC),
     "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
     "employees:profile": Entry(EVERYONE),
+    # Issue #19: each user's own notifications (scoped to themselves); the signed unsubscribe needs no login.
+    "notifications:list": Entry(EVERYONE),
+    "notifications:read": Entry(EVERYONE, method="post"),
+    "notifications:preferences": Entry(EVERYONE),
+    "notifications:unsubscribe": Entry(
+        PUBLIC, kwargs=lambda w: {"token": unsubscribe_token(user_id=w["personas"]["manager"].pk)}
+    ),
     "set_language": Entry({**PUBLIC, "device": OK}, method="post", data=lambda w: {"language": "zh-hans", "next": "/"}),
     "assessments:audit-log": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),
     "assessments:audit-export": Entry(outcomes({"manager", "auditor", "admin", "manager_de"}, denied=FORBIDDEN)),

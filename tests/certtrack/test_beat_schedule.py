@@ -15,6 +15,7 @@ def test_it_schedules_every_periodic_job() -> None:
         "certtrack.tasks.task_claims_sweep",
         "webhooks.tasks.webhook_deliveries_sweep",
         "api.tasks.idempotency_keys_purge",
+        "notifications.tasks.reminders_due",
     }
     app.loader.import_default_modules()  # autodiscovery, as the worker does at start
     assert tasks <= set(app.tasks)
@@ -31,3 +32,6 @@ def test_the_outbox_drain_runs_every_minute_and_expires_before_the_next_run() ->
     assert 0 < purge["options"]["expires"] < purge["schedule"]
     keys = app.conf.beat_schedule["api-idempotency-keys-purge"]
     assert 0 < keys["options"]["expires"] < keys["schedule"]
+    reminders = app.conf.beat_schedule["notifications-reminders-due"]
+    assert reminders["schedule"] == 15 * 60.0
+    assert 0 < reminders["options"]["expires"] < reminders["schedule"]

@@ -31,6 +31,7 @@ SOURCES = [
     "planning",
     "spreadsheets",
     "api",
+    "notifications",
     "devdata",
     "templates",
     "locale",

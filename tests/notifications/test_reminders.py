@@ -1,0 +1,198 @@
+"""The daily reminder run against a real SMTP server: who is told, in which language, with which links,
+once; what an SMTP outage and a renewal do."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from notifications.models import (
+    EmailMessage,
+    EmailStatus,
+    Notification,
+    PlantRun,
+    Reminder,
+    ReminderLadder,
+    rungs_parse,
+)
+from notifications.services.outbox import STALE, outbox_send
+from notifications.services.preferences import preference_set
+from notifications.services.runs import plant_run, plants_due
+from tests import factories
+from tests.notifications.conftest import SITE_URL, D
+
+pytestmark = [pytest.mark.django_db, pytest.mark.smtp]
+
+
+def _run_and_send(world, on_date=D) -> int:
+    plant_run(plant=world["plant"], on_date=on_date)
+    return outbox_send()
+
+
+def test_it_tells_each_reader_what_concerns_them_once_in_their_language(world, smtp) -> None:
+    assert _run_and_send(world) == 4
+
+    assert sorted(address for rcpt, _m in smtp.inbox.received for address in rcpt) == [
+        "manager-sy@example.com",
+        "sup-all@example.com",
+        "sup-l1@example.com",
+        "trainer-hv@example.com",
+    ]
+    (chinese,) = smtp.inbox.to("sup-l1@example.com")
+    assert chinese["Content-Language"] == "zh-hans"
+    body = chinese.get_content()
+    # The L1 supervisor hears of L1's people only (Ann in 30 days, Cat today), dates in the Chinese format.
+    assert "E001 Ann (L1): HV-001" in body and "E003 Cat (L1): HV-001" in body and "E002" not in body
+    assert "2027年1月1日" in body  # D + 30 days, DATE_FORMAT of zh-hans
+    assert f"{SITE_URL}/employees/E001/" in body
+    (plant_wide,) = smtp.inbox.to("sup-all@example.com")
+    assert all(f"{SITE_URL}/employees/{no}/" in plant_wide.get_content() for no in ("E001", "E002", "E003"))
+    assert plant_wide["Subject"] == "3 certifications at SY reach a reminder date"
+    (german,) = smtp.inbox.to("manager-sy@example.com")
+    assert german["Content-Language"] == "de"
+    assert "E003 Cat" in german.get_content() and "E001" not in german.get_content()
+    assert "2. Dezember 2026" in german.get_content()  # German DATE_FORMAT and Django's own month names
+    (hungarian,) = smtp.inbox.to("trainer-hv@example.com")
+    assert hungarian["Content-Language"] == "hu"
+    assert "E002" not in hungarian.get_content()  # PK-002: not their course
+    assert not smtp.inbox.to("sup-de@example.com")
+
+    assert Reminder.objects.count() == 3
+    assert Notification.objects.filter(user=world["sup-all"]).count() == 3
+    assert Notification.objects.count() == 8
+
+    # The job again, and a run forced again for the same day: nothing new decided, nothing sent twice.
+    assert plant_run(plant=world["plant"], on_date=D).done_before
+    PlantRun.objects.all().delete()
+    assert plant_run(plant=world["plant"], on_date=D).reminders == 0
+    assert outbox_send() == 0
+    assert len(smtp.inbox.received) == 4
+    assert Reminder.objects.count() == 3 and Notification.objects.count() == 8
+
+
+def test_it_keeps_emails_while_smtp_is_down_and_sends_them_once_when_it_is_back(world, smtp) -> None:
+    smtp.stop()
+    assert _run_and_send(world) == 0
+    pending = EmailMessage.objects.filter(status=EmailStatus.PENDING)
+    assert pending.count() == 4
+    assert "ConnectionRefusedError" in pending.order_by("id").first().last_error
+
+    smtp.start()
+    assert outbox_send() == 4
+    assert outbox_send() == 0
+    assert len(smtp.inbox.received) == 4
+    assert set(EmailMessage.objects.values_list("status", flat=True)) == {EmailStatus.SENT}
+
+
+def test_a_renewal_cancels_the_later_rungs_of_the_old_expiry(world, smtp) -> None:
+    ann = world["certs"]["ann-hv-30"]
+    plant_run(plant=world["plant"], on_date=D)  # rung 30 decided, not sent yet
+    ann.expires_on = ann.expires_on + datetime.timedelta(days=365)  # renewed before it went out
+    ann.certified_on = D
+    ann.save()
+    outbox_send()
+    assert all("E001" not in message.get_content() for _r, message in smtp.inbox.received)
+    # The old expiry's rung 7 day comes: nothing for Ann.
+    plant_run(plant=world["plant"], on_date=D + datetime.timedelta(days=23))
+    assert not Reminder.objects.filter(certification=ann, on_date=D + datetime.timedelta(days=23)).exists()
+
+
+def test_an_email_whose_every_line_was_renewed_is_cancelled(world, smtp) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    for key in ("ann-hv-30", "bob-pk-0", "cat-hv-0"):
+        certification = world["certs"][key]
+        certification.expires_on = D + datetime.timedelta(days=400)
+        certification.save()
+    assert outbox_send() == 0
+    assert set(EmailMessage.objects.values_list("status", flat=True)) == {EmailStatus.CANCELLED}
+    assert smtp.inbox.received == []
+
+
+def test_it_follows_each_readers_channels(world, smtp) -> None:
+    preference_set(user_id=world["sup-all"].pk, channel="in_app")
+    preference_set(user_id=world["sup-l1"].pk, channel="email")
+    _run_and_send(world)
+    assert not smtp.inbox.to("sup-all@example.com")
+    assert Notification.objects.filter(user=world["sup-all"]).count() == 3
+    assert len(smtp.inbox.to("sup-l1@example.com")) == 1
+    assert not Notification.objects.filter(user=world["sup-l1"]).exists()
+
+
+def test_the_plant_ladder_decides_the_rungs(world, smtp) -> None:
+    ReminderLadder.objects.create(plant=world["plant"], rungs="45")
+    plant_run(plant=world["plant"], on_date=D)
+    assert list(Reminder.objects.values_list("certification_id", "rung")) == [(world["certs"]["cat-pk-45"].pk, 45)]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("", "rungs_bad"), ("90,x", "rungs_bad"), ("400", "rungs_bad"), ("-1", "rungs_bad"), ("30,30", "rungs_repeated")],
+)
+def test_a_bad_ladder_is_refused(text: str, code: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        rungs_parse(text)
+    assert error.value.code == code
+
+
+def test_rungs_are_sorted_largest_first() -> None:
+    assert rungs_parse(" 7, 90,0 ,30") == [90, 30, 7, 0]
+
+
+def test_a_plant_is_due_once_a_day_from_its_local_six(world) -> None:
+    plant = world["plant"]  # Asia/Shanghai, UTC+8
+    before_six = datetime.datetime(2026, 12, 1, 21, 59, tzinfo=datetime.UTC)  # 05:59 on Dec 2 in Shenyang
+    after_six = datetime.datetime(2026, 12, 1, 22, 0, tzinfo=datetime.UTC)
+    assert plant not in [p for p, _d in plants_due(now=before_six)]
+    assert (plant, D) in plants_due(now=after_six)
+    plant_run(plant=plant, on_date=D)
+    assert plant not in [p for p, _d in plants_due(now=after_six)]
+
+
+def test_a_run_forced_again_adds_new_reminders_to_the_days_email(world, smtp) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    bob = world["certs"]["bob-pk-0"].employee
+    late = factories.CertificationFactory(
+        employee=bob, course=world["hv"], certified_on=D, expires_on=D + datetime.timedelta(days=7), attempts=1
+    )
+    PlantRun.objects.all().delete()
+    assert plant_run(plant=world["plant"], on_date=D).reminders == 1
+    assert outbox_send() == 4
+    (plant_wide,) = smtp.inbox.to("sup-all@example.com")
+    assert plant_wide["Subject"] == "4 certifications at SY reach a reminder date"
+    assert Reminder.objects.filter(certification=late, rung=7).exists()
+
+
+def test_an_email_whose_worker_died_while_sending_is_sent_by_a_later_run(world, smtp) -> None:
+    """A worker killed between its claim and the mark leaves the email 'sending': it goes again once stale."""
+    plant_run(plant=world["plant"], on_date=D)
+    now = timezone.now()
+    emails = list(EmailMessage.objects.order_by("id"))
+    EmailMessage.objects.filter(id=emails[0].id).update(status=EmailStatus.SENDING, claimed_at=now - STALE * 2)
+    EmailMessage.objects.filter(id=emails[1].id).update(status=EmailStatus.SENDING, claimed_at=now)  # still busy
+    assert outbox_send(now=now) == 3
+    assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.SENDING
+    assert outbox_send(now=now + STALE * 2) == 1
+    assert len(smtp.inbox.received) == 4
+
+
+def test_a_day_without_a_run_is_caught_up_by_the_next_run(world, smtp) -> None:
+    """The plant ran two days before D, not the day before: D's run also sends the day before's rungs."""
+    before = D - datetime.timedelta(days=2)
+    plant_run(plant=world["plant"], on_date=before)
+    missed = world["certs"]["cat-pk-45"]
+    missed.expires_on = D - datetime.timedelta(days=1) + datetime.timedelta(days=30)  # rung 30 was yesterday
+    missed.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert Reminder.objects.filter(certification=missed, rung=30, on_date=D).exists()
+    assert Reminder.objects.filter(on_date=D).count() == 4  # D's three and the missed one
+
+
+def test_the_first_run_catches_up_nothing(world, smtp) -> None:
+    missed = world["certs"]["cat-pk-45"]
+    missed.expires_on = D - datetime.timedelta(days=1) + datetime.timedelta(days=30)
+    missed.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert not Reminder.objects.filter(certification=missed).exists()
