@@ -185,10 +185,12 @@ LOCAL_PASSWORDS = env_str("LOCAL_PASSWORDS", "all")
 if LOCAL_PASSWORDS not in {"all", "breakglass"}:
     raise ValueError(f"LOCAL_PASSWORDS must be all or breakglass, got {LOCAL_PASSWORDS!r}")
 
+# The backend of passwords kept in certtrack (and of sessions opened without one: gate's terminals).
+LOCAL_PASSWORD_BACKEND = "sso.backends.LocalPasswordBackend"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     *(["sso.ldap.LdapBackend"] if LDAP_SERVER_URI else []),
-    "sso.backends.LocalPasswordBackend",
+    LOCAL_PASSWORD_BACKEND,
     *(["sso.oidc.OidcBackend"] if OIDC_ENABLED else []),
 ]
 AUTH_PASSWORD_VALIDATORS = [

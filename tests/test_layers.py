@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "gate": 5,
     "planning": 5,
     "spreadsheets": 5,
+    "sso": 5,
     "api": 6,
     "devdata": 7,
     "bench": 8,
@@ -48,6 +49,7 @@ PRODUCT = [
     "gate",
     "planning",
     "spreadsheets",
+    "sso",
     "api",
     "devdata",
 ]

@@ -29,6 +29,7 @@ AT_801AEE8 = [
     ("gate", None),
     ("webhooks", None),
     ("api", None),
+    ("sso", None),
 ]
 APPS = ("auth", "contenttypes", "certtrack", "employees", "courses", "assessments", "spreadsheets")
 JOB_FIELDS = (

@@ -140,9 +140,7 @@ def slapd_start(*, folder: Path) -> Slapd:
     (folder / "db").mkdir()
     conf = folder / "slapd.conf"
     conf.write_text(
-        SLAPD_CONF.format(
-            folder=folder, suffix=LDAP_SUFFIX, admin_dn=LDAP_ADMIN_DN, admin_password=LDAP_ADMIN_PASSWORD
-        )
+        SLAPD_CONF.format(folder=folder, suffix=LDAP_SUFFIX, admin_dn=LDAP_ADMIN_DN, admin_password=LDAP_ADMIN_PASSWORD)
     )
     port = free_port()
     uri = f"ldap://127.0.0.1:{port}"

@@ -159,7 +159,10 @@ def test_it_refuses_an_unknown_ldap_user_when_creation_is_off(client, slapd, map
 
     assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
     refused = AuditEvent.objects.get(action=AuditAction.SSO_REFUSED)
-    assert refused.summary.startswith("Sign-in through ldap refused for ") and "LDAP_CREATE_USERS is off" in refused.summary
+    assert (
+        refused.summary.startswith("Sign-in through ldap refused for ")
+        and "LDAP_CREATE_USERS is off" in refused.summary
+    )
     assert not PlantMembership.objects.exists()
 
 
