@@ -186,7 +186,7 @@ if LOCAL_PASSWORDS not in {"all", "breakglass"}:
     raise ValueError(f"LOCAL_PASSWORDS must be all or breakglass, got {LOCAL_PASSWORDS!r}")
 
 # The backend of passwords kept in certtrack (and of sessions opened without one: gate's terminals).
-LOCAL_PASSWORD_BACKEND = "sso.backends.LocalPasswordBackend"
+LOCAL_PASSWORD_BACKEND = "sso.backends.LocalPasswordBackend"  # noqa: S105 - a dotted path, no password
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     *(["sso.ldap.LdapBackend"] if LDAP_SERVER_URI else []),
