@@ -146,6 +146,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, sessions, login throttling ------------------------------------
 # --- Single sign-on (sso/, README "Single sign-on"): each part is off until its variables are set ---
+# An empty variable (docker-compose passes unset ones so) means the default.
 # OpenID Connect (mozilla-django-oidc): OIDC_ISSUER (endpoints by discovery) or the OIDC_OP_* endpoints.
 OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
 OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
@@ -155,12 +156,12 @@ OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and (OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT))
-OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "company account")
-OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
-OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid profile email")
-OIDC_USER_CLAIM = env_str("OIDC_USER_CLAIM", "sub")  # the stable claim users are matched by
-OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")  # a new user's name, a label only
-OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or "company account"
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES") or "openid profile email"
+OIDC_USER_CLAIM = env_str("OIDC_USER_CLAIM") or "sub"  # the stable claim users are matched by
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM") or "preferred_username"  # a new user's name, a label only
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM") or "groups"
 OIDC_CREATE_USER = env_bool("OIDC_CREATE_USERS", False)
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
@@ -173,15 +174,15 @@ LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD")
 LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
 LDAP_TIMEOUT = env_int("LDAP_TIMEOUT_SECONDS", 5)
 LDAP_USER_SEARCH_BASE = env_str("LDAP_USER_SEARCH_BASE")
-LDAP_USER_FILTER = env_str("LDAP_USER_FILTER", "(uid=%(user)s)")
-LDAP_USER_ID_ATTR = env_str("LDAP_USER_ID_ATTR", "entryUUID")
+LDAP_USER_FILTER = env_str("LDAP_USER_FILTER") or "(uid=%(user)s)"
+LDAP_USER_ID_ATTR = env_str("LDAP_USER_ID_ATTR") or "entryUUID"
 LDAP_GROUP_SEARCH_BASE = env_str("LDAP_GROUP_SEARCH_BASE")
-LDAP_GROUP_FILTER = env_str("LDAP_GROUP_FILTER", "(objectClass=groupOfNames)")
-LDAP_GROUP_TYPE = env_str("LDAP_GROUP_TYPE", "group_of_names")  # or active_directory (nested groups)
+LDAP_GROUP_FILTER = env_str("LDAP_GROUP_FILTER") or "(objectClass=groupOfNames)"
+LDAP_GROUP_TYPE = env_str("LDAP_GROUP_TYPE") or "group_of_names"  # or active_directory (nested groups)
 LDAP_CREATE_USERS = env_bool("LDAP_CREATE_USERS", False)
 # all: every user may sign in with a certtrack password (the demo); breakglass: only superusers and
 # members of the "break-glass" group, everyone else uses the company sign-in.
-LOCAL_PASSWORDS = env_str("LOCAL_PASSWORDS", "all")
+LOCAL_PASSWORDS = env_str("LOCAL_PASSWORDS") or "all"
 if LOCAL_PASSWORDS not in {"all", "breakglass"}:
     raise ValueError(f"LOCAL_PASSWORDS must be all or breakglass, got {LOCAL_PASSWORDS!r}")
 
