@@ -242,6 +242,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A provider's OIDC callback is not a password try: refusals there must not lock out a plant's address.
+AXES_WHITELIST_CALLABLE = "sso.throttling.company_sign_in_exempt"
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -125,3 +125,21 @@ def test_an_admin_linked_user_signs_in_by_employee_number(live_server, oidc_prov
     assert landed.url == f"{live_server.url}/"
     assert set(existing.memberships.values_list("role", flat=True)) == {"trainer"}
     assert SsoIdentity.objects.count() == 1
+
+
+def test_refused_company_sign_ins_do_not_lock_out_the_plants_network(
+    live_server, oidc_provider, mappings, settings
+) -> None:
+    """Axes throttles passwords per (user name, IP); a refused OIDC sign-in has no user name, and a plant
+    behind one NAT must not lose the company sign-in because a few unknown people tried it."""
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.OIDC_CREATE_USER = False
+    for _ in range(3):
+        _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
+        assert landed.url == f"{live_server.url}/sso/refused/"
+    settings.OIDC_CREATE_USER = True
+
+    _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
+
+    assert landed.url == f"{live_server.url}/"
