@@ -143,3 +143,14 @@ def test_refused_company_sign_ins_do_not_lock_out_the_plants_network(
     _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
 
     assert landed.url == f"{live_server.url}/"
+
+
+def test_a_user_with_no_mapped_group_signs_in_and_is_told_so(live_server, oidc_provider, mappings) -> None:
+    oidc_provider.set_account("li.wei", groups=["canteen-committee"])
+
+    _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
+
+    assert landed.url == f"{live_server.url}/"
+    assert "none of your company groups grants a role in certtrack yet" in landed.text
+    assert "You have no role at any plant yet." in landed.text
+    assert not PlantMembership.objects.exists()
