@@ -6,7 +6,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# python-ldap (django-auth-ldap, sso/) compiles against OpenLDAP and SASL; the compiler goes after the build.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+ && pip install --no-cache-dir -r requirements.txt \
+ && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # Static files are collected at build time (WhiteNoise serves them); the build needs no real secret.

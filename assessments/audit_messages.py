@@ -37,7 +37,7 @@ from django.utils.translation import ngettext
 from assessments.models import AuditAction, TrainingSession
 from certtrack.models import JobKind
 from courses.models import AssessmentKind, DeliveryMode
-from employees.models import Employee, Plant, ProductionLine, Station
+from employees.models import Employee, Plant, PlantRole, ProductionLine, Station
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,16 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     AuditAction.PLANNED_SESSION_HELD: (
         _("%(course)s planned session on %(date)s at %(plant)s held, %(attendees)s attendees carried over"),
     ),
+    # Single sign-on (issue #19, sso/services.py). source: oidc / ldap; groups: the provider's group names.
+    AuditAction.SSO_SIGNED_IN: (
+        _("%(user)s signed in through %(source)s, groups: %(groups)s"),
+        _("%(user)s signed in through %(source)s, no groups"),
+    ),
+    AuditAction.SSO_REFUSED: (_("Sign-in through %(source)s refused for %(subject)s: %(reason)s"),),
+    AuditAction.SSO_ROLE_GRANTED: (_("%(user)s: %(role)s at %(plant)s granted through %(source)s group %(group)s"),),
+    AuditAction.SSO_ROLE_REVOKED: (
+        _("%(user)s: %(role)s at %(plant)s revoked through %(source)s: no mapped group grants it any more"),
+    ),
 }
 
 # The model whose fields a "fields" parameter names, per message code (else the training session's).
@@ -263,6 +273,8 @@ def _shown(params: Mapping[str, object], code: str = "") -> dict[str, str]:
             shown[name] = _label(AssessmentKind, value)
         elif name == "mode":
             shown[name] = _label(DeliveryMode, value)
+        elif name == "role":
+            shown[name] = _label(PlantRole, value)
         elif name == "import_kind":
             shown[name] = _label(JobKind, value)
         elif name == "fields":

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gate",
     "planning",
     "spreadsheets",
+    "sso",
     "api",
     "notifications",
     "devdata",
@@ -146,9 +147,54 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, sessions, login throttling ------------------------------------
+# --- Single sign-on (sso/, README "Single sign-on"): each part is off until its variables are set ---
+# An empty variable (docker-compose passes unset ones so) means the default.
+# OpenID Connect (mozilla-django-oidc): OIDC_ISSUER (endpoints by discovery) or the OIDC_OP_* endpoints.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and (OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT))
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME") or "company account"
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO") or "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES") or "openid profile email"
+OIDC_USER_CLAIM = env_str("OIDC_USER_CLAIM") or "sub"  # the stable claim users are matched by
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM") or "preferred_username"  # a new user's name, a label only
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM") or "groups"
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USERS", False)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:oidc-callback"
+# LDAP / Active Directory (django-auth-ldap, configured in sso/ldap.py from these).
+LDAP_SERVER_URI = env_str("LDAP_SERVER_URI")
+LDAP_BIND_DN = env_str("LDAP_BIND_DN")
+LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD")
+LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+LDAP_TIMEOUT = env_int("LDAP_TIMEOUT_SECONDS", 5)
+LDAP_USER_SEARCH_BASE = env_str("LDAP_USER_SEARCH_BASE")
+LDAP_USER_FILTER = env_str("LDAP_USER_FILTER") or "(uid=%(user)s)"
+LDAP_USER_ID_ATTR = env_str("LDAP_USER_ID_ATTR") or "entryUUID"
+LDAP_GROUP_SEARCH_BASE = env_str("LDAP_GROUP_SEARCH_BASE")
+LDAP_GROUP_FILTER = env_str("LDAP_GROUP_FILTER") or "(objectClass=groupOfNames)"
+LDAP_GROUP_TYPE = env_str("LDAP_GROUP_TYPE") or "group_of_names"  # or active_directory (nested groups)
+LDAP_CREATE_USERS = env_bool("LDAP_CREATE_USERS", False)
+# all: every user may sign in with a certtrack password (the demo); breakglass: only superusers and
+# members of the "break-glass" group, everyone else uses the company sign-in.
+LOCAL_PASSWORDS = env_str("LOCAL_PASSWORDS") or "all"
+if LOCAL_PASSWORDS not in {"all", "breakglass"}:
+    raise ValueError(f"LOCAL_PASSWORDS must be all or breakglass, got {LOCAL_PASSWORDS!r}")
+
+# The backend of passwords kept in certtrack (and of sessions opened without one: gate's terminals).
+LOCAL_PASSWORD_BACKEND = "sso.backends.LocalPasswordBackend"  # noqa: S105 - a dotted path, no password
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["sso.ldap.LdapBackend"] if LDAP_SERVER_URI else []),
+    LOCAL_PASSWORD_BACKEND,
+    *(["sso.oidc.OidcBackend"] if OIDC_ENABLED else []),
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,6 +244,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# A provider's OIDC callback is not a password try: refusals there must not lock out a plant's address.
+AXES_WHITELIST_CALLABLE = "sso.throttling.company_sign_in_exempt"
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -16,7 +16,7 @@ from certtrack import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/", include("sso.accounts_urls")),  # "login": the password form and the company sign-in
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("employees.urls")),
@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("gate.urls")),
     path("planning/", include("planning.urls")),
     path("notifications/", include("notifications.urls")),
+    path("sso/", include("sso.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

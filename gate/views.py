@@ -230,7 +230,7 @@ def terminal_pair(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "gate/pair_refused.html", status=403)
     if request.user.is_authenticated:
         logout(request)  # a personal session left open on the tablet ends here
-    login(request, terminal.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, terminal.user, backend=settings.LOCAL_PASSWORD_BACKEND)
     station = terminal.station
     request.session[TERMINAL_SESSION_KEY] = {
         "id": terminal.pk,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -74,6 +75,23 @@ def _smtp_missing() -> str | None:
     return None
 
 
+def _oidc_provider_missing() -> str | None:
+    folder = Path(__file__).resolve().parent / "sso" / "oidc_provider"
+    if not shutil.which("node"):
+        return "node is not installed (apt-get install nodejs npm)"
+    if not (folder / "node_modules" / "oidc-provider").is_dir():
+        return f"the test OIDC provider's packages are not installed (cd {folder} && npm ci)"
+    return None
+
+
+def _slapd_missing() -> str | None:
+    if not Path("/usr/sbin/slapd").exists():
+        return "OpenLDAP's slapd is not installed (apt-get install slapd)"
+    if not shutil.which("ldapadd"):
+        return "ldap-utils (ldapadd) is not installed (apt-get install ldap-utils)"
+    return None
+
+
 SERVICE_GATES = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
@@ -82,6 +100,8 @@ SERVICE_GATES = {
     "libreoffice": _libreoffice_missing,
     "gettext": _gettext_missing,
     "smtp": _smtp_missing,
+    "oidc_provider": _oidc_provider_missing,
+    "slapd": _slapd_missing,
 }
 
 

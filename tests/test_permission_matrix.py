@@ -75,6 +75,11 @@ MATRIX: dict[str, Entry] = {
     "healthz": Entry({**PUBLIC, "device": OK}),
     "favicon": Entry({**PUBLIC, "device": OK}),
     "login": Entry(PUBLIC),
+    # Single sign-on (issue #19): OIDC is not configured here, so its two URLs are not there; the refusal
+    # page answers 403 to whoever lands on it.
+    "sso:oidc-start": Entry({**dict.fromkeys(PERSONAS, NOT_FOUND), "device": FORBIDDEN}),
+    "sso:oidc-callback": Entry({**dict.fromkeys(PERSONAS, NOT_FOUND), "device": FORBIDDEN}),
+    "sso:refused": Entry(dict.fromkeys(PERSONAS, FORBIDDEN)),
     "logout": Entry(dict.fromkeys(PERSONAS, LOGIN), method="post"),  # logging out lands on the login page
     "employees:profile": Entry(EVERYONE),
     # Issue #19: each user's own notifications (scoped to themselves); the signed unsubscribe needs no login.

@@ -43,6 +43,11 @@ class AuditAction(models.TextChoices):
     PLANNED_SESSION_HELD = "planned.held", _("Planned session held")
     SCENARIO_CHANGED = "scenario.changed", _("What-if scenario changed")
     SCENARIO_PROMOTED = "scenario.promoted", _("What-if scenario promoted")
+    # Issue #19: single sign-on (sso/): each sign-in through a provider, each refusal, each role it changed.
+    SSO_SIGNED_IN = "sso.signed_in", _("Signed in through single sign-on")
+    SSO_REFUSED = "sso.refused", _("Single sign-on refused")
+    SSO_ROLE_GRANTED = "sso.role_granted", _("Role granted by single sign-on")
+    SSO_ROLE_REVOKED = "sso.role_revoked", _("Role revoked by single sign-on")
 
 
 class AuditEvent(models.Model):

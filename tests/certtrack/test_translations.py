@@ -30,6 +30,7 @@ SOURCES = [
     "gate",
     "planning",
     "spreadsheets",
+    "sso",
     "api",
     "notifications",
     "devdata",

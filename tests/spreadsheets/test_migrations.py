@@ -30,6 +30,7 @@ AT_801AEE8 = [
     ("webhooks", None),
     ("api", None),
     ("notifications", None),
+    ("sso", None),
 ]
 APPS = ("auth", "contenttypes", "certtrack", "employees", "courses", "assessments", "spreadsheets")
 JOB_FIELDS = (

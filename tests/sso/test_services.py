@@ -1,0 +1,85 @@
+"""The group mapping at sign-in, directly (sso/services.py): what the servers' tests rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessments.models import AuditAction, AuditEvent
+from sso.models import SsoGroupMapping, SsoIdentity, SsoManagedMembership
+from sso.services import sso_sign_in_apply, sso_user_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mappings(plant_sy, plant_de):
+    SsoGroupMapping.objects.create(source="oidc", group="sy-trainers", plant=plant_sy, role="trainer")
+    SsoGroupMapping.objects.create(source="ldap", group="sy-managers", plant=plant_sy, role="manager")
+    SsoGroupMapping.objects.create(source="any", group="de-hr", plant=plant_de, role="hr")
+
+
+def _roles(user) -> set[tuple[str, str]]:
+    return set(user.memberships.values_list("plant__code", "role"))
+
+
+def test_it_grants_exactly_what_the_groups_of_this_source_map_to(mappings) -> None:
+    user = sso_user_create(source="oidc", subject="emp-1", username="li")
+
+    outcome = sso_sign_in_apply(
+        user=user, source="oidc", subject="emp-1", groups=["SY-Trainers", "sy-managers", "de-hr"]
+    )
+
+    assert _roles(user) == {("SY", "trainer"), ("DE", "hr")}  # sy-managers is mapped for LDAP only
+    assert set(outcome.granted) == {("SY", "trainer"), ("DE", "hr")}
+    assert AuditEvent.objects.filter(action=AuditAction.SSO_ROLE_GRANTED).count() == 2
+    assert SsoIdentity.objects.get(user=user).last_sign_in_at is not None
+
+
+def test_it_revokes_what_no_group_grants_any_more_and_keeps_hand_given_roles(mappings, plant_sy) -> None:
+    user = sso_user_create(source="oidc", subject="emp-1", username="li")
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["sy-trainers", "de-hr"])
+    factories.PlantMembershipFactory(user=user, plant=plant_sy, role="auditor")  # by hand
+
+    outcome = sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["de-hr"])
+
+    assert _roles(user) == {("SY", "auditor"), ("DE", "hr")}
+    assert outcome.revoked == [("SY", "trainer")]
+    assert SsoManagedMembership.objects.count() == 1
+
+
+def test_a_hand_given_role_that_a_group_also_grants_stays_hand_given(mappings, plant_sy) -> None:
+    user = factories.UserFactory(username="li")
+    factories.PlantMembershipFactory(user=user, plant=plant_sy, role="trainer")
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["sy-trainers"])
+
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=[])
+
+    assert _roles(user) == {("SY", "trainer")}
+    assert not SsoManagedMembership.objects.exists()
+
+
+def test_a_de_user_never_gets_an_sy_role_from_sy_looking_groups(mappings) -> None:
+    user = sso_user_create(source="oidc", subject="emp-2", username="anna")
+
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-2", groups=["de-hr", "SY", "sy", "plant:SY:trainer"])
+
+    assert _roles(user) == {("DE", "hr")}
+
+
+def test_a_user_with_no_mapped_group_signs_in_with_no_role(mappings) -> None:
+    user = sso_user_create(source="oidc", subject="emp-3", username="li")
+
+    outcome = sso_sign_in_apply(user=user, source="oidc", subject="emp-3", groups=["somewhere-else"])
+
+    assert outcome.roles == 0 and _roles(user) == set()
+    signed_in = AuditEvent.objects.get(action=AuditAction.SSO_SIGNED_IN)
+    assert signed_in.summary == "li signed in through oidc, groups: somewhere-else"
+
+
+def test_new_user_names_never_clash(db) -> None:
+    factories.UserFactory(username="li")
+
+    user = sso_user_create(source="oidc", subject="emp-4", username="li")
+
+    assert user.username == "li-2" and not user.has_usable_password()
