@@ -31,6 +31,7 @@ def reminders_due() -> int:
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
+    retry_backoff_max=300,  # within the broker's visibility timeout (tests/certtrack/test_task_claims.py)
     retry_jitter=True,
     max_retries=5,
     ignore_result=True,
