@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A line-side terminal's session reaches its kiosk page only (gate/middleware.py).
     "gate.middleware.TerminalGuardMiddleware",
+    # A signed-in user's pages in their session's, their own or their plant's language (employees/middleware.py).
+    "employees.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

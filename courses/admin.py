@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from courses import services
 from courses.models import Checklist, ChecklistItem, Course, ProcessArea, Requirement, TrainerAuthorisation
-from employees.admin import PlantMembershipInline
+from employees.admin import PlantMembershipInline, UserProfileInline
 
 
 @admin.register(ProcessArea)
@@ -168,7 +168,7 @@ admin.site.unregister(User)
 class CerttrackUserAdmin(UserAdmin):
     """Users with their roles per plant and the courses they may assess, on one page."""
 
-    inlines = [PlantMembershipInline, TrainerAuthorisationInline]
+    inlines = [UserProfileInline, PlantMembershipInline, TrainerAuthorisationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
 
     def save_formset(self, request, form, formset, change) -> None:

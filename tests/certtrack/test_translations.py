@@ -215,7 +215,8 @@ def test_a_lost_placeholder_is_found(tmp_path: Path) -> None:
         'msgid "%(count)s rows recorded."\nmsgstr "%(count)s Zeilen erfasst."\n\n'
         'msgid "Hello {name}"\nmsgstr "Hallo {nom}"\n\n'
         'msgid "%(n)s of %(total)s"\nmsgstr "%(n)s von"\n\n'
-        'msgid "one result"\nmsgid_plural "%(count)s results"\nmsgstr[0] "ein Ergebnis"\nmsgstr[1] "%(count)s Ergebnisse"\n\n'
+        'msgid "one result"\nmsgid_plural "%(count)s results"\n'
+        'msgstr[0] "ein Ergebnis"\nmsgstr[1] "%(count)s Ergebnisse"\n\n'
         'msgid "one row"\nmsgid_plural "%(count)s rows"\nmsgstr[0] "%(count)s Zeile"\nmsgstr[1] "Zeilen"\n',
         encoding="utf-8",
     )
