@@ -6,63 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("employees", "0005_plant_working_weekdays"),
+        ('employees', '0005_plant_working_weekdays'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="plant",
-            name="default_language",
-            field=models.CharField(
-                choices=[
-                    ("en", "English"),
-                    ("zh-hans", "Simplified Chinese"),
-                    ("de", "German"),
-                    ("hu", "Hungarian"),
-                    ("es", "Spanish"),
-                ],
-                db_default="en",
-                default="en",
-                help_text="Used for the plant's users who have not chosen a language of their own",
-                max_length=10,
-                verbose_name="default language",
-            ),
+            model_name='plant',
+            name='default_language',
+            field=models.CharField(choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese'), ('de', 'German'), ('hu', 'Hungarian'), ('es', 'Spanish')], db_default='en', default='en', help_text="Used for the plant's users who have not chosen a language of their own", max_length=10, verbose_name='default language'),
         ),
         migrations.CreateModel(
-            name="UserProfile",
+            name='UserProfile',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "language",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("en", "English"),
-                            ("zh-hans", "Simplified Chinese"),
-                            ("de", "German"),
-                            ("hu", "Hungarian"),
-                            ("es", "Spanish"),
-                        ],
-                        help_text="Empty: the default language of the user's plant",
-                        max_length=10,
-                        verbose_name="preferred language",
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="profile",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('language', models.CharField(blank=True, choices=[('en', 'English'), ('zh-hans', 'Simplified Chinese'), ('de', 'German'), ('hu', 'Hungarian'), ('es', 'Spanish')], help_text="Empty: the default language of the user's plant", max_length=10, verbose_name='preferred language')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "user profile",
-                "verbose_name_plural": "user profiles",
+                'verbose_name': 'user profile',
+                'verbose_name_plural': 'user profiles',
             },
         ),
     ]
