@@ -30,7 +30,7 @@ from assessments import validity
 from assessments.models import Certification, CertificationStatus
 from assessments.selectors.certifications import Qualification, certifications_as_of
 from certtrack.xlsx import PERCENT_FORMAT, header_row, new_sheet, new_workbook, set_autofilter, text_cell, value_cell
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, translated_fields
 from courses.selectors import required_levels_by_employee
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine
 
@@ -372,7 +372,7 @@ def roster_workbook_write(
             progress(min(start + CHUNK, len(employees)), len(employees))
 
     expiring_sheet.append(header_row(expiring_sheet, EXPIRING_HEADERS))
-    expiring_courses = Course.objects.only("code", "title", "title_zh").in_bulk(
+    expiring_courses = Course.objects.only("code", "title", *translated_fields("title")).in_bulk(
         {course_id for _d, _e, course_id, _r in expiring}
     )
     expiring = [(d, e, expiring_courses[c], r) for d, e, c, r in expiring]
