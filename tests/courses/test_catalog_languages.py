@@ -26,7 +26,10 @@ def test_each_language_has_its_field_suffix(language: str, suffix: str | None) -
 
 def test_a_title_shows_in_the_pages_language_and_falls_back_to_english() -> None:
     course = factories.CourseFactory(
-        code="HV-001", title="High-voltage safety level 1", title_zh="高压安全一级", title_de="Hochvoltsicherheit Stufe 1"
+        code="HV-001",
+        title="High-voltage safety level 1",
+        title_zh="高压安全一级",
+        title_de="Hochvoltsicherheit Stufe 1",
     )
     seen = {}
     for language in LANGUAGES:
