@@ -299,8 +299,9 @@ class OrganisationImporter(_AdminImporter):
     def _plant_values(
         row: ParsedRow, plant: Plant | None, seen: dict[Plant, tuple[int, dict]], preview: Preview
     ) -> bool:
-        """The plant's shift codes, confirmation window and default language given on the row (checked, normalised); every row
-        naming them for one plant must agree, and each line may run at most the plant's number of codes."""
+        """The plant's shift codes, confirmation window and default language given on the row (checked,
+        normalised); every row naming them for one plant must agree, and each line may run at most the plant's
+        number of codes."""
         v = row.values
         values: dict = {}
         ok = True
