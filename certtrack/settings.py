@@ -210,6 +210,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in ISO (certtrack/formats/en); the other languages use Django's formats for their locale.
+FORMAT_MODULE_PATH = ["certtrack.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl.styles import Font, PatternFill
 
 from assessments import validity
@@ -278,9 +278,16 @@ def roster_workbook_write(
 
     book = new_workbook()
     roster = new_sheet(book, "Roster", widths=(14, 28, 7, 8, 10, 8, 7, 12, 10, 10, 12, 13, 7, 9, 12), freeze="C2")
-    matrix = new_sheet(book, "Matrix", widths=(14, 28, 8, 10, *(13 for _c in courses)), freeze="C4")
-    expiring_sheet = new_sheet(book, "Expiring", widths=(14, 28, 8, 10, 14, 40, 12, 10, 10), freeze="C2")
-    course_sheet = new_sheet(book, "Courses", widths=(14, 48, 30, 9, 16, 20, 10, 17, 15, 12), freeze="B2")
+    # The read-only sheets are named in the workbook's language; "Roster" is read back by the employee import.
+    matrix = new_sheet(
+        book, pgettext("sheet name", "Matrix"), widths=(14, 28, 8, 10, *(13 for _c in courses)), freeze="C4"
+    )
+    expiring_sheet = new_sheet(
+        book, pgettext("sheet name", "Expiring"), widths=(14, 28, 8, 10, 14, 40, 12, 10, 10), freeze="C2"
+    )
+    course_sheet = new_sheet(
+        book, pgettext("sheet name", "Courses"), widths=(14, 48, 30, 9, 16, 20, 10, 17, 15, 12), freeze="B2"
+    )
 
     roster.append(header_row(roster, ROSTER_HEADERS))
     matrix.append(

@@ -217,7 +217,10 @@ def test_it_exports_a_laid_out_log_in_the_readers_language_and_zone(client, mana
     switch_language(client, "zh-hans")
     response = client.get(reverse("assessments:audit-export"))
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
+    book = load_workbook(io.BytesIO(response.content))
+    with translation.override("zh-hans"):
+        assert book.sheetnames == [translation.pgettext("sheet name", "Audit log")]  # named in the reader's language
+    sheet = book.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     assert header[0] == "时间（Asia/Shanghai）"
     assert header[4] == "事件" and header[10] == "摘要"
