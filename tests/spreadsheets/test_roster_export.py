@@ -342,7 +342,7 @@ def test_the_export_speaks_the_exporters_language_with_real_excel_dates(tmp_path
     assert [c.value for c in book[names[2]][1]][: len(course_headers)] == course_headers
     if language != "en":  # a translated workbook: fails until the language's catalog is filled
         assert names != ["Matrix", "Expiring", "Courses"] and expected[-1] != "Required"
-    roster = [[c for c in row] for row in book["Roster"].iter_rows()]
+    roster = [list(row) for row in book["Roster"].iter_rows()]
     hire = [c.value for c in roster[0]].index("Hire date")
     assert [c.value for c in roster[0]][:2] == ["Employee no", "Name"]  # read back by the employee import
     assert all(row[hire].is_date and isinstance(row[hire].value, dt.datetime) for row in roster[1:] if row[hire].value)
