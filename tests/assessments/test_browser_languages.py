@@ -42,15 +42,18 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w+\}")
 
 def english_msgids(language: str) -> list[re.Pattern]:
     """The catalog's English strings that read differently in `language`, as patterns over visible text (a
-    placeholder matches any text). Strings of fewer than four letters are left out (codes, units, "OK")."""
+    placeholder matches any text). Strings of fewer than four letters are left out (codes, units, "OK"), and so
+    are strings that are also a translation in that language."""
     catalog = trans_real.translation(language)._catalog
+    # A word that is also a translation in this language is no leftover (es "Plan" translates "Planning").
+    translated = {value for _key, value in catalog.items()}
     patterns = []
     for key, value in catalog.items():
         msgid = key[0] if isinstance(key, tuple) else key
         if isinstance(key, tuple) and key[1] != 0:
             continue
         msgid = msgid.split("\x04")[-1]  # without its context
-        if not msgid or msgid == value or "\n" in msgid:
+        if not msgid or msgid == value or msgid in translated or "\n" in msgid:
             continue
         literal = PLACEHOLDER.sub("", msgid)
         if len(re.findall(r"[A-Za-z]", literal)) < 4:
