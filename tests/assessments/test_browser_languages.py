@@ -107,7 +107,11 @@ def test_a_trainer_runs_a_session_in_every_language(
     page.goto(live_server.url + reverse("login"))
     page.click(".navbar-toggler")
     page.click("#language-menu")
-    page.click(f"button[name=language][value={language}]")  # the site's own switch
+    choice = page.locator(f"button[name=language][value={language}]")
+    box = choice.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375  # on the phone's screen
+    page.screenshot(path=f"{SCREENSHOTS}/language-menu-phone.png")
+    choice.click()  # the site's own switch
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.screenshot(path=f"{SCREENSHOTS}/login-{language}-phone.png", full_page=True)
     page.set_viewport_size({"width": 1366, "height": 1000})
