@@ -24,6 +24,14 @@ def follows_browser_language(request: HttpRequest) -> bool:
     return getattr(request, _FOLLOWS_BROWSER, False)
 
 
+def session_language_at_sign_in(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    """At sign-in (Django's user_logged_in), keep the session's language: a language switched to before signing
+    in holds, else the user's own (language_for). Its two queries are then paid once per sign-in, not by a page."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_LANGUAGE_KEY) not in LANGUAGE_CODES:
+        session[SESSION_LANGUAGE_KEY] = language_for(user)
+
+
 class UserLanguageMiddleware:
     """A signed-in user reads their pages in the language they switched to in this session, else in their
     preferred language, else in their plant's default (employees.languages.language_for). Anonymous pages,
@@ -32,9 +40,10 @@ class UserLanguageMiddleware:
 
     The language cookie is not read for a signed-in user on purpose: it outlives a sign-out, and on a
     shared shop-floor PC it would give the next person the previous one's language. language_for costs two
-    queries, so its answer is kept in the session, which its first request writes anyway; the profile form
-    and the language switch update it there. Goes after AuthenticationMiddleware and the gate's terminal
-    guard (and after LocaleMiddleware, whose response step then sends the Content-Language chosen here).
+    queries, so its answer is kept in the session, written at sign-in (session_language_at_sign_in; here
+    only for a session without one); the profile form and the language switch update it there. Goes after
+    AuthenticationMiddleware and the gate's terminal guard (and after LocaleMiddleware, whose response step
+    then sends the Content-Language chosen here).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

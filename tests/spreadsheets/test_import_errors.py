@@ -400,7 +400,11 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
             },
         ),
         ("catalog", "Checklists", {"critical": ["yes", "no"]}),
-        ("organisation", "Organisation", {"plant": ["DE", "SY"], "process_area": ["HV"]}),
+        (
+            "organisation",
+            "Organisation",
+            {"plant": ["DE", "SY"], "process_area": ["HV"], "default_language": ["en", "zh-hans", "de", "hu", "es"]},
+        ),
     ],
 )
 def test_every_template_offers_its_closed_lists(tmp_path, org, admin_user, kind, sheet, expected) -> None:
