@@ -44,10 +44,13 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A certtrack beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
-# Regenerate the translation catalogs after changing user-facing strings (needs gettext).
+# Regenerate the translation catalogs of every language after changing user-facing strings (needs gettext).
+# The JavaScript under static/js has no strings of its own (pages hand it their words through data attributes
+# and json_script), so there is no djangojs catalog.
+LOCALES := zh_Hans de hu es
 messages: install
-	$(PY) manage.py makemessages --locale=zh_Hans --ignore=.venv --ignore=static/vendor --ignore=var --no-obsolete
-	$(PY) manage.py compilemessages --locale=zh_Hans --ignore=.venv
+	$(PY) manage.py makemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv --ignore=static/vendor --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv
 
 # Benchmarks (issue #7, BENCHMARKS.md): PostgreSQL required; Redis used when reachable.
 bench: install

@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A line-side terminal's session reaches its kiosk page only (gate/middleware.py).
     "gate.middleware.TerminalGuardMiddleware",
+    # A signed-in user's pages in their session's, their own or their plant's language (employees/middleware.py).
+    "employees.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -258,6 +260,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in ISO (certtrack/formats/en); the other languages use Django's formats for their locale.
+FORMAT_MODULE_PATH = ["certtrack.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -18,7 +18,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("sso.accounts_urls")),  # "login": the password form and the company sign-in
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("employees.language_urls")),
     path("", include("employees.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),

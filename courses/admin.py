@@ -7,14 +7,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses import services
-from courses.models import Checklist, ChecklistItem, Course, ProcessArea, Requirement, TrainerAuthorisation
-from employees.admin import PlantMembershipInline
+from courses.models import (
+    Checklist,
+    ChecklistItem,
+    Course,
+    ProcessArea,
+    Requirement,
+    TrainerAuthorisation,
+    translated_fields,
+)
+from employees.admin import PlantMembershipInline, UserProfileInline
 
 
 @admin.register(ProcessArea)
 class ProcessAreaAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_zh", "position"]
-    search_fields = ["code", "name", "name_zh"]
+    list_display = ["code", "name", "name_zh", "name_de", "name_hu", "name_es", "position"]
+    search_fields = ["code", "name", *translated_fields("name")]
 
 
 @admin.register(Course)
@@ -43,7 +51,7 @@ class CourseAdmin(admin.ModelAdmin):
         "owner_plant",
         "is_active",
     ]
-    search_fields = ["code", "title", "title_zh"]
+    search_fields = ["code", "title", *translated_fields("title")]
     filter_horizontal = ["prerequisites"]
     list_select_related = ["process_area", "owner_plant"]
 
@@ -168,7 +176,7 @@ admin.site.unregister(User)
 class CerttrackUserAdmin(UserAdmin):
     """Users with their roles per plant and the courses they may assess, on one page."""
 
-    inlines = [PlantMembershipInline, TrainerAuthorisationInline]
+    inlines = [UserProfileInline, PlantMembershipInline, TrainerAuthorisationInline]
     list_display = ["username", "first_name", "last_name", "email", "is_superuser", "is_active", "last_login"]
 
     def save_formset(self, request, form, formset, change) -> None:

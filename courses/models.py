@@ -10,18 +10,43 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+# The languages a catalog text is kept in besides English, by the suffix of its field (title_zh, title_de,
+# ...): the primary subtag of the page's language (zh-hans -> zh). Empty: the English text is shown.
+TEXT_LANGUAGES = ("zh", "de", "hu", "es")
 
-def localised(english: str, chinese: str) -> str:
-    """The Chinese text on a Chinese page when there is one, else the English (titles, names)."""
-    if chinese and (get_language() or "").startswith("zh"):
-        return chinese
-    return english
+
+def text_language(language: str | None = None) -> str | None:
+    """The field suffix of `language` (default: the active one), None for English or a language without one."""
+    primary = (language or get_language() or "").lower().split("-")[0]
+    return primary if primary in TEXT_LANGUAGES else None
+
+
+def translated_fields(field: str) -> list[str]:
+    """`field`'s translations: ["title_zh", "title_de", "title_hu", "title_es"] for "title"."""
+    return [f"{field}_{suffix}" for suffix in TEXT_LANGUAGES]
+
+
+def localised(english: str, zh: str = "", de: str = "", hu: str = "", es: str = "") -> str:
+    """The text in the page's language when there is one, else the English (titles, names)."""
+    translated = {"zh": zh, "de": de, "hu": hu, "es": es}.get(text_language() or "", "")
+    return translated or english
+
+
+def localised_value(source: object, field: str) -> str:
+    """`field` of a model instance or a values() row (a dict) in the page's language, else its English."""
+    suffix = text_language()
+    if isinstance(source, dict):
+        return (suffix and source.get(f"{field}_{suffix}")) or source[field]
+    return (suffix and getattr(source, f"{field}_{suffix}", "")) or getattr(source, field)
 
 
 class ProcessArea(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
+    name_de = models.CharField(_("name (German)"), max_length=120, blank=True)
+    name_hu = models.CharField(_("name (Hungarian)"), max_length=120, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -34,7 +59,7 @@ class ProcessArea(models.Model):
 
     @property
     def display_name(self) -> str:
-        return localised(self.name, self.name_zh)
+        return localised_value(self, "name")
 
 
 class DeliveryMode(models.TextChoices):
@@ -70,6 +95,9 @@ class Course(models.Model):
     code = models.CharField(_("code"), max_length=24, unique=True)
     title = models.CharField(_("title"), max_length=200)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
+    title_hu = models.CharField(_("title (Hungarian)"), max_length=200, blank=True)
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     process_area = models.ForeignKey(
         ProcessArea, on_delete=models.PROTECT, related_name="courses", verbose_name=_("process area")
@@ -138,7 +166,7 @@ class Course(models.Model):
 
     @property
     def display_title(self) -> str:
-        return localised(self.title, self.title_zh)
+        return localised_value(self, "title")
 
     @property
     def is_template(self) -> bool:

@@ -22,6 +22,7 @@ from courses.models import (
     ProcessArea,
     Requirement,
     RequirementScope,
+    translated_fields,
 )
 from courses.selectors import employees_affected_by_courses, employees_affected_by_requirements
 from employees.models import JobRole, Plant, Station
@@ -74,7 +75,7 @@ def course_values(entry: dict, *, areas: dict[str, ProcessArea]) -> dict:
             raise ValidationError(f"{entry.get('code')}: class size must be 1-200")
     return {
         "title": entry["title"],
-        "title_zh": entry.get("title_zh", ""),
+        **{field: entry.get(field, "") for field in translated_fields("title")},
         "description": entry.get("description", ""),
         "process_area": areas[entry["area"]],
         "version": str(entry.get("version", "1.0")),
@@ -123,7 +124,11 @@ def catalog_load(*, path: Path = CATALOG_PATH) -> CatalogLoadResult:
         area, _changed = row_upsert(
             ProcessArea,
             {"code": entry["code"]},
-            {"name": entry["name"], "name_zh": entry.get("name_zh", ""), "position": entry.get("position", 0)},
+            {
+                "name": entry["name"],
+                **{field: entry.get(field, "") for field in translated_fields("name")},
+                "position": entry.get("position", 0),
+            },
             result.areas,
         )
         areas[area.code] = area

@@ -2,14 +2,23 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station
+from employees.models import Employee, JobRole, Plant, PlantMembership, ProductionLine, Station, UserProfile
 from employees.services import employee_save, line_save, station_save
 
 
 @admin.register(Plant)
 class PlantAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "time_zone", "shift_codes", "confirmation_window_days", "is_active"]
-    list_filter = ["country", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "country",
+        "time_zone",
+        "default_language",
+        "shift_codes",
+        "confirmation_window_days",
+        "is_active",
+    ]
+    list_filter = ["country", "default_language", "is_active"]
     search_fields = ["code", "name"]
 
 
@@ -73,3 +82,13 @@ class PlantMembershipInline(admin.TabularInline):
     model = PlantMembership
     extra = 1
     fields = ["plant", "role"]
+
+
+class UserProfileInline(admin.StackedInline):
+    """The user's preferred language (empty: their plant's default), on the user's admin page."""
+
+    model = UserProfile
+    can_delete = False
+    extra = 1
+    max_num = 1
+    fields = ["language"]

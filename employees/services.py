@@ -177,9 +177,9 @@ def organisation_upsert(
     """Create or update lines and stations by code (the organisation import).
 
     `rows`: (plant, line code, line values, station code or None, station values or None); `plants`: shift
-    codes and confirmation window per plant (checked by the caller). Nothing is deleted. Every plant, line and
-    station created or changed is audited (one event each); the people of every line whose values or one of
-    whose stations changed, and of every plant whose shift settings changed, are marked.
+    codes, confirmation window and default language per plant (checked by the caller). Nothing is deleted.
+    Every plant, line and station created or changed is audited (one event each); the people of every line
+    whose values or one of whose stations changed, and of every plant whose shift settings changed, are marked.
     """
     counts = UpsertCounts()  # lines and stations
     changed_line_ids: set[int] = set()
@@ -192,7 +192,8 @@ def organisation_upsert(
             Plant.objects.filter(pk=plant.pk).update(**changed)
             for name, value in changed.items():
                 setattr(plant, name, value)
-            changed_plant_ids.add(plant.id)
+            if changed.keys() - {"default_language"}:  # the language is no input of the roll-up
+                changed_plant_ids.add(plant.id)
             events.append(
                 AuditEvent(
                     occurred_at=now,

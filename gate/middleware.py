@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from employees.middleware import follow_browser_language
+
 # Set by the pairing view (gate.views.terminal_pair) in the device's session: {"id", "plant", "line", "station"}.
 TERMINAL_SESSION_KEY = "gate_terminal"
 
@@ -35,6 +37,7 @@ class TerminalGuardMiddleware:
         bound = session.get(TERMINAL_SESSION_KEY) if session is not None else None
         if bound is None or request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return self.get_response(request)
+        follow_browser_language(request)  # a kiosk's language is its own buttons', not its device user's
         try:
             match = resolve(request.path_info)
         except Resolver404:

@@ -30,7 +30,7 @@ from assessments.models import (
     StationShiftCoverage,
 )
 from assessments.readiness.figures import Figures, ShiftCoverage, plant_figures_compute
-from courses.models import localised
+from courses.models import localised_value, translated_fields
 from employees.models import Plant, ProductionLine, Station
 
 TREND_DAYS = 90
@@ -379,11 +379,11 @@ def plant_dashboard(
         BlockingCourse(
             course_id=row["course_id"],
             code=row["course__code"],
-            title=localised(row["course__title"], row["course__title_zh"]),  # the body is cached per language
+            title=localised_value(row, "course__title"),  # the body is cached per language
             people=row["n"],
         )
         for row in CourseReadiness.objects.filter(plant=plant, is_met=False)
-        .values("course_id", "course__code", "course__title", "course__title_zh")
+        .values("course_id", "course__code", "course__title", *translated_fields("course__title"))
         .annotate(n=Count("employee_id"))
         .order_by("-n", "course__code")[:blocking_limit]
     ]

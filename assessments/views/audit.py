@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import pgettext
 
 from assessments.forms.filters import AuditFilterForm
 from assessments.selectors.audit import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
@@ -51,7 +52,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="certtrack-audit-log.xlsx"'
     book = new_workbook()
-    sheet = new_sheet(book, "Audit log", widths=[width for _title, width in AUDIT_COLUMNS], freeze="A2")
+    sheet = new_sheet(
+        book, pgettext("sheet name", "Audit log"), widths=[width for _title, width in AUDIT_COLUMNS], freeze="A2"
+    )
     sheet.append(header_row(sheet, audit_headers(zone=zone)))
     count = 0
     for row in audit_rows(events, zone=zone):

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import openpyxl
+from django.utils.translation import pgettext
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -57,7 +58,7 @@ def template_write(importer: type[Importer], target: IO[bytes] | Path, *, user: 
     book.remove(book.active)
     data_sheets = [book.create_sheet(spec.name) for spec in importer.sheets]
     example_sheets = [book.create_sheet(example_sheet_name(spec)) for spec in importer.sheets]
-    help_sheet = book.create_sheet(HELP_SHEET)
+    help_sheet = book.create_sheet(pgettext("sheet name", "Help"))  # read by people only (HELP_SHEET in English)
     list_sheet = book.create_sheet(LIST_SHEET)
     list_sheet.sheet_state = "hidden"
 

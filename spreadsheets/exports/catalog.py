@@ -14,7 +14,7 @@ from typing import IO
 
 from assessments.services.result_rules import checklists_current
 from certtrack.xlsx import header_row, new_sheet, new_workbook, text_cell, value_cell
-from courses.models import Course, Requirement, RequirementScope
+from courses.models import Course, Requirement, RequirementScope, translated_fields
 from spreadsheets.importers.courses import CHECKLIST_SHEET, COURSE_SHEET, REQUIREMENT_SHEET
 
 
@@ -44,7 +44,7 @@ def catalog_workbook_write(*, target: IO[bytes] | Path | str) -> int:
             [
                 text_cell(course_sheet, course.code),
                 text_cell(course_sheet, course.title),
-                text_cell(course_sheet, course.title_zh),
+                *(text_cell(course_sheet, getattr(course, field)) for field in translated_fields("title")),
                 text_cell(course_sheet, course.process_area.code),
                 text_cell(course_sheet, course.version),
                 text_cell(course_sheet, course.delivery_mode),

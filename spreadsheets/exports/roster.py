@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl.styles import Font, PatternFill
 
 from assessments import validity
 from assessments.models import Certification, CertificationStatus
 from assessments.selectors.certifications import Qualification, certifications_as_of
 from certtrack.xlsx import PERCENT_FORMAT, header_row, new_sheet, new_workbook, set_autofilter, text_cell, value_cell
-from courses.models import AssessmentKind, Course
+from courses.models import AssessmentKind, Course, translated_fields
 from courses.selectors import required_levels_by_employee
 from employees.models import Employee, EmployeeStatus, JobRole, Plant, ProductionLine
 
@@ -278,9 +278,16 @@ def roster_workbook_write(
 
     book = new_workbook()
     roster = new_sheet(book, "Roster", widths=(14, 28, 7, 8, 10, 8, 7, 12, 10, 10, 12, 13, 7, 9, 12), freeze="C2")
-    matrix = new_sheet(book, "Matrix", widths=(14, 28, 8, 10, *(13 for _c in courses)), freeze="C4")
-    expiring_sheet = new_sheet(book, "Expiring", widths=(14, 28, 8, 10, 14, 40, 12, 10, 10), freeze="C2")
-    course_sheet = new_sheet(book, "Courses", widths=(14, 48, 30, 9, 16, 20, 10, 17, 15, 12), freeze="B2")
+    # The read-only sheets are named in the workbook's language; "Roster" is read back by the employee import.
+    matrix = new_sheet(
+        book, pgettext("sheet name", "Matrix"), widths=(14, 28, 8, 10, *(13 for _c in courses)), freeze="C4"
+    )
+    expiring_sheet = new_sheet(
+        book, pgettext("sheet name", "Expiring"), widths=(14, 28, 8, 10, 14, 40, 12, 10, 10), freeze="C2"
+    )
+    course_sheet = new_sheet(
+        book, pgettext("sheet name", "Courses"), widths=(14, 48, 30, 9, 16, 20, 10, 17, 15, 12), freeze="B2"
+    )
 
     roster.append(header_row(roster, ROSTER_HEADERS))
     matrix.append(
@@ -372,7 +379,7 @@ def roster_workbook_write(
             progress(min(start + CHUNK, len(employees)), len(employees))
 
     expiring_sheet.append(header_row(expiring_sheet, EXPIRING_HEADERS))
-    expiring_courses = Course.objects.only("code", "title", "title_zh").in_bulk(
+    expiring_courses = Course.objects.only("code", "title", *translated_fields("title")).in_bulk(
         {course_id for _d, _e, course_id, _r in expiring}
     )
     expiring = [(d, e, expiring_courses[c], r) for d, e, c, r in expiring]

@@ -19,7 +19,16 @@ from django.utils.translation import gettext_lazy
 
 from certtrack.translatable import gettext as _
 from certtrack.upsert import UpsertCounts
-from courses.models import Checklist, Course, DeliveryMode, Level, ProcessArea, Requirement, RequirementScope
+from courses.models import (
+    Checklist,
+    Course,
+    DeliveryMode,
+    Level,
+    ProcessArea,
+    Requirement,
+    RequirementScope,
+    translated_fields,
+)
 from courses.services import (
     ChecklistItemInput,
     checklist_publish,
@@ -73,6 +82,27 @@ COURSE_SHEET = SheetSpec(
             max_length=200,
             example="示例课程",
             help=gettext_lazy("Title (Chinese); may be empty."),
+        ),
+        Column(
+            "title_de",
+            "text",
+            max_length=200,
+            example="Beispielkurs",
+            help=gettext_lazy("Title (German); may be empty."),
+        ),
+        Column(
+            "title_hu",
+            "text",
+            max_length=200,
+            example="Példa tanfolyam",
+            help=gettext_lazy("Title (Hungarian); may be empty."),
+        ),
+        Column(
+            "title_es",
+            "text",
+            max_length=200,
+            example="Curso de ejemplo",
+            help=gettext_lazy("Title (Spanish); may be empty."),
         ),
         Column(
             "process_area",
@@ -466,7 +496,7 @@ class CatalogImporter(Importer):
             return None
         entry = {"code": v["code"], "title": v["title"], "area": v["process_area"], "needs": needs}
         optional = {
-            "title_zh": v.get("title_zh"),
+            **{field: v.get(field) for field in translated_fields("title")},
             "description": v.get("description"),
             "version": v.get("version"),
             "delivery_mode": mode,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from certtrack.translatable import gettext as _
 from courses.models import ProcessArea
 from employees.access import is_admin
+from employees.languages import LANGUAGE_CODES
 from employees.models import Plant, ProductionLine, Station, shift_codes_parse
 from employees.services import organisation_upsert
 from spreadsheets.engine import (
@@ -139,6 +141,15 @@ ORGANISATION_SHEET = SheetSpec(
             min_value=0,
             max_value=365,
             help=gettext_lazy("Days after SOP that virtual-model passes still count; empty = unchanged."),
+        ),
+        Column(
+            "default_language",
+            "code",
+            choices=tuple(code for code, _name in settings.LANGUAGES),
+            help=gettext_lazy(
+                "The plant's default language for people who have not chosen one: en, zh-hans, de, hu or es; "
+                "empty = unchanged."
+            ),
         ),
     ),
     key=("plant", "line_code", "station_code"),
@@ -288,8 +299,9 @@ class OrganisationImporter(_AdminImporter):
     def _plant_values(
         row: ParsedRow, plant: Plant | None, seen: dict[Plant, tuple[int, dict]], preview: Preview
     ) -> bool:
-        """The plant's shift codes and confirmation window given on the row (checked, normalised); every row
-        naming them for one plant must agree, and each line may run at most the plant's number of codes."""
+        """The plant's shift codes, confirmation window and default language given on the row (checked,
+        normalised); every row naming them for one plant must agree, and each line may run at most the plant's
+        number of codes."""
         v = row.values
         values: dict = {}
         ok = True
@@ -301,6 +313,19 @@ class OrganisationImporter(_AdminImporter):
                 ok = False
         if v.get("confirmation_window_days") is not None:
             values["confirmation_window_days"] = v["confirmation_window_days"]
+        if v.get("default_language"):
+            language = str(v["default_language"]).lower()
+            if language in LANGUAGE_CODES:
+                values["default_language"] = language
+            else:
+                preview.error(
+                    row.sheet,
+                    row.row,
+                    "default_language",
+                    _("Unknown language %(code)s: use one of %(codes)s.")
+                    % {"code": v["default_language"], "codes": ", ".join(code for code, _name in settings.LANGUAGES)},
+                )
+                ok = False
         if not ok or plant is None:
             return ok
         codes = values.get("shift_codes", plant.shift_codes)

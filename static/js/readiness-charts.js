@@ -4,6 +4,18 @@
   if (typeof Chart === "undefined") { return; }
   const palette = ["#0d6efd", "#198754", "#dc3545", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"];
 
+  // The charts' days come as ISO dates (the data's keys); an axis or tooltip shows them as the page's language
+  // writes a date (de 01.12.2026, hu 2026. 12. 01., es 01/12/2026, zh 2026/12/01; English pages keep ISO).
+  const pageLanguage = document.documentElement.lang || "en";
+  function dayLabel(iso) {
+    if (typeof iso !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(iso) || pageLanguage === "en") { return iso; }
+    const p = iso.split("-").map(Number);
+    return new Intl.DateTimeFormat(pageLanguage, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" })
+      .format(new Date(Date.UTC(p[0], p[1] - 1, p[2])));
+  }
+  const dayAxis = { maxTicksLimit: 10, callback: function (value) { return dayLabel(this.getLabelForValue(value)); } };
+  const dayTooltip = { callbacks: { title: function (items) { return items.length ? dayLabel(items[0].label) : ""; } } };
+
   function readJson(id) {
     const node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -96,9 +108,9 @@
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
-        plugins: { markers: { items: markers } },
+        plugins: { markers: { items: markers }, tooltip: dayTooltip },
         scales: { y: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } },
-                  x: { ticks: { maxTicksLimit: 10 } } },
+                  x: { ticks: dayAxis } },
       },
     });
   }
@@ -136,8 +148,8 @@
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
-        plugins: { markers: { items: markers } },
-        scales: { y: { min: 0, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 10 } } },
+        plugins: { markers: { items: markers }, tooltip: dayTooltip },
+        scales: { y: { min: 0, ticks: { precision: 0 } }, x: { ticks: dayAxis } },
       },
     });
   });

@@ -12,6 +12,15 @@
   const LIVE = "#6c757d";
   const SCENARIO = "#0d6efd";
   const TARGET = "#dc3545";
+  // The days come as ISO dates; the axis and tooltips show them as the page's language writes a date (as in
+  // readiness-charts.js; English pages keep ISO).
+  const pageLanguage = document.documentElement.lang || "en";
+  function dayLabel(iso) {
+    if (typeof iso !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(iso) || pageLanguage === "en") { return iso; }
+    const p = iso.split("-").map(Number);
+    return new Intl.DateTimeFormat(pageLanguage, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" })
+      .format(new Date(Date.UTC(p[0], p[1] - 1, p[2])));
+  }
 
   // A vertical dashed line at an SOP date: one extra dataset with two points at that label.
   function sopLine(labels, day, colour, label, top) {
@@ -51,7 +60,9 @@
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, spanGaps: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { min: 0, suggestedMax: top }, x: { ticks: { maxTicksLimit: 10 } } },
+        plugins: { tooltip: { callbacks: { title: function (items) { return items.length ? dayLabel(items[0].label) : ""; } } } },
+        scales: { y: { min: 0, suggestedMax: top },
+                  x: { ticks: { maxTicksLimit: 10, callback: function (value) { return dayLabel(this.getLabelForValue(value)); } } } },
       },
     });
   });

@@ -19,6 +19,7 @@ from assessments.services.results import assessment_record, assessment_void, ass
 from assessments.services.sessions import training_session_create
 from spreadsheets.services import roster_export_write
 from tests.assessments.helpers import result
+from tests.languages import switch_language
 
 
 def _zh(event: AuditEvent) -> str:
@@ -202,7 +203,7 @@ def test_it_stores_the_roster_export_as_a_message(hr, plant_sy) -> None:
 
 def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_page(client, manager, recorded) -> None:
     client.force_login(manager)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     log = client.get(reverse("assessments:audit-log")).content.decode()
     employee_page = client.get(reverse("assessments:employee-detail", args=["SY001"])).content.decode()
     for page in (log, employee_page):
@@ -213,10 +214,13 @@ def test_it_shows_summaries_in_the_readers_language_on_the_log_and_the_employee_
 
 def test_it_exports_a_laid_out_log_in_the_readers_language_and_zone(client, manager, recorded, today) -> None:
     client.force_login(manager)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     response = client.get(reverse("assessments:audit-export"))
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content))["Audit log"]
+    book = load_workbook(io.BytesIO(response.content))
+    with translation.override("zh-hans"):
+        assert book.sheetnames == [translation.pgettext("sheet name", "Audit log")]  # named in the reader's language
+    sheet = book.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     assert header[0] == "时间（Asia/Shanghai）"
     assert header[4] == "事件" and header[10] == "摘要"

@@ -36,6 +36,7 @@ def test_it_records_a_checklist_practical_with_the_keyboard_in_chinese(
 
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.goto(live_server.url + reverse("login"))
+    page.click("#language-menu")
     page.click("button[name=language][value=zh-hans]")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     page.fill("#id_username", "trainer")

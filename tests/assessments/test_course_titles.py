@@ -17,6 +17,7 @@ from courses.models import Course
 from employees.models import Plant
 from tests import factories
 from tests.assessments.conftest import D1
+from tests.languages import switch_language
 
 TITLES = {"HV-001": "高压安全", "BAT-PACK-001": "电池包装配 1", "BAT-PACK-002": "电池包装配 2"}
 
@@ -46,14 +47,14 @@ def test_it_shows_blocking_courses_in_the_viewers_language(client, manager, roll
     client.force_login(manager)
     english = _blocking(client)
     assert "English HV-001" in english and "高压安全" not in english  # B lacks HV-001 on D1
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     chinese = _blocking(client)
     assert "高压安全" in chinese and "English HV-001" not in chinese
 
 
 def test_it_shows_the_line_gaps_in_the_viewers_language(client, manager, rolled_up) -> None:
     client.force_login(manager)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     page = client.get(reverse("readiness:line", args=["SY", "L1"])).content.decode()
     assert "HV-001 高压安全" in page.split('data-course="HV-001"')[1]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import translation
 
 from tests.assessments.conftest import W2_TODAY, W2_WINDOW_CLOSED
+from tests.languages import switch_language
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +102,8 @@ def test_it_shows_the_checklist_items_in_the_page_language(worked_example_2, man
     item.text_zh = "高压连接器已锁止并确认"
     item.save()
 
-    with translation.override("zh-hans"):
-        _response, html = _page(manager_client, "S", W2_TODAY, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    switch_language(manager_client, "zh-hans")
+    _response, html = _page(manager_client, "S", W2_TODAY)
 
     assert "高压连接器已锁止并确认" in html
 

@@ -15,6 +15,7 @@ from assessments.models import Assessment
 from assessments.services.result_rules import Refusal
 from courses.services import ChecklistItemInput, checklist_publish
 from tests import factories
+from tests.languages import switch_language
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,9 @@ def test_it_shows_the_items_in_chinese_on_a_chinese_page(client, trainer, mod_se
     item.text_zh = "高压连接器已锁定并确认"
     item.save()
     client.force_login(trainer)
+    switch_language(client, "zh-hans")
 
-    content = client.get(_url(mod_session), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    content = client.get(_url(mod_session)).content.decode()
 
     assert content.count("高压连接器已锁定并确认") == 4
     assert "Module orientation checked" in content  # an item without Chinese text keeps its English

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from assessments.services.results import assessment_record
 from tests.assessments.helpers import result
+from tests.languages import switch_language
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def test_it_names_the_voided_entrys_kind_in_the_readers_language(
         row=result(team[0], hv_course, "practical", today, trainer, passed=True), recorded_by=trainer
     )
     client.force_login(trainer)
-    client.cookies["django_language"] = language
+    switch_language(client, language)
 
     response = client.post(reverse("assessments:assessment-void", args=[practical.pk]), {"reason": "wrong person"})
 

@@ -17,6 +17,7 @@ from assessments.forms.filters import AuditFilterForm
 from assessments.forms.results import GridHeaderForm, SingleResultForm
 from assessments.forms.sessions import SessionCreateForm
 from tests import factories
+from tests.languages import switch_language
 
 DAY = datetime.date(2026, 12, 1)
 
@@ -69,7 +70,7 @@ def test_it_keeps_the_date_iso_when_the_form_comes_back_with_an_error(trainer, e
 
 def test_it_serves_the_new_session_page_with_todays_iso_date_in_chinese(client, trainer, plant_sy) -> None:
     client.force_login(trainer)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     response = client.get(reverse("assessments:session-create"))
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()

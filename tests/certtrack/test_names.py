@@ -14,6 +14,7 @@ from certtrack.names import is_cjk, person_name, user_name
 from devdata.demo import data as demo_data
 from devdata.demo.services import _person_name
 from tests import factories
+from tests.languages import switch_language
 
 
 @pytest.mark.parametrize(
@@ -58,7 +59,7 @@ def test_it_falls_back_to_the_user_name(db) -> None:
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_it_welcomes_a_chinese_user_family_name_first(client, liu, language: str) -> None:
     client.force_login(liu)
-    client.cookies["django_language"] = language
+    switch_language(client, language)
     page = client.get(reverse("employees:home")).content.decode()
     assert "刘建国" in page
     assert "建国 刘" not in page
@@ -69,7 +70,7 @@ def test_it_shows_a_western_name_family_first_in_chinese(client, plant_sy) -> No
     factories.PlantMembershipFactory(user=user, plant=plant_sy, role="manager")
     client.force_login(user)
     assert "Welcome, Ingrid Berg" in client.get(reverse("employees:home")).content.decode()
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     assert "Berg Ingrid" in client.get(reverse("employees:home")).content.decode()
 
 

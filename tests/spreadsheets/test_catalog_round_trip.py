@@ -51,9 +51,10 @@ def test_it_exports_the_catalog_and_imports_it_back_unchanged(tmp_path, catalog,
 
     book = open_back(path)
     assert book.sheetnames == ["Courses", "Requirements", "Checklists"]
-    courses = [[c.value for c in row] for row in book["Courses"].iter_rows(min_row=2)]
-    mod_row = next(r for r in courses if r[0] == "BAT-MOD-010")
-    assert (mod_row[7], mod_row[11], mod_row[12]) == ("practical", "yes", "HV-001")
+    headers = [c.value for c in book["Courses"][1]]
+    courses = [dict(zip(headers, (c.value for c in row), strict=True)) for row in book["Courses"].iter_rows(min_row=2)]
+    mod_row = next(r for r in courses if r["code"] == "BAT-MOD-010")
+    assert (mod_row["needs"], mod_row["uses_levels"], mod_row["prerequisites"]) == ("practical", "yes", "HV-001")
     requirements = sorted(tuple(c.value for c in row) for row in book["Requirements"].iter_rows(min_row=2))
     assert requirements == [
         ("BAT-MOD-010", "role", None, "TL", None, None, "L"),

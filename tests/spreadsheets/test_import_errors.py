@@ -19,6 +19,7 @@ from spreadsheets.engine import Preview, import_run, importer_for
 from spreadsheets.engine.tables import template_write
 from spreadsheets.models import SpreadsheetJob
 from tests import factories
+from tests.languages import switch_language
 from tests.spreadsheets.helpers import EMPLOYEE_HEADERS, RESULT_HEADERS, make_xlsx
 from tests.spreadsheets.test_other_imports import COURSE_HEADERS, REQ_HEADERS
 
@@ -167,7 +168,7 @@ def test_each_result_error_names_its_column(tmp_path, org, trainer, results_rule
 def _upload_errors(client, user, tmp_path, rows, language="en"):
     path = make_xlsx(tmp_path / "results.xlsx", {"Results": [RESULT_HEADERS, *rows]})
     client.force_login(user)
-    client.cookies["django_language"] = language
+    switch_language(client, language)
     client.post(
         reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
@@ -206,7 +207,7 @@ def test_the_error_list_downloads_as_a_workbook_in_the_readers_language(
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:D5"
     assert sheet["A1"].font.b and sheet["B2"].data_type == "n" and sheet["D2"].data_type == "s"
 
-    client.cookies["django_language"] = "zh-hans"  # the same job, read by someone working in Chinese
+    switch_language(client, "zh-hans")  # the same job, read by someone working in Chinese
     rows = [[c.value for c in row] for row in _book(client.get(url)).active.iter_rows()]
     assert rows[0] == ["工作表", "行", "列", "原因"]
     assert rows[1][3] == "未知课程 NOPE。"
@@ -245,7 +246,7 @@ def test_a_stored_preview_shows_in_the_language_of_whoever_reads_it(
     assert (stored["code"], stored["params"]) == ("Unknown course %(code)s.", {"code": "NOPE"})
     assert "Unknown course NOPE." in client.get(reverse("hr:job", args=[job.pk])).content.decode()
 
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
     assert "未知课程 NOPE。" in page and "Unknown course NOPE." not in page
 
@@ -286,7 +287,7 @@ def test_jobs_stored_before_codes_were_kept_still_show(client, trainer, org) -> 
         expires_at=timezone.now() + dt.timedelta(hours=1),
     )
     client.force_login(trainer)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
     assert "Unknown course OLD-1." in page
     assert "Results: column(s) Extra are not used and were ignored." in page
@@ -307,7 +308,7 @@ def test_a_failed_jobs_message_shows_in_the_readers_language(client, trainer, or
         services.job_fail(job_id=job.pk, message=gettext("The file could not be checked. Nothing was imported."))
 
     client.force_login(trainer)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     assert "无法检查该文件。未导入任何内容。" in client.get(reverse("hr:job", args=[job.pk])).content.decode()
 
 
@@ -399,7 +400,11 @@ def test_the_employee_template_offers_drop_downs_and_an_example_row(client, hr, 
             },
         ),
         ("catalog", "Checklists", {"critical": ["yes", "no"]}),
-        ("organisation", "Organisation", {"plant": ["DE", "SY"], "process_area": ["HV"]}),
+        (
+            "organisation",
+            "Organisation",
+            {"plant": ["DE", "SY"], "process_area": ["HV"], "default_language": ["en", "zh-hans", "de", "hu", "es"]},
+        ),
     ],
 )
 def test_every_template_offers_its_closed_lists(tmp_path, org, admin_user, kind, sheet, expected) -> None:

@@ -16,6 +16,7 @@ from employees.models import Employee
 from spreadsheets.engine import import_run
 from spreadsheets.models import SpreadsheetJob
 from tests import factories
+from tests.languages import switch_language
 from tests.spreadsheets.helpers import RESULT_HEADERS, make_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, tr
         },
     )
     client.force_login(trainer)
-    client.cookies["django_language"] = "zh-hans"  # uploaded by someone working in Chinese
+    switch_language(client, "zh-hans")  # uploaded by someone working in Chinese
     client.post(
         reverse("hr:import-upload", args=["results"]),
         {"plant": "SY", "file": SimpleUploadedFile("results.xlsx", path.read_bytes())},
@@ -136,7 +137,7 @@ def test_a_duplicate_row_reads_in_the_readers_language(client, tmp_path, org, tr
     assert "E1 HV-001 理论考试 2026-01-10" in page  # skipped: already recorded
     assert "E1 HV-001 实操评估 2026-01-10" in page  # to create
 
-    client.cookies["django_language"] = "en"  # the same stored preview, read in English
+    switch_language(client, "en")  # the same stored preview, read in English
     page = client.get(reverse("hr:job", args=[job.pk])).content.decode()
     assert "E1 HV-001 Theory test 2026-01-10" in page
     assert "E1 HV-001 Practical evaluation 2026-01-10" in page

@@ -13,6 +13,8 @@ from assessments.services.results import assessments_record
 from employees.models import Employee
 from spreadsheets.engine import import_run
 from spreadsheets.exports.roster import (
+    COURSE_HEADERS,
+    EXPIRING_HEADERS,
     FILL_EXPIRED,
     FILL_EXPIRING,
     FILL_LEVEL_I,
@@ -270,12 +272,15 @@ def test_the_workbook_speaks_its_requesters_language(tmp_path, plant_data, hr) -
     assert column(chinese, "Roster", "Status") == ["在职", "在职", "在职", "已离职"]
     assert column(chinese, "Roster", "Role")[2] == "操作员"
     assert column(english, "Roster", "Role")[2] == "Operator"
-    assert column(chinese, "Expiring", "名称") == ["高压安全"]
-    assert column(english, "Expiring", "Title") == ["High-voltage safety"]
-    assert "高压安全" in column(chinese, "Courses", "名称")
-    assert set(column(chinese, "Courses", "工艺领域")) == {"电池包装配"}
     with translation.override("zh-hans"):
-        assert chinese["Matrix"]["G5"].value == translation.gettext("in progress")  # B lacks HV-001
+        expiring, courses, matrix = (translation.pgettext("sheet name", n) for n in ("Expiring", "Courses", "Matrix"))
+    assert chinese.sheetnames == ["Roster", matrix, expiring, courses]  # "Roster" is read back by the import
+    assert column(chinese, expiring, "名称") == ["高压安全"]
+    assert column(english, "Expiring", "Title") == ["High-voltage safety"]
+    assert "高压安全" in column(chinese, courses, "名称")
+    assert set(column(chinese, courses, "工艺领域")) == {"电池包装配"}
+    with translation.override("zh-hans"):
+        assert chinese[matrix]["G5"].value == translation.gettext("in progress")  # B lacks HV-001
 
     before = list(Employee.objects.order_by("id").values())
     preview = import_run(kind="employees", path=path, user=hr, plant=plant_data["SY"], commit=True, filename="r.xlsx")
@@ -321,3 +326,23 @@ def test_the_read_only_sheets_head_their_columns_in_the_workbooks_language(tmp_p
     needs = {row[0].value: row[5].value for row in book["Courses"].iter_rows(min_row=2)}
     assert needs == {"BAT-PACK-001": "实操评估", "BAT-PACK-002": "实操评估", "HV-001": "理论考试 + 实操评估"}
     assert [c.value for c in book["Expiring"][2]][-1] == "是"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans", "de", "hu", "es"])
+def test_the_export_speaks_the_exporters_language_with_real_excel_dates(tmp_path, plant_data, language) -> None:
+    """Issue #19: sheet names and the read-only sheets' headers in the exporter's language (catalogs filled), the
+    Roster sheet in the import's own column names, and dates as real Excel dates that Excel shows per locale."""
+    with translation.override(language):
+        book = open_back(_export(tmp_path, plant_data["SY"]))
+        names = [translation.pgettext("sheet name", n) for n in ("Matrix", "Expiring", "Courses")]
+        expected = [str(h) for h in EXPIRING_HEADERS]
+        course_headers = [str(h) for h in COURSE_HEADERS]
+    assert book.sheetnames == ["Roster", *names]
+    assert [c.value for c in book[names[1]][1]] == expected
+    assert [c.value for c in book[names[2]][1]][: len(course_headers)] == course_headers
+    if language != "en":  # a translated workbook: fails until the language's catalog is filled
+        assert names != ["Matrix", "Expiring", "Courses"] and expected[-1] != "Required"
+    roster = [list(row) for row in book["Roster"].iter_rows()]
+    hire = [c.value for c in roster[0]].index("Hire date")
+    assert [c.value for c in roster[0]][:2] == ["Employee no", "Name"]  # read back by the employee import
+    assert all(row[hire].is_date and isinstance(row[hire].value, dt.datetime) for row in roster[1:] if row[hire].value)

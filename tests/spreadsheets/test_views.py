@@ -14,6 +14,7 @@ from django.urls import reverse
 from employees.models import Employee
 from spreadsheets.models import SpreadsheetJob
 from tests import factories
+from tests.languages import switch_language
 from tests.spreadsheets.helpers import EMPLOYEE_HEADERS, make_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -233,7 +234,7 @@ def test_a_background_export_is_written_in_its_requesters_language(client, hr, s
 
     settings.EXPORT_ASYNC_THRESHOLD = 0
     client.force_login(hr)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     with translation.override("zh-hans"):
         job = services.export_job_create(plant=staff["SY"], line=None, requester=hr)
     assert job.language == "zh-hans"

@@ -20,6 +20,7 @@ from assessments.readiness.recompute import drain_marks, plant_recompute
 from tests import factories
 from tests.assessments.conftest import D1, D2, D_WINDOW
 from tests.assessments.readiness.test_dashboards import _plant_of_size, _text, at_date  # noqa: F401 - the fixture
+from tests.languages import switch_language
 
 URL = "/dashboard/plants/SY/figures/{kind}/"
 
@@ -188,7 +189,7 @@ def test_the_workbook_speaks_the_requesters_language(rolled_up, manager, client)
     rolled_up["hv"].title_zh = "高压安全"
     rolled_up["hv"].save()
     client.force_login(manager)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
 
     book = _workbook(client.get("/dashboard/plants/SY/figures/gaps.xlsx"))
 
@@ -345,7 +346,7 @@ def test_a_list_for_another_date_runs_a_fixed_number_of_statements(
 
 def test_the_as_of_input_renders_iso_dates_in_every_language(rolled_up, manager, client) -> None:
     client.force_login(manager)
-    client.cookies["django_language"] = "zh-hans"
+    switch_language(client, "zh-hans")
     with translation.override("zh-hans"):
         page = client.get("/dashboard/plants/SY/", {"date": "2026-10-01"}).content.decode()
     assert 'type="date"' in page and 'value="2026-10-01"' in page

@@ -14,6 +14,7 @@ from assessments.readiness.recompute import drain_marks, plant_recompute, plants
 from employees.models import Plant
 from tests import factories
 from tests.assessments.conftest import D1, D2, b_passes_hv_theory
+from tests.languages import switch_language
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def test_it_serves_cached_pages_until_a_roll_up_writes_new_figures(
     assert "3 of 3 qualified" in _text(client.get("/dashboard/plants/SY/"))
     assert "3 of 3 qualified" in _text(client.get("/dashboard/plants/SY/lines/L1/"))
     assert client.get("/api/v1/plants/SY/readiness").json()["qualified"] == 3
-    client.cookies["django_language"] = "zh-hans"  # one cache entry per language
+    switch_language(client, "zh-hans")  # one cache entry per language
     assert "已覆盖工位" in _text(client.get("/dashboard/plants/SY/"))
 
 
