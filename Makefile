@@ -49,8 +49,8 @@ beat: install
 # and json_script), so there is no djangojs catalog.
 LOCALES := zh_Hans de hu es
 messages: install
-	$(PY) manage.py makemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv --ignore=static/vendor --ignore=var --no-obsolete
-	$(PY) manage.py compilemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv
+	$(PY) manage.py makemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv --ignore=static/vendor --ignore=var --ignore=node_modules --no-obsolete
+	$(PY) manage.py compilemessages $(addprefix --locale=,$(LOCALES)) --ignore=.venv --ignore=node_modules
 
 # Benchmarks (issue #7, BENCHMARKS.md): PostgreSQL required; Redis used when reachable.
 bench: install
