@@ -16,7 +16,8 @@ def _redis_database(url: str) -> tuple[str, int, str]:
 
 @register(Tags.caches)
 def session_cache_check(app_configs, **kwargs) -> list[Error]:
-    """The session cache is flushed as a whole (tests, `cache.clear()`): it must not share the broker's database."""
+    """The shared cache (dashboards, forecasts, sessions) is flushed as a whole (tests, `cache.clear()`): it
+    must not share the broker's database, whose queued tasks a flush would drop."""
     if not (settings.CACHE_URL and settings.REDIS_URL):
         return []
     if _redis_database(settings.CACHE_URL) != _redis_database(settings.REDIS_URL):

@@ -57,6 +57,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from certtrack.models import ClaimState, TaskClaim
+from certtrack.queue import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,9 @@ class ClaimedTask(Task):
 
 
 def _send(claim: TaskClaim, task_id: str) -> None:
+    """Send the claim's work on the queue its task is routed to today (CELERY_TASK_ROUTES), not the one the
+    claim recorded: a claim made before the queues were split (every task on "celery"), or an unsent send
+    (no queue yet), must reach the workers of its workload, e.g. a plant's roll-up the roll-up workers."""
     from certtrack.celery import app
 
     app.send_task(
@@ -257,7 +261,7 @@ def _send(claim: TaskClaim, task_id: str) -> None:
         args=claim.args,
         kwargs=claim.kwargs,
         task_id=task_id,
-        queue=claim.queue or None,
+        queue=task_queue(claim.task_name),
         headers={ORIGIN_HEADER: claim.origin_id},
     )
 
