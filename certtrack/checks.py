@@ -59,6 +59,21 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:
 
 
 @register()
+def files_storage_check(app_configs, **kwargs) -> list[Error]:
+    """FILES_STORAGE=s3 needs a bucket; anything else is refused by settings.py itself."""
+    if settings.FILES_STORAGE != "s3" or settings.STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        return []
+    return [
+        Error(
+            "FILES_STORAGE is s3 but S3_BUCKET is empty.",
+            hint="Set S3_BUCKET (and S3_ENDPOINT_URL, S3_REGION and the keys for a store other than AWS), "
+            "or FILES_STORAGE=filesystem with MEDIA_ROOT on a volume shared by web and workers.",
+            id="certtrack.E020",
+        )
+    ]
+
+
+@register()
 def task_claim_check(app_configs, **kwargs) -> list[Error]:
     """A claim is stale only after it missed several heartbeats: a busy database must not make the
     sweep resend work whose worker is alive."""

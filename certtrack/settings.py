@@ -233,8 +233,32 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Export and import files (spreadsheets/), written by web and workers alike (issue #20). "filesystem":
+# under MEDIA_ROOT, which must then be one volume shared by every web server and worker; "s3": a bucket of
+# an S3-compatible store through django-storages (README "Files": which to choose when). No URL serves these
+# files: a view that checks the requester streams them (spreadsheets/views.py).
+FILES_STORAGE = env_str("FILES_STORAGE", "filesystem")
+if FILES_STORAGE == "filesystem":
+    FILES_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILES_STORAGE == "s3":
+    FILES_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (instance role, ...)
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX", "certtrack"),
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    raise ValueError(f"FILES_STORAGE must be filesystem or s3, got {FILES_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": FILES_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
