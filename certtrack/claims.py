@@ -251,9 +251,10 @@ class ClaimedTask(Task):
 
 
 def _send(claim: TaskClaim, task_id: str) -> None:
-    """Send the claim's work on the queue its task is routed to today (CELERY_TASK_ROUTES), not the one the
-    claim recorded: a claim made before the queues were split (every task on "celery"), or an unsent send
-    (no queue yet), must reach the workers of its workload, e.g. a plant's roll-up the roll-up workers."""
+    """Send the claim's work again on the queue its message came from (the roll-up's to the roll-up workers):
+    the work stays with the workers of its workload. A claim without a queue (kept by an older release) goes
+    where its task is routed (CELERY_TASK_ROUTES); certtrack.queue records the routed queue of the sends it
+    keeps."""
     from certtrack.celery import app
 
     app.send_task(
@@ -261,7 +262,7 @@ def _send(claim: TaskClaim, task_id: str) -> None:
         args=claim.args,
         kwargs=claim.kwargs,
         task_id=task_id,
-        queue=task_queue(claim.task_name),
+        queue=claim.queue or task_queue(claim.task_name),
         headers={ORIGIN_HEADER: claim.origin_id},
     )
 

@@ -55,11 +55,13 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.django_db
-def test_the_sweep_resends_killed_work_on_the_queue_its_task_is_routed_to(sent) -> None:
+def test_the_sweep_resends_work_on_its_queue_and_routes_what_has_none(sent) -> None:
     stale = timezone.now() - dt.timedelta(minutes=10)
-    for task_name, recorded in [
-        ("assessments.tasks.readiness_recompute_plant", "celery"),  # claimed before the queues were split
-        ("certtrack.tasks.spreadsheet_import_commit", ""),  # a send the web process could not make
+    for task_name, recorded, state in [
+        ("assessments.tasks.readiness_recompute_plant", "rollup", ClaimState.RUNNING),  # killed on a roll-up worker
+        ("assessments.tasks.readiness_reconcile_all", "claims-test-1", ClaimState.RUNNING),  # a queue of its own
+        ("certtrack.tasks.spreadsheet_import_commit", "spreadsheets", ClaimState.UNSENT),  # kept by certtrack.queue
+        ("certtrack.tasks.spreadsheet_export_run", "", ClaimState.UNSENT),  # kept before queues were recorded
     ]:
         TaskClaim.objects.create(
             origin_id=task_name,
@@ -67,15 +69,17 @@ def test_the_sweep_resends_killed_work_on_the_queue_its_task_is_routed_to(sent) 
             task_name=task_name,
             args=[7],
             queue=recorded,
-            state=ClaimState.RUNNING if recorded else ClaimState.UNSENT,
+            state=state,
             claimed_at=stale,
             heartbeat_at=stale,
         )
 
-    assert claims.claims_sweep() == 2
+    assert claims.claims_sweep() == 4
 
     assert sorted((name, options["queue"]) for name, options in sent) == [
         ("assessments.tasks.readiness_recompute_plant", "rollup"),
+        ("assessments.tasks.readiness_reconcile_all", "claims-test-1"),
+        ("certtrack.tasks.spreadsheet_export_run", "spreadsheets"),
         ("certtrack.tasks.spreadsheet_import_commit", "spreadsheets"),
     ]
 
