@@ -5,8 +5,9 @@ Two worker slots in both set-ups, as a small deployment has: (a) one worker serv
 processes, as before the queues were split; (b) a roll-up worker (-Q rollup) and a worker for the other queues,
 one process each (README "Several servers"). Two background exports of the largest plant are sent, and once
 they run a full roll-up of the smallest plant: its latency is from the send to the roll-up's new computed_at.
-In (a) both slots hold an export and the roll-up waits for one to end; in (b) it starts at once. The quick
-run (CI) does (b) with one export only: the comparison costs minutes of exports.
+In (a) both slots hold an export and the roll-up waits for one to end; in (b) it starts at once. Not in
+`make bench-quick` (about two minutes of workers and exports even at quick scale); `--quick --sections
+queues` does (b) with one export.
 """
 
 from __future__ import annotations
