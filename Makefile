@@ -38,8 +38,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# `make worker` serves every queue; `make worker QUEUES=rollup` only the roll-up's (QUEUES: a comma-separated
+# set of rollup, spreadsheets, notify, webhooks, celery; README "Several servers").
+QUEUES ?=
 worker: install
-	$(VENV)/bin/celery -A certtrack worker --loglevel=INFO
+	$(VENV)/bin/celery -A certtrack worker --loglevel=INFO $(if $(QUEUES),--queues=$(QUEUES))
 
 beat: install
 	$(VENV)/bin/celery -A certtrack beat --loglevel=INFO --schedule=var/celerybeat-schedule

@@ -1,6 +1,6 @@
 """certtrack benchmark suite (issue #7): `make bench` (full dataset) or `make bench-quick` (CI smoke run).
 
-    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest,reminders] [--regenerate]
+    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest,reminders,queues] [--regenerate]
 
 Databases (PostgreSQL, same server and role as DATABASE_URL, or BENCH_DATABASE_URL):
   full:  certtrack_bench       generated once (20 plants, 100,000 employees, 5,000,000 assessments), then reused
@@ -106,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small dataset, recreated each run (CI smoke check)")
     parser.add_argument(
         "--sections",
-        default="1,2,3,4,5,6,7,8,9,10",
-        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, reminders 10)",
+        default=None,
+        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, reminders 10, queues 11); "
+        "default: all, but 11 only in the full run (minutes of real exports: --quick --sections queues runs it)",
     )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     options = parser.parse_args(argv)
+    if options.sections is None:
+        options.sections = "1,2,3,4,5,6,7,8,9,10" + ("" if options.quick else ",11")
 
     bench_url, admin_url = database_urls(options.quick)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")

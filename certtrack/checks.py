@@ -16,7 +16,8 @@ def _redis_database(url: str) -> tuple[str, int, str]:
 
 @register(Tags.caches)
 def session_cache_check(app_configs, **kwargs) -> list[Error]:
-    """The session cache is flushed as a whole (tests, `cache.clear()`): it must not share the broker's database."""
+    """The shared cache (dashboards, forecasts, sessions) is flushed as a whole (tests, `cache.clear()`): it
+    must not share the broker's database, whose queued tasks a flush would drop."""
     if not (settings.CACHE_URL and settings.REDIS_URL):
         return []
     if _redis_database(settings.CACHE_URL) != _redis_database(settings.REDIS_URL):
@@ -55,6 +56,21 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def files_storage_check(app_configs, **kwargs) -> list[Error]:
+    """FILES_STORAGE=s3 needs a bucket; anything else is refused by settings.py itself."""
+    if settings.FILES_STORAGE != "s3" or settings.STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        return []
+    return [
+        Error(
+            "FILES_STORAGE is s3 but S3_BUCKET is empty.",
+            hint="Set S3_BUCKET (and S3_ENDPOINT_URL, S3_REGION and the keys for a store other than AWS), "
+            "or FILES_STORAGE=filesystem with MEDIA_ROOT on a volume shared by web and workers.",
+            id="certtrack.E020",
+        )
+    ]
 
 
 @register()

@@ -57,6 +57,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from certtrack.models import ClaimState, TaskClaim
+from certtrack.queue import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,10 @@ class ClaimedTask(Task):
 
 
 def _send(claim: TaskClaim, task_id: str) -> None:
+    """Send the claim's work again on the queue its message came from (the roll-up's to the roll-up workers):
+    the work stays with the workers of its workload. A claim without a queue (kept by an older release) goes
+    where its task is routed (CELERY_TASK_ROUTES); certtrack.queue records the routed queue of the sends it
+    keeps."""
     from certtrack.celery import app
 
     app.send_task(
@@ -257,7 +262,7 @@ def _send(claim: TaskClaim, task_id: str) -> None:
         args=claim.args,
         kwargs=claim.kwargs,
         task_id=task_id,
-        queue=claim.queue or None,
+        queue=claim.queue or task_queue(claim.task_name),
         headers={ORIGIN_HEADER: claim.origin_id},
     )
 

@@ -31,6 +31,13 @@ def broker_pause_reset() -> None:
     _broker_paused_until.clear()
 
 
+def task_queue(task_name: str) -> str:
+    """The queue a task is sent to: its route in CELERY_TASK_ROUTES, else the default queue."""
+    from certtrack.celery import app
+
+    return app.amqp.router.route({}, task_name)["queue"].name
+
+
 def enqueue_on_commit(
     task_name: str, *args: object, durable: bool = False, on_failure: Callable[[], None] | None = None
 ) -> None:
@@ -102,6 +109,7 @@ def _keep_for_later(
                 task_id=task_id,
                 task_name=task_name,
                 args=list(args),
+                queue=task_queue(task_name),
                 state=ClaimState.UNSENT,
                 claimed_at=now,
                 heartbeat_at=now,

@@ -211,9 +211,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "employees:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Per-process memory cache (no service to depend on): dashboard bodies, keyed on the roll-up that wrote
-# their figures (assessments/readiness/views.py), and the health check's broker state.
+# The cache of dashboard bodies and forecasts, keyed on the roll-up and the plan that made them
+# (assessments/readiness/views.py, planning/selectors/forecasts.py), and of the health check's states.
+# Without CACHE_URL: each process's memory (no service to depend on; one server). With CACHE_URL (issue #20):
+# one Redis database shared by every web server and worker (certtrack/cache.py), so all show the same
+# roll-up and a plan change reaches every server at once; when Redis fails, pages compute from the database.
+CACHE_URL = env_str("CACHE_URL")
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 30)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "certtrack"}}
+if CACHE_URL:
+    CACHES["default"] = {
+        "BACKEND": "certtrack.cache.TolerantRedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "certtrack",
+        # A hung Redis must not hold a page: give up quickly and compute from the database.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
 # Shop-floor terminals are shared: sessions end after SESSION_IDLE_HOURS without a request. The expiry
@@ -224,7 +237,6 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", Fa
 # With CACHE_URL (a Redis database of its own: the cache is flushed as a whole, so never the broker's),
 # a page view reads its session from Redis instead of the session table (certtrack/sessions.py). The
 # table stays the record; when Redis fails, sessions carry on from the table alone.
-CACHE_URL = env_str("CACHE_URL")
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 60)
 SESSION_CACHE_RETRY_SECONDS = env_int("SESSION_CACHE_RETRY_SECONDS", 30)
 if CACHE_URL:
@@ -275,8 +287,32 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Export and import files (spreadsheets/), written by web and workers alike (issue #20). "filesystem":
+# under MEDIA_ROOT, which must then be one volume shared by every web server and worker; "s3": a bucket of
+# an S3-compatible store through django-storages (README "Files": which to choose when). No URL serves these
+# files: a view that checks the requester streams them (spreadsheets/views.py).
+FILES_STORAGE = env_str("FILES_STORAGE", "filesystem")
+if FILES_STORAGE == "filesystem":
+    FILES_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILES_STORAGE == "s3":
+    FILES_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,  # empty: boto3's own chain (instance role, ...)
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX", "certtrack"),
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    raise ValueError(f"FILES_STORAGE must be filesystem or s3, got {FILES_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": FILES_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -356,6 +392,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 30 * 60 + 5 * 60 + 60,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Issue #20: a queue per workload, so a long export or import never waits in front of a roll-up. A worker
+# started without -Q serves every queue below (`make worker`); production runs roll-up workers apart
+# (`celery worker -Q rollup`) and the others beside them (README, "Several servers"). Routes are by task
+# name, globs as Celery matches them; a task without a route goes to the default queue. certtrack.claims
+# resends by the same routes, so killed work comes back on the queue of its workload.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+WORKER_QUEUES = ["rollup", "spreadsheets", "notify", "webhooks", CELERY_TASK_DEFAULT_QUEUE]
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in WORKER_QUEUES}
+CELERY_TASK_ROUTES = {
+    "assessments.tasks.readiness_*": {"queue": "rollup"},
+    "certtrack.tasks.spreadsheet_*": {"queue": "spreadsheets"},
+    "notifications.*": {"queue": "notify"},
+    "webhooks.tasks.*": {"queue": "webhooks"},
+}
+# Prefix of every key Celery writes in Redis: two installs (or a test's own workers) on one Redis database.
+CELERY_BROKER_KEY_PREFIX = env_str("CELERY_BROKER_KEY_PREFIX")
+if CELERY_BROKER_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = CELERY_BROKER_KEY_PREFIX
 # After a failed send a process sends nothing to the broker for this long: the outbox and the
 # every-minute sweep keep the work, and a hung broker costs one timeout per interval, not per save.
 BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 30)

@@ -59,13 +59,51 @@ def _broker_connect() -> str:
     return "ok"
 
 
+def _queue_lengths() -> dict[str, int] | str:
+    """Tasks waiting in each worker queue (settings.WORKER_QUEUES), read at most every BROKER_STATE_SECONDS.
+
+    One LLEN per queue in one round trip: the Redis list that holds a queue's messages (kombu's key, under
+    CELERY_BROKER_KEY_PREFIX). Messages sent with a priority wait in lists of their own and are not
+    counted; certtrack sends none. "eager" without a broker, "down" when Redis does not answer.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    lengths = cache.get("healthz:queues")
+    if lengths is None:
+        lengths = _queue_llen()
+        cache.set("healthz:queues", lengths, BROKER_STATE_SECONDS)
+    return lengths
+
+
+def _queue_llen() -> dict[str, int] | str:
+    import redis
+
+    from certtrack.celery import app
+
+    prefix = app.conf.broker_transport_options.get("global_keyprefix", "")
+    try:
+        client = redis.Redis.from_url(app.conf.broker_url, socket_connect_timeout=1, socket_timeout=1)
+        with client.pipeline(transaction=False) as pipe:
+            for name in settings.WORKER_QUEUES:
+                pipe.llen(f"{prefix}{name}")
+            counts = pipe.execute()
+        client.close()
+    except Exception:
+        logger.warning("health check: queue lengths unreadable", exc_info=True)
+        return "down"
+    return dict(zip(settings.WORKER_QUEUES, counts, strict=True))
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers (the broker's state is reported, not required)."""
+    """200 when the database answers (the broker's state and queues are reported, not required)."""
     database = _database_state()
     broker = _broker_state()
-    return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
+    return JsonResponse(
+        {"database": database, "broker": broker, "queues": _queue_lengths()},
+        status=200 if database == "ok" else 503,
+    )
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

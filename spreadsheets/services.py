@@ -7,9 +7,12 @@ runs in a Celery task (spreadsheets/tasks.py) and the job page shows its progres
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -51,7 +54,7 @@ def _progress_saver(job_id: int, total: int) -> Callable[..., None]:
 def import_job_create(
     *, kind: str, plant: Plant | None, requester: AbstractBaseUser, upload: UploadedFile
 ) -> SpreadsheetJob:
-    """Keep the uploaded file under MEDIA_ROOT (random name) until the import is confirmed or expires."""
+    """Keep the uploaded file in the files storage (random name) until the import is confirmed or expires."""
     job = SpreadsheetJob(
         kind=kind,
         plant=plant,
@@ -65,6 +68,45 @@ def import_job_create(
     return job
 
 
+@contextlib.contextmanager
+def job_file_local(*, job: SpreadsheetJob) -> Iterator[Path]:
+    """The job's file as a local path for the workbook reader: the file itself on a file system storage (a
+    volume every web server and worker mounts), else a temporary copy fetched from the store (S3), deleted
+    on leaving."""
+    storage, name = job.file.storage, job.file.name
+    try:
+        path = Path(storage.path(name))
+    except NotImplementedError:  # no local path: an object store
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as copy:
+        with storage.open(name, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def import_job_inspect(*, job: SpreadsheetJob) -> str | None:
+    """Check an uploaded file before anything reads its rows (engine.inspect_upload: the zip-bomb guard,
+    the format) and store its row estimate; a rejected file and its job are deleted and the reason returned."""
+    with job_file_local(job=job) as path:
+        try:
+            engine.inspect_upload(path, filename=job.original_name)
+        except engine.SpreadsheetRejected as rejected:
+            reason = rejected.message
+        else:
+            reason = None
+            job.counts = {"rows_estimate": import_rows_estimate(path=path)}
+    if reason is not None:
+        job.file.delete(save=False)
+        job.delete()
+        return reason
+    job.save(update_fields=["counts"])
+    return None
+
+
 def import_rows_estimate(*, path: Path) -> int:
     """Rows the sheets declare (their dimension tag): enough to choose inline or background."""
     try:
@@ -76,14 +118,15 @@ def import_rows_estimate(*, path: Path) -> int:
 
 def import_job_preview(*, job: SpreadsheetJob) -> SpreadsheetJob:
     SpreadsheetJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, progress=0)
-    preview = engine.import_run(
-        kind=job.kind,
-        path=Path(job.file.path),
-        user=job.requester,
-        plant=job.plant,
-        filename=job.original_name,
-        progress=_progress_saver(job.pk, job.counts.get("rows_estimate", 0)),
-    )
+    with job_file_local(job=job) as path:
+        preview = engine.import_run(
+            kind=job.kind,
+            path=path,
+            user=job.requester,
+            plant=job.plant,
+            filename=job.original_name,
+            progress=_progress_saver(job.pk, job.counts.get("rows_estimate", 0)),
+        )
     return _job_finish(job, preview, status=JobStatus.PREVIEWED)
 
 
@@ -98,15 +141,16 @@ def import_job_claim_commit(*, job: SpreadsheetJob) -> bool:
 
 def import_job_commit(*, job: SpreadsheetJob, ip_address: str | None = None) -> SpreadsheetJob:
     """Import a claimed job, all or nothing; the rows are validated again against today's database."""
-    preview = engine.import_run(
-        kind=job.kind,
-        path=Path(job.file.path),
-        user=job.requester,
-        plant=job.plant,
-        commit=True,
-        filename=job.original_name,
-        ip_address=ip_address,
-    )
+    with job_file_local(job=job) as path:
+        preview = engine.import_run(
+            kind=job.kind,
+            path=path,
+            user=job.requester,
+            plant=job.plant,
+            commit=True,
+            filename=job.original_name,
+            ip_address=ip_address,
+        )
     return _job_finish(job, preview, status=JobStatus.COMMITTED if preview.committed else JobStatus.PREVIEWED)
 
 
@@ -178,8 +222,6 @@ def export_job_run(*, job: SpreadsheetJob, ip_address: str | None = None) -> Spr
     claimed = SpreadsheetJob.objects.filter(pk=job.pk, status=JobStatus.PENDING).update(status=JobStatus.RUNNING)
     if not claimed:
         return job  # another worker has it (acks_late redelivery)
-    import tempfile
-
     with (
         tempfile.TemporaryFile(suffix=".xlsx") as handle,
         translation.override(job.language or settings.LANGUAGE_CODE),

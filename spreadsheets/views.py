@@ -7,7 +7,6 @@ importer says who may use it, the services in spreadsheets/services.py do the wo
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -112,20 +111,14 @@ def import_upload(request: HttpRequest, kind: str) -> HttpResponse:
         job = services.import_job_create(
             kind=kind, plant=form.cleaned_data.get("plant"), requester=request.user, upload=form.cleaned_data["file"]
         )
-        try:
-            engine.inspect_upload(Path(job.file.path), filename=job.original_name)
-        except engine.SpreadsheetRejected as rejected:
-            job.file.delete(save=False)
-            job.delete()
-            form.add_error("file", rejected.message)
-        else:
-            job.counts = {"rows_estimate": services.import_rows_estimate(path=Path(job.file.path))}
-            job.save(update_fields=["counts"])
+        rejected = services.import_job_inspect(job=job)
+        if rejected is None:
             if job.counts["rows_estimate"] > settings.IMPORT_ASYNC_THRESHOLD:
                 services.job_enqueue("certtrack.tasks.spreadsheet_import_preview", job)
             else:
                 services.import_job_preview(job=job)
             return redirect("hr:job", pk=job.pk)
+        form.add_error("file", rejected)
     return render(request, "spreadsheets/import_upload.html", {"form": form, "importer": importer})
 
 

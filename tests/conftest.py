@@ -92,6 +92,34 @@ def _slapd_missing() -> str | None:
     return None
 
 
+def _s3_missing() -> str | None:
+    """A real S3 HTTP server to start on loopback (moto's, requirements-dev.txt) and django-storages."""
+    try:
+        import boto3  # noqa: F401
+        import storages  # noqa: F401
+    except ImportError:
+        return "django-storages[s3] and boto3 are not installed (pip install -r requirements-dev.txt)"
+    import sys
+    from pathlib import Path
+
+    if not ((Path(sys.executable).parent / "moto_server").exists() or shutil.which("moto_server")):
+        return "moto_server is not installed (pip install -r requirements-dev.txt: moto[server])"
+    return None
+
+
+def _shared_cache_missing() -> str | None:
+    """CACHE_URL: the Redis database of the shared cache (dashboards, forecasts, sessions)."""
+    url = settings.CACHE_URL
+    if not url:
+        return "CACHE_URL is not set (the cache is each process's memory)"
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return None
+    except OSError as exc:
+        return f"the shared cache at {url} is unreachable: {exc}"
+
+
 SERVICE_GATES = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
@@ -102,6 +130,8 @@ SERVICE_GATES = {
     "smtp": _smtp_missing,
     "oidc_provider": _oidc_provider_missing,
     "slapd": _slapd_missing,
+    "s3": _s3_missing,
+    "shared_cache": _shared_cache_missing,
 }
 
 

@@ -1,6 +1,6 @@
 """The benchmark sections: the six of issue #7, the gate's of issue #17 (7, alias `gate`), the forecast's
 and the suggested plan's of issue #18 (8, alias `planning`; 9, alias `suggest`), the expiry reminders' of issue #19 (10,
-alias `reminders`), one module each. Each one
+alias `reminders`) and the queues' of issue #20 (11, alias `queues`), one module each. Each one
 measures a feature beside a bare reference in the same run, and reports "not available yet" when the feature
 is not in this checkout.
 
@@ -19,6 +19,7 @@ from bench.sections.import_ import employee_import
 from bench.sections.incremental import incremental_rollup
 from bench.sections.pages import pages_under_load
 from bench.sections.planning import planning_figures
+from bench.sections.queues import rollup_beside_exports
 from bench.sections.reminders import reminder_figures
 from bench.sections.rollup import full_rollup
 from bench.sections.suggest import suggest_figures
@@ -34,7 +35,8 @@ SECTIONS = {
     "8": ("forecast: every line to SOP, cached page", planning_figures, False),
     "9": ("suggested plan: whole largest plant, vs baseline", suggest_figures, False),
     "10": ("expiry reminders: every plant's daily job (locmem email)", reminder_figures, False),
+    "11": ("roll-up during exports: one queue vs queues per workload", rollup_beside_exports, True),
 }
-ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9", "reminders": "10"}
+ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9", "reminders": "10", "queues": "11"}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")

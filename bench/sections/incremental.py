@@ -152,21 +152,25 @@ def _ensure_current(plant_ids: set[int]) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(*, env: dict[str, str], log_path: Path) -> Iterator[None]:
-    """A real Celery worker on the bench database and Redis; always stopped on exit."""
+def celery_worker(
+    *, env: dict[str, str], log_path: Path, queues: list[str] | None = None, concurrency: int = 1, name: str = "bench"
+) -> Iterator[None]:
+    """A real Celery worker on the bench database and Redis (every queue, or `queues`); always stopped on exit."""
     venv_bin = Path(sys.executable).parent
     command = [
         str(venv_bin / "celery"),
         "-A",
         "certtrack",
         "worker",
-        "--pool=solo",
+        "--pool=solo" if concurrency == 1 else f"--concurrency={concurrency}",
         "--loglevel=WARNING",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
-        f"--hostname=bench-{os.getpid()}@%h",
+        f"--hostname={name}-{os.getpid()}@%h",
     ]
+    if queues:
+        command.append(f"--queues={','.join(queues)}")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -174,7 +178,7 @@ def celery_worker(*, env: dict[str, str], log_path: Path) -> Iterator[None]:
             from certtrack.celery import app
 
             deadline = time.monotonic() + 60
-            while not app.control.ping(destination=[f"bench-{os.getpid()}@{socket.gethostname()}"], timeout=1):
+            while not app.control.ping(destination=[f"{name}-{os.getpid()}@{socket.gethostname()}"], timeout=1):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the Celery worker did not start; see {log_path}")
             yield

@@ -45,7 +45,8 @@ def test_it_reports_database_and_broker_state(client, settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "eager"}
+    state = response.json()
+    assert (state["database"], state["broker"], state["queues"]) == ("ok", "eager", "eager")
 
 
 @pytest.mark.redis
@@ -53,7 +54,9 @@ def test_it_reports_database_and_broker_state(client, settings) -> None:
 def test_it_reports_a_live_broker(client, settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     response = client.get("/healthz")
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    state = response.json()
+    assert (state["database"], state["broker"]) == ("ok", "ok")
+    assert set(state["queues"]) == {"rollup", "spreadsheets", "notify", "webhooks", "celery"}
 
 
 @pytest.mark.django_db
@@ -69,7 +72,8 @@ def test_it_reports_a_dead_broker_quickly(client, settings) -> None:
     finally:
         app.conf.broker_url = django_settings.CELERY_BROKER_URL
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "down"}
+    state = response.json()
+    assert (state["database"], state["broker"], state["queues"]) == ("ok", "down", "down")
     assert elapsed < 5
 
 
