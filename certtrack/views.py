@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from certtrack.replicas import replica_aliases, replica_state
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,13 +61,23 @@ def _broker_connect() -> str:
     return "ok"
 
 
+def _replicas_state() -> dict[str, dict]:
+    """Each read replica's state ("ok", "lagging", "paused", "down") and replay lag in seconds, as the
+    router last saw it in this process (probed again when older than REPLICA_LAG_CHECK_SECONDS)."""
+    states = (replica_state(alias) for alias in replica_aliases())
+    return {state.alias: {"state": state.state, "lag_seconds": state.lag_seconds} for state in states}
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers (the broker's state is reported, not required)."""
+    """200 when the database answers (the broker's and the replicas' states are reported, not required:
+    the pages read from the primary when no replica is usable)."""
     database = _database_state()
-    broker = _broker_state()
-    return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
+    body = {"database": database, "broker": _broker_state()}
+    if replica_aliases():
+        body["replicas"] = _replicas_state()
+    return JsonResponse(body, status=200 if database == "ok" else 503)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
