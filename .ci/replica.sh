@@ -5,6 +5,8 @@
 #                           REPLICA_DIR, started on REPLICA_PORT as the postgres OS user; prints its URL
 #   .ci/replica.sh stop     stops it, deletes its directory and drops its slot on the primary
 #   .ci/replica.sh status   "running on 127.0.0.1:<port>, replay lag <n> s" or "stopped" (exit 3)
+#   .ci/replica.sh down|up  stops / starts the replica's server only, keeping its data (the test of a
+#                           replica that goes away under the pages)
 #
 # Environment: PRIMARY_HOST/PRIMARY_PORT (127.0.0.1:5432), REPLICA_PORT (5433),
 # REPLICA_DIR (/tmp/certtrack-replica-<port>), PG_BIN (/usr/lib/postgresql/<newest>/bin).
@@ -118,9 +120,22 @@ status() {
   echo "running on 127.0.0.1:$REPLICA_PORT, replay lag $lag s"
 }
 
+down() {
+  as_postgres "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+  echo "replica server on 127.0.0.1:$REPLICA_PORT stopped (data kept: '$0 up' starts it)"
+}
+
+up() {
+  if status >/dev/null 2>&1; then status; return; fi
+  as_postgres "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null
+  status
+}
+
 case "${1:-}" in
   start) start ;;
+  down) down ;;
+  up) up ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|down|up" >&2; exit 2 ;;
 esac

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger(__name__)
 
-REPLICA_PREFIX = "replica_"
 STICKY_COOKIE = "certtrack_primary_until"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -50,8 +50,8 @@ SELECT pg_is_in_recovery(),
 
 
 def replica_aliases() -> list[str]:
-    """The configured replicas' aliases (connections iterates settings.DATABASES)."""
-    return [alias for alias in connections if alias.startswith(REPLICA_PREFIX)]
+    """The replicas' aliases in DATABASES (settings.py: replica_1..n from DATABASE_REPLICA_URLS)."""
+    return settings.DATABASE_REPLICAS
 
 
 # --- Replica state, probed at most every REPLICA_LAG_CHECK_SECONDS per process ------------------------
@@ -103,8 +103,8 @@ def _probe(alias: str, now: float) -> ReplicaState:
         with connection.cursor() as cursor:
             cursor.execute(PROBE_SQL)
             _standby, paused, lag = cursor.fetchone()
-    except Exception:
-        logger.warning("replica %s is down: reads go to the primary", alias, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - whatever fails (refused, timeout, reset, forbidden), the replica is skipped
+        logger.warning("replica %s is down, reads go to the primary: %s", alias, str(exc).strip())
         _close_quietly(alias)
         return ReplicaState(alias, "down", None, now)
     lag = None if lag is None else round(float(lag), 3)
@@ -180,6 +180,11 @@ def read_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
+def connection_for_read(model: type) -> BaseDatabaseWrapper:
+    """The connection the router reads `model` from, for plain SQL (which no router sees)."""
+    return connections[router.db_for_read(model)]
+
+
 # --- The router (settings.DATABASE_ROUTERS) -----------------------------------------------------------
 
 
@@ -216,4 +221,4 @@ class ReplicaRouter:
         return None
 
     def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: object) -> bool | None:
-        return False if db.startswith(REPLICA_PREFIX) else None
+        return False if db in replica_aliases() else None

@@ -152,12 +152,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
 if DATABASE_REPLICA_URLS and not DATABASE_URL:
     raise ValueError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are PostgreSQL streaming replicas")
-for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
-    _replica = database_from_url(_url)
+DATABASE_REPLICAS = [f"replica_{number}" for number in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = database_from_url(_url)
     # A replica that does not answer costs a page this long once, then is skipped for REPLICA_DOWN_SECONDS.
-    _replica["OPTIONS"].setdefault("connect_timeout", "2")
-    _replica["TEST"] = {"MIRROR": "default"}
-    DATABASES[f"replica_{_number}"] = _replica
+    DATABASES[_alias]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["certtrack.replicas.ReplicaRouter"]
 REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
 REPLICA_LAG_CHECK_SECONDS = env_int("REPLICA_LAG_CHECK_SECONDS", 1)

@@ -66,6 +66,24 @@ def _libreoffice_missing() -> str | None:
     return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
 
 
+def _replica_missing() -> str | None:
+    """A real streaming replica of the test database's server (.ci/replica.sh start prints its URL)."""
+    missing = _postgres_missing()
+    if missing:
+        return missing
+    url = os.environ.get("REPLICA_TEST_URL")
+    if not url:
+        return "REPLICA_TEST_URL is not set (.ci/replica.sh start makes a streaming replica and prints it)"
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=2) as conn:
+            standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+    except psycopg.Error as exc:
+        return f"the replica at REPLICA_TEST_URL is unreachable: {exc}"
+    return None if standby else "REPLICA_TEST_URL is not a standby (pg_is_in_recovery() is false)"
+
+
 SERVICE_GATES = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
@@ -73,6 +91,7 @@ SERVICE_GATES = {
     "chromium": _chromium_missing,
     "libreoffice": _libreoffice_missing,
     "gettext": _gettext_missing,
+    "replica": _replica_missing,
 }
 
 
