@@ -55,7 +55,7 @@ class ReadYourWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)  # the API sets it for a token's user too
-        if request.method not in SAFE_METHODS and user is not None and user.is_authenticated and replica_aliases():
+        if request.method not in SAFE_METHODS and replica_aliases() and user is not None and user.is_authenticated:
             response.set_cookie(
                 STICKY_COOKIE,
                 str(int(time.time()) + settings.REPLICA_STICKY_SECONDS),
