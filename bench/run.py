@@ -1,12 +1,13 @@
 """certtrack benchmark suite (issue #7): `make bench` (full dataset) or `make bench-quick` (CI smoke run).
 
-    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest] [--regenerate]
+    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest,replica] [--regenerate]
 
 Databases (PostgreSQL, same server and role as DATABASE_URL, or BENCH_DATABASE_URL):
   full:  certtrack_bench       generated once (20 plants, 100,000 employees, 5,000,000 assessments), then reused
   quick: certtrack_benchquick  dropped, recreated and generated on every run (2 plants, 2,000 employees, 60,000)
 Redis: BENCH_REDIS_URL (broker, default redis://127.0.0.1:6379/5) and BENCH_CACHE_URL (sessions, as in
-production, default redis://127.0.0.1:6379/6), both flushed before and after.
+production, default redis://127.0.0.1:6379/6), both flushed before and after. Section 10 (replica) needs
+BENCH_REPLICA_URL, a streaming replica of that server (.ci/replica.sh start), and is skipped without it.
 
 Prints a table and writes bench/results/latest.json. Quick mode reports figures and exits 0 when
 everything ran; full mode marks each target PASS or MISS (exit 1 on a MISS only with --strict).
@@ -106,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small dataset, recreated each run (CI smoke check)")
     parser.add_argument(
         "--sections",
-        default="1,2,3,4,5,6,7,8,9",
-        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9)",
+        default="1,2,3,4,5,6,7,8,9,10",
+        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, replica 10)",
     )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")

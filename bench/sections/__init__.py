@@ -1,5 +1,6 @@
 """The benchmark sections: the six of issue #7, the gate's of issue #17 (7, alias `gate`), the forecast's
-and the suggested plan's of issue #18 (8, alias `planning`; 9, alias `suggest`), one module each. Each one
+and the suggested plan's of issue #18 (8, alias `planning`; 9, alias `suggest`), the read replica's of issue #20
+(10, alias `replica`), one module each. Each one
 measures a feature beside a bare reference in the same run, and reports "not available yet" when the feature
 is not in this checkout.
 
@@ -18,6 +19,8 @@ from bench.sections.import_ import employee_import
 from bench.sections.incremental import incremental_rollup
 from bench.sections.pages import pages_under_load
 from bench.sections.planning import planning_figures
+from bench.sections.replica import TITLE as REPLICA_TITLE
+from bench.sections.replica import replica_pages
 from bench.sections.rollup import full_rollup
 from bench.sections.suggest import suggest_figures
 
@@ -31,7 +34,8 @@ SECTIONS = {
     "7": ("station gate: one check, throughput, bulk 500", gate_figures, True),
     "8": ("forecast: every line to SOP, cached page", planning_figures, False),
     "9": ("suggested plan: whole largest plant, vs baseline", suggest_figures, False),
+    "10": (REPLICA_TITLE, replica_pages, True),
 }
-ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9"}
+ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9", "replica": "10"}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")
