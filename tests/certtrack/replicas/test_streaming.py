@@ -185,10 +185,10 @@ def test_it_shows_the_trainers_result_on_their_next_page_at_once(
 ) -> None:
     employee_url = reverse("assessments:employee-detail", args=[team[0].employee_no])
     replica.caught_up()
-    # A replica 3 s behind that the router still uses (lag limit 30 s): what the trainer reads next comes
+    # A replica 10 s behind that the router still uses (lag limit 60 s): what the trainer reads next comes
     # from the primary, or the result would be missing.
-    settings.REPLICA_MAX_LAG_SECONDS = 30
-    replica.sql("ALTER SYSTEM SET recovery_min_apply_delay = '3s'")
+    settings.REPLICA_MAX_LAG_SECONDS = 60
+    replica.sql("ALTER SYSTEM SET recovery_min_apply_delay = '10s'")
     replica.sql("SELECT pg_reload_conf()")
     time.sleep(0.5)
     trainer_client, manager_client = Client(), Client()
@@ -248,7 +248,7 @@ def test_it_reads_from_the_primary_while_replay_is_paused_and_back(replica, sett
             response = client.get(url)
         if after_resume:
             break
-        assert time.monotonic() - resumed_at < settings.REPLICA_MAX_LAG_SECONDS
+        assert time.monotonic() - resumed_at < 15, "reads did not come back to the resumed replica"
         time.sleep(0.1)
     assert response.status_code == 200  # from the replica, which has replayed the newcomer by now
     assert client.get("/healthz").json()["replicas"][ALIAS]["state"] == "ok"
