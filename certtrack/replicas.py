@@ -39,12 +39,15 @@ STICKY_COOKIE = "certtrack_primary_until"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # One cheap query: is this a standby, is its replay paused, and how far behind is it. Caught up (all
-# it received is replayed) counts as no lag, whatever the age of the last replayed commit; a server
-# not in recovery (a test mirror of the primary) has none either.
+# it received is replayed) while its WAL receiver runs counts as no lag, whatever the age of the last
+# replayed commit; cut off from the primary (no receiver process: the primary is down or unreachable) its
+# lag is the age of the last commit it replayed. A server not in recovery (a test mirror) has none.
 PROBE_SQL = """
 SELECT pg_is_in_recovery(),
        CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END,
-       CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+       CASE WHEN NOT pg_is_in_recovery() THEN 0
+            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+                 AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0
             ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END
 """
 
