@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 
 from api.errors import error_response
 from api.main import api
+from certtrack.replicas import read_replica
 from certtrack.views import MovedPermanently
 
 
@@ -43,7 +44,8 @@ def _patterns() -> list:
     wrapped = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern) and pattern.name not in ("openapi-view",):
-            pattern = path(str(pattern.pattern), _api_view(pattern.callback), name=pattern.name)
+            # The read endpoints (GET, HEAD) read from a replica when one is close enough (certtrack/replicas.py).
+            pattern = path(str(pattern.pattern), read_replica(_api_view(pattern.callback)), name=pattern.name)
         wrapped.append(pattern)
     return wrapped
 

@@ -1,12 +1,13 @@
 """certtrack benchmark suite (issue #7): `make bench` (full dataset) or `make bench-quick` (CI smoke run).
 
-    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest,reminders,queues] [--regenerate]
+    python bench/run.py [--quick] [--sections 1,3,4,gate,planning,suggest,reminders,queues,replica] [--regenerate]
 
 Databases (PostgreSQL, same server and role as DATABASE_URL, or BENCH_DATABASE_URL):
   full:  certtrack_bench       generated once (20 plants, 100,000 employees, 5,000,000 assessments), then reused
   quick: certtrack_benchquick  dropped, recreated and generated on every run (2 plants, 2,000 employees, 60,000)
 Redis: BENCH_REDIS_URL (broker, default redis://127.0.0.1:6379/5) and BENCH_CACHE_URL (sessions, as in
-production, default redis://127.0.0.1:6379/6), both flushed before and after.
+production, default redis://127.0.0.1:6379/6), both flushed before and after. Section 10 (replica) needs
+BENCH_REPLICA_URL, a streaming replica of that server (.ci/replica.sh start), and is skipped without it.
 
 Prints a table and writes bench/results/latest.json. Quick mode reports figures and exits 0 when
 everything ran; full mode marks each target PASS or MISS (exit 1 on a MISS only with --strict).
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections",
         default=None,
-        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, reminders 10, queues 11); "
+        help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, reminders 10, queues 11, replica 12); "
         "default: all, but 11 only in the full run (minutes of real exports: --quick --sections queues runs it)",
     )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     options = parser.parse_args(argv)
     if options.sections is None:
-        options.sections = "1,2,3,4,5,6,7,8,9,10" + ("" if options.quick else ",11")
+        options.sections = "1,2,3,4,5,6,7,8,9,10,12" + ("" if options.quick else ",11")
 
     bench_url, admin_url = database_urls(options.quick)
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from certtrack.replicas import SAFE_METHODS, STICKY_COOKIE, replica_aliases
+
 REFRESHED_AT = "_idle_refreshed_at"
 
 
@@ -34,4 +36,32 @@ class SessionIdleRefreshMiddleware:
         # A session saved anyway (a login, a message) records the refresh at no extra cost.
         if session.modified or now - session.get(REFRESHED_AT, 0) >= settings.SESSION_REFRESH_SECONDS:
             session[REFRESHED_AT] = now
+        return response
+
+
+class ReadYourWritesMiddleware:
+    """After a signed-in user's unsafe request (a write), their reads stay on the primary for a while.
+
+    A streaming replica replays a commit some milliseconds (at worst REPLICA_MAX_LAG_SECONDS) after the
+    primary: the page a trainer sees right after recording a result must not miss it. The marker is a
+    cookie holding the time it ends (REPLICA_STICKY_SECONDS on), read by @read_replica; a cookie, not
+    the session, so it costs no write and holds across web servers. An API client keeps it like any
+    cookie (a requests.Session, curl -b/-c). With no replica configured it is never set.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # the API sets it for a token's user too
+        if request.method not in SAFE_METHODS and replica_aliases() and user is not None and user.is_authenticated:
+            response.set_cookie(
+                STICKY_COOKIE,
+                str(int(time.time()) + settings.REPLICA_STICKY_SECONDS),
+                max_age=settings.REPLICA_STICKY_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
         return response

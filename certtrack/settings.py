@@ -105,6 +105,8 @@ MIDDLEWARE = [
     # A signed-in user's pages in their session's, their own or their plant's language (employees/middleware.py).
     "employees.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After a signed-in user's write, their reads stay on the primary for a while (certtrack/replicas.py).
+    "certtrack.middleware.ReadYourWritesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so it sees the outcome of authentication (django-axes' rule).
@@ -147,6 +149,25 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas (issue #20): streaming replicas of DATABASE_URL, comma-separated, as replica_1..n. The
+# pages and endpoints that opt in (@read_replica) read from one whose replay lag is under
+# REPLICA_MAX_LAG_SECONDS; everything else, and a user's reads for REPLICA_STICKY_SECONDS after their
+# write, stay on the primary (certtrack/replicas.py). In tests a replica mirrors the test database.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+if DATABASE_REPLICA_URLS and not DATABASE_URL:
+    raise ValueError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are PostgreSQL streaming replicas")
+DATABASE_REPLICAS = [f"replica_{number}" for number in range(1, len(DATABASE_REPLICA_URLS) + 1)]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = database_from_url(_url)
+    # A replica that does not answer costs a page this long once, then is skipped for REPLICA_DOWN_SECONDS.
+    DATABASES[_alias]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["certtrack.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+REPLICA_LAG_CHECK_SECONDS = env_int("REPLICA_LAG_CHECK_SECONDS", 1)
+REPLICA_DOWN_SECONDS = env_int("REPLICA_DOWN_SECONDS", 5)
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
 
 # --- Auth, sessions, login throttling ------------------------------------
 # --- Single sign-on (sso/, README "Single sign-on"): each part is off until its variables are set ---

@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
+from certtrack.replicas import replica_aliases, replica_state
+
 logger = logging.getLogger(__name__)
 
 
@@ -97,13 +99,13 @@ def _queue_llen() -> dict[str, int] | str:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers (the broker's state and queues are reported, not required)."""
+    """200 when the database answers (the broker's, the queues' and the replicas' states are reported, not
+    required: the pages read from the primary when no replica is usable)."""
     database = _database_state()
-    broker = _broker_state()
-    return JsonResponse(
-        {"database": database, "broker": broker, "queues": _queue_lengths()},
-        status=200 if database == "ok" else 503,
-    )
+    body = {"database": database, "broker": _broker_state(), "queues": _queue_lengths()}
+    if replica_aliases():
+        body["replicas"] = _replicas_state()
+    return JsonResponse(body, status=200 if database == "ok" else 503)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

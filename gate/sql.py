@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from assessments.models import Certification
+from certtrack.replicas import connection_for_read
 from courses.models import Course, Requirement, RequirementScope
 from employees.models import Employee, Plant, ProductionLine, Station
 from gate.models import Override
@@ -157,7 +158,9 @@ def _fetch(sql: str, params: list[object], *, prepare: bool) -> list[tuple]:
     """Run the statement. On PostgreSQL a single check's is a server-side prepared statement (psycopg's own
     cache, per connection, dropped by psycopg on ROLLBACK, DROP or ALTER): planning its joins cost ~1 ms,
     running it ~0.3 ms. Django binds parameters on the client and cannot prepare, so this one read goes
-    through the connection's psycopg cursor; it is logged like Django's own queries (query counts hold)."""
+    through the connection's psycopg cursor; it is logged like Django's own queries (query counts hold).
+    A replica's connection when the page or endpoint opted in (certtrack/replicas.py)."""
+    connection = connection_for_read(Certification)
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certtrack.forms import id_param
+from certtrack.replicas import read_replica
 from employees.access import Capability, capability_required, client_ip, is_admin, plant_get_for_user, plants_for_user
 from employees.models import Employee, Plant, Station
 from gate import services
@@ -177,6 +178,7 @@ def _kiosk_context(station: Station, terminal: Terminal | None, form: KioskForm,
     }
 
 
+@read_replica
 @require_http_methods(["GET", "POST"])
 def kiosk(request: HttpRequest, plant: str, line: str, station: str) -> HttpResponse:
     """The station's tablet: one input a barcode scanner types into, the answer large beside or below it.

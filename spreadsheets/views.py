@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from certtrack.replicas import read_replica
 from certtrack.xlsx import table_workbook_write
 from employees.access import Capability, capability_required, client_ip, plant_get_for_user, plants_for_user
 from employees.selectors import lines_for_user
@@ -43,6 +44,7 @@ def _importer_or_404(kind: str, request: HttpRequest) -> type[Importer]:
 # --- Exports ------------------------------------------------------------------------------------
 
 
+@read_replica
 @capability_required(Capability.HR_EXCEL)
 @require_GET
 def exports(request: HttpRequest) -> HttpResponse:
@@ -51,6 +53,7 @@ def exports(request: HttpRequest) -> HttpResponse:
     return render(request, "spreadsheets/exports.html", {"plants": plants, "recent": recent})
 
 
+@read_replica
 @login_required
 @require_GET
 def export_roster(request: HttpRequest) -> HttpResponse:

@@ -120,6 +120,24 @@ def _shared_cache_missing() -> str | None:
         return f"the shared cache at {url} is unreachable: {exc}"
 
 
+def _replica_missing() -> str | None:
+    """A real streaming replica of the test database's server (.ci/replica.sh start prints its URL)."""
+    missing = _postgres_missing()
+    if missing:
+        return missing
+    url = os.environ.get("REPLICA_TEST_URL")
+    if not url:
+        return "REPLICA_TEST_URL is not set (.ci/replica.sh start makes a streaming replica and prints it)"
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=2) as conn:
+            standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+    except psycopg.Error as exc:
+        return f"the replica at REPLICA_TEST_URL is unreachable: {exc}"
+    return None if standby else "REPLICA_TEST_URL is not a standby (pg_is_in_recovery() is false)"
+
+
 SERVICE_GATES = {
     "postgres": _postgres_missing,
     "redis": _redis_missing,
@@ -132,6 +150,7 @@ SERVICE_GATES = {
     "slapd": _slapd_missing,
     "s3": _s3_missing,
     "shared_cache": _shared_cache_missing,
+    "replica": _replica_missing,
 }
 
 

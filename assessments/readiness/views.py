@@ -28,6 +28,7 @@ from assessments.readiness import dashboards, dashboards_on_date, drilldown_work
 from assessments.readiness.drilldowns import PAIR_KINDS, STATION_KINDS, Kind
 from assessments.selectors.levels import DAY_STAFF, line_level_matrix, shift_filter_choices
 from certtrack.forms import DATE_PATTERN, EARLIEST_DATE, LATEST_DATE
+from certtrack.replicas import read_replica
 from certtrack.xlsx import table_workbook_write
 from courses.models import Course
 from employees.access import Capability, capability_required, plant_get_for_user, plants_for_user
@@ -35,6 +36,7 @@ from employees.models import Plant, Station
 from employees.selectors import lines_for_user
 
 
+@read_replica
 @require_GET
 @capability_required(Capability.VIEW_DASHBOARDS)
 def overview(request: HttpRequest) -> HttpResponse:
@@ -95,6 +97,7 @@ def _cached_body(status: dashboards.RollupStatus) -> dict:
     }
 
 
+@read_replica
 @require_GET
 @login_required
 def plant_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -115,6 +118,7 @@ def plant_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@read_replica
 @require_GET
 @login_required
 def line_detail(request: HttpRequest, code: str, line_code: str) -> HttpResponse:
@@ -141,6 +145,7 @@ def line_detail(request: HttpRequest, code: str, line_code: str) -> HttpResponse
     )
 
 
+@read_replica
 @require_GET
 @login_required
 def line_levels(request: HttpRequest, code: str, line_code: str) -> HttpResponse:
@@ -242,6 +247,7 @@ def _drilldown(request: HttpRequest, code: str, kind: str) -> tuple[drilldowns.D
     return drilldowns.drilldown(on_date=dated["on_date"], computed=dated["computed"], **scope), context
 
 
+@read_replica
 @require_GET
 @login_required
 def figure_list(request: HttpRequest, code: str, kind: str) -> HttpResponse:
@@ -258,6 +264,7 @@ def figure_list(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     )
 
 
+@read_replica
 @require_GET
 @login_required
 def figure_export(request: HttpRequest, code: str, kind: str) -> HttpResponse:

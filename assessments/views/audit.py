@@ -9,11 +9,13 @@ from django.utils.translation import pgettext
 
 from assessments.forms.filters import AuditFilterForm
 from assessments.selectors.audit import AUDIT_COLUMNS, audit_events_for_user, audit_headers, audit_rows
+from certtrack.replicas import read_replica
 from certtrack.times import viewer_zone
 from certtrack.xlsx import header_row, new_sheet, new_workbook, set_autofilter, value_cell
 from employees.access import Capability, capability_required
 
 
+@read_replica
 @capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Shown in the viewer's zone (certtrack.times.viewer_zone), named in the header; the date filters are its days."""
@@ -32,6 +34,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+@read_replica
 @capability_required(Capability.VIEW_AUDIT_LOG)
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit log as an Excel workbook, in the requester's language and zone (named in the

@@ -23,6 +23,7 @@ from assessments.selectors.certifications import (
 )
 from assessments.services.results import can_void
 from certtrack.forms import EARLIEST_DATE, LATEST_DATE
+from certtrack.replicas import read_replica
 from employees.access import Capability, can, capability_required
 from employees.forms import EmployeeFilterForm
 from employees.selectors import employee_get_for_user, employees_for_user
@@ -30,6 +31,7 @@ from employees.selectors import employee_get_for_user, employees_for_user
 PAGE_SIZE = 50
 
 
+@read_replica
 @capability_required(Capability.VIEW_PEOPLE)
 def employee_list(request: HttpRequest) -> HttpResponse:
     form = EmployeeFilterForm(request.GET or None, user=request.user)
@@ -62,6 +64,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@read_replica
 @login_required
 def employee_detail(request: HttpRequest, employee_no: str) -> HttpResponse:
     """The employee's required courses as of D (?date=, default the plant's today): level held against the

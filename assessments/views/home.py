@@ -11,12 +11,14 @@ from django.shortcuts import render
 from assessments.forms.filters import GapFilterForm
 from assessments.selectors.gaps import gaps_matching, trainer_gaps
 from assessments.selectors.sessions import trainer_sessions
+from certtrack.replicas import read_replica
 from courses.selectors import authorisations_for_user
 from employees.access import Capability, capability_required, plant_ids_for_user
 
 GAPS_PER_PAGE = 50
 
 
+@read_replica
 @capability_required(Capability.RECORD_RESULTS)
 def trainer_home(request: HttpRequest) -> HttpResponse:
     plant_ids = plant_ids_for_user(user=request.user, capability=Capability.RECORD_RESULTS)

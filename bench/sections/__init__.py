@@ -1,6 +1,7 @@
 """The benchmark sections: the six of issue #7, the gate's of issue #17 (7, alias `gate`), the forecast's
 and the suggested plan's of issue #18 (8, alias `planning`; 9, alias `suggest`), the expiry reminders' of issue #19 (10,
-alias `reminders`) and the queues' of issue #20 (11, alias `queues`), one module each. Each one
+alias `reminders`) and the queues' and the read replica's of issue #20 (11, alias `queues`;
+12, alias `replica`), one module each. Each one
 measures a feature beside a bare reference in the same run, and reports "not available yet" when the feature
 is not in this checkout.
 
@@ -21,6 +22,8 @@ from bench.sections.pages import pages_under_load
 from bench.sections.planning import planning_figures
 from bench.sections.queues import rollup_beside_exports
 from bench.sections.reminders import reminder_figures
+from bench.sections.replica import TITLE as REPLICA_TITLE
+from bench.sections.replica import replica_pages
 from bench.sections.rollup import full_rollup
 from bench.sections.suggest import suggest_figures
 
@@ -36,7 +39,16 @@ SECTIONS = {
     "9": ("suggested plan: whole largest plant, vs baseline", suggest_figures, False),
     "10": ("expiry reminders: every plant's daily job (locmem email)", reminder_figures, False),
     "11": ("roll-up during exports: one queue vs queues per workload", rollup_beside_exports, True),
+    "12": (REPLICA_TITLE, replica_pages, True),
 }
-ALIASES = {"gate": "7", "planning": "8", "suggest": "9", "planning-suggest": "9", "reminders": "10", "queues": "11"}
+ALIASES = {
+    "gate": "7",
+    "planning": "8",
+    "suggest": "9",
+    "planning-suggest": "9",
+    "reminders": "10",
+    "queues": "11",
+    "replica": "12",
+}
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certtrack.settings")

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from certtrack.replicas import read_replica
 from employees.access import Capability, capability_required, plant_get_for_user
 from employees.models import Plant, ProductionLine
 from planning.forecast import ForecastDay, LineForecast
@@ -83,6 +84,7 @@ def _cached_body(plant: Plant, scenario: Scenario | None) -> dict:
     }
 
 
+@read_replica
 @require_GET
 @capability_required(Capability.VIEW_PLAN)
 def line_forecast(request: HttpRequest, plant_code: str, line_code: str) -> HttpResponse:
@@ -104,6 +106,7 @@ def line_forecast(request: HttpRequest, plant_code: str, line_code: str) -> Http
     )
 
 
+@read_replica
 @require_GET
 @capability_required(Capability.VIEW_PLAN)
 def plant_forecast(request: HttpRequest, plant_code: str) -> HttpResponse:
