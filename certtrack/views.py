@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
-from certtrack.replicas import replica_aliases, replica_state
+from certtrack.replicas import replica_aliases
 
 logger = logging.getLogger(__name__)
 
