@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 
-from certtrack.replicas import replica_aliases
+from certtrack.replicas import replica_aliases, replica_state
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,13 @@ def _queue_llen() -> dict[str, int] | str:
         logger.warning("health check: queue lengths unreadable", exc_info=True)
         return "down"
     return dict(zip(settings.WORKER_QUEUES, counts, strict=True))
+
+
+def _replicas_state() -> dict[str, dict]:
+    """Each read replica's state ("ok", "lagging", "paused", "down") and replay lag in seconds, as the
+    router last saw it in this process (probed again when older than REPLICA_LAG_CHECK_SECONDS)."""
+    states = (replica_state(alias) for alias in replica_aliases())
+    return {state.alias: {"state": state.state, "lag_seconds": state.lag_seconds} for state in states}
 
 
 @require_GET
