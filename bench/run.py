@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         "--sections",
         default=None,
         help="comma-separated section numbers (or names: gate is 7, planning 8, suggest 9, reminders 10, queues 11, "
-        "replica 12); default: all, but 11 only in the full run (minutes of real exports: --quick --sections queues runs it)",
+        "replica 12); default: all, but 11 only in the full run "
+        "(minutes of real exports: --quick --sections queues runs it)",
     )
     parser.add_argument("--regenerate", action="store_true", help="full mode: rebuild certtrack_bench")
     parser.add_argument("--strict", action="store_true", help="full mode: exit 1 when a target is missed")
