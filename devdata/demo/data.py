@@ -65,6 +65,7 @@ class PlantSpec:
     plant_staff: dict[str, int] = field(default_factory=dict)
     shift_codes: tuple[str, ...] = ("A", "B", "C")  # the plant's ordered shift codes; a line runs the first n
     name_style: str = "zh"
+    default_language: str = "en"  # the language of the plant's users who choose none (issue #19)
 
 
 PLANT_WIDE_COURSES = ("HV-001", "EHS-001", "EHS-002", "EHS-004")
@@ -138,6 +139,7 @@ SY = PlantSpec(
     name="Shenyang",
     country="CN",
     time_zone="Asia/Shanghai",
+    default_language="zh-hans",
     number_prefix="SY",
     plant_wide_courses=PLANT_WIDE_COURSES,
     plant_staff={"PE": 8, "LOG": 10, "QI": 4, "MT": 4},
@@ -195,6 +197,7 @@ DE = PlantSpec(
     name="Debrecen",
     country="HU",
     time_zone="Europe/Budapest",
+    default_language="hu",
     number_prefix="DE",
     plant_wide_courses=PLANT_WIDE_COURSES,
     plant_staff={"PE": 2, "LOG": 3, "MT": 1},
@@ -426,16 +429,17 @@ class UserSpec:
     plant: str | None  # None: company-wide admin (superuser)
     role: str | None  # PlantRole value
     description: str
+    language: str = ""  # the user's preferred language; empty: the plant's default (SY Chinese, DE Hungarian)
 
 
 USERS = (
-    UserSpec("admin", "Ingrid", "Berg", None, None, "company admin (central training office), superuser"),
+    UserSpec("admin", "Ingrid", "Berg", None, None, "company admin (central training office), superuser", "en"),
     UserSpec("trainer", "建国", "刘", "SY", "trainer", "trainer at SY Shenyang"),
-    UserSpec("manager", "晓东", "陈", "SY", "manager", "plant manager at SY Shenyang"),
-    UserSpec("hr", "丽", "王", "SY", "hr", "HR at SY Shenyang"),
-    UserSpec("auditor", "志刚", "孙", "SY", "auditor", "auditor at SY Shenyang"),
-    UserSpec("supervisor", "海燕", "赵", "SY", "supervisor", "supervisor at SY Shenyang (grants gate overrides)"),
-    UserSpec("manager-de", "Péter", "Kovács", "DE", "manager", "plant manager at DE Debrecen"),
+    UserSpec("manager", "晓东", "陈", "SY", "manager", "plant manager at SY Shenyang", "en"),
+    UserSpec("hr", "丽", "王", "SY", "hr", "HR at SY Shenyang", "en"),
+    UserSpec("auditor", "志刚", "孙", "SY", "auditor", "auditor at SY Shenyang", "en"),
+    UserSpec("supervisor", "海燕", "赵", "SY", "supervisor", "supervisor at SY Shenyang (grants gate overrides)", "en"),
+    UserSpec("manager-de", "Péter", "Kovács", "DE", "manager", "plant manager at DE Debrecen", "de"),
     UserSpec("trainer-de", "Eszter", "Nagy", "DE", "trainer", "trainer at DE Debrecen"),
 )
 

@@ -44,6 +44,7 @@ from devdata.demo.history import prerequisite_closure
 from devdata.demo.plan import plan_seed
 from devdata.demo.records import history_seed
 from devdata.history import course_infos
+from employees.languages import language_set
 from employees.models import (
     Employee,
     EmployeeStatus,
@@ -189,6 +190,7 @@ def _plant_upsert(spec: data.PlantSpec) -> Plant:
             "country": spec.country,
             "time_zone": spec.time_zone,
             "shift_codes": ",".join(spec.shift_codes),
+            "default_language": spec.default_language,
         },
     )
     return plant
@@ -373,6 +375,7 @@ def _users_upsert(*, password: str, plants: dict[str, Plant]) -> dict[str, Abstr
         user.is_superuser = user.is_staff = spec.plant is None
         user.set_password(password)
         user.save()
+        language_set(user=user, language=spec.language)
         if spec.plant is not None:
             PlantMembership.objects.get_or_create(user=user, plant=plants[spec.plant], role=spec.role)
         users[spec.username] = user
