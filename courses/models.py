@@ -44,9 +44,9 @@ class ProcessArea(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=120)
     name_zh = models.CharField(_("name (Chinese)"), max_length=120, blank=True)
-    name_de = models.CharField(_("name (German)"), max_length=120, blank=True)
-    name_hu = models.CharField(_("name (Hungarian)"), max_length=120, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True)
+    name_de = models.CharField(_("name (German)"), max_length=120, blank=True, db_default="")
+    name_hu = models.CharField(_("name (Hungarian)"), max_length=120, blank=True, db_default="")
+    name_es = models.CharField(_("name (Spanish)"), max_length=120, blank=True, db_default="")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -95,9 +95,9 @@ class Course(models.Model):
     code = models.CharField(_("code"), max_length=24, unique=True)
     title = models.CharField(_("title"), max_length=200)
     title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
-    title_de = models.CharField(_("title (German)"), max_length=200, blank=True)
-    title_hu = models.CharField(_("title (Hungarian)"), max_length=200, blank=True)
-    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True)
+    title_de = models.CharField(_("title (German)"), max_length=200, blank=True, db_default="")
+    title_hu = models.CharField(_("title (Hungarian)"), max_length=200, blank=True, db_default="")
+    title_es = models.CharField(_("title (Spanish)"), max_length=200, blank=True, db_default="")
     description = models.TextField(_("description"), blank=True)
     process_area = models.ForeignKey(
         ProcessArea, on_delete=models.PROTECT, related_name="courses", verbose_name=_("process area")

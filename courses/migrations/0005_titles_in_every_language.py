@@ -12,31 +12,31 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="course",
             name="title_de",
-            field=models.CharField(blank=True, max_length=200, verbose_name="title (German)"),
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="title (German)"),
         ),
         migrations.AddField(
             model_name="course",
             name="title_es",
-            field=models.CharField(blank=True, max_length=200, verbose_name="title (Spanish)"),
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="title (Spanish)"),
         ),
         migrations.AddField(
             model_name="course",
             name="title_hu",
-            field=models.CharField(blank=True, max_length=200, verbose_name="title (Hungarian)"),
+            field=models.CharField(blank=True, db_default="", max_length=200, verbose_name="title (Hungarian)"),
         ),
         migrations.AddField(
             model_name="processarea",
             name="name_de",
-            field=models.CharField(blank=True, max_length=120, verbose_name="name (German)"),
+            field=models.CharField(blank=True, db_default="", max_length=120, verbose_name="name (German)"),
         ),
         migrations.AddField(
             model_name="processarea",
             name="name_es",
-            field=models.CharField(blank=True, max_length=120, verbose_name="name (Spanish)"),
+            field=models.CharField(blank=True, db_default="", max_length=120, verbose_name="name (Spanish)"),
         ),
         migrations.AddField(
             model_name="processarea",
             name="name_hu",
-            field=models.CharField(blank=True, max_length=120, verbose_name="name (Hungarian)"),
+            field=models.CharField(blank=True, db_default="", max_length=120, verbose_name="name (Hungarian)"),
         ),
     ]

@@ -1,4 +1,4 @@
-"""Section 10 (issue #20): registered as `replica`, and skipped with its reason when no replica is given."""
+"""Section 12 (issue #20): registered as `replica`, and skipped with its reason when no replica is given."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from bench.sections import ALIASES, SECTIONS
 from bench.sections.replica import replica_pages
 
 
-def test_it_is_section_10_alias_replica() -> None:
-    assert ALIASES["replica"] == "10"
-    assert SECTIONS["10"][1] is replica_pages
+def test_it_is_section_12_alias_replica() -> None:
+    assert ALIASES["replica"] == "12"
+    assert SECTIONS["12"][1] is replica_pages
 
 
 def test_it_skips_without_a_replica_url(monkeypatch) -> None:
@@ -17,5 +17,5 @@ def test_it_skips_without_a_replica_url(monkeypatch) -> None:
     report = Report(mode="quick")
     replica_pages(report, quick=True, env={})
     assert [(row.section, row.status, row.note) for row in report.rows] == [
-        ("10", "SKIP", "no replica: set BENCH_REPLICA_URL (.ci/replica.sh start makes one)")
+        ("12", "SKIP", "no replica: set BENCH_REPLICA_URL (.ci/replica.sh start makes one)")
     ]
