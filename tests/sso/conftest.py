@@ -52,6 +52,7 @@ def oidc_provider(live_server, tmp_path, settings):
             "axes.backends.AxesStandaloneBackend",
             "sso.backends.LocalPasswordBackend",
             "sso.oidc.OidcBackend",
+            "django.contrib.auth.backends.ModelBackend",
         ]
         yield provider
     finally:

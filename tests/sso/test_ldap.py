@@ -73,6 +73,7 @@ def slapd(tmp_path, settings):
             "axes.backends.AxesStandaloneBackend",
             "sso.ldap.LdapBackend",
             "sso.backends.LocalPasswordBackend",
+            "django.contrib.auth.backends.ModelBackend",
         ]
         yield server
     finally:
