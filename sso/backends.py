@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from sso.selectors import local_password_allowed
