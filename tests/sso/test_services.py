@@ -114,3 +114,17 @@ def test_a_missing_groups_claim_leaves_the_roles_as_they_were_and_says_so(mappin
     assert _roles(user) == {("SY", "trainer"), ("DE", "hr")}
     event = AuditEvent.objects.filter(action=AuditAction.SSO_SIGNED_IN).latest("id")
     assert event.summary == "li signed in through oidc without the groups claim: roles left as they were"
+
+
+def test_the_admin_refuses_a_mapping_differing_only_in_case(admin_client, mappings, plant_sy) -> None:
+    from django.urls import reverse
+
+    url = reverse("admin:sso_ssogroupmapping_add")
+    data = {"source": "oidc", "group": "SY-TRAINERS", "plant": plant_sy.pk, "role": "trainer"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This group already grants this role at this plant" in response.content.decode()
+    assert SsoGroupMapping.objects.filter(group__iexact="sy-trainers").count() == 1
+    assert admin_client.post(url, {**data, "role": "auditor"}).status_code == 302  # another role: a new row
