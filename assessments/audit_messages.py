@@ -190,6 +190,8 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     ),
     # Single sign-on (issue #19, sso/services.py). source: oidc / ldap; groups: the provider's group names.
     AuditAction.SSO_SIGNED_IN: (
+        # groups_claim: set only when the provider sent no group claim at all (Entra ID past 200 groups).
+        _("%(user)s signed in through %(source)s without the %(groups_claim)s claim: roles left as they were"),
         _("%(user)s signed in through %(source)s, groups: %(groups)s"),
         _("%(user)s signed in through %(source)s, no groups"),
     ),

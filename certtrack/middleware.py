@@ -6,11 +6,14 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from certtrack.replicas import SAFE_METHODS, STICKY_COOKIE, replica_aliases
 
 REFRESHED_AT = "_idle_refreshed_at"
+LOGGED_IN_FLAG = "_certtrack_logged_in"
 
 
 class SessionIdleRefreshMiddleware:
@@ -47,6 +50,9 @@ class ReadYourWritesMiddleware:
     cookie holding the time it ends (REPLICA_STICKY_SECONDS on), read by @read_replica; a cookie, not
     the session, so it costs no write and holds across web servers. An API client keeps it like any
     cookie (a requests.Session, curl -b/-c). With no replica configured it is never set.
+
+    A sign-in is a write too, whatever its method: the OIDC callback is a GET that may create the user and
+    grant their SSO memberships, which the next pages read (the flag set by _mark_logged_in below).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -55,7 +61,8 @@ class ReadYourWritesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)  # the API sets it for a token's user too
-        if request.method not in SAFE_METHODS and replica_aliases() and user is not None and user.is_authenticated:
+        wrote = request.method not in SAFE_METHODS or getattr(request, LOGGED_IN_FLAG, False)
+        if wrote and replica_aliases() and user is not None and user.is_authenticated:
             response.set_cookie(
                 STICKY_COOKIE,
                 str(int(time.time()) + settings.REPLICA_STICKY_SECONDS),
@@ -65,3 +72,10 @@ class ReadYourWritesMiddleware:
                 samesite="Lax",
             )
         return response
+
+
+@receiver(user_logged_in, dispatch_uid="certtrack.read_your_writes.logged_in")
+def _mark_logged_in(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """A sign-in (any backend, any method) wrote: ReadYourWritesMiddleware keeps the user's reads on the primary."""
+    if request is not None:
+        setattr(request, LOGGED_IN_FLAG, True)

@@ -218,6 +218,10 @@ AUTHENTICATION_BACKENDS = [
     *(["sso.ldap.LdapBackend"] if LDAP_SERVER_URI else []),
     LOCAL_PASSWORD_BACKEND,
     *(["sso.oidc.OidcBackend"] if OIDC_ENABLED else []),
+    # Sessions opened before SSO store this path: without it every signed-in user and every paired
+    # line-side terminal would be signed out at the deploy. It never accepts a password the break-glass
+    # rule refuses: LocalPasswordBackend raises PermissionDenied first, which ends Django's backend loop.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

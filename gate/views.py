@@ -6,8 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -335,10 +334,19 @@ def override_end(request: HttpRequest, plant: str, pk: int) -> HttpResponse:
         return _overrides_page(request, found, end_form=form, failed=override.pk)
 
 
-def _password_refused(request: HttpRequest) -> None:
-    """A wrong password on the grant form counts as a failed sign-in (django-axes listens to this signal):
-    guessing a manager's password through the form locks it out as the login page would."""
-    user_login_failed.send(sender=__name__, credentials={"username": request.user.get_username()}, request=request)
+def _password_sign_in_possible(user) -> bool:
+    """A certtrack password (the break-glass rule is applied by the backend) or a directory (LDAP) one:
+    an OIDC-only user has neither, and is told so rather than counted as a failed sign-in."""
+    if user.has_usable_password():
+        return True
+    return bool(settings.LDAP_SERVER_URI) and user.sso_identities.filter(source="ldap").exists()
+
+
+def _password_confirmed(request: HttpRequest, password: str) -> bool:
+    """The password re-checked through the sign-in backends (LDAP, the break-glass rule, django-axes, which
+    counts a refusal through Django's user_login_failed signal as the login page does)."""
+    user = authenticate(request, username=request.user.get_username(), password=password)
+    return user is not None and user.pk == request.user.pk
 
 
 def _axes_locked(request: HttpRequest) -> bool:
@@ -360,8 +368,16 @@ def override_new(request: HttpRequest, plant: str) -> HttpResponse:
             if form.is_valid():
                 if _axes_locked(request):
                     form.add_error("password", _("Too many wrong passwords: try again later."))
-                elif not request.user.check_password(form.cleaned_data["password"]):
-                    _password_refused(request)
+                elif not _password_sign_in_possible(request.user):
+                    form.add_error(
+                        "password",
+                        _(
+                            "Your account signs in with the company sign-in only, so it has no password to "
+                            "confirm an override with. Ask a break-glass administrator or a colleague who "
+                            "signs in with a password. Nothing was granted."
+                        ),
+                    )
+                elif not _password_confirmed(request, form.cleaned_data["password"]):
                     form.add_error("password", _("This is not your password. Nothing was granted."))
                 else:
                     try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from employees.models import Plant, PlantMembership, PlantRole
@@ -70,7 +72,17 @@ class SsoGroupMapping(models.Model):
         verbose_name = _("group to role mapping")
         verbose_name_plural = _("group to role mappings")
         constraints = [
-            models.UniqueConstraint(fields=["source", "group", "plant", "role"], name="sso_mapping_unique"),
+            # Groups are matched without case at sign-in, so "SY-Trainers" and "sy-trainers" are one row.
+            models.UniqueConstraint(
+                Lower("group"),
+                F("source"),
+                F("plant"),
+                F("role"),
+                name="sso_mapping_unique_ci",
+                violation_error_message=_(
+                    "This group already grants this role at this plant (group names are compared without case)."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

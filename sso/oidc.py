@@ -12,13 +12,11 @@ import logging
 
 import requests
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -133,7 +131,9 @@ class OidcBackend(OIDCAuthenticationBackend):
             subject=self._subject(claims),
             username=str(claims.get(settings.OIDC_USERNAME_CLAIM) or self._subject(claims)),
             email=str(claims.get("email") or ""),
-            first_name=str(claims.get("given_name") or ""),
+            # given_name/family_name when sent; else the whole `name` as the first name: splitting a display
+            # name guesses wrong for half the plants (Li Wei is Wei of the Li family).
+            first_name=str(claims.get("given_name") or ("" if claims.get("family_name") else claims.get("name") or "")),
             last_name=str(claims.get("family_name") or ""),
         )
 
@@ -152,9 +152,19 @@ class OidcBackend(OIDCAuthenticationBackend):
         if not user.is_active:
             _refuse(self.request, subject=subject, reason="the certtrack account is disabled", code="inactive")
             return None
-        groups = claims.get(settings.OIDC_GROUPS_CLAIM) or []
-        groups = [groups] if isinstance(groups, str) else [str(g) for g in groups]
-        sso_sign_in_apply(user=user, source=SOURCE, subject=subject, groups=groups, ip_address=_ip(self.request))
+        # No group claim at all is not "no groups": Entra ID leaves it out (an overage pointer instead) for a
+        # user in more than 200 groups. The roles then stay as they were (sso_sign_in_apply audits it).
+        groups = claims.get(settings.OIDC_GROUPS_CLAIM)
+        if groups is not None:
+            groups = [groups] if isinstance(groups, str) else [str(g) for g in groups]
+        sso_sign_in_apply(
+            user=user,
+            source=SOURCE,
+            subject=subject,
+            groups=groups,
+            ip_address=_ip(self.request),
+            groups_claim=settings.OIDC_GROUPS_CLAIM,
+        )
         return user
 
 
@@ -193,15 +203,3 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
         if REFUSAL_SESSION_KEY not in self.request.session:
             self.request.session[REFUSAL_SESSION_KEY] = "cancelled" if self.request.GET.get("error") else "provider"
         return HttpResponseRedirect(reverse("sso:refused"))
-
-    def login_success(self) -> HttpResponse:
-        response = super().login_success()
-        if not self.user.is_superuser and not self.user.memberships.exists():
-            messages.info(
-                self.request,
-                _(
-                    "You are signed in, but none of your company groups grants a role in certtrack yet. "
-                    "Ask an administrator to map your group."
-                ),
-            )
-        return response

@@ -67,15 +67,25 @@ def sso_refusal_record(*, source: str, subject: str, reason: str, ip_address: st
 
 
 def sso_sign_in_apply(
-    *, user: User, source: str, subject: str, groups: list[str], ip_address: str | None = None
+    *,
+    user: User,
+    source: str,
+    subject: str,
+    groups: list[str] | None,
+    ip_address: str | None = None,
+    groups_claim: str = "",
 ) -> SignInOutcome:
-    """Make the user's sign-in-managed memberships exactly what the mapping grants from `groups`.
+    """Make the user's memberships managed by `source` exactly what the mapping grants from `groups`.
 
-    Memberships an admin gave by hand are never touched; a mapping that grants one the user already
-    holds by hand leaves it by hand. The membership rows are locked per user (select_for_update), so
-    two sign-ins of one user at once apply one after the other.
+    Memberships an admin gave by hand are never touched, nor those another provider manages (with OIDC
+    and LDAP both on, each keeps its own); a mapping that grants one the user already holds leaves it as
+    it is. `groups` None means the provider did not say (no group claim at all: Entra ID leaves it out for
+    a user in more than 200 groups): nothing is granted or revoked, and the sign-in's audit event says so.
+    The membership rows are locked per user (select_for_update), so two sign-ins of one user at once
+    apply one after the other.
     """
-    grants = sso_grants_for_groups(source=source, groups=groups)
+    known = groups is not None
+    grants = sso_grants_for_groups(source=source, groups=groups) if known else {}
     granted: list[tuple[str, str]] = []
     revoked: list[tuple[str, str]] = []
     with transaction.atomic():
@@ -102,7 +112,7 @@ def sso_sign_in_apply(
             )
         for (plant_id, role), membership in held.items():
             managed = getattr(membership, "sso_managed", None)
-            if managed is None or (plant_id, role) in grants:
+            if not known or managed is None or managed.source != source or (plant_id, role) in grants:
                 continue
             revoked.append((membership.plant.code, role))
             audit_event_create(
@@ -119,7 +129,12 @@ def sso_sign_in_apply(
         audit_event_create(
             actor=user,
             action=AuditAction.SSO_SIGNED_IN,
-            params={"user": user.username, "source": source, "groups": sorted(groups)},
+            params={
+                "user": user.username,
+                "source": source,
+                "groups": sorted(groups) if known else [],
+                **({} if known else {"groups_claim": groups_claim or "groups"}),
+            },
             obj=user,
             ip_address=ip_address,
         )

@@ -225,3 +225,42 @@ def test_a_window_wholly_in_the_past_re_renders(manager, form_data):
     assert response.status_code == 200
     assert "This window is over already: the end must be in the future." in response.content.decode()
     assert Override.objects.count() == 0
+
+
+@pytest.mark.slapd
+def test_an_ldap_supervisor_grants_with_the_directory_password(slapd, plant_sy, form_data, worked_example_2):
+    """SSO users have no certtrack password: the form re-checks through the sign-in backends (LDAP here)."""
+    from sso.models import SsoGroupMapping
+
+    SsoGroupMapping.objects.create(source="ldap", group="certtrack-sy-trainers", plant=plant_sy, role="supervisor")
+    client = Client()
+    assert client.post(reverse("login"), {"username": "li.wei", "password": "ldap-pass-li"}).status_code == 302
+
+    response = client.post(NEW, {**form_data, "password": "ldap-pass-li"})
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    assert Override.objects.get().granted_by.username == "li.wei"
+
+
+def test_breakglass_refuses_a_normal_users_local_password_at_the_override_form(supervisor, form_data, settings):
+    settings.LOCAL_PASSWORDS = "breakglass"
+
+    response = signed_in(supervisor).post(NEW, form_data)
+
+    assert response.status_code == 200
+    assert "This is not your password. Nothing was granted." in response.content.decode()
+    assert not Override.objects.exists()
+
+
+def test_an_oidc_only_user_is_told_the_override_needs_a_password_and_not_counted(supervisor, form_data, settings):
+    from axes.models import AccessAttempt
+
+    settings.AXES_ENABLED = True
+    supervisor.set_unusable_password()
+    supervisor.save()
+
+    response = signed_in(supervisor).post(NEW, form_data)
+
+    assert response.status_code == 200
+    assert "Your account signs in with the company sign-in only" in response.content.decode()
+    assert not Override.objects.exists() and not AccessAttempt.objects.exists()

@@ -13,6 +13,8 @@ ACCOUNTS = [
         "sub": "emp-10001",
         "employee_number": "10001",
         "name": "Li Wei",
+        "given_name": "Wei",
+        "family_name": "Li",
         "email": "li.wei@plant.example",
         "groups": ["certtrack-sy-trainers"],
         "disabled": False,
@@ -52,6 +54,7 @@ def oidc_provider(live_server, tmp_path, settings):
             "axes.backends.AxesStandaloneBackend",
             "sso.backends.LocalPasswordBackend",
             "sso.oidc.OidcBackend",
+            "django.contrib.auth.backends.ModelBackend",
         ]
         yield provider
     finally:

@@ -73,6 +73,7 @@ def slapd(tmp_path, settings):
             "axes.backends.AxesStandaloneBackend",
             "sso.ldap.LdapBackend",
             "sso.backends.LocalPasswordBackend",
+            "django.contrib.auth.backends.ModelBackend",
         ]
         yield server
     finally:
@@ -97,6 +98,7 @@ def test_it_signs_in_an_ldap_user_and_grants_the_mapped_role(client, slapd, mapp
     assert response.status_code == 302 and response.url == reverse("employees:home")
     identity = SsoIdentity.objects.get(source="ldap")
     assert identity.user.username == "li.wei" and identity.user.email == "li.wei@plant.example"
+    assert (identity.user.first_name, identity.user.last_name) == ("Wei", "Li")  # givenName, sn
     assert len(identity.subject) == 36  # entryUUID, not the login name
     assert set(PlantMembership.objects.filter(user=identity.user).values_list("plant__code", "role")) == {
         ("SY", "trainer")

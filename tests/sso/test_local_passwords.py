@@ -89,3 +89,28 @@ def test_the_refusal_page_says_why(client) -> None:
     assert response.status_code == 403
     assert "Your certtrack account is disabled." in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.SSO_SIGNED_IN).exists()
+
+
+def test_a_session_opened_by_model_backend_before_sso_stays_signed_in(client, people) -> None:
+    """Sessions from before SSO store Django's ModelBackend path: the deploy must not sign everyone out."""
+    client.force_login(people["trainer"], backend="django.contrib.auth.backends.ModelBackend")
+
+    response = client.get(reverse("employees:home"))
+
+    assert response.status_code == 200 and response.wsgi_request.user == people["trainer"]
+
+
+def test_breakglass_refuses_a_normal_users_right_password_behind_model_backend(people, settings, rf) -> None:
+    """ModelBackend stays in AUTHENTICATION_BACKENDS (for old sessions) but never accepts what break-glass refuses;
+    django-axes counts the refusal and the wrong passwords alike."""
+    from django.contrib.auth import authenticate
+
+    settings.LOCAL_PASSWORDS = "breakglass"
+    settings.AXES_ENABLED = True
+    assert settings.AUTHENTICATION_BACKENDS[-1] == "django.contrib.auth.backends.ModelBackend"
+
+    right = authenticate(rf.post("/accounts/login/"), username="trainer", password=PASSWORD)
+    wrong = authenticate(rf.post("/accounts/login/"), username="trainer", password="wrong")
+
+    assert right is None and wrong is None
+    assert AccessAttempt.objects.get(username="trainer").failures_since_start == 2

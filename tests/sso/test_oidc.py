@@ -7,6 +7,7 @@ this file does one in Chromium.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -45,6 +46,7 @@ def test_it_creates_a_user_matched_by_sub_with_the_mapped_role(live_server, oidc
     assert "Training and results" in landed.text  # the trainer's card on the home page
     identity = SsoIdentity.objects.get(source="oidc")
     assert identity.subject == "emp-10001" and identity.user.username == "li.wei"
+    assert (identity.user.first_name, identity.user.last_name) == ("Wei", "Li")  # given_name, family_name
     assert set(identity.user.memberships.values_list("plant__code", "role")) == {("SY", "trainer")}
     signed_in = AuditEvent.objects.get(action=AuditAction.SSO_SIGNED_IN)
     assert signed_in.summary == "li.wei signed in through oidc, groups: certtrack-sy-trainers"
@@ -96,6 +98,26 @@ def test_a_de_user_with_sy_looking_groups_gets_no_sy_role(live_server, oidc_prov
     assert landed.url == f"{live_server.url}/"
     user = SsoIdentity.objects.get(subject="emp-20001").user
     assert set(user.memberships.values_list("plant__code", "role")) == {("DE", "trainer")}
+    assert (user.first_name, user.last_name) == ("Anna Nagy", "")  # only `name`: kept whole, never split
+
+
+def test_a_sign_in_without_a_groups_claim_leaves_the_roles_as_they_were(live_server, oidc_provider, mappings) -> None:
+    """Entra ID leaves the groups claim out for a user in more than 200 groups: unknown, not "no groups"."""
+    sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
+    accounts = json.loads(oidc_provider.accounts_file.read_text())["accounts"]
+    del next(a for a in accounts if a["login"] == "li.wei")["groups"]
+    oidc_provider.set_accounts(accounts)
+
+    _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
+
+    assert landed.url == f"{live_server.url}/"
+    user = SsoIdentity.objects.get(source="oidc").user
+    assert set(user.memberships.values_list("plant__code", "role")) == {("SY", "trainer")}
+    assert not AuditEvent.objects.filter(action=AuditAction.SSO_ROLE_REVOKED).exists()
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.SSO_SIGNED_IN).latest("id").summary
+        == "li.wei signed in through oidc without the groups claim: roles left as they were"
+    )
 
 
 def test_unknown_users_are_refused_when_creation_is_off(live_server, oidc_provider, mappings, settings) -> None:
@@ -151,6 +173,7 @@ def test_a_user_with_no_mapped_group_signs_in_and_is_told_so(live_server, oidc_p
     _session, landed = sign_in(live_server, oidc_provider, "li.wei", "trainer-pass-1")
 
     assert landed.url == f"{live_server.url}/"
-    assert "none of your company groups grants a role in certtrack yet" in landed.text
-    assert "You have no role at any plant yet." in landed.text
+    # One message, the home page's own (it knows the user came through the company sign-in), not two.
+    assert landed.text.count("none of your company groups grants a role in certtrack yet") == 1
+    assert "You have no role at any plant yet." not in landed.text
     assert not PlantMembership.objects.exists()

@@ -83,3 +83,48 @@ def test_new_user_names_never_clash(db) -> None:
     user = sso_user_create(source="oidc", subject="emp-4", username="li")
 
     assert user.username == "li-2" and not user.has_usable_password()
+
+
+def test_each_provider_revokes_only_the_roles_it_manages(mappings) -> None:
+    """With OIDC and LDAP both on, signing in through one never takes back what the other granted."""
+    user = sso_user_create(source="oidc", subject="emp-1", username="li")
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["sy-trainers"])
+    sso_sign_in_apply(user=user, source="ldap", subject="uuid-1", groups=["sy-managers"])
+    assert _roles(user) == {("SY", "trainer"), ("SY", "manager")}
+
+    oidc = sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["sy-trainers"])
+    ldap = sso_sign_in_apply(user=user, source="ldap", subject="uuid-1", groups=["sy-managers"])
+
+    assert oidc.revoked == [] and ldap.revoked == []
+    assert _roles(user) == {("SY", "trainer"), ("SY", "manager")}
+
+    outcome = sso_sign_in_apply(user=user, source="ldap", subject="uuid-1", groups=[])  # left the LDAP group
+
+    assert outcome.revoked == [("SY", "manager")] and _roles(user) == {("SY", "trainer")}
+
+
+def test_a_missing_groups_claim_leaves_the_roles_as_they_were_and_says_so(mappings) -> None:
+    """Entra ID leaves the groups claim out for a user in more than 200 groups: unknown, not none."""
+    user = sso_user_create(source="oidc", subject="emp-1", username="li")
+    sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=["sy-trainers", "de-hr"])
+
+    outcome = sso_sign_in_apply(user=user, source="oidc", subject="emp-1", groups=None, groups_claim="groups")
+
+    assert outcome.revoked == [] and outcome.granted == []
+    assert _roles(user) == {("SY", "trainer"), ("DE", "hr")}
+    event = AuditEvent.objects.filter(action=AuditAction.SSO_SIGNED_IN).latest("id")
+    assert event.summary == "li signed in through oidc without the groups claim: roles left as they were"
+
+
+def test_the_admin_refuses_a_mapping_differing_only_in_case(admin_client, mappings, plant_sy) -> None:
+    from django.urls import reverse
+
+    url = reverse("admin:sso_ssogroupmapping_add")
+    data = {"source": "oidc", "group": "SY-TRAINERS", "plant": plant_sy.pk, "role": "trainer"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This group already grants this role at this plant" in response.content.decode()
+    assert SsoGroupMapping.objects.filter(group__iexact="sy-trainers").count() == 1
+    assert admin_client.post(url, {**data, "role": "auditor"}).status_code == 302  # another role: a new row

@@ -138,3 +138,35 @@ def test_it_serves_pages_from_the_primary_when_the_replica_is_down(absent_replic
     assert [plant["code"] for plant in api.json()["plants"]] == ["SY"]
     assert health.json()["replicas"] == {"replica_absent": {"state": "down", "lag_seconds": None}}
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db
+def test_a_sign_in_by_get_keeps_the_users_reads_on_the_primary(rf, settings, manager) -> None:
+    """The OIDC callback is a GET that creates users and grants memberships: a sign-in sets the cookie too."""
+    from django.contrib.auth import login
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+
+    from certtrack.middleware import ReadYourWritesMiddleware
+
+    settings.DATABASE_REPLICAS = ["replica_1"]  # never connected to: the cookie needs only the setting
+    settings.REPLICA_STICKY_SECONDS = 10
+
+    def callback(request):
+        login(request, manager, backend=settings.LOCAL_PASSWORD_BACKEND)
+        return HttpResponse("signed in")
+
+    def plain_get(request):
+        return HttpResponse("read")
+
+    signing_in = rf.get("/sso/oidc/callback/")
+    signing_in.session, signing_in.user = SessionStore(), AnonymousUser()
+    reading = rf.get("/")
+    reading.session, reading.user = SessionStore(), manager
+
+    response = ReadYourWritesMiddleware(callback)(signing_in)
+    read = ReadYourWritesMiddleware(plain_get)(reading)
+
+    assert 8 <= int(response.cookies[STICKY_COOKIE].value) - time.time() <= 10
+    assert STICKY_COOKIE not in read.cookies

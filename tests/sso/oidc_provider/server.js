@@ -46,7 +46,7 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'profile', 'email', 'groups', 'employee'],
   claims: {
     openid: ['sub'],
-    profile: ['name', 'preferred_username'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username'],
     email: ['email'],
     groups: ['groups'],
     employee: ['employee_number'],
@@ -61,10 +61,13 @@ const provider = new Provider(issuer, {
         return {
           sub,
           name: account.name,
+          given_name: account.given_name,
+          family_name: account.family_name,
           preferred_username: account.login,
           email: account.email,
           employee_number: account.employee_number,
-          groups: account.groups ?? [],
+          // An account without "groups" sends no groups claim at all (as Entra ID past 200 groups).
+          ...(account.groups === undefined ? {} : { groups: account.groups }),
         };
       },
     };
