@@ -24,6 +24,13 @@ D = datetime.date(2026, 12, 2)  # a Wednesday in Shenyang
 class Inbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], ParsedEmail]] = []
+        self.refused: set[str] = set()  # recipients the server refuses for good (550)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         self.received.append(

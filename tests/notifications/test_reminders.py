@@ -18,7 +18,7 @@ from notifications.models import (
     ReminderLadder,
     rungs_parse,
 )
-from notifications.services.outbox import STALE, outbox_send
+from notifications.services.outbox import MAX_ATTEMPTS, STALE, outbox_send
 from notifications.services.preferences import preference_set
 from notifications.services.runs import plant_run, plants_due
 from tests import factories
@@ -196,3 +196,44 @@ def test_the_first_run_catches_up_nothing(world, smtp) -> None:
     missed.save()
     plant_run(plant=world["plant"], on_date=D)
     assert not Reminder.objects.filter(certification=missed).exists()
+
+
+def test_a_refused_recipient_fails_its_email_and_the_others_still_go(world, smtp) -> None:
+    """A 550 for one recipient marks that email failed; the later ones are sent in the same pass, and the
+    failed one is not tried again."""
+    plant_run(plant=world["plant"], on_date=D)
+    first = EmailMessage.objects.order_by("id").first()
+    smtp.inbox.refused.add(first.to)
+    assert outbox_send() == 3
+    first.refresh_from_db()
+    assert first.status == EmailStatus.FAILED
+    assert "550" in first.last_error
+    assert sorted(a for rcpt, _m in smtp.inbox.received for a in rcpt) == sorted(
+        EmailMessage.objects.exclude(id=first.id).values_list("to", flat=True)
+    )
+    assert outbox_send() == 0
+    assert len(smtp.inbox.received) == 3
+
+
+@pytest.mark.parametrize("bad", ["a@b@c", "x@example.com\nBcc: all@example.com"])
+def test_an_unparseable_address_fails_its_email_and_the_others_still_go(world, smtp, bad: str) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    first = EmailMessage.objects.order_by("id").first()
+    EmailMessage.objects.filter(id=first.id).update(to=bad)
+    assert outbox_send() == 3
+    first.refresh_from_db()
+    assert first.status == EmailStatus.FAILED
+    assert first.last_error.startswith("ValueError")
+    assert len(smtp.inbox.received) == 3
+
+
+def test_an_email_tried_too_often_is_failed_not_tried_again(world, smtp) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    smtp.stop()
+    emails = list(EmailMessage.objects.order_by("id"))
+    EmailMessage.objects.filter(id=emails[0].id).update(attempts=MAX_ATTEMPTS - 1)
+    assert outbox_send() == 0
+    assert EmailMessage.objects.get(id=emails[0].id).status == EmailStatus.FAILED
+    assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.PENDING  # the pass stopped at the first
+    smtp.start()
+    assert outbox_send() == 3
