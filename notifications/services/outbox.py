@@ -22,9 +22,8 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import BadHeaderError
+from django.core.mail import BadHeaderError, get_connection
 from django.core.mail import EmailMessage as MailMessage
-from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
