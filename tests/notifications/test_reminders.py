@@ -237,3 +237,23 @@ def test_an_email_tried_too_often_is_failed_not_tried_again(world, smtp) -> None
     assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.PENDING  # the pass stopped at the first
     smtp.start()
     assert outbox_send() == 3
+
+
+def test_a_caught_up_expiry_tells_the_plant_manager_and_says_when_it_expired(world, smtp) -> None:
+    """The run of the day before D was missed; Cat's required, safety-critical HV-001 expired that day (rung 0):
+    D's run still tells the plant manager, and the email says it expired on that date, not today."""
+    before = D - datetime.timedelta(days=2)
+    plant_run(plant=world["plant"], on_date=before)
+    cat = world["certs"]["cat-hv-0"]
+    cat.expires_on = D - datetime.timedelta(days=1)
+    cat.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert Reminder.objects.get(certification=cat).rung == 0
+    assert Notification.objects.filter(user=world["manager-sy"], reminder__certification=cat).exists()
+    outbox_send()
+    (manager,) = [m for m in smtp.inbox.to("manager-sy@example.com") if "Erinnerungstermin" in m["Subject"]]
+    assert "abgelaufen am 1. Dezember 2026" in manager.get_content()  # D-2 was a Monday: its digest went too
+    body = smtp.inbox.to("sup-all@example.com")[0].get_content()
+    assert "expired on 1 December 2026" in body
+    assert "expired today (1 December" not in body
+    assert "expired today (2 December 2026)" in body  # Bob's PK-002, rung 0 on D itself
