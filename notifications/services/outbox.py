@@ -92,6 +92,8 @@ def _due(now: datetime.datetime) -> Q:
 
 
 def _claim(message_id: int, now: datetime.datetime) -> bool:
+    """Claim one message at `now`: the time of this claim (not the pass's start), so that in a long pass a
+    message claimed late does not look stale to another worker while it is being sent."""
     return bool(
         EmailMessage.objects.filter(_due(now), id=message_id).update(
             status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -100,16 +102,22 @@ def _claim(message_id: int, now: datetime.datetime) -> bool:
 
 
 def outbox_send(*, now: datetime.datetime | None = None, limit: int | None = None) -> int:
-    """Send the pending emails (oldest first); returns how many were sent."""
-    now = now or timezone.now()
-    ids = list(EmailMessage.objects.filter(_due(now)).order_by("id").values_list("id", flat=True)[:limit])
+    """Send the pending emails (oldest first); returns how many were sent. `now` (tests) shifts the clock:
+    each claim is at now + the time this pass has run."""
+    started = timezone.now()
+    shift = (now - started) if now else datetime.timedelta(0)
+
+    def clock() -> datetime.datetime:
+        return timezone.now() + shift
+
+    ids = list(EmailMessage.objects.filter(_due(clock())).order_by("id").values_list("id", flat=True)[:limit])
     if not ids:
         return 0
     sent = 0
     connection = get_connection(fail_silently=False)
     try:
         for message_id in ids:
-            if not _claim(message_id, now):
+            if not _claim(message_id, clock()):
                 continue  # another worker has it
             message = EmailMessage.objects.select_related("plant", "user").get(id=message_id)
             if message.kind == NotificationKind.REMINDER:

@@ -257,3 +257,14 @@ def test_a_caught_up_expiry_tells_the_plant_manager_and_says_when_it_expired(wor
     assert "expired on 1 December 2026" in body
     assert "expired today (1 December" not in body
     assert "expired today (2 December 2026)" in body  # Bob's PK-002, rung 0 on D itself
+
+
+def test_each_claim_is_stamped_when_it_is_made_not_when_the_pass_began(world, smtp) -> None:
+    """A slow server makes a long pass: a message claimed late in it must carry its own claim time, else it
+    looks stale (and is sent again) to another pass STALE after this one began."""
+    plant_run(plant=world["plant"], on_date=D)
+    smtp.inbox.delay = 0.3
+    assert outbox_send() == 4
+    claims = list(EmailMessage.objects.order_by("id").values_list("claimed_at", flat=True))
+    gaps = [later - earlier for earlier, later in zip(claims, claims[1:], strict=False)]
+    assert all(gap >= datetime.timedelta(seconds=0.25) for gap in gaps), gaps
