@@ -268,3 +268,16 @@ def test_each_claim_is_stamped_when_it_is_made_not_when_the_pass_began(world, sm
     claims = list(EmailMessage.objects.order_by("id").values_list("claimed_at", flat=True))
     gaps = [later - earlier for earlier, later in zip(claims, claims[1:], strict=False)]
     assert all(gap >= datetime.timedelta(seconds=0.25) for gap in gaps), gaps
+
+
+def test_emails_greet_each_reader_by_name_in_the_right_order(world, smtp) -> None:
+    """A Chinese name family name first with no space (刘建国); others given name first, in their language."""
+    world["sup-l1"].first_name, world["sup-l1"].last_name = "建国", "刘"
+    world["sup-l1"].save()
+    world["manager-sy"].first_name, world["manager-sy"].last_name = "Ingrid", "Berg"
+    world["manager-sy"].save()
+    _run_and_send(world)
+    (chinese,) = smtp.inbox.to("sup-l1@example.com")
+    assert "刘建国" in chinese.get_content() and "建国 刘" not in chinese.get_content()
+    (german,) = smtp.inbox.to("manager-sy@example.com")
+    assert "Hallo Ingrid Berg," in german.get_content()
