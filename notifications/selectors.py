@@ -1,16 +1,25 @@
-"""Reads of the in-app list: a user sees their own notifications only."""
+"""Reads of the in-app list: a user sees their own notifications only, and of those only the ones of plants
+where they still hold a role (a revoked role hides that plant's notifications)."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from employees.access import User
+from employees.access import User, plant_ids_for_user
 from notifications.models import Channel, Notification, NotificationPreference
 
 
+def _visible(*, user: User) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(user_id=user.pk)
+    plant_ids = plant_ids_for_user(user=user)
+    if plant_ids is None:  # a company-wide admin sees every plant
+        return notifications
+    return notifications.filter(Q(reminder__plant_id__in=plant_ids) | Q(digest__plant_id__in=plant_ids))
+
+
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(user_id=user.pk).select_related(
+    return _visible(user=user).select_related(
         "reminder__certification__employee",
         "reminder__certification__course",
         "reminder__plant",
@@ -29,7 +38,7 @@ def _bell_key(user_id: int) -> str:
 
 
 def unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).count()
+    return _visible(user=user).filter(read_at__isnull=True).count()
 
 
 def unread_count_cached(*, user: User) -> int:

@@ -9,11 +9,13 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certtrack.forms import id_param
+from employees.languages import language_for
 from notifications.forms import PreferenceForm
 from notifications.links import unsubscribe_user_id
 from notifications.selectors import notifications_for_user, preference_of
@@ -55,12 +57,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # RFC 8058 one-click unsubscribe: the mail client POSTs without a session; the signed token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """One click from the digest email: the signed token names the user; no login needed."""
+    """The digest email's link: the signed token names the user; no login needed. A GET (a person, or a mail
+    scanner opening links) only shows a one-button confirmation; the POST (that button, or the mail client's
+    List-Unsubscribe-Post one click) unsubscribes. The pages are in the recipient's language."""
     try:
         user_id = unsubscribe_user_id(token)
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe_bad.html", status=400)
-    if not get_user_model().objects.filter(id=user_id).exists():
+    user = get_user_model().objects.filter(id=user_id).first()
+    if user is None:
         return render(request, "notifications/unsubscribe_bad.html", status=400)
-    preference_set(user_id=user_id, digest=False)
-    return render(request, "notifications/unsubscribed.html")
+    with translation.override(language_for(user)):
+        if request.method == "POST":
+            preference_set(user_id=user.pk, digest=False)
+            return render(request, "notifications/unsubscribed.html")
+        return render(request, "notifications/unsubscribe_confirm.html", {"token": token})

@@ -3,8 +3,11 @@
 Claimed with a conditional UPDATE (pending -> sending) so that of two workers sending at once only one
 sends a message. A message whose worker died while sending (sending for longer than STALE) is claimed
 again: an email may then, rarely, go twice (the SMTP server took it, the mark did not land), never zero
-times. An SMTP failure puts the message back to pending with the error and stops this pass (the server is
-likely down: the next run resumes where this one stopped).
+times. A message the server refuses for good (a recipient refused, a 5xx reply) or that cannot be written
+(an unparseable address or header) is marked failed with the error and the pass goes on to the next one.
+A lost connection (disconnected, refused, timed out) puts the message back to pending and stops this pass
+(the server is likely down: the next run resumes where this one stopped); a temporary (4xx) refusal puts it
+back to pending and goes on. A message tried MAX_ATTEMPTS times is marked failed.
 
 A reminder email is rendered when sent, in its reader's language, from its reminders still current: a
 certification renewed since the reminder was decided drops out, and an email left with none is cancelled.
@@ -19,8 +22,8 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import BadHeaderError, get_connection
 from django.core.mail import EmailMessage as MailMessage
-from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -33,6 +36,17 @@ from notifications.models import EmailMessage, EmailStatus, NotificationKind, Re
 logger = logging.getLogger(__name__)
 
 STALE = datetime.timedelta(minutes=10)
+MAX_ATTEMPTS = 5  # then the message is marked failed, not tried again
+
+# The server (or the connection to it) is gone: stop the pass, the message stays pending.
+CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+
+
+def _permanent(exc: Exception) -> bool:
+    """This message will never go as it is: a recipient refused, a 5xx reply, an unwritable address/header."""
+    if isinstance(exc, (ValueError, BadHeaderError, smtplib.SMTPRecipientsRefused)):
+        return True
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
 
 
 @dataclass(frozen=True)
@@ -72,10 +86,14 @@ def reminder_render(*, message: EmailMessage, lines: list[ReminderLine]) -> tupl
 
 
 def _due(now: datetime.datetime) -> Q:
-    return Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - STALE)
+    return Q(status=EmailStatus.PENDING) | Q(
+        status=EmailStatus.SENDING, claimed_at__lt=now - STALE, attempts__lt=MAX_ATTEMPTS
+    )
 
 
 def _claim(message_id: int, now: datetime.datetime) -> bool:
+    """Claim one message at `now`: the time of this claim (not the pass's start), so that in a long pass a
+    message claimed late does not look stale to another worker while it is being sent."""
     return bool(
         EmailMessage.objects.filter(_due(now), id=message_id).update(
             status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -84,16 +102,22 @@ def _claim(message_id: int, now: datetime.datetime) -> bool:
 
 
 def outbox_send(*, now: datetime.datetime | None = None, limit: int | None = None) -> int:
-    """Send the pending emails (oldest first); returns how many were sent."""
-    now = now or timezone.now()
-    ids = list(EmailMessage.objects.filter(_due(now)).order_by("id").values_list("id", flat=True)[:limit])
+    """Send the pending emails (oldest first); returns how many were sent. `now` (tests) shifts the clock:
+    each claim is at now + the time this pass has run."""
+    started = timezone.now()
+    shift = (now - started) if now else datetime.timedelta(0)
+
+    def clock() -> datetime.datetime:
+        return timezone.now() + shift
+
+    ids = list(EmailMessage.objects.filter(_due(clock())).order_by("id").values_list("id", flat=True)[:limit])
     if not ids:
         return 0
     sent = 0
     connection = get_connection(fail_silently=False)
     try:
         for message_id in ids:
-            if not _claim(message_id, now):
+            if not _claim(message_id, clock()):
                 continue  # another worker has it
             message = EmailMessage.objects.select_related("plant", "user").get(id=message_id)
             if message.kind == NotificationKind.REMINDER:
@@ -111,10 +135,17 @@ def outbox_send(*, now: datetime.datetime | None = None, limit: int | None = Non
             )
             try:
                 connection.send_messages([mail])
-            except (OSError, smtplib.SMTPException) as exc:
-                EmailMessage.objects.filter(id=message_id).update(
-                    status=EmailStatus.PENDING, claimed_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000]
-                )
+            except (OSError, ValueError) as exc:  # smtplib.SMTPException is an OSError; BadHeaderError a ValueError
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                permanent = _permanent(exc)
+                status = EmailStatus.FAILED if permanent or message.attempts >= MAX_ATTEMPTS else EmailStatus.PENDING
+                EmailMessage.objects.filter(id=message_id).update(status=status, claimed_at=None, last_error=error)
+                if permanent:
+                    logger.warning("outbox_send: email %s failed: %s", message_id, exc)
+                    continue
+                if isinstance(exc, smtplib.SMTPException) and not isinstance(exc, CONNECTION_ERRORS):
+                    logger.warning("outbox_send: email %s deferred: %s", message_id, exc)
+                    continue  # a temporary refusal of this message: the connection is still good
                 logger.warning("outbox_send: stopped at email %s: %s", message_id, exc)
                 break
             EmailMessage.objects.filter(id=message_id).update(

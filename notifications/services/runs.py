@@ -162,7 +162,8 @@ def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int,
         batch_size=2000,
     )
     recipients = plant_recipients(plant=plant, on_date=on_date)
-    critical_on_expiry = {hit[2] for hit in fresh if hit[3] and hit[1] == on_date}
+    # Rung 0 (on expiry) tells the plant manager too; a caught-up day's rung 0 is an expiry before D.
+    critical_on_expiry = {hit[2] for hit in fresh if hit[3] and rung_of_expiry[hit[1]] == 0}
     plant_wide, by_role, by_station = (
         required_courses_of(plant=plant, course_ids=critical_on_expiry) if critical_on_expiry else (set(), {}, {})
     )
@@ -173,7 +174,7 @@ def _reminders_write(*, plant: Plant, on_date: datetime.date) -> tuple[int, int,
         users = recipients.supervisors_of(line_id) | recipients.trainers_by_course.get(course_id, set())
         if (
             critical
-            and expires_on == on_date
+            and rung_of_expiry[expires_on] == 0
             and (
                 course_id in plant_wide
                 or course_id in by_role.get(role_id, ())

@@ -5,6 +5,7 @@ The server is started by the test and stopped by it; `restart` brings it back on
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email
 import socket
@@ -24,8 +25,18 @@ D = datetime.date(2026, 12, 2)  # a Wednesday in Shenyang
 class Inbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], ParsedEmail]] = []
+        self.refused: set[str] = set()  # recipients the server refuses for good (550)
+        self.delay = 0.0  # seconds the server takes to accept each message (a slow server)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.received.append(
             (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default))
         )

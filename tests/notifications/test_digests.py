@@ -86,9 +86,18 @@ def test_a_manager_gets_the_digest_once_a_week_in_german_and_unsubscribes_with_o
     assert plant_run(plant=w["plant"], on_date=MONDAY).digests == 0
     assert Digest.objects.count() == 1
 
-    response = Client().get(link)  # no login: the signed link is enough
+    # Opening the link (a person, or a mail scanner following links) only asks: nothing changes yet.
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")  # no login: the signed link is enough
+    response = browser.get(link)
     assert response.status_code == 200
-    assert 'id="unsubscribed"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="unsubscribe-confirm"' in page and 'id="unsubscribed"' not in page
+    assert f'<form method="post" action="{link}">' in page
+    assert '<html lang="de">' in page  # the manager's German, not the browser's English (new msgids: pending)
+    assert not NotificationPreference.objects.filter(user=w["manager-sy"], digest=False).exists()
+    response = browser.post(link)  # the page's one button
+    assert response.status_code == 200
+    assert 'id="unsubscribed"' in response.content.decode() and "Abbestellt" in response.content.decode()
     assert NotificationPreference.objects.get(user=w["manager-sy"]).digest is False
     assert plant_run(plant=w["plant"], on_date=MONDAY + datetime.timedelta(days=7)).digests == 0
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from employees.models import PlantMembership
 from notifications.models import Notification, NotificationPreference, PlantRun, ReminderLadder
 from notifications.services.runs import plant_run, plants_due
 from notifications.tasks import reminders_due
@@ -98,3 +100,13 @@ def test_the_beat_job_runs_each_due_plant_once_a_day(world, mailoutbox) -> None:
     assert plants_due(now=timezone.now()) == []
     assert reminders_due() == 0
     assert PlantRun.objects.filter(finished_at__isnull=False).count() == due_before
+
+
+def test_a_revoked_role_hides_that_plants_notifications(reminded) -> None:
+    user = reminded["sup-all"]
+    client = _client(user)
+    assert 'data-unread="3"' in client.get("/").content.decode()
+    PlantMembership.objects.filter(user=user, plant=reminded["plant"]).delete()
+    cache.clear()  # the bell's cached count is forgotten after BELL_SECONDS
+    assert "data-notification=" not in client.get("/notifications/").content.decode()
+    assert "data-unread" not in client.get("/").content.decode()

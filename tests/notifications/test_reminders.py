@@ -18,7 +18,7 @@ from notifications.models import (
     ReminderLadder,
     rungs_parse,
 )
-from notifications.services.outbox import STALE, outbox_send
+from notifications.services.outbox import MAX_ATTEMPTS, STALE, outbox_send
 from notifications.services.preferences import preference_set
 from notifications.services.runs import plant_run, plants_due
 from tests import factories
@@ -196,3 +196,88 @@ def test_the_first_run_catches_up_nothing(world, smtp) -> None:
     missed.save()
     plant_run(plant=world["plant"], on_date=D)
     assert not Reminder.objects.filter(certification=missed).exists()
+
+
+def test_a_refused_recipient_fails_its_email_and_the_others_still_go(world, smtp) -> None:
+    """A 550 for one recipient marks that email failed; the later ones are sent in the same pass, and the
+    failed one is not tried again."""
+    plant_run(plant=world["plant"], on_date=D)
+    first = EmailMessage.objects.order_by("id").first()
+    smtp.inbox.refused.add(first.to)
+    assert outbox_send() == 3
+    first.refresh_from_db()
+    assert first.status == EmailStatus.FAILED
+    assert "550" in first.last_error
+    assert sorted(a for rcpt, _m in smtp.inbox.received for a in rcpt) == sorted(
+        EmailMessage.objects.exclude(id=first.id).values_list("to", flat=True)
+    )
+    assert outbox_send() == 0
+    assert len(smtp.inbox.received) == 3
+
+
+@pytest.mark.parametrize("bad", ["a@b@c", "x@example.com\nBcc: all@example.com"])
+def test_an_unparseable_address_fails_its_email_and_the_others_still_go(world, smtp, bad: str) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    first = EmailMessage.objects.order_by("id").first()
+    EmailMessage.objects.filter(id=first.id).update(to=bad)
+    assert outbox_send() == 3
+    first.refresh_from_db()
+    assert first.status == EmailStatus.FAILED
+    assert first.last_error.startswith("ValueError")
+    assert len(smtp.inbox.received) == 3
+
+
+def test_an_email_tried_too_often_is_failed_not_tried_again(world, smtp) -> None:
+    plant_run(plant=world["plant"], on_date=D)
+    smtp.stop()
+    emails = list(EmailMessage.objects.order_by("id"))
+    EmailMessage.objects.filter(id=emails[0].id).update(attempts=MAX_ATTEMPTS - 1)
+    assert outbox_send() == 0
+    assert EmailMessage.objects.get(id=emails[0].id).status == EmailStatus.FAILED
+    assert EmailMessage.objects.get(id=emails[1].id).status == EmailStatus.PENDING  # the pass stopped at the first
+    smtp.start()
+    assert outbox_send() == 3
+
+
+def test_a_caught_up_expiry_tells_the_plant_manager_and_says_when_it_expired(world, smtp) -> None:
+    """The run of the day before D was missed; Cat's required, safety-critical HV-001 expired that day (rung 0):
+    D's run still tells the plant manager, and the email says it expired on that date, not today."""
+    before = D - datetime.timedelta(days=2)
+    plant_run(plant=world["plant"], on_date=before)
+    cat = world["certs"]["cat-hv-0"]
+    cat.expires_on = D - datetime.timedelta(days=1)
+    cat.save()
+    plant_run(plant=world["plant"], on_date=D)
+    assert Reminder.objects.get(certification=cat).rung == 0
+    assert Notification.objects.filter(user=world["manager-sy"], reminder__certification=cat).exists()
+    outbox_send()
+    (manager,) = [m for m in smtp.inbox.to("manager-sy@example.com") if "Erinnerungstermin" in m["Subject"]]
+    assert "abgelaufen am 1. Dezember 2026" in manager.get_content()  # D-2 was a Monday: its digest went too
+    body = smtp.inbox.to("sup-all@example.com")[0].get_content()
+    assert "expired on 1 December 2026" in body
+    assert "expired today (1 December" not in body
+    assert "expired today (2 December 2026)" in body  # Bob's PK-002, rung 0 on D itself
+
+
+def test_each_claim_is_stamped_when_it_is_made_not_when_the_pass_began(world, smtp) -> None:
+    """A slow server makes a long pass: a message claimed late in it must carry its own claim time, else it
+    looks stale (and is sent again) to another pass STALE after this one began."""
+    plant_run(plant=world["plant"], on_date=D)
+    smtp.inbox.delay = 0.3
+    assert outbox_send() == 4
+    claims = list(EmailMessage.objects.order_by("id").values_list("claimed_at", flat=True))
+    gaps = [later - earlier for earlier, later in zip(claims, claims[1:], strict=False)]
+    assert all(gap >= datetime.timedelta(seconds=0.25) for gap in gaps), gaps
+
+
+def test_emails_greet_each_reader_by_name_in_the_right_order(world, smtp) -> None:
+    """A Chinese name family name first with no space (刘建国); others given name first, in their language."""
+    world["sup-l1"].first_name, world["sup-l1"].last_name = "建国", "刘"
+    world["sup-l1"].save()
+    world["manager-sy"].first_name, world["manager-sy"].last_name = "Ingrid", "Berg"
+    world["manager-sy"].save()
+    _run_and_send(world)
+    (chinese,) = smtp.inbox.to("sup-l1@example.com")
+    assert "刘建国" in chinese.get_content() and "建国 刘" not in chinese.get_content()
+    (german,) = smtp.inbox.to("manager-sy@example.com")
+    assert "Hallo Ingrid Berg," in german.get_content()
