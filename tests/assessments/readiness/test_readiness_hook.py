@@ -245,14 +245,16 @@ def test_it_sends_normally_once_the_broker_answers_again(
     # Not from_url(REDIS_URL, db=spare): the database in the URL's path wins over the keyword (redis-py).
     real = urlparse(django_settings.REDIS_URL)
     broker_redis = redis.Redis(host=real.hostname or "127.0.0.1", port=real.port or 6379, db=spare)
-    broker_redis.delete("celery")
+    drains = queue.task_queue("assessments.tasks.readiness_drain_marks")  # the roll-up queue (issue #20)
+    assert drains == "rollup"
+    broker_redis.delete(drains)
     settings.BROKER_RETRY_SECONDS = 30
     broker_at(hung_broker.url(spare))
     caplog.set_level(logging.WARNING, logger=ENQUEUE_LOGGER)
     _save(team[0], hv_course, trainer, today, django_capture_on_commit_callbacks)
     hung_broker.healthy = True
     _save(team[1], hv_course, trainer, today, django_capture_on_commit_callbacks)  # still inside the interval
-    assert broker_redis.llen("celery") == 0
+    assert broker_redis.llen(drains) == 0
     before = hung_broker.accepted
 
     real_clock = queue.monotonic
@@ -262,8 +264,8 @@ def test_it_sends_normally_once_the_broker_answers_again(
         _save(team[3], hv_course, trainer, today, django_capture_on_commit_callbacks)
 
         assert hung_broker.accepted > before
-        assert broker_redis.llen("celery") == 2  # both drains sent: nothing paused a healthy broker
+        assert broker_redis.llen(drains) == 2  # both drains sent: nothing paused a healthy broker
         assert len(_enqueue_failures(caplog)) == 1
     finally:
-        broker_redis.delete("celery")
+        broker_redis.delete(drains)
         broker_redis.close()
