@@ -168,11 +168,13 @@ def test_it_reads_the_dashboards_and_the_api_from_the_replica(
     assert "of 3 qualified" in " ".join(plant_page.content.decode().split())
     assert {line["code"] for line in api.json()["lines"]} == {"L1"}
     assert any("readiness" in sql for sql in on_replica), on_replica
-    # On the primary: the session, read by the middleware before the view (who is asking comes from the
-    # primary), and its idle refresh written after it; not one read of the pages' figures.
+    # On the primary: who is asking, the session and its user, read by the middleware before the view (the
+    # language and terminal middleware ask for request.user), and the session's idle refresh written after
+    # it; not one read of the pages' figures.
     primary_reads = [sql for sql in on_primary if sql.lstrip().upper().startswith("SELECT")]
     assert primary_reads
-    assert all('FROM "django_session"' in sql for sql in primary_reads), primary_reads
+    who = ('FROM "django_session"', 'FROM "auth_user" WHERE "auth_user"."id" =')
+    assert all(any(source in sql for source in who) for sql in primary_reads), primary_reads
     # The replica's own statistics saw the scans.
     assert replica.scans_above(scans_before) >= scans_before + len(on_replica) // 2
     with connections[ALIAS].cursor() as cursor:
